@@ -1,0 +1,258 @@
+"""The economics every competent agent shares: secure power early, build on it, fill it, sell it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..model import orders as o
+from ..model.view import CompanyView, GenerationView, RegionView, SiteView
+
+
+class Builder:
+    """A planning agent whose habits are set by parameters; subclasses choose the parameters.
+
+    Each quarter it (1) keeps a pipeline of power proportional to what it runs, bidding where
+    the queue is short and power cheap, and only while a new position can still come online
+    before the game ends; (2) starts a liquid-cooled site on every free power source; (3) hires
+    the crews its sites under construction need; (4) buys the accelerators its online and
+    soon-online halls can hold, best H100e per dollar first, partly under advance-purchase
+    agreements; (5) offers all free capacity and bids on RFPs it can serve; (6) keeps a cash
+    buffer with the revolver and repays expensive debt when cash is plentiful.
+    """
+
+    name = "builder"
+    # habits; subclasses override
+    power_pipeline_ratio = 0.6  # power held but not online, as a share of online MW
+    max_region_share = 0.35  # of a region's release, per bid
+    power_bid_markup = 1.25
+    crew_wage_markup = 1.15
+    chip_bid_markup = 1.05
+    apa_share = 0.5  # of expected chip needs bought under agreements
+    offer_price_factor = 1.0  # × price index
+    rfp_price_factor = 0.92  # × RFP ceiling
+    cash_buffer_fraction = 0.08  # of book equity
+    borrow_fraction = 0.8  # of covenant headroom it is willing to use
+    cooling = "liquid"
+    use_fast_track = False
+    buy_lots = False
+    buy_gas = False
+    sign_smr = False
+    run_asic = False
+    subcontract = False
+
+    def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
+        self.rng = np.random.default_rng(seed)
+        for k, v in params.items():
+            if not hasattr(type(self), k):
+                raise ValueError(f"{self.name} has no parameter {k!r}")
+            setattr(self, k, type(getattr(type(self), k))(v))
+
+    # ---------------------------------------------------------------------------------------
+    def decide(self, v: CompanyView) -> list[Any]:
+        me = v.me
+        orders: list[Any] = []
+        budget = me.cash_musd + me.borrow_headroom_musd * self.borrow_fraction - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        gens = {gen.id: gen for gen in v.generations}
+        budget -= self._chips(v, gens, orders, budget)
+        budget -= self._crews(v, orders)
+        self._sites(v, orders)
+        budget -= self._power(v, orders, budget)
+        self._sell(v, orders)
+        self._special(v, gens, orders, budget)
+        self._finance(v, orders)
+        return orders
+
+    # ---- power ------------------------------------------------------------------------------
+    def _build_quarters(self, v: CompanyView, r: RegionView) -> float:
+        rules = v.scenario.rules
+        return r.permitting_quarters + 2 + rules.commissioning_quarters
+
+    def _power(self, v: CompanyView, orders: list, budget: float) -> float:
+        me = v.me
+        online_mw = sum(s.mw for s in me.sites if s.stage == "online")
+        held_idle = sum(p.mw for p in me.power if not p.energised) + sum(s.mw for s in me.sites if s.stage != "online")
+        want = max(online_mw, 100.0) * self.power_pipeline_ratio - held_idle
+        if want <= 0 or budget <= 0:
+            return 0.0
+        # the all-in cost of a MW, to keep power bids within what we can later build and fill
+        per_mw = self._all_in_musd_per_mw(v)
+        want = min(want, budget / per_mw)
+        spent = 0.0
+        regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0]
+        # where a position comes online soonest and runs cheapest
+        regions.sort(key=lambda r: (r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10)
+        for r in regions:
+            if want <= 1:
+                break
+            ready = r.queue_wait_quarters_max + self._build_quarters(v, r)
+            if ready >= v.quarters_left - 2:
+                continue  # would not earn before the end
+            mw = min(want, r.grid_release_mw * self.max_region_share)
+            price = max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup
+            if mw >= 10:
+                orders.append(o.BidInterconnect(r.id, round(mw, 1), round(price, 4)))
+                want -= mw
+                spent += mw * price
+        if self.buy_gas and want > 10 and v.quarters_left > 12:
+            gas_regions = [r for r in v.regions if r.gas_allowed]
+            if gas_regions:
+                r = min(gas_regions, key=lambda r: r.queue_wait_quarters_min)
+                mw = min(want, v.gas_supply_mw * 0.3)
+                price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * 1.1
+                if mw >= 10 and mw * price < budget - spent:
+                    orders.append(o.BidGasTurbines(r.id, round(mw, 1), round(price, 4)))
+                    spent += mw * price
+        if self.buy_lots:
+            for lot in v.lots:
+                if lot.kind in ("powered_site", "site") and lot.seller != v.me.id and v.quarters_left > 4:
+                    if lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves:
+                        continue
+                    bid = lot.reserve_musd * 1.05
+                    if bid < (budget - spent) * 0.5:
+                        orders.append(o.BidLot(lot.id, round(bid, 2)))
+                        spent += bid
+        return spent
+
+    def _all_in_musd_per_mw(self, v: CompanyView) -> float:
+        best = self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
+        chips = 1000 / best.power_kw * best.list_price_musd if best else 15.0
+        return v.regions[0].capex_musd_per_mw.get(self.cooling, 12.0) + chips
+
+    # ---- sites and crews -------------------------------------------------------------------------
+    def _sites(self, v: CompanyView, orders: list) -> None:
+        fast = self.use_fast_track and "fast_track" in v.me.special_moves
+        for p in v.me.power:
+            if p.site is None:
+                orders.append(o.StartSite(p.id, self.cooling, fast))
+
+    def _crews(self, v: CompanyView, orders: list) -> float:
+        per_crew = v.scenario.rules.construction_mw_per_crew_quarter
+        need: dict[str, float] = {}
+        power = {p.id: p for p in v.me.power}
+        for s in v.me.sites:
+            p = power.get(s.power)
+            building = s.stage == "construction" or (s.stage == "power" and p is not None and p.ready_quarter <= v.quarter)
+            if building:
+                need[s.region] = need.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
+        spent = 0.0
+        for rid, n in need.items():
+            r = v.region(rid)
+            n = min(n, r.crews_pool * 0.6)
+            if n < 0.5:
+                continue
+            wage = max(r.wage_reserve_musd, r.last_wage_musd) * self.crew_wage_markup
+            orders.append(o.BidCrews(rid, round(n, 2), round(wage, 4)))
+            spent += n * wage
+        return spent
+
+    # ---- chips -------------------------------------------------------------------------------------
+    def _best_generation(self, v: CompanyView, gens: dict[str, GenerationView], *, liquid: bool, region: RegionView | None = None) -> GenerationView | None:
+        ok = [
+            g
+            for g in gens.values()
+            if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0
+            and not (region is not None and region.export_restricted and g.export_controlled)
+        ]
+        if not ok:
+            return None
+        # H100e per dollar of chip, weighted by what customers think of the ecosystem
+        return max(ok, key=lambda g: (g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id))
+
+    def _chips(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> float:
+        me = v.me
+        liquid_kinds = {k for k, c in v.scenario.cooling.items() if c.hosts_liquid_only}
+        free_kw = {True: 0.0, False: 0.0}
+        lead = 2
+        for s in me.sites:
+            soon = s.stage == "online" or (0 <= s.expected_online <= v.quarter + lead)
+            if soon:
+                free_kw[s.cooling in liquid_kinds] += s.free_mw * 1000
+        # what is already coming: inventory, deliveries, agreements
+        coming_kw = sum(gens[g].power_kw * n for g, n in me.inventory.items())
+        coming_kw += sum(gens[d.generation].power_kw * d.units for d in me.deliveries)
+        coming_kw += sum(gens[a.generation].power_kw * a.units_per_quarter for a in me.agreements)
+        spent = 0.0
+        for liquid in (True, False):
+            need_kw = free_kw[liquid] - (coming_kw if liquid else 0.0)
+            if liquid:
+                coming_kw = max(0.0, coming_kw - free_kw[True])
+            best = self._best_generation(v, gens, liquid=liquid)
+            if best is None or need_kw < best.power_kw * 100:
+                continue
+            units = int(need_kw / best.power_kw)
+            price = max(best.list_price_musd * self.chip_bid_markup, best.last_spot_price_musd * self.chip_bid_markup)
+            units = int(min(units, max(0.0, budget - spent) / price))
+            if units <= 0:
+                continue
+            apa_units = int(min(units * self.apa_share, best.apa_room_units))
+            if apa_units > 100 and v.quarters_left > 4:
+                quarters = 4
+                deposit = best.apa_price_musd * apa_units * quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
+                if deposit + spent < budget:
+                    orders.append(o.SignChipAgreement(best.id, apa_units, quarters))
+                    spent += deposit + best.apa_price_musd * apa_units
+                    units -= apa_units
+            if units > 0:
+                orders.append(o.BidChips(best.id, units, round(price, 6)))
+                spent += units * price
+        return spent
+
+    # ---- selling ---------------------------------------------------------------------------------
+    def _sell(self, v: CompanyView, orders: list) -> None:
+        me = v.me
+        regions_with_capacity = {s.region for s in me.sites if s.stage == "online" and s.installed}
+        for rid in sorted(regions_with_capacity):
+            orders.append(o.OfferCompute(rid, round(v.price_index * self.offer_price_factor, 4)))
+        largest = max((s.mw for s in me.sites if s.stage == "online" and s.installed), default=0.0)
+        committed = sum(k.h100e for k in me.contracts)
+        free = me.capacity_h100e * v.scenario.archetypes[me.archetype].sellable_fraction - committed - me.internal_demand_h100e
+        for r in sorted(v.rfps, key=lambda r: -r.max_price_usd_per_h100e_hour):
+            if r.customer == me.id or r.min_site_mw > largest or r.h100e > free:
+                continue
+            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * self.rfp_price_factor, 4)))
+            free -= r.h100e
+
+    # ---- archetype specials ---------------------------------------------------------------------
+    def _special(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> None:
+        me = v.me
+        spec = v.scenario
+        if self.run_asic and "asic" in me.special_moves:
+            asic = gens[spec.asic.generation]
+            if not me.asic_active and v.quarters_left > spec.asic.programme_quarters + 4 and budget > spec.asic.programme_cost_musd_per_quarter * 4:
+                orders.append(o.FundAsicProgramme())
+            elif me.asic_active and asic.in_production:
+                liquid_kinds = {k for k, c in spec.cooling.items() if c.hosts_liquid_only}
+                free_kw = sum(s.free_mw * 1000 for s in me.sites if s.stage == "online" and (s.cooling in liquid_kinds or not asic.liquid_only))
+                units = int(min(free_kw * 0.3 / asic.power_kw, asic.supply_units * 0.5))
+                price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * 1.01
+                if units > 100 and units * price < budget:
+                    orders.append(o.BidChips(asic.id, units, round(price, 6)))
+        if self.sign_smr and "smr" in me.special_moves and v.quarters_left > 10 and v.quarter % 4 == 1:
+            rs = [r for r in v.regions if r.smr_allowed]
+            if rs:
+                r = min(rs, key=lambda r: r.queue_wait_quarters_max)
+                mw = spec.power.smr.max_mw_per_quarter * 0.3
+                if mw * spec.power.smr.deposit_musd_per_mw < budget * 0.2:
+                    orders.append(o.SignSmrPpa(r.id, round(mw, 1)))
+        if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
+            own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
+            have = sum(k.h100e for k in me.subcontracts)
+            gap = me.internal_demand_h100e - own - have
+            if gap > 1000:
+                orders.append(o.Subcontract(round(gap * 0.5, 1), 4, round(v.price_index * 1.1, 4)))
+
+    # ---- finance ---------------------------------------------------------------------------------
+    def _finance(self, v: CompanyView, orders: list) -> None:
+        me = v.me
+        buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        if me.cash_musd < buffer and me.borrow_headroom_musd > 1:
+            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_fraction, buffer - me.cash_musd), 2)))
+        elif me.cash_musd > 3 * buffer and me.debt_musd > 0 and me.debt_rate > 0.08:
+            orders.append(o.Repay(round(min(me.debt_musd, me.cash_musd - 2 * buffer), 2)))
+        if (me.distress_quarters > 0 or me.covenant_breached) and me.book_equity_musd > 0:
+            cap = me.book_equity_musd * v.scenario.rules.equity_raise_max_fraction
+            need = max(-me.cash_musd, 0) + buffer
+            if need > 0:
+                orders.append(o.RaiseEquity(round(min(cap, need), 2)))

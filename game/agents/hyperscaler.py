@@ -1,0 +1,25 @@
+"""Steady hyperscaler: funds a large power pipeline from the rest of the business."""
+
+from __future__ import annotations
+
+from .base import register
+from .builder import Builder
+
+
+@register("hyperscaler", "hyperscaler", "Secures grid and SMR power years ahead, builds liquid-cooled halls, runs a custom-ASIC programme, sub-contracts what it cannot serve.")
+class Hyperscaler(Builder):
+    """Steady hyperscaler.
+
+    Plays the seed's first implication: infrastructure is the moat. It keeps a power pipeline
+    of about 80% of its online MW, signs SMR PPAs for the long run, funds a custom ASIC to
+    escape the merchant allocation, and sub-contracts internal demand it cannot yet serve.
+    It prices at the index plus its enterprise premium and keeps leverage low.
+    """
+
+    power_pipeline_ratio = 0.8
+    offer_price_factor = 1.05
+    rfp_price_factor = 0.95
+    borrow_fraction = 0.5
+    sign_smr = True
+    run_asic = True
+    subcontract = True

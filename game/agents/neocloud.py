@@ -1,0 +1,27 @@
+"""Contract-first neo-cloud: grows on borrowed money but only as fast as it can fill capacity."""
+
+from __future__ import annotations
+
+from .base import register
+from .builder import Builder
+
+
+@register("neocloud", "neocloud", "Fast-tracks builds on cheap powered sites and gas, undercuts on price to keep utilisation high, wins training RFPs, borrows against contracts.")
+class Neocloud(Builder):
+    """Contract-first neo-cloud.
+
+    Plays the seed's neo-cloud thesis: bare metal at high utilisation. It buys distressed
+    powered sites and gas turbines to skip the grid queue, fast-tracks permits, undercuts
+    the index to fill every accelerator, bids hard for training RFPs (their backlog makes its
+    debt cheaper), and raises equity rather than breach a covenant.
+    """
+
+    power_pipeline_ratio = 0.9
+    power_bid_markup = 1.35
+    offer_price_factor = 0.92
+    rfp_price_factor = 0.85
+    cash_buffer_fraction = 0.12
+    borrow_fraction = 0.7
+    use_fast_track = True
+    buy_lots = True
+    buy_gas = True

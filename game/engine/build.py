@@ -1,0 +1,171 @@
+"""Phase 4, build: power energises, sites move through the pipeline cascade, chips get installed."""
+
+from __future__ import annotations
+
+import math
+
+from ..model import orders as o
+from ..model.state import COMMISSIONING, CONSTRUCTION, GAS, GRID, ONLINE, PERMITTING, POWER, RETROFIT, SMR, Company, Site
+from .core import GameCore
+
+
+def start_sites(g: GameCore, orders: dict[str, list]) -> None:
+    for cid, os_ in orders.items():
+        c = g.world.companies[cid]
+        for x in os_:
+            if isinstance(x, o.StartSite):
+                p = next(p for p in c.power if p.id == x.power)
+                s = Site(g.world.new_id("S"), p.region, p.mw, x.cooling, p.id, fast_track=bool(x.fast_track), started_quarter=g.q)
+                p.site = s.id
+                c.sites.append(s)
+                g.say(cid, f"Started site {s.id}: {s.mw:,.0f} MW {x.cooling}-cooled in {g.spec.regions[s.region].name} on {p.kind} power {p.id}")
+            elif isinstance(x, o.RetrofitCooling):
+                s = next(s for s in c.sites if s.id == x.site)
+                cost = s.mw * g.spec.rules.retrofit_capex_musd_per_mw
+                g.post(c, "capex_facility", -cost, f"retrofit of {s.id}")
+                s.book_musd += cost
+                s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
+                g.say(cid, f"Retrofitting site {s.id} to {x.cooling} cooling: offline for {g.spec.rules.retrofit_quarters} quarters")
+
+
+def energise(g: GameCore) -> None:
+    """Power sources come on when due, unless the region's queue slips (or the SMR is late)."""
+    rng = g.rng["build"]
+    spec = g.spec
+    for c in g.alive():
+        for p in c.power:
+            if p.energised or p.ready_quarter > g.q:
+                continue
+            if p.kind == GRID:
+                slip = spec.regions[p.region].queue_slip_probability
+            elif p.kind == SMR:
+                slip = spec.power.smr.delay_probability_per_quarter
+            else:
+                slip = 0.0
+            if slip > 0 and rng.random() < slip:
+                p.ready_quarter += 1
+                g.say(c.id, f"Power {p.id} ({p.kind}, {p.mw:,.0f} MW in {spec.regions[p.region].name}) slipped to {g.label(p.ready_quarter)}")
+                continue
+            p.energised = True
+            p.dep_musd_per_quarter = p.book_musd / spec.rules.power_depreciation_quarters
+            g.say(c.id, f"Power {p.id} energised: {p.mw:,.0f} MW of {p.kind} in {spec.regions[p.region].name}")
+
+
+def capex_per_mw(g: GameCore, s: Site) -> float:
+    spec = g.spec
+    base = spec.cooling[s.cooling].capex_musd_per_mw * spec.regions[s.region].facility_capex_multiplier
+    base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
+    return base * (spec.rules.fast_track_cost_multiplier if s.fast_track else 1.0)
+
+
+def advance_pipeline(g: GameCore) -> None:
+    spec, rules = g.spec, g.spec.rules
+    for c in g.alive():
+        power = {p.id: p for p in c.power}
+        crews_left = dict(c.crews)
+        for s in c.sites:
+            s.stage_quarters += 1
+            if s.stage == PERMITTING:
+                if g.mod("moratorium", s.region, 0.0) > 0:
+                    s.stage_quarters -= 1  # the clock stops under a moratorium
+                    continue
+                need = spec.regions[s.region].permitting_quarters
+                if s.fast_track:
+                    need = math.ceil(need * rules.fast_track_permit_factor)
+                if s.stage_quarters < need:
+                    continue
+                s.stage, s.stage_quarters = POWER, 0
+            if s.stage == POWER:
+                # the cascade: no confirmed power, no construction
+                if not power[s.power].energised:
+                    continue
+                s.stage, s.stage_quarters = CONSTRUCTION, 0
+                g.say(c.id, f"Site {s.id}: power confirmed, construction can start (needs crews in {spec.regions[s.region].name})")
+            if s.stage == CONSTRUCTION:
+                _construct(g, c, s, crews_left)
+                if s.built_mw < s.mw - 1e-9:
+                    continue
+                s.stage, s.stage_quarters = COMMISSIONING, 0
+            if s.stage == COMMISSIONING:
+                if s.stage_quarters < rules.commissioning_quarters:
+                    continue
+                _go_online(g, c, s)
+            elif s.stage == RETROFIT and s.stage_quarters >= rules.retrofit_quarters:
+                s.cooling, s.retrofit_to = s.retrofit_to, ""
+                s.stage, s.stage_quarters = ONLINE, 0
+                g.say(c.id, f"Site {s.id} is back online, now {s.cooling}-cooled")
+        # crews hired but with nothing to build are still paid
+        for rid, n in crews_left.items():
+            if n > 1e-9:
+                cost = n * c.crew_wage[rid]
+                g.post(c, "idle_crews", -cost, f"{n:,.1f} idle crews in {rid}")
+                g.say(c.id, f"{n:,.1f} crews in {spec.regions[rid].name} had nothing to build (${cost:,.1f}M)")
+
+
+def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -> None:
+    rules = g.spec.rules
+    per_crew = rules.construction_mw_per_crew_quarter * g.mod("construction_speed_multiplier", s.region)
+    crews = crews_left.get(s.region, 0.0)
+    if crews <= 1e-9 or per_crew <= 0:
+        g.say(c.id, f"Site {s.id}: no crews in {g.spec.regions[s.region].name}, no progress")
+        return
+    need = (s.mw - s.built_mw) / per_crew
+    used = min(crews, need)
+    crews_left[s.region] = crews - used
+    mw = min(s.mw - s.built_mw, used * per_crew)
+    cost = mw * capex_per_mw(g, s) + used * c.crew_wage[s.region]
+    s.built_mw += mw
+    g.post(c, "capex_facility", -cost, f"construction of {s.id}")
+    s.book_musd += cost
+    g.say(c.id, f"Site {s.id}: built {mw:,.0f} MW with {used:,.1f} crews (${cost:,.0f}M); {s.built_mw:,.0f}/{s.mw:,.0f} MW")
+
+
+def _go_online(g: GameCore, c: Company, s: Site) -> None:
+    s.stage, s.stage_quarters, s.online_quarter = ONLINE, 0, g.q
+    s.dep_musd_per_quarter = s.book_musd / g.spec.rules.facility_depreciation_quarters
+    years = (g.q - s.started_quarter) / 4
+    g.public.online.append(f"{c.name} brought {s.mw:,.0f} MW online in {g.spec.regions[s.region].name} ({years:.1f} years after starting)")
+    g.say(c.id, f"Site {s.id} is ONLINE: {s.mw:,.0f} MW in {g.spec.regions[s.region].name}")
+
+
+def install_chips(g: GameCore) -> None:
+    """Inventory goes onto online sites with free power and suitable cooling, newest generation first."""
+    spec = g.spec
+    gens = spec.generations
+    for c in g.alive():
+        if not any(c.inventory.values()):
+            continue
+        order = sorted((gid for gid, n in c.inventory.items() if n > 0), key=lambda x: (-gens[x].performance_h100e, x))
+        for s in c.sites:
+            if s.stage != ONLINE:
+                continue
+            free_kw = s.mw * 1000 - g.site_used_kw(s)
+            liquid = spec.cooling[s.cooling].hosts_liquid_only
+            restricted = spec.regions[s.region].export_restricted or g.mod("export_restricted", s.region, 0.0) > 0
+            for gid in order:
+                n = c.inventory.get(gid, 0)
+                gen = gens[gid]
+                if n <= 0 or free_kw < gen.power_kw or (gen.liquid_only and not liquid) or (restricted and gen.export_controlled):
+                    continue
+                units = min(n, int(free_kw // gen.power_kw))
+                c.inventory[gid] = n - units
+                s.installed[gid] = s.installed.get(gid, 0) + units
+                free_kw -= units * gen.power_kw
+                g.say(c.id, f"Installed {units:,} {gen.name} at site {s.id}")
+        c.inventory = {k: v for k, v in c.inventory.items() if v > 0}
+        waiting = sum(c.inventory.values())
+        if waiting:
+            g.say(c.id, f"{waiting:,} accelerators wait in inventory: no online site with free power and suitable cooling")
+
+
+def build_phase(g: GameCore, orders: dict[str, list]) -> None:
+    from .chips import deliveries
+
+    start_sites(g, orders)
+    energise(g)
+    advance_pipeline(g)
+    deliveries(g)
+    install_chips(g)
+
+
+__all__ = ["build_phase", "capex_per_mw", "GAS"]

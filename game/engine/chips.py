@@ -1,0 +1,169 @@
+"""Chip markets: advance-purchase agreements first, then spot auctions of what supply is left."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model import orders as o
+from ..model.state import ChipAgreement, ChipCohort, Company, Delivery
+from .clearing import Bid, clear_uniform_price
+from .core import GameCore
+
+
+def vendor_supply(g: GameCore, vid: str) -> float:
+    """Accelerators a vendor can ship this quarter: the tighter of packaging and HBM."""
+    vs = g.world.vendors[vid]
+    return min(vs.packaging_units, vs.hbm_units) * g.mod("supply_multiplier", vid)
+
+
+def generation_supply(g: GameCore) -> dict[str, int]:
+    """Each vendor's output split over its generations in production, by supply weight."""
+    out: dict[str, int] = {}
+    for vid in g.spec.vendors:
+        gens = [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid and g.in_production(gid)]
+        weight = sum(g.spec.generations[gid].supply_weight for gid in gens)
+        total = vendor_supply(g, vid)
+        g.world.vendors[vid].last_supply_units = total
+        for gid in gens:
+            out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
+    return out
+
+
+def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> None:
+    c.cohorts.append(ChipCohort(gid, units, cost, cost / g.spec.generations[gid].depreciation_quarters))
+    c.inventory[gid] = c.inventory.get(gid, 0) + units
+    g.world.chips_supplied[gid] = g.world.chips_supplied.get(gid, 0) + units
+
+
+def asic_programmes(g: GameCore, orders: dict[str, list]) -> None:
+    a = g.spec.asic
+    for cid, os_ in orders.items():
+        if any(isinstance(x, o.FundAsicProgramme) for x in os_):
+            c = g.world.companies[cid]
+            g.post(c, "asic_programme", -a.programme_cost_musd_per_quarter, "custom-ASIC R&D")
+            c.asic_quarters_funded += 1
+            if c.asic_quarters_funded >= a.programme_quarters:
+                c.asic_active = True
+                g.say(cid, f"Your custom ASIC ({g.spec.generations[a.generation].name}) is ready: order it with bid_chips from next quarter")
+                g.world.news.append(f"{c.name} taped out its custom ASIC")
+            else:
+                g.say(cid, f"ASIC programme: {c.asic_quarters_funded}/{a.programme_quarters} quarters funded")
+
+
+def chip_markets(g: GameCore, orders: dict[str, list]) -> None:
+    w, spec = g.world, g.spec
+    supply = generation_supply(g)
+    # 1. new agreements, capped per generation at the vendor's share for agreements
+    new_by_gen: dict[str, list[tuple[str, o.SignChipAgreement]]] = defaultdict(list)
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.SignChipAgreement) and x.generation in supply:
+                new_by_gen[x.generation].append((cid, x))
+    for gid, asks in new_by_gen.items():
+        gen = spec.generations[gid]
+        vendor = spec.vendors[gen.vendor]
+        committed = sum(a.units_per_quarter for c in g.alive() for a in c.agreements if a.generation == gid)
+        room = max(0.0, vendor.apa_max_share * supply[gid] - committed)
+        asked = sum(x.units_per_quarter for _, x in asks)
+        scale = min(1.0, room / asked) if asked else 0.0
+        price = w.generations[gid].list_price_musd * (1 - vendor.apa_discount)
+        for cid, x in asks:
+            units = int(x.units_per_quarter * scale)
+            c = w.companies[cid]
+            if units <= 0:
+                g.say(cid, f"{vendor.name} has no room for more {gen.name} agreements (its book is full)")
+                continue
+            deposit = price * units * x.quarters * vendor.apa_deposit_fraction
+            g.post(c, "apa_deposit", -deposit, f"{gen.name} agreement deposit")
+            c.deposits_musd += deposit
+            c.agreements.append(ChipAgreement(w.new_id("A"), gid, units, x.quarters, price, deposit))
+            g.say(cid, f"Signed an agreement for {units:,} {gen.name}/quarter × {x.quarters} quarters at ${price * 1e6:,.0f} each (deposit ${deposit:,.0f}M)" + ("" if scale >= 1 else f"; scaled to {scale:.0%} of your request"))
+    # 2. agreements deliver first, pro rata if supply fell short
+    left = dict(supply)
+    apa_units: dict[str, int] = defaultdict(int)
+    # generations out of production deliver nothing; their deposits come back as the quarters pass
+    gens_due = list(supply) + sorted({a.generation for c in g.alive() for a in c.agreements} - set(supply))
+    for gid in gens_due:
+        due = [(c, a) for c in g.alive() for a in c.agreements if a.generation == gid and a.quarters_left > 0]
+        want = sum(a.units_per_quarter for _, a in due)
+        scale = min(1.0, supply.get(gid, 0) / want) if want else 0.0
+        for c, a in due:
+            units = int(a.units_per_quarter * scale)
+            credit = a.deposit_musd / a.quarters_left
+            cost = units * a.price_musd_per_unit
+            a.deposit_musd -= credit
+            a.quarters_left -= 1
+            c.deposits_musd -= credit
+            g.post(c, "chip_delivery", -(cost - credit), f"agreement {a.id}")
+            # the deposit credit is part of the chips' cost: it leaves deposits and joins the cohort
+            if units:
+                _add_cohort(g, c, gid, units, cost)
+            apa_units[gid] += units
+            g.say(c.id, f"Agreement {a.id}: {units:,} {spec.generations[gid].name} delivered" + ("" if scale >= 1 else f" ({scale:.0%} of contract: supply short)"))
+        if gid in supply:
+            left[gid] = max(0, supply[gid] - apa_units[gid])
+    for c in g.alive():
+        c.agreements = [a for a in c.agreements if a.quarters_left > 0]
+    # 3. spot auctions, with a share reserved for neo-clouds where the vendor says so
+    bids_by_gen: dict[str, list[Bid]] = defaultdict(list)
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.BidChips):
+                bids_by_gen[x.generation].append(Bid(cid, float(x.units), float(x.price_musd_per_unit), x))
+    results = {}
+    for gid, units_left in left.items():
+        gen = spec.generations[gid]
+        vendor = spec.vendors[gen.vendor]
+        reserve = w.generations[gid].list_price_musd * vendor.spot_reserve_fraction
+        bids = bids_by_gen.get(gid, [])
+        won: dict[int, float] = defaultdict(float)
+        price = reserve
+        sold = 0.0
+        pools = []
+        if vendor.neocloud_reserved_share > 0:
+            favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]
+            pools.append((units_left * vendor.neocloud_reserved_share, favoured))
+        pools.append((None, bids))
+        for pool_supply, pool_bids in pools:
+            supply_here = units_left - sold if pool_supply is None else pool_supply
+            open_bids = [Bid(b.bidder, b.quantity - won[id(b)], b.price, b) for b in pool_bids if b.quantity - won[id(b)] > 0]
+            res = clear_uniform_price(supply_here, open_bids, reserve, g.rng["ties"])
+            for a in res.awards:
+                q = int(a.quantity)
+                if q <= 0:
+                    continue
+                won[id(a.bid.ref)] += q
+                sold += q
+                c = w.companies[a.bid.bidder]
+                cost = q * res.price
+                g.post(c, "chip_prepayment", -cost, f"spot {gen.name}")
+                c.deposits_musd += cost
+                c.deliveries.append(Delivery(g.q + vendor.delivery_lead_quarters, gid, q, cost))
+            if res.awards:
+                price = res.price
+        for b in bids:
+            got = int(won[id(b)])
+            if got:
+                g.say(b.bidder, f"Won {got:,} {gen.name} at spot, delivery {g.label(g.q + vendor.delivery_lead_quarters)}")
+            else:
+                g.say(b.bidder, f"Spot bid for {int(b.quantity):,} {gen.name} at ${b.price * 1e6:,.0f} won nothing")
+        gs = w.generations[gid]
+        gs.last_spot_price_musd = price
+        gs.last_spot_units = int(sold)
+        gs.last_supply_units = supply[gid]
+        gs.last_apa_units = apa_units[gid]
+        results[gid] = {"supply": supply[gid], "agreements": apa_units[gid], "spot_bid": sum(b.quantity for b in bids), "spot_sold": int(sold), "spot_price_musd": price}
+    g.public.markets["chips"] = results
+
+
+def deliveries(g: GameCore) -> None:
+    """Spot purchases arrive after the vendor's lead time."""
+    for c in g.alive():
+        due = [d for d in c.deliveries if d.quarter <= g.q]
+        if not due:
+            continue
+        c.deliveries = [d for d in c.deliveries if d.quarter > g.q]
+        for d in due:
+            c.deposits_musd -= d.cost_musd
+            _add_cohort(g, c, d.generation, d.units, d.cost_musd)
+            g.say(c.id, f"Delivered: {d.units:,} {g.spec.generations[d.generation].name}")

@@ -1,0 +1,129 @@
+"""Market-clearing mechanisms shared by every market: uniform-price auctions and the choice model."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from attrs import frozen
+
+
+@frozen
+class Bid:
+    bidder: str
+    quantity: float
+    price: float  # per unit
+    ref: object = None  # the order or object the bid came from
+
+
+@frozen
+class Award:
+    bid: Bid
+    quantity: float
+
+
+@frozen
+class Clearing:
+    price: float
+    awards: tuple[Award, ...]
+    bid_quantity: float
+    supply: float
+
+    @property
+    def sold(self) -> float:
+        return sum(a.quantity for a in self.awards)
+
+
+def clear_uniform_price(
+    supply: float,
+    bids: Sequence[Bid],
+    reserve: float,
+    rng: np.random.Generator,
+    *,
+    divisible: bool = True,
+) -> Clearing:
+    """Sealed bids, highest first; every winner pays one price.
+
+    Bids below the reserve are out. If the valid bids fit in the supply, all win and pay the
+    reserve. Otherwise supply goes to the highest bids and everyone pays the lowest winning
+    bid (the marginal bid, which may be filled only in part). Equal prices are ordered by a
+    seeded draw, so ties are fair and reproducible. Indivisible bids are skipped, not split,
+    when they do not fit.
+    """
+    valid = [b for b in bids if b.price >= reserve and b.quantity > 0]
+    asked = sum(b.quantity for b in valid)
+    if not valid or supply <= 0:
+        return Clearing(reserve, (), asked, supply)
+    if asked <= supply + 1e-9:
+        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply)
+    # a seeded tie-break key for every bid, then highest price first
+    keys = rng.random(len(valid))
+    order = sorted(range(len(valid)), key=lambda i: (-valid[i].price, keys[i]))
+    left = supply
+    awards = []
+    price = reserve
+    for i in order:
+        if left <= 1e-9:
+            break
+        b = valid[i]
+        q = min(b.quantity, left)
+        if not divisible and q < b.quantity:
+            continue
+        awards.append(Award(b, q))
+        left -= q
+        price = b.price
+    return Clearing(price, tuple(awards), asked, supply)
+
+
+def logit_shares(utilities: np.ndarray, outside: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Multinomial-logit shares per row (demand cell) over columns (offers), with an outside option.
+
+    Masked-out offers get nothing; what is not chosen goes to the outside option.
+    """
+    u = np.where(mask, utilities, -np.inf)
+    top = np.maximum(u.max(axis=1, initial=-np.inf), outside)
+    e = np.where(mask, np.exp(u - top[:, None]), 0.0)
+    denom = e.sum(axis=1) + np.exp(outside - top)
+    return e / denom[:, None]
+
+
+def allocate_demand(
+    demand: np.ndarray,
+    utilities: np.ndarray,
+    outside: np.ndarray,
+    mask: np.ndarray,
+    capacity: np.ndarray,
+    rounds: int = 4,
+) -> tuple[np.ndarray, float, float]:
+    """Split each cell's demand among offers by logit shares, respecting offer capacity.
+
+    Customers turned away by a full offer choose again among offers that still have room.
+    Returns (sold per offer, demand that found no room, demand that chose not to buy).
+    """
+    n_cells, n_offers = utilities.shape
+    sold = np.zeros(n_offers)
+    remaining = demand.astype(float).copy()
+    open_ = mask.copy()
+    declined = 0.0
+    for _ in range(rounds):
+        if remaining.sum() <= 1e-9 or not open_.any():
+            break
+        shares = logit_shares(utilities, outside, open_)
+        want = shares * remaining[:, None]
+        declined += float((remaining * (1.0 - shares.sum(axis=1))).sum())
+        asked = want.sum(axis=0)
+        room = capacity - sold
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fill = np.where(asked > room, np.divide(room, asked, out=np.zeros_like(room), where=asked > 0), 1.0)
+        got = want * fill[None, :]
+        sold += got.sum(axis=0)
+        remaining = (want - got).sum(axis=1)
+        full = sold >= capacity - 1e-9
+        open_ = open_ & ~full[None, :]
+    unmet = float(remaining.sum())
+    return sold, unmet, declined
+
+
+def finite_nonneg(x: float) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0

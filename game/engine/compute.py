@@ -1,0 +1,275 @@
+"""Compute markets: contracts served, training RFPs awarded, internal demand met, inference spot by choice model."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from ..model import orders as o
+from ..model.state import ONLINE, Company, Contract, Rfp
+from .clearing import allocate_demand
+from .core import GameCore
+from .news import inference_share
+
+_NO_MIN = -(10**6)
+
+
+class Capacity:
+    """A company's usable H100e this quarter, by region, with what has been taken so far."""
+
+    def __init__(self, g: GameCore, c: Company):
+        spec = g.spec
+        sell = spec.archetypes[c.archetype].sellable_fraction
+        self.total: dict[str, float] = defaultdict(float)  # usable H100e by region
+        self.eco: dict[str, float] = {}
+        self.by_release: list[tuple[int, str, float]] = []  # (release quarter, region, usable H100e)
+        self.largest_site_mw = 0.0
+        eco_sum: dict[str, float] = defaultdict(float)
+        installed = 0.0
+        for s in c.sites:
+            if s.stage != ONLINE or not s.installed:
+                continue
+            self.largest_site_mw = max(self.largest_site_mw, s.mw)
+            avail = 1.0 - min(1.0, g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction)
+            for gid, n in s.installed.items():
+                gen = spec.generations[gid]
+                h = gen.performance_h100e * n
+                installed += h
+                u = h * avail * sell
+                self.total[s.region] += u
+                eco_sum[s.region] += u * gen.ecosystem_factor
+                self.by_release.append((g.release[gid], s.region, u))
+        for rid, t in self.total.items():
+            self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0
+        self.installed = installed
+        self.used: dict[str, float] = defaultdict(float)
+        self.used_total = 0.0
+
+    def free(self, rid: str | None = None) -> float:
+        if rid is None:
+            return sum(self.total.values()) - self.used_total
+        return self.total.get(rid, 0.0) - self.used.get(rid, 0.0)
+
+    def free_qualifying(self, min_release: int) -> float:
+        """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
+        qual = sum(u for rel, _, u in self.by_release if rel >= min_release)
+        older = sum(u for rel, _, u in self.by_release if rel < min_release)
+        return max(0.0, qual - max(0.0, self.used_total - older))
+
+    def take(self, amount: float, order: list[str]) -> float:
+        """Take up to `amount` from regions in the given order; returns what was taken."""
+        got = 0.0
+        for rid in order:
+            f = self.free(rid)
+            if f <= 0:
+                continue
+            x = min(f, amount - got)
+            self.used[rid] += x
+            got += x
+            if got >= amount - 1e-9:
+                break
+        self.used_total += got
+        return got
+
+
+def _hours(g: GameCore) -> float:
+    return g.spec.rules.hours_per_quarter
+
+
+def _musd(h100e: float, price: float, hours: float) -> float:
+    return h100e * price * hours / 1e6
+
+
+def compute_markets(g: GameCore, orders: dict[str, list]) -> None:
+    w, spec = g.world, g.spec
+    hours = _hours(g)
+    alive = g.alive()
+    caps = {c.id: Capacity(g, c) for c in alive}
+    # latency-insensitive work goes to the remotest regions first, keeping the best for inference
+    remote_first = sorted(spec.regions, key=lambda r: (-spec.regions[r].latency_tier, r))
+
+    # 1. running contracts
+    for c in alive:
+        cap = caps[c.id]
+        for k in c.contracts:
+            avail = min(cap.free(), cap.free_qualifying(k.min_release))
+            got = cap.take(min(k.h100e, avail), remote_first)
+            pay = _musd(got, k.price_usd_per_h100e_hour, hours)
+            short = k.h100e - got
+            penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * spec.rules.contract_shortfall_penalty
+            _settle_contract(g, c, k, pay, penalty)
+            if short > 1e-6:
+                g.say(c.id, f"Contract {k.id}: delivered {got:,.0f} of {k.h100e:,.0f} H100e; shortfall penalty ${penalty:,.1f}M")
+            k.quarters_left -= 1
+        c.contracts = [k for k in c.contracts if k.quarters_left > 0]
+
+    # 2. training and sub-contract RFPs: lowest qualified bid wins, pays as bid
+    bids_by_rfp: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.BidRfp):
+                bids_by_rfp[x.rfp].append((cid, float(x.price_usd_per_h100e_hour)))
+    offered = awarded = 0.0
+    rfp_results = []
+    for r in w.rfps:
+        bids = bids_by_rfp.get(r.id, [])
+        keys = g.rng["ties"].random(len(bids))
+        ranked = [b for _, b in sorted(zip(keys, bids), key=lambda kb: (kb[1][1], kb[0]))]
+        if r.customer == "market":
+            offered += r.h100e
+        winner = None
+        for cid, price in ranked:
+            cap = caps.get(cid)
+            if cap is None:
+                continue
+            if cap.largest_site_mw < r.min_site_mw:
+                g.say(cid, f"RFP {r.id}: needs a site of at least {r.min_site_mw:,.0f} MW online; you do not qualify")
+                continue
+            if min(cap.free(), cap.free_qualifying(r.min_release)) < r.h100e:
+                g.say(cid, f"RFP {r.id}: needs {r.h100e:,.0f} H100e of current generations free; you do not qualify")
+                continue
+            winner = (cid, price)
+            break
+        if winner is None:
+            rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": None, "price": None})
+            if r.customer != "market":
+                g.say(r.customer, f"Your sub-contract RFP {r.id} found no qualified bidder")
+            continue
+        cid, price = winner
+        c = w.companies[cid]
+        cap = caps[cid]
+        k = Contract(w.new_id("K"), cid, r.customer, r.h100e, price, r.quarters, r.min_release, "training" if r.customer == "market" else "subcontract")
+        got = cap.take(r.h100e, remote_first)
+        _settle_contract(g, c, k, _musd(got, price, hours), 0.0)
+        k.quarters_left -= 1
+        if k.quarters_left > 0:
+            c.contracts.append(k)
+        if r.customer == "market":
+            awarded += r.h100e
+        g.say(cid, f"Won RFP {r.id}: {r.h100e:,.0f} H100e for {r.quarters} quarters at ${price:.2f}/H100e-hour")
+        for other, p in ranked:
+            if other != cid:
+                g.say(other, f"Lost RFP {r.id} (your bid ${p:.2f}); won at ${price:.2f}")
+        rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
+    w.last_training_offered_h100e = offered
+    w.last_training_awarded_h100e = awarded
+
+    # 3. hyperscalers' internal demand, served by their own capacity first
+    internal_value = w.price_index
+    for c in alive:
+        if c.internal_demand_h100e <= 0:
+            continue
+        cs = spec.companies[c.id]
+        want = c.internal_demand_h100e * g.mod("demand_multiplier")
+        sub = sum(k.h100e for x in g.alive() for k in x.contracts if k.customer == c.id)
+        own = caps[c.id].take(max(0.0, want - sub), sorted(spec.regions, key=lambda r: (spec.regions[r].latency_tier, r)))
+        served = min(want, own + sub)
+        value = _musd(served, internal_value * cs.internal_value_multiple, hours)
+        g.post(c, "revenue_internal", value, "internal AI demand served")
+        if want - served > 1e-6:
+            g.say(c.id, f"Internal demand: served {served:,.0f} of {want:,.0f} H100e; {want - served:,.0f} unserved (sub-contract it or build)")
+
+    # 4. inference spot market
+    spot = _spot_market(g, orders, caps)
+
+    # 5. the price index moves with unmet demand and idle capacity
+    unmet = spot["unmet"] + (offered - awarded)
+    idle = spot["idle"]
+    demand = spot["demand"] + offered
+    ex = (unmet - idle) / max(demand, 1.0)
+    ex = max(-0.5, min(0.5, ex))
+    rules = spec.rules
+    new_index = w.price_index * (1 + rules.price_index_trend_per_quarter) * math.exp(rules.price_index_sensitivity * ex)
+    w.price_index = min(rules.price_index_ceiling_usd_per_h100e_hour, max(rules.price_index_floor_usd_per_h100e_hour, new_index))
+    w.last_unmet_h100e = unmet
+    for c in alive:
+        c.capacity_h100e = caps[c.id].installed
+        c.used_h100e = caps[c.id].used_total
+    g.public.markets["compute"] = {
+        "price_index_next": w.price_index,
+        "inference_demand_h100e": spot["demand"],
+        "spot_sold_h100e": spot["sold"],
+        "unmet_h100e": unmet,
+        "idle_offered_h100e": idle,
+        "training_offered_h100e": offered,
+        "training_awarded_h100e": awarded,
+        "rfps": rfp_results,
+        "spot_by_region": spot["by_region"],
+    }
+
+    # 6. new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
+    w.rfps = []
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.Subcontract):
+                r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
+                w.rfps.append(r)
+                g.say(cid, f"Sub-contract RFP {r.id} for {x.h100e:,.0f} H100e published for next quarter")
+
+
+def _settle_contract(g: GameCore, supplier: Company, k: Contract, pay: float, penalty: float) -> None:
+    net = pay - penalty
+    g.post(supplier, "revenue_contract", net, f"contract {k.id}")
+    if k.customer != "market":
+        customer = g.world.companies[k.customer]
+        g.post(customer, "subcontract_cost", -net, f"sub-contract {k.id} with {supplier.name}")
+
+
+def _spot_market(g: GameCore, orders: dict[str, list], caps: dict[str, Capacity]) -> dict:
+    w, spec = g.world, g.spec
+    hours = _hours(g)
+    index = w.price_index
+    prices: dict[tuple[str, str], float] = {}
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.OfferCompute):
+                prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
+    offers = []  # (company, region, price, capacity, eco)
+    for c in g.alive():
+        cap = caps[c.id]
+        for rid in spec.regions:
+            f = cap.free(rid)
+            if f > 1e-6:
+                # no offer given: the capacity is offered at the index (a standing order)
+                offers.append((c, rid, prices.get((c.id, rid), index), f, cap.eco.get(rid, 1.0)))
+    region_ids = [rid for rid, r in spec.regions.items() if r.inference_demand_weight > 0]
+    weight_sum = sum(spec.regions[r].inference_demand_weight for r in region_ids)
+    total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
+    segs = list(spec.demand.segments.values())
+    cells = [(s, rid) for s in segs for rid in region_ids]
+    demand = np.array([total * s.share_of_inference * spec.regions[rid].inference_demand_weight / weight_sum for s, rid in cells])
+    by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
+    if not offers:
+        return {"demand": float(demand.sum()), "sold": 0.0, "unmet": float(demand.sum()), "idle": 0.0, "by_region": by_region}
+    price = np.array([x[2] for x in offers]) / index
+    tier = np.array([spec.regions[x[1]].latency_tier for x in offers], dtype=float)
+    eco = np.array([x[4] for x in offers])
+    arch = [spec.archetypes[x[0].archetype] for x in offers]
+    rel = np.array([a.reliability for a in arch])
+    prem = np.array([a.enterprise_premium for a in arch])
+    capacity = np.array([x[3] for x in offers])
+    offer_region = np.array([x[1] for x in offers])
+    pw = np.array([s.price_weight for s, _ in cells])[:, None]
+    lw = np.array([s.latency_weight for s, _ in cells])[:, None]
+    hb = np.array([s.home_region_bonus for s, _ in cells])[:, None]
+    ew = np.array([s.ecosystem_weight for s, _ in cells])[:, None]
+    rw = np.array([s.reliability_weight for s, _ in cells])[:, None]
+    max_tier = np.array([s.max_latency_tier for s, _ in cells])[:, None]
+    cell_region = np.array([rid for _, rid in cells])[:, None]
+    home = (offer_region[None, :] == cell_region).astype(float)
+    util = -pw * (price[None, :] - 1.0) - lw * (tier[None, :] - 1.0) + hb * home + ew * (eco[None, :] - 1.0) + rw * (rel[None, :] - 1.0) + prem[None, :]
+    mask = tier[None, :] <= max_tier
+    outside = np.array([s.outside_option for s, _ in cells])
+    sold, unmet, declined = allocate_demand(demand, util, outside, mask, capacity)
+    for (c, rid, p, f, _), q in zip(offers, sold):
+        if q > 1e-9:
+            caps[c.id].take(float(q), [rid])
+            g.post(c, "revenue_spot", _musd(float(q), p, hours), f"inference in {rid}")
+        by_region[rid]["sold_h100e"] += float(q)
+        by_region[rid]["offered_h100e"] += f
+        if q < f * 0.5:
+            g.say(c.id, f"Inference in {spec.regions[rid].name}: sold {q:,.0f} of {f:,.0f} H100e offered at ${p:.2f}")
+    idle = float(capacity.sum() - sold.sum())
+    return {"demand": float(demand.sum()), "sold": float(sold.sum()), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}

@@ -1,0 +1,259 @@
+"""The game core: spec, state, random streams, reports and the shared helpers every phase uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from attrs import define, field
+
+from ..model.state import (
+    GRID,
+    ONLINE,
+    ChipCohort,
+    Company,
+    GenerationState,
+    LedgerLine,
+    PowerSource,
+    RegionState,
+    Site,
+    VendorState,
+    World,
+)
+from ..scenario import Scenario, quarter_label, quarter_offset
+
+# Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
+PNL = frozenset(
+    {
+        "revenue_spot",
+        "revenue_contract",
+        "revenue_internal",
+        "outside_cash_flow",
+        "subcontract_cost",
+        "power",
+        "opex",
+        "idle_crews",
+        "interest",
+        "tax",
+        "asic_programme",
+        "crew_training",
+        "retrofit",
+    }
+)
+CAPITAL = frozenset(
+    {
+        "capex_facility",
+        "capex_power",
+        "chip_prepayment",
+        "chip_delivery",
+        "apa_deposit",
+        "asset_purchase",
+        "debt_draw",
+        "debt_repay",
+        "equity_raise",
+    }
+)
+
+
+@define
+class PrivateReport:
+    company: str
+    quarter: str
+    lines: list[str] = field(factory=list)
+    rejected: list[dict] = field(factory=list)  # {"order": ..., "reason": ...}
+    pnl: dict[str, float] = field(factory=dict)
+    cash_musd: float = 0.0
+    debt_musd: float = 0.0
+    net_income_musd: float = 0.0
+    depreciation_musd: float = 0.0
+
+
+@define
+class PublicReport:
+    quarter: str
+    news: list[str] = field(factory=list)
+    markets: dict[str, Any] = field(factory=dict)
+    bankruptcies: list[str] = field(factory=list)
+    online: list[str] = field(factory=list)  # "X brought N MW online in R"
+    companies: dict[str, dict] = field(factory=dict)
+
+
+@define
+class GameCore:
+    spec: Scenario
+    seed: int
+    world: World
+    rng: dict[str, np.random.Generator]
+    release: dict[str, int]  # generation -> quarter index it becomes available
+    end: dict[str, int]
+    public: PublicReport = None  # this quarter's, while it is being resolved
+    private: dict[str, PrivateReport] = field(factory=dict)
+    mods: dict[tuple[str, str], float] = field(factory=dict)
+    depreciation: dict[str, float] = field(factory=dict)  # this quarter, per company
+    equity_raised: dict[str, float] = field(factory=dict)
+
+    # ---- time -------------------------------------------------------------------------------
+    @property
+    def q(self) -> int:
+        return self.world.quarter
+
+    def label(self, index: int | None = None) -> str:
+        return quarter_label(self.spec.game.start, self.q if index is None else index)
+
+    def released(self, gen: str, at: int | None = None) -> bool:
+        t = self.q if at is None else at
+        shift = int(self.mod("release_shift_quarters", gen, 0.0))
+        return self.release[gen] + shift <= t
+
+    def in_production(self, gen: str) -> bool:
+        return self.released(gen) and self.q <= self.end[gen]
+
+    # ---- event levers -------------------------------------------------------------------------
+    def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
+        """A lever's value for a target, combining global and targeted events."""
+        g = self.mods.get((lever, ""), neutral)
+        if not target:
+            return g
+        t = self.mods.get((lever, target), neutral)
+        if neutral == 1.0 and lever.endswith("multiplier"):
+            return g * t
+        if lever in ("moratorium", "export_restricted", "outage_fraction"):
+            return max(g, t)
+        return g + t - neutral
+
+    # ---- money -------------------------------------------------------------------------------
+    def post(self, c: Company, category: str, amount: float, note: str = "") -> None:
+        """Every dollar in or out of a company passes here as a ledger line."""
+        assert category in PNL or category in CAPITAL, category
+        c.cash_musd += amount
+        c.ledger.append(LedgerLine(category, amount, note))
+        rep = self.private.get(c.id)
+        if rep is not None:
+            rep.pnl[category] = rep.pnl.get(category, 0.0) + amount
+
+    def say(self, cid: str, line: str) -> None:
+        rep = self.private.get(cid)
+        if rep is not None:
+            rep.lines.append(line)
+
+    def alive(self) -> list[Company]:
+        return [c for c in self.world.companies.values() if c.alive]
+
+    # ---- capacity ------------------------------------------------------------------------------
+    def site_h100e(self, site: Site, min_release: int | None = None) -> float:
+        gens = self.spec.generations
+        if min_release is None:
+            return sum(gens[g].performance_h100e * n for g, n in site.installed.items())
+        return sum(gens[g].performance_h100e * n for g, n in site.installed.items() if self.release[g] >= min_release)
+
+    def site_used_kw(self, site: Site) -> float:
+        gens = self.spec.generations
+        return sum(gens[g].power_kw * n for g, n in site.installed.items())
+
+    def book_equity(self, c: Company) -> float:
+        return (
+            c.cash_musd
+            + sum(s.book_musd for s in c.sites)
+            + sum(p.book_musd for p in c.power)
+            + sum(k.book_musd for k in c.cohorts)
+            + c.deposits_musd
+            - c.debt_musd
+        )
+
+    def book_assets(self, c: Company) -> float:
+        return self.book_equity(c) + c.debt_musd
+
+    def debt_rate(self, c: Company) -> float:
+        """Annual rate: archetype base, more with leverage, less when contracts back the debt."""
+        a = self.spec.archetypes[c.archetype]
+        assets = max(self.book_assets(c), 1e-9)
+        leverage = min(c.debt_musd / assets, 2.0)
+        backlog = sum(k.h100e * k.price_usd_per_h100e_hour * self.spec.rules.hours_per_quarter * k.quarters_left / 1e6 for k in c.contracts)
+        backed = min(1.0, backlog / c.debt_musd) if c.debt_musd > 0 else 0.0
+        rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * leverage - a.contract_backed_discount * backed
+        rate += self.mod("rate_add", "", 0.0)
+        if c.covenant_breached or c.distress_quarters > 0:
+            rate += self.spec.rules.covenant_penalty_rate
+        return max(rate, 0.0)
+
+    def borrow_headroom(self, c: Company) -> float:
+        """New debt the covenant allows: leverage up to the archetype's maximum."""
+        if c.covenant_breached or c.distress_quarters > 0:
+            return 0.0
+        a = self.spec.archetypes[c.archetype]
+        assets = self.book_assets(c)
+        # borrowed cash is itself an asset: debt' <= L (assets + x)  =>  x <= (L*assets - debt)/(1-L)
+        room = (a.max_leverage * assets - c.debt_musd) / max(1e-9, 1.0 - a.max_leverage)
+        return max(0.0, room)
+
+
+def new_core(spec: Scenario, seed: int, rng: dict[str, np.random.Generator]) -> GameCore:
+    """The world at the start of the first quarter, from the scenario's starting state."""
+    start = spec.game.start
+    release = {gid: quarter_offset(start, g.release) for gid, g in spec.generations.items()}
+    end = {gid: quarter_offset(start, g.end) for gid, g in spec.generations.items()}
+    regions = {
+        rid: RegionState(rid, r.power_price_usd_per_mwh, r.crews_initial, r.wage_reserve_musd_per_crew_quarter)
+        for rid, r in spec.regions.items()
+    }
+    vendors = {vid: VendorState(vid, v.packaging_units_per_quarter, v.hbm_units_per_quarter) for vid, v in spec.vendors.items()}
+    gens = {gid: GenerationState(gid, g.list_price_musd) for gid, g in spec.generations.items()}
+    world = World(
+        quarter=0,
+        price_index=spec.demand.price_index_initial_usd_per_h100e_hour,
+        demand_h100e=spec.demand.total_h100e_initial,
+        regions=regions,
+        vendors=vendors,
+        generations=gens,
+        companies={},
+        gas_supply_mw=spec.power.gas.turbine_supply_mw_per_quarter,
+    )
+    core = GameCore(spec, seed, world, rng, release, end)
+    rules = spec.rules
+    for cid, cs in spec.companies.items():
+        c = Company(
+            id=cid,
+            name=cs.name,
+            archetype=cs.archetype,
+            cash_musd=cs.cash_musd,
+            debt_musd=cs.debt_musd,
+            internal_demand_h100e=cs.internal_demand_h100e,
+            outside_cash_flow_musd=cs.outside_cash_flow_musd_per_quarter,
+        )
+        for s in cs.sites:
+            pid = world.new_id("P")
+            sid = world.new_id("S")
+            region = spec.regions[s.region]
+            capex = spec.cooling[s.cooling].capex_musd_per_mw * region.facility_capex_multiplier * s.mw
+            site = Site(sid, s.region, s.mw, s.cooling, pid, stage=ONLINE, built_mw=s.mw, installed={g: n for g, n in s.chips.items() if n > 0})
+            site.book_musd = capex
+            site.dep_musd_per_quarter = capex / rules.facility_depreciation_quarters
+            site.online_quarter = -1
+            c.sites.append(site)
+            c.power.append(PowerSource(pid, GRID, s.region, s.mw, ready_quarter=0, energised=True, site=sid))
+            for g, n in s.chips.items():
+                if n > 0:
+                    gen = spec.generations[g]
+                    cost = gen.list_price_musd * n
+                    c.cohorts.append(ChipCohort(g, n, cost, cost / gen.depreciation_quarters))
+            world.mw_created += s.mw
+        for qp in cs.queue_positions:
+            pid = world.new_id("P")
+            ready = quarter_offset(start, qp.energise)
+            c.power.append(PowerSource(pid, GRID, qp.region, qp.mw, ready_quarter=ready, energised=ready <= 0))
+            world.mw_created += qp.mw
+        for g, n in cs.inventory.items():
+            if n > 0:
+                gen = spec.generations[g]
+                c.inventory[g] = n
+                cost = gen.list_price_musd * n
+                c.cohorts.append(ChipCohort(g, n, cost, cost / gen.depreciation_quarters))
+        c.starting_equity_musd = core.book_equity(c)
+        world.companies[cid] = c
+    for cid, c in world.companies.items():
+        for site in c.sites:
+            for g, n in site.installed.items():
+                world.chips_supplied[g] = world.chips_supplied.get(g, 0) + n
+        for g, n in c.inventory.items():
+            world.chips_supplied[g] = world.chips_supplied.get(g, 0) + n
+    return core

@@ -1,0 +1,125 @@
+"""Phase 6, finance: debt and equity, covenant tests, distress, and bankruptcy with its asset auction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model import orders as o
+from ..model.state import AssetLot, ChipCohort, Company
+from .core import GameCore
+
+
+def finance_phase(g: GameCore, orders: dict[str, list]) -> None:
+    spec, rules = g.spec, g.spec.rules
+    for c in g.alive():
+        for x in orders.get(c.id, []):
+            if isinstance(x, o.Borrow):
+                amount = min(x.musd, g.borrow_headroom(c))  # the room may have shrunk since the orders
+                if amount > 0:
+                    c.debt_musd += amount
+                    g.post(c, "debt_draw", amount, "new borrowing")
+                    g.say(c.id, f"Borrowed ${amount:,.0f}M at {g.debt_rate(c):.2%}")
+            elif isinstance(x, o.Repay):
+                amount = min(x.musd, c.debt_musd, max(0.0, c.cash_musd))
+                if amount > 0:
+                    c.debt_musd -= amount
+                    g.post(c, "debt_repay", -amount, "repayment")
+                    g.say(c.id, f"Repaid ${amount:,.0f}M of debt")
+            elif isinstance(x, o.RaiseEquity):
+                _raise_equity(g, c, x.musd)
+        # an overdraft is covered from the revolving facility while the covenant allows
+        if c.cash_musd < 0:
+            draw = min(-c.cash_musd, g.borrow_headroom(c))
+            if draw > 0:
+                c.debt_musd += draw
+                g.post(c, "debt_draw", draw, "revolving credit to cover a shortfall")
+                g.say(c.id, f"Drew ${draw:,.0f}M on the revolver to cover a cash shortfall")
+        _covenants(g, c)
+        if c.cash_musd < 0:
+            c.distress_quarters += 1
+            c.peak_distress = max(c.peak_distress, c.distress_quarters)
+            left = rules.distress_quarters_to_bankruptcy - c.distress_quarters
+            g.say(c.id, f"DISTRESS: cash is ${c.cash_musd:,.0f}M and lenders will not cover it. " + (f"{left} quarter(s) to fix it before bankruptcy." if left > 0 else "Bankrupt."))
+            g.world.news.append(f"{c.name} is in financial distress")
+        else:
+            c.distress_quarters = 0
+        if c.distress_quarters >= rules.distress_quarters_to_bankruptcy:
+            bankrupt(g, c)
+    for c in g.alive():
+        c.cum_revenue_musd += sum(line.amount_musd for line in c.ledger if line.category.startswith("revenue") or line.category == "outside_cash_flow")
+
+
+def _raise_equity(g: GameCore, c: Company, amount: float) -> None:
+    equity = g.book_equity(c)
+    cap = max(0.0, equity) * g.spec.rules.equity_raise_max_fraction
+    amount = min(amount, cap)
+    if amount <= 0:
+        g.say(c.id, "No investor would buy shares this quarter")
+        return
+    pre_money = equity * (1 - g.spec.rules.equity_issue_discount)
+    c.ownership *= pre_money / (pre_money + amount)
+    g.post(c, "equity_raise", amount, "share issue")
+    g.equity_raised[c.id] = g.equity_raised.get(c.id, 0.0) + amount
+    g.say(c.id, f"Raised ${amount:,.0f}M of equity at a {g.spec.rules.equity_issue_discount:.0%} discount; founders now own {c.ownership:.1%}")
+
+
+def _covenants(g: GameCore, c: Company) -> None:
+    a = g.spec.archetypes[c.archetype]
+    assets = g.book_assets(c)
+    leverage = c.debt_musd / assets if assets > 0 else float("inf") if c.debt_musd > 0 else 0.0
+    coverage = c.ebitda_musd / c.interest_musd if c.interest_musd > 0 else float("inf")
+    breached = leverage > a.max_leverage + 1e-9 or coverage < a.min_interest_coverage
+    if breached and not c.covenant_breached:
+        g.say(c.id, f"COVENANT BREACH: leverage {leverage:.0%} (max {a.max_leverage:.0%}), interest cover {coverage:.1f}× (min {a.min_interest_coverage:.1f}×). No new debt, higher rate, and spare cash goes to the lenders.")
+    if breached and leverage > a.max_leverage:
+        # the cash sweep: lenders take spare cash until leverage is back within the covenant
+        excess = c.debt_musd - a.max_leverage * assets
+        sweep = min(max(0.0, c.cash_musd), max(0.0, excess) / max(1e-9, 1 - a.max_leverage))
+        sweep = min(sweep, c.debt_musd)
+        if sweep > 0:
+            c.debt_musd -= sweep
+            g.post(c, "debt_repay", -sweep, "covenant cash sweep")
+            g.say(c.id, f"Lenders swept ${sweep:,.0f}M of cash to pay down debt")
+    c.covenant_breached = breached
+
+
+def bankrupt(g: GameCore, c: Company) -> None:
+    """The company leaves the game; its sites, power and chips are auctioned next quarter."""
+    w, spec = g.world, g.spec
+    c.alive = False
+    c.bankrupt_quarter = g.q
+    g.public.bankruptcies.append(c.id)
+    w.news.append(f"{c.name} is BANKRUPT: its sites, power and chips go to auction next quarter")
+    g.say(c.id, "Your company is bankrupt. It leaves the game and scores zero.")
+    # chips' book value per unit, by generation
+    units: dict[str, int] = defaultdict(int)
+    book: dict[str, float] = defaultdict(float)
+    for k in c.cohorts:
+        units[k.generation] += k.units
+        book[k.generation] += k.book_musd
+    per_unit = {gid: book[gid] / units[gid] if units[gid] else 0.0 for gid in units}
+
+    def cohorts_for(chips: dict[str, int]) -> list[ChipCohort]:
+        return [ChipCohort(gid, n, n * per_unit.get(gid, 0.0), 0.0) for gid, n in chips.items() if n > 0]
+
+    reserve = spec.rules.asset_reserve_fraction_of_book
+    quarters = spec.rules.asset_lot_quarters
+    power = {p.id: p for p in c.power}
+    for s in c.sites:
+        p = power.pop(s.power, None)
+        chips = cohorts_for(s.installed)
+        value = s.book_musd + (p.book_musd if p else 0.0) + sum(k.book_musd for k in chips)
+        w.lots.append(AssetLot(w.new_id("L"), "site", s.region, s.mw, value * reserve, c.id, quarters, site=s, power=p, chips=chips))
+    for p in power.values():
+        p.site = None
+        w.lots.append(AssetLot(w.new_id("L"), "power", p.region, p.mw, p.book_musd * reserve, c.id, quarters, power=p))
+    if c.inventory:
+        chips = cohorts_for(c.inventory)
+        w.lots.append(AssetLot(w.new_id("L"), "chips", "", 0.0, sum(k.book_musd for k in chips) * reserve, c.id, quarters, chips=chips))
+    c.sites, c.power, c.cohorts, c.inventory = [], [], [], {}
+    c.deliveries, c.agreements, c.contracts = [], [], []
+    c.deposits_musd = 0.0
+    # contracts in which it was the customer end too
+    for other in g.alive():
+        other.contracts = [k for k in other.contracts if k.customer != c.id]
+    w.rfps = [r for r in w.rfps if r.customer != c.id]

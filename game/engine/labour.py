@@ -1,0 +1,51 @@
+"""Labour: per-region crew auctions at a clearing wage, and training programmes that grow the pool."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model import orders as o
+from .clearing import Bid, clear_uniform_price
+from .core import GameCore
+
+
+def crew_markets(g: GameCore, orders: dict[str, list]) -> None:
+    w, spec = g.world, g.spec
+    by_region: dict[str, list[Bid]] = defaultdict(list)
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.BidCrews):
+                by_region[x.region].append(Bid(cid, float(x.crews), float(x.wage_musd), x))
+    for c in g.alive():
+        c.crews = {}
+        c.crew_wage = {}
+    results = {}
+    for rid, r in spec.regions.items():
+        rs = w.regions[rid]
+        supply = rs.crews_pool * g.mod("crews_multiplier", rid)
+        res = clear_uniform_price(supply, by_region.get(rid, []), rs.wage_reserve_musd, g.rng["ties"])
+        for a in res.awards:
+            c = w.companies[a.bid.bidder]
+            c.crews[rid] = c.crews.get(rid, 0.0) + a.quantity
+            c.crew_wage[rid] = res.price
+            g.say(c.id, f"Hired {a.quantity:,.1f} crews in {r.name} at ${res.price:.2f}M each")
+        for b in by_region.get(rid, []):
+            if b.bidder not in {a.bid.bidder for a in res.awards}:
+                g.say(b.bidder, f"Hired no crews in {r.name}: bid ${b.price:.2f}M, wage cleared at ${res.price:.2f}M")
+        rs.last_wage_musd = res.price
+        rs.last_crews_hired = res.sold
+        results[rid] = {"pool": supply, "bid": res.bid_quantity, "hired": res.sold, "wage_musd": res.price}
+    g.public.markets["labour"] = results
+
+
+def training_programmes(g: GameCore, orders: dict[str, list]) -> None:
+    for cid, os_ in orders.items():
+        c = g.world.companies[cid]
+        for x in os_:
+            if isinstance(x, o.FundTraining):
+                r = g.spec.regions[x.region]
+                crews = x.musd / r.training_musd_per_crew
+                g.post(c, "crew_training", -x.musd, f"training in {r.name}")
+                g.world.regions[x.region].training.append([g.q + r.training_lead_quarters, crews])
+                g.say(cid, f"Funded training of {crews:,.1f} crews for {r.name}, joining the pool in {g.label(g.q + r.training_lead_quarters)}")
+                g.world.news.append(f"{c.name} funds a crew-training programme in {r.name}")

@@ -1,0 +1,180 @@
+"""Phase 1, news: events and injects, market drift, new training RFPs and distressed powered sites."""
+
+from __future__ import annotations
+
+import math
+
+from ..model.state import ONLINE, POWERED_SITE, ActiveEvent, AssetLot, PowerSource, Rfp, Site
+from ..scenario import quarter_offset
+from .core import GameCore
+
+_SCOPE_TABLES = {"region": "regions", "vendor": "vendors", "generation": "generations"}
+
+
+def _fire(g: GameCore, eid: str, target: str) -> None:
+    ev = g.spec.events[eid]
+    if ev.scope != "global" and not target:
+        pool = list(ev.targets) or list(getattr(g.spec, _SCOPE_TABLES[ev.scope]))
+        target = pool[int(g.rng["events"].integers(len(pool)))]
+    where = ""
+    if target:
+        table = getattr(g.spec, _SCOPE_TABLES[ev.scope])
+        where = f" ({table[target].name})"
+    effects = dict(ev.effects)
+    g.world.events.append(ActiveEvent(eid, ev.title, target, ev.duration_quarters, effects))
+    g.world.news.append(f"{ev.title}{where}" + (f", for {ev.duration_quarters} quarters" if ev.duration_quarters > 1 else ""))
+    if effects.get("customer_default"):
+        _customer_default(g)
+
+
+def _customer_default(g: GameCore) -> None:
+    """A training customer walks away: one market contract ends with no more payments."""
+    pool = [(c, k) for c in g.alive() for k in c.contracts if k.customer == "market"]
+    if not pool:
+        return
+    c, k = pool[int(g.rng["events"].integers(len(pool)))]
+    c.contracts.remove(k)
+    g.world.news.append(f"A training customer of {c.name} defaulted on a {k.h100e:,.0f} H100e contract")
+    g.say(c.id, f"Customer default: contract {k.id} ({k.h100e:,.0f} H100e) ended with {k.quarters_left} quarters unpaid")
+
+
+def _rebuild_mods(g: GameCore) -> None:
+    mods: dict[tuple[str, str], float] = {}
+    for ev in g.world.events:
+        for lever, v in ev.effects.items():
+            key = (lever, ev.target)
+            if lever.endswith("multiplier"):
+                mods[key] = mods.get(key, 1.0) * v
+            elif lever in ("moratorium", "export_restricted", "outage_fraction"):
+                mods[key] = max(mods.get(key, 0.0), v)
+            else:
+                mods[key] = mods.get(key, 0.0) + v
+    g.mods = mods
+
+
+def refresh_mods(g: GameCore) -> None:
+    _rebuild_mods(g)
+
+
+def events_phase(g: GameCore) -> None:
+    w = g.world
+    for ev in w.events:
+        ev.quarters_left -= 1
+    w.events = [ev for ev in w.events if ev.quarters_left > 0]
+    for inj in g.spec.injects:
+        if quarter_offset(g.spec.game.start, inj.quarter) == g.q:
+            _fire(g, inj.event, inj.target)
+    draws = g.rng["events"].random(len(g.spec.events))
+    for (eid, ev), u in zip(g.spec.events.items(), draws):
+        if u < ev.probability_per_quarter:
+            _fire(g, eid, "")
+    _rebuild_mods(g)
+    smr_shift = g.mods.get(("smr_delay_add_quarters", ""), 0.0)
+    if smr_shift:
+        # the shift applies once, when the event fires; the lever is then spent
+        for e in w.events:
+            if e.effects.get("smr_delay_add_quarters") and e.quarters_left == g.spec.events[e.event].duration_quarters:
+                for c in g.alive():
+                    for p in c.power:
+                        if p.kind == "smr" and not p.energised:
+                            p.ready_quarter += int(e.effects["smr_delay_add_quarters"])
+
+
+def _growth(g: GameCore) -> float:
+    d = g.spec.demand
+    n = max(1, g.spec.game.quarters - 1)
+    f = min(1.0, g.q / n)
+    return d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
+
+
+def inference_share(g: GameCore) -> float:
+    d = g.spec.demand
+    f = min(1.0, g.q / max(1, g.spec.game.quarters - 1))
+    return d.inference_share_start + (d.inference_share_end - d.inference_share_start) * f
+
+
+def drift_phase(g: GameCore) -> None:
+    """Prices, pools and capacities move before anyone orders (skipped in the first quarter)."""
+    w, spec = g.world, g.spec
+    rng = g.rng["power"]
+    shocks = rng.standard_normal(len(spec.regions))
+    for (rid, r), z in zip(spec.regions.items(), shocks):
+        rs = w.regions[rid]
+        rs.power_price_usd_per_mwh = max(1.0, rs.power_price_usd_per_mwh * (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z))
+        rs.crews_pool = max(0.0, rs.crews_pool * (1 + r.crew_growth_per_quarter))
+        arrived = [t for t in rs.training if t[0] <= g.q]
+        for t in arrived:
+            rs.crews_pool += t[1]
+        rs.training = [t for t in rs.training if t[0] > g.q]
+        rs.wage_reserve_musd *= 1 + r.wage_drift_per_quarter
+    for vid, v in spec.vendors.items():
+        vs = w.vendors[vid]
+        vs.packaging_units *= 1 + v.packaging_growth_per_quarter
+        vs.hbm_units *= 1 + v.hbm_growth_per_quarter
+    for gid, gen in spec.generations.items():
+        w.generations[gid].list_price_musd *= 1 + gen.list_price_drift_per_quarter
+    w.gas_supply_mw *= 1 + spec.power.gas.turbine_supply_growth_per_quarter
+    w.demand_h100e *= 1 + _growth(g)
+    for c in g.alive():
+        cs = spec.companies[c.id]
+        c.internal_demand_h100e *= 1 + cs.internal_demand_growth_per_quarter
+        c.outside_cash_flow_musd *= 1 + cs.outside_cash_flow_growth_per_quarter
+
+
+def rfp_phase(g: GameCore) -> None:
+    """New training RFPs from the market; sub-contract RFPs were added by last quarter's orders."""
+    t = g.spec.demand.training
+    w = g.world
+    w.rfps = [r for r in w.rfps if r.customer != "market"]  # market RFPs last one quarter
+    n = t.rfps_per_quarter
+    if n <= 0:
+        return
+    volume = w.demand_h100e * g.mod("demand_multiplier") * (1 - inference_share(g)) * t.renewal_fraction_per_quarter
+    volume *= g.mod("training_demand_multiplier")
+    rng = g.rng["compute"]
+    weights = rng.dirichlet([2.0] * n) if n > 1 else [1.0]
+    for share in weights:
+        size = float(volume * share)
+        if size <= 0:
+            continue
+        quarters = int(rng.integers(t.contract_quarters_min, t.contract_quarters_max + 1))
+        w.rfps.append(
+            Rfp(
+                w.new_id("R"),
+                "market",
+                round(size, 1),
+                quarters,
+                t.min_site_mw,
+                g.q - t.current_generation_quarters,
+                round(w.price_index * t.price_premium, 4),
+            )
+        )
+
+
+def powered_site_phase(g: GameCore) -> None:
+    """Now and then a distressed powered site (a miner's, say) comes up for auction."""
+    ps = g.spec.power.powered_sites
+    rng = g.rng["power"]
+    if rng.random() >= ps.probability_per_quarter:
+        return
+    regions = list(ps.regions) or list(g.spec.regions)
+    rid = regions[int(rng.integers(len(regions)))]
+    mw = float(round(rng.uniform(ps.mw_min, ps.mw_max)))
+    w = g.world
+    pid = w.new_id("P")
+    sid = w.new_id("S")
+    power = PowerSource(pid, POWERED_SITE, rid, mw, ready_quarter=g.q, energised=True, site=sid)
+    # a miner's powered, air-cooled shell: online at once for air-capable chips, or retrofit it
+    site = Site(sid, rid, mw, "air", pid, stage=ONLINE, built_mw=mw, started_quarter=g.q, online_quarter=g.q)
+    lot = AssetLot(w.new_id("L"), "powered_site", rid, mw, ps.reserve_price_musd_per_mw * mw, "market", g.spec.rules.asset_lot_quarters, site=site, power=power)
+    w.lots.append(lot)
+    w.mw_created += mw
+    w.news.append(f"A distressed powered site of {mw:.0f} MW in {g.spec.regions[rid].name} is up for auction (lot {lot.id}, reserve ${lot.reserve_musd:,.0f}M)")
+
+
+def news_phase(g: GameCore) -> None:
+    if g.q > 0:
+        drift_phase(g)
+    events_phase(g)
+    rfp_phase(g)
+    powered_site_phase(g)

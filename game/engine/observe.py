@@ -1,0 +1,277 @@
+"""The one observer: builds each company's view from the state, with nothing it may not know."""
+
+from __future__ import annotations
+
+import math
+
+from ..model.state import COMMISSIONING, CONSTRUCTION, ONLINE, PERMITTING, POWER, RETROFIT, Company, Site
+from ..model.view import (
+    AgreementView,
+    CompanyView,
+    ContractView,
+    DeliveryView,
+    GenerationView,
+    LotView,
+    MeView,
+    PowerView,
+    RegionView,
+    RfpView,
+    RivalView,
+    SiteView,
+)
+from ..scenario import quarter_offset
+from .build import capex_per_mw
+from .chips import generation_supply
+from .core import GameCore
+from .news import inference_share
+
+
+def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
+    out = []
+    spec = g.spec
+    for rid, r in spec.regions.items():
+        rs = g.world.regions[rid]
+        extra = int(g.mod("queue_wait_add_quarters", rid, 0.0))
+        moratorium = g.mod("moratorium", rid, 0.0) > 0
+        probe = Site("", rid, 1.0, "air", "")
+        capex = {}
+        for kind in spec.cooling:
+            probe.cooling = kind
+            capex[kind] = round(capex_per_mw(g, probe), 4)
+        out.append(
+            RegionView(
+                id=rid,
+                name=r.name,
+                latency_tier=r.latency_tier,
+                power_price_usd_per_mwh=rs.power_price_usd_per_mwh * g.mod("power_price_multiplier", rid),
+                queue_wait_quarters_min=r.queue_wait_quarters_min + extra,
+                queue_wait_quarters_max=r.queue_wait_quarters_max + extra,
+                grid_release_mw=0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid),
+                grid_reserve_price_musd_per_mw=r.grid_reserve_price_musd_per_mw,
+                last_grid_price_musd_per_mw=rs.last_grid_price_musd_per_mw,
+                last_grid_mw=rs.last_grid_mw,
+                last_grid_bid_mw=rs.last_grid_bid_mw,
+                crews_pool=rs.crews_pool * g.mod("crews_multiplier", rid),
+                wage_reserve_musd=rs.wage_reserve_musd,
+                last_wage_musd=rs.last_wage_musd,
+                permitting_quarters=r.permitting_quarters,
+                moratorium=moratorium,
+                export_restricted=r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0,
+                gas_allowed=r.gas_allowed,
+                smr_allowed=r.smr_allowed,
+                capex_musd_per_mw=capex,
+                inference_demand_weight=r.inference_demand_weight,
+            )
+        )
+    return tuple(out)
+
+
+def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
+    spec, w = g.spec, g.world
+    supply = generation_supply(g)
+    committed: dict[str, int] = {}
+    for c in g.alive():
+        for a in c.agreements:
+            committed[a.generation] = committed.get(a.generation, 0) + a.units_per_quarter
+    out = []
+    for gid, gen in spec.generations.items():
+        gs = w.generations[gid]
+        vendor = spec.vendors[gen.vendor]
+        room = int(max(0.0, vendor.apa_max_share * supply.get(gid, 0) - committed.get(gid, 0)))
+        out.append(
+            GenerationView(
+                id=gid,
+                name=gen.name,
+                vendor=gen.vendor,
+                custom=vendor.custom,
+                performance_h100e=gen.performance_h100e,
+                power_kw=gen.power_kw,
+                list_price_musd=gs.list_price_musd,
+                apa_price_musd=gs.list_price_musd * (1 - vendor.apa_discount),
+                liquid_only=gen.liquid_only,
+                export_controlled=gen.export_controlled,
+                released=g.released(gid),
+                in_production=g.in_production(gid),
+                release_quarter=g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),
+                ecosystem_factor=gen.ecosystem_factor,
+                supply_units=supply.get(gid, 0),
+                last_spot_price_musd=gs.last_spot_price_musd,
+                last_spot_units=gs.last_spot_units,
+                apa_room_units=0 if vendor.custom else room,
+            )
+        )
+    return tuple(out)
+
+
+def _rival(g: GameCore, c: Company) -> RivalView:
+    online = [s for s in c.sites if s.stage == ONLINE]
+    return RivalView(
+        id=c.id,
+        name=c.name,
+        archetype=c.archetype,
+        alive=c.alive,
+        online_mw=sum(s.mw for s in online),
+        pipeline_mw=sum(s.mw for s in c.sites if s.stage != ONLINE),
+        sites=len(c.sites),
+        capacity_h100e=sum(g.site_h100e(s) for s in online),
+        power_mw=sum(p.mw for p in c.power),
+    )
+
+
+def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
+    spec, rules = g.spec, g.spec.rules
+    p = power.get(s.power)
+    t = g.q
+    blocked = ""
+    per_crew = rules.construction_mw_per_crew_quarter
+    crews = c.crews.get(s.region, 0.0)
+    if s.stage == PERMITTING:
+        need = spec.regions[s.region].permitting_quarters
+        if s.fast_track:
+            need = math.ceil(need * rules.fast_track_permit_factor)
+        left = max(0, need - s.stage_quarters)
+        blocked = "moratorium" if g.mod("moratorium", s.region, 0.0) > 0 else f"permit ({left} quarters left)"
+        t += left
+    if s.stage in (PERMITTING, POWER) and p is not None and not p.energised:
+        if s.stage == POWER:
+            blocked = f"power (energises ~{g.label(p.ready_quarter)})"
+        t = max(t, p.ready_quarter)
+    expected = -1
+    if s.stage in (PERMITTING, POWER, CONSTRUCTION):
+        if s.stage == CONSTRUCTION and crews <= 0:
+            blocked = "no crews"
+        rate = per_crew * max(crews, 1.0)
+        t += math.ceil(max(0.0, s.mw - s.built_mw) / rate) + rules.commissioning_quarters
+        expected = t
+    elif s.stage == COMMISSIONING:
+        blocked = "commissioning"
+        expected = g.q + max(0, rules.commissioning_quarters - s.stage_quarters)
+    elif s.stage == RETROFIT:
+        blocked = "retrofit"
+        expected = g.q + max(0, rules.retrofit_quarters - s.stage_quarters)
+    else:
+        expected = s.online_quarter
+    return SiteView(
+        id=s.id,
+        region=s.region,
+        mw=s.mw,
+        cooling=s.cooling,
+        stage=s.stage,
+        stage_quarters=s.stage_quarters,
+        built_mw=s.built_mw,
+        blocked_by=blocked,
+        expected_online=expected,
+        installed=dict(s.installed),
+        free_mw=s.mw - g.site_used_kw(s) / 1000,
+        power=s.power,
+        fast_track=s.fast_track,
+    )
+
+
+def _contract(k) -> ContractView:
+    return ContractView(k.id, k.customer, k.supplier, k.h100e, k.price_usd_per_h100e_hour, k.quarters_left, k.kind)
+
+
+def _me(g: GameCore, c: Company) -> MeView:
+    power = {p.id: p for p in c.power}
+    subs = tuple(_contract(k) for x in g.world.companies.values() for k in x.contracts if k.customer == c.id)
+    return MeView(
+        id=c.id,
+        name=c.name,
+        archetype=c.archetype,
+        special_moves=g.spec.archetypes[c.archetype].special_moves,
+        cash_musd=c.cash_musd,
+        debt_musd=c.debt_musd,
+        debt_rate=g.debt_rate(c),
+        borrow_headroom_musd=g.borrow_headroom(c),
+        book_equity_musd=g.book_equity(c),
+        ownership=c.ownership,
+        covenant_breached=c.covenant_breached,
+        distress_quarters=c.distress_quarters,
+        sites=tuple(_site(g, c, s, power) for s in c.sites),
+        power=tuple(PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh) for p in c.power),
+        inventory=dict(c.inventory),
+        deliveries=tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),
+        agreements=tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),
+        contracts=tuple(_contract(k) for k in c.contracts),
+        subcontracts=subs,
+        asic_quarters_funded=c.asic_quarters_funded,
+        asic_active=c.asic_active,
+        internal_demand_h100e=c.internal_demand_h100e,
+        outside_cash_flow_musd=c.outside_cash_flow_musd,
+        capacity_h100e=c.capacity_h100e,
+        used_h100e=c.used_h100e,
+        revenue_musd=c.revenue_musd,
+        net_income_musd=c.net_income_musd,
+        ebitda_musd=c.ebitda_musd,
+    )
+
+
+class Observer:
+    """Builds views; the public part is built once per quarter and shared by every company's view."""
+
+    def __init__(self, g: GameCore):
+        self.g = g
+        self._quarter = -1
+        self._public: dict = {}
+
+    def _refresh(self) -> None:
+        g = self.g
+        if self._quarter == g.q and self._public:
+            return
+        w, spec = g.world, g.spec
+        self._quarter = g.q
+        self._public = dict(
+            regions=_public_regions(g),
+            generations=_public_generations(g),
+            rfps=tuple(RfpView(r.id, r.customer, r.h100e, r.quarters, r.min_site_mw, r.min_release, r.max_price_usd_per_h100e_hour) for r in w.rfps),
+            lots=tuple(
+                LotView(
+                    lt.id,
+                    lt.kind,
+                    lt.region,
+                    lt.mw,
+                    lt.reserve_musd,
+                    lt.seller,
+                    lt.site.stage if lt.site is not None else "",
+                    sum(lt.site.installed.values()) if lt.site is not None else sum(k.units for k in lt.chips),
+                    lt.quarters_left,
+                )
+                for lt in w.lots
+            ),
+            rivals=tuple(_rival(g, c) for c in w.companies.values()),
+            news=tuple(w.news),
+        )
+        self._smr_first = quarter_offset(spec.game.start, spec.power.smr.first_delivery)
+
+    def invalidate(self) -> None:
+        self._public = {}
+
+    def view(self, cid: str, last_public, last_private) -> CompanyView:
+        self._refresh()
+        g = self.g
+        w, spec = g.world, g.spec
+        c = w.companies[cid]
+        pub = self._public
+        return CompanyView(
+            scenario=spec,
+            quarter=g.q,
+            quarter_label=g.label(),
+            quarters_total=spec.game.quarters,
+            price_index=w.price_index,
+            demand_h100e=w.demand_h100e * g.mod("demand_multiplier"),
+            inference_share=inference_share(g),
+            gas_supply_mw=w.gas_supply_mw,
+            gas_reserve_price_musd_per_mw=spec.power.gas.reserve_price_musd_per_mw,
+            last_gas_price_musd_per_mw=w.last_gas_price_musd_per_mw,
+            smr_first_delivery_quarter=self._smr_first,
+            me=_me(g, c),
+            rivals=tuple(r for r in pub["rivals"] if r.id != cid),
+            regions=pub["regions"],
+            generations=pub["generations"],
+            rfps=pub["rfps"],
+            lots=pub["lots"],
+            news=pub["news"],
+            last_public=last_public,
+            last_private=last_private,
+        )

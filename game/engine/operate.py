@@ -1,0 +1,82 @@
+"""Phase 5, operate: power bills, running costs, outside cash flow, depreciation, interest and tax."""
+
+from __future__ import annotations
+
+from ..model.state import GAS, ONLINE, SMR, Company
+from .core import PNL, GameCore
+
+
+def power_price(g: GameCore, c: Company, power_id: str) -> float:
+    """$/MWh a site pays: its own gas or SMR contract price, else the region's grid price."""
+    p = next((p for p in c.power if p.id == power_id), None)
+    if p is not None and p.kind == GAS:
+        return p.price_usd_per_mwh * g.mod("gas_price_multiplier")
+    if p is not None and p.kind == SMR:
+        return p.price_usd_per_mwh
+    region = p.region if p is not None else ""
+    return g.world.regions[region].power_price_usd_per_mwh * g.mod("power_price_multiplier", region)
+
+
+def site_pue(g: GameCore, cooling: str, region: str) -> float:
+    spec = g.spec
+    pue = spec.cooling[cooling].pue
+    if not spec.cooling[cooling].hosts_liquid_only:  # climate and heat waves hit air-cooled halls
+        pue += spec.regions[region].climate_air_pue_add + g.mod("air_pue_add", region, 0.0)
+    return pue
+
+
+def operate_phase(g: GameCore) -> None:
+    spec, rules = g.spec, g.spec.rules
+    hours = rules.hours_per_quarter
+    for c in g.alive():
+        util = c.used_h100e / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
+        util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
+        bill = 0.0
+        online_mw = 0.0
+        for s in c.sites:
+            if s.stage != ONLINE:
+                continue
+            online_mw += s.mw
+            it_mw = g.site_used_kw(s) / 1000 * (rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util)
+            bill += it_mw * site_pue(g, s.cooling, s.region) * hours * power_price(g, c, s.power) / 1e6
+        if bill:
+            g.post(c, "power", -bill, "power bill")
+        if online_mw:
+            g.post(c, "opex", -online_mw * rules.opex_musd_per_mw_quarter, "site operations")
+        if c.outside_cash_flow_musd:
+            g.post(c, "outside_cash_flow", c.outside_cash_flow_musd, "rest of the business")
+        # depreciation (no cash): halls and power once in service, chips from delivery
+        dep = 0.0
+        for s in c.sites:
+            if s.stage in (ONLINE, "retrofit") and s.book_musd > 0:
+                x = min(s.book_musd, s.dep_musd_per_quarter)
+                s.book_musd -= x
+                dep += x
+        for p in c.power:
+            if p.energised and p.book_musd > 0:
+                x = min(p.book_musd, p.dep_musd_per_quarter)
+                p.book_musd -= x
+                dep += x
+        for k in c.cohorts:
+            if k.book_musd > 0:
+                x = min(k.book_musd, k.dep_musd_per_quarter)
+                k.book_musd -= x
+                dep += x
+        c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9 or k.units > 0]
+        g.depreciation[c.id] = dep
+        ebitda = sum(line.amount_musd for line in c.ledger if line.category in PNL)
+        c.ebitda_musd = ebitda
+        rate = g.debt_rate(c)
+        interest = c.debt_musd * rate / 4
+        c.interest_musd = interest
+        if interest:
+            g.post(c, "interest", -interest, f"{rate:.2%} a year on ${c.debt_musd:,.0f}M")
+        pretax = ebitda - interest - dep
+        if pretax > 0:
+            used = min(c.tax_loss_musd, pretax)
+            c.tax_loss_musd -= used
+            tax = (pretax - used) * rules.tax_rate
+            if tax:
+                g.post(c, "tax", -tax, "corporate tax")
+        else:
+            c.tax_loss_musd += -pretax

@@ -1,0 +1,168 @@
+"""Power markets: interconnect auctions, gas turbines, SMR PPAs and auctions of whole lots."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model import orders as o
+from ..model.state import GAS, GRID, ONLINE, SMR, AssetLot, PowerSource
+from ..scenario import quarter_offset
+from .clearing import Bid, clear_uniform_price
+from .core import GameCore
+
+
+def _new_source(g: GameCore, cid: str, kind: str, region: str, mw: float, ready: int, price: float, cost: float) -> PowerSource:
+    c = g.world.companies[cid]
+    p = PowerSource(g.world.new_id("P"), kind, region, mw, ready_quarter=ready, energised=ready <= g.q, price_usd_per_mwh=price, book_musd=cost)
+    c.power.append(p)
+    g.world.mw_created += mw
+    return p
+
+
+def interconnect_auctions(g: GameCore, orders: dict[str, list]) -> None:
+    """Each region's new grid MW go to the highest bids; winners get queue positions."""
+    w, spec = g.world, g.spec
+    by_region: dict[str, list[Bid]] = defaultdict(list)
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.BidInterconnect):
+                by_region[x.region].append(Bid(cid, float(x.mw), float(x.price_musd_per_mw), x))
+    results = {}
+    rng = g.rng["power"]
+    for rid, r in spec.regions.items():
+        rs = w.regions[rid]
+        moratorium = g.mod("moratorium", rid, 0.0) > 0
+        supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
+        bids = by_region.get(rid, [])
+        res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.rng["ties"])
+        rs.last_grid_price_musd_per_mw = res.price
+        rs.last_grid_mw = res.sold
+        rs.last_grid_bid_mw = res.bid_quantity
+        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0))
+        for a in res.awards:
+            wait = int(rng.integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
+            cost = a.quantity * res.price
+            c = w.companies[a.bid.bidder]
+            p = _new_source(g, c.id, GRID, rid, round(a.quantity, 3), g.q + wait, 0.0, cost)
+            g.post(c, "capex_power", -cost, f"queue position {p.id}")
+            g.say(c.id, f"Won {a.quantity:,.0f} MW of interconnect in {r.name} at ${res.price:.2f}M/MW: position {p.id}, energises about {g.label(p.ready_quarter)}")
+        for b in bids:
+            if not any(a.bid is b for a in res.awards):
+                g.say(b.bidder, f"Lost interconnect bid in {r.name}: {b.quantity:,.0f} MW at ${b.price:.2f}M/MW (cleared at ${res.price:.2f}M/MW)")
+        results[rid] = {"supply_mw": supply, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price, "moratorium": moratorium}
+    g.public.markets["interconnect"] = results
+
+
+def gas_auction(g: GameCore, orders: dict[str, list]) -> None:
+    """The world's scarce turbine output for the quarter, one uniform price; delivery after a long lead."""
+    gs = g.spec.power.gas
+    w = g.world
+    bids = [Bid(cid, float(x.mw), float(x.price_musd_per_mw), x) for cid, os_ in orders.items() for x in os_ if isinstance(x, o.BidGasTurbines)]
+    res = clear_uniform_price(w.gas_supply_mw, bids, gs.reserve_price_musd_per_mw, g.rng["ties"])
+    price = gs.price_usd_per_mwh
+    for a in res.awards:
+        lead = int(g.rng["power"].integers(gs.lead_quarters_min, gs.lead_quarters_max + 1))
+        c = w.companies[a.bid.bidder]
+        cost = a.quantity * res.price
+        p = _new_source(g, c.id, GAS, a.bid.ref.region, round(a.quantity, 3), g.q + lead, price, cost)
+        g.post(c, "capex_power", -cost, f"gas turbines {p.id}")
+        g.say(c.id, f"Won {a.quantity:,.0f} MW of gas turbines at ${res.price:.2f}M/MW for {g.spec.regions[p.region].name}: {p.id}, running from {g.label(p.ready_quarter)}")
+    w.last_gas_price_musd_per_mw = res.price
+    w.last_gas_mw = res.sold
+    g.public.markets["gas"] = {"supply_mw": w.gas_supply_mw, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price}
+
+
+def smr_signing(g: GameCore, orders: dict[str, list]) -> None:
+    """SMR PPAs: a capped MW per quarter, shared pro rata when oversubscribed; delivery years later."""
+    sm = g.spec.power.smr
+    w = g.world
+    asks = [(cid, x) for cid, os_ in orders.items() for x in os_ if isinstance(x, o.SignSmrPpa)]
+    total = sum(x.mw for _, x in asks)
+    scale = min(1.0, sm.max_mw_per_quarter / total) if total > 0 else 0.0
+    first = quarter_offset(g.spec.game.start, sm.first_delivery)
+    signed = 0.0
+    for cid, x in asks:
+        mw = round(x.mw * scale, 3)
+        if mw <= 0:
+            continue
+        c = w.companies[cid]
+        ready = max(first, g.q + sm.delivery_lead_quarters)
+        deposit = mw * sm.deposit_musd_per_mw
+        p = _new_source(g, cid, SMR, x.region, mw, ready, sm.price_usd_per_mwh, deposit)
+        g.post(c, "capex_power", -deposit, f"SMR PPA {p.id}")
+        signed += mw
+        g.say(cid, f"Signed an SMR PPA for {mw:,.0f} MW in {g.spec.regions[x.region].name} ({p.id}); delivery due {g.label(ready)} at ${sm.price_usd_per_mwh:.0f}/MWh")
+    w.smr_signed_mw = signed
+    g.public.markets["smr"] = {"offered_mw": sm.max_mw_per_quarter, "asked_mw": total, "signed_mw": signed}
+
+
+def lot_auctions(g: GameCore, orders: dict[str, list]) -> None:
+    """Each lot goes whole to the highest bid at or above its reserve; unsold lots are scrapped in time."""
+    w = g.world
+    bids_by_lot: dict[str, list[Bid]] = defaultdict(list)
+    for cid, os_ in orders.items():
+        for x in os_:
+            if isinstance(x, o.BidLot):
+                bids_by_lot[x.lot].append(Bid(cid, 1.0, float(x.price_musd), x))
+    results = []
+    keep: list[AssetLot] = []
+    for lot in w.lots:
+        res = clear_uniform_price(1.0, bids_by_lot.get(lot.id, []), lot.reserve_musd, g.rng["ties"], divisible=False)
+        if res.awards:
+            buyer = w.companies[res.awards[0].bid.bidder]
+            _transfer_lot(g, lot, buyer, res.price)
+            results.append({"lot": lot.id, "kind": lot.kind, "region": lot.region, "mw": lot.mw, "buyer": buyer.id, "price_musd": res.price})
+            w.news.append(f"{buyer.name} bought lot {lot.id} ({lot.kind.replace('_', ' ')}, {lot.mw:,.0f} MW) for ${res.price:,.0f}M")
+            continue
+        lot.quarters_left -= 1
+        if lot.quarters_left > 0:
+            keep.append(lot)
+        else:
+            _scrap_lot(g, lot)
+            results.append({"lot": lot.id, "kind": lot.kind, "region": lot.region, "mw": lot.mw, "buyer": None, "price_musd": 0.0})
+    w.lots = keep
+    g.public.markets["lots"] = results
+
+
+def _transfer_lot(g: GameCore, lot: AssetLot, buyer, price: float) -> None:
+    """The buyer takes the assets; the price is split over them in proportion to the seller's book
+    values and becomes the buyer's book value."""
+    g.post(buyer, "asset_purchase", -price, f"lot {lot.id}")
+    parts: list = list(lot.chips) + [x for x in (lot.site, lot.power) if x is not None]
+    books = [x.book_musd for x in parts]
+    total = sum(books)
+    shares = [price * b / total for b in books] if total > 0 else [price / len(parts)] * len(parts)
+    rules = g.spec.rules
+    for x, v in zip(parts, shares):
+        x.book_musd = v
+    for k in lot.chips:
+        k.dep_musd_per_quarter = k.book_musd / g.spec.generations[k.generation].depreciation_quarters
+        buyer.cohorts.append(k)
+    site, power = lot.site, lot.power
+    if site is None:
+        for k in lot.chips:
+            buyer.inventory[k.generation] = buyer.inventory.get(k.generation, 0) + k.units
+    else:
+        site.id = g.world.new_id("S")
+        site.dep_musd_per_quarter = site.book_musd / rules.facility_depreciation_quarters if site.stage == ONLINE else 0.0
+        buyer.sites.append(site)
+    if power is not None:
+        power.id = g.world.new_id("P")
+        power.dep_musd_per_quarter = power.book_musd / rules.power_depreciation_quarters if power.energised else 0.0
+        buyer.power.append(power)
+        if site is not None:
+            site.power, power.site = power.id, site.id
+    what = f"site {site.id} ({site.stage})" if site is not None else (f"power source {power.id}" if power is not None else "accelerators, now in inventory")
+    where = f", {lot.mw:,.0f} MW in {g.spec.regions[lot.region].name}" if lot.region in g.spec.regions else ""
+    g.say(buyer.id, f"Bought lot {lot.id}: {what}{where}, for ${price:,.0f}M")
+
+
+def _scrap_lot(g: GameCore, lot: AssetLot) -> None:
+    w = g.world
+    if lot.power is not None:
+        w.mw_scrapped += lot.power.mw
+    # a site lot's chips are those installed in it; its cohorts only carry their book value
+    chips = lot.site.installed if lot.site is not None else {k.generation: k.units for k in lot.chips}
+    for gid, n in chips.items():
+        w.chips_scrapped[gid] = w.chips_scrapped.get(gid, 0) + n
+    w.news.append(f"Lot {lot.id} ({lot.kind.replace('_', ' ')}, {lot.mw:,.0f} MW) found no buyer and was scrapped")

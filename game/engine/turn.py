@@ -1,0 +1,152 @@
+"""The turn: names the phase order of GAME.md §3 and runs one quarter at a time."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from ..model.state import ONLINE
+from ..model.view import CompanyView
+from ..scenario import Scenario
+from . import power
+from .build import build_phase
+from .chips import asic_programmes, chip_markets
+from .compute import compute_markets
+from .core import PNL, GameCore, PrivateReport, PublicReport, new_core
+from .finance import finance_phase
+from .labour import crew_markets, training_programmes
+from .news import news_phase
+from .observe import Observer
+from .operate import operate_phase
+from .rng import make_streams
+from .scoring import GameResult, game_result
+from .validate import validate_orders
+
+
+QUARTERS_PER_YEAR = 4
+
+
+class Game:
+    """One game: a function of (scenario, seed, orders). Drive it with view() and step()."""
+
+    def __init__(self, spec: Scenario, seed: int, *, _core: GameCore | None = None):
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
+        self.spec = spec
+        self.seed = seed
+        self.core = _core or new_core(spec, seed, make_streams(seed))
+        self.observer = Observer(self.core)
+        self.order_log: list[dict[str, list]] = []
+        self.public_reports: list[PublicReport] = []
+        self.private_reports: list[dict[str, PrivateReport]] = []
+        self.stats: dict[str, dict[str, float]] = {cid: {} for cid in self.core.world.companies}
+        self.history: list[dict[str, Any]] = []  # per-quarter public figures for charts
+        self._begin_quarter()
+
+    # ---- reading --------------------------------------------------------------------------------
+    @property
+    def quarter(self) -> int:
+        return self.core.q
+
+    @property
+    def finished(self) -> bool:
+        return self.core.world.finished
+
+    @property
+    def companies(self) -> list[str]:
+        return list(self.core.world.companies)
+
+    def alive(self, cid: str) -> bool:
+        return self.core.world.companies[cid].alive
+
+    def view(self, cid: str) -> CompanyView:
+        last_pub = self.public_reports[-1] if self.public_reports else None
+        last_priv = self.private_reports[-1].get(cid) if self.private_reports else None
+        return self.observer.view(cid, last_pub, last_priv)
+
+    def result(self, agents: Mapping[str, str] | None = None) -> GameResult:
+        return game_result(self.core, self.stats, dict(agents or {}))
+
+    # ---- the quarter ------------------------------------------------------------------------------
+    def _begin_quarter(self) -> None:
+        """Phase 1, news: runs as the quarter opens, so every view shows it before orders."""
+        g = self.core
+        g.world.news = []
+        g.public = PublicReport(g.label())
+        g.private = {c.id: PrivateReport(c.id, g.label()) for c in g.alive()}
+        for c in g.alive():
+            c.ledger = []
+        g.depreciation = {}
+        g.equity_raised = {}
+        news_phase(g)
+        self.observer.invalidate()
+
+    def step(self, orders: Mapping[str, Sequence[Any]]) -> PublicReport:
+        """Resolve the quarter from every company's sealed orders; returns the public report."""
+        if self.finished:
+            raise RuntimeError("the game is over")
+        g = self.core
+        raw = {cid: list(orders.get(cid) or []) if isinstance(orders.get(cid), (list, tuple)) else orders.get(cid) for cid in g.world.companies}
+        self.order_log.append({cid: v for cid, v in raw.items() if v})
+        # 2. orders: each company's set validated against its own state
+        accepted = {c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()}
+        # 3. markets
+        power.lot_auctions(g, accepted)
+        power.interconnect_auctions(g, accepted)
+        power.gas_auction(g, accepted)
+        power.smr_signing(g, accepted)
+        asic_programmes(g, accepted)
+        chip_markets(g, accepted)
+        crew_markets(g, accepted)
+        training_programmes(g, accepted)
+        compute_markets(g, accepted)
+        # 4. build, 5. operate, 6. finance
+        build_phase(g, accepted)
+        operate_phase(g)
+        finance_phase(g, accepted)
+        # 7. report
+        self._close_quarter()
+        g.world.quarter += 1
+        if g.world.quarter >= self.spec.game.quarters or not g.alive():
+            g.world.finished = True
+        else:
+            self._begin_quarter()
+        return self.public_reports[-1]
+
+    def _close_quarter(self) -> None:
+        g = self.core
+        pub = g.public
+        pub.news = list(g.world.news)
+        total_h = sum(c.capacity_h100e for c in g.alive()) or 1.0
+        figures: dict[str, Any] = {"quarter": g.label(), "price_index": g.world.price_index, "demand_h100e": g.world.demand_h100e}
+        for c in g.world.companies.values():
+            rep = g.private.get(c.id)
+            if rep is not None:
+                pnl = sum(v for k, v in rep.pnl.items() if k in PNL)
+                dep = g.depreciation.get(c.id, 0.0)
+                rep.net_income_musd = pnl - dep
+                rep.depreciation_musd = dep
+                rep.cash_musd = c.cash_musd
+                rep.debt_musd = c.debt_musd
+                c.net_income_musd = rep.net_income_musd
+                c.cum_net_income_musd += rep.net_income_musd
+                c.revenue_musd = sum(v for k, v in rep.pnl.items() if k.startswith("revenue"))
+            online = sum(s.mw for s in c.sites if s.stage == ONLINE)
+            st = self.stats[c.id]
+            if c.alive and c.capacity_h100e > 0:
+                st["util_sum"] = st.get("util_sum", 0.0) + min(1.0, c.used_h100e / c.capacity_h100e)
+                st["util_n"] = st.get("util_n", 0) + 1
+            if g.q == QUARTERS_PER_YEAR - 1:
+                st["early_power_mw"] = sum(p.mw for p in c.power)
+            pub.companies[c.id] = {
+                "name": c.name,
+                "archetype": c.archetype,
+                "alive": c.alive,
+                "online_mw": online,
+                "pipeline_mw": sum(s.mw for s in c.sites if s.stage != ONLINE),
+                "capacity_h100e": c.capacity_h100e if c.alive else 0.0,
+                "share_h100e": c.capacity_h100e / total_h if c.alive else 0.0,
+            }
+            figures[c.id] = {"online_mw": online, "capacity_h100e": c.capacity_h100e, "cash_musd": c.cash_musd, "debt_musd": c.debt_musd, "alive": c.alive}
+        self.public_reports.append(pub)
+        self.private_reports.append(dict(g.private))
+        self.history.append(figures)

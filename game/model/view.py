@@ -1,0 +1,215 @@
+"""What one company may know in a quarter (GAME.md §4). Built by engine.observe and nowhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen
+
+from ..scenario import Scenario
+
+
+@frozen
+class RegionView:
+    id: str
+    name: str
+    latency_tier: int
+    power_price_usd_per_mwh: float
+    queue_wait_quarters_min: int
+    queue_wait_quarters_max: int
+    grid_release_mw: float  # on offer this quarter
+    grid_reserve_price_musd_per_mw: float
+    last_grid_price_musd_per_mw: float
+    last_grid_mw: float
+    last_grid_bid_mw: float
+    crews_pool: float
+    wage_reserve_musd: float
+    last_wage_musd: float
+    permitting_quarters: int
+    moratorium: bool
+    export_restricted: bool
+    gas_allowed: bool
+    smr_allowed: bool
+    capex_musd_per_mw: dict[str, float]  # by cooling kind, this quarter
+    inference_demand_weight: float
+
+
+@frozen
+class GenerationView:
+    id: str
+    name: str
+    vendor: str
+    custom: bool
+    performance_h100e: float
+    power_kw: float
+    list_price_musd: float
+    apa_price_musd: float
+    liquid_only: bool
+    export_controlled: bool
+    released: bool
+    in_production: bool
+    release_quarter: int
+    ecosystem_factor: float
+    supply_units: int  # last quarter's
+    last_spot_price_musd: float
+    last_spot_units: int
+    apa_room_units: int  # per quarter still open for new agreements
+
+
+@frozen
+class RfpView:
+    id: str
+    customer: str
+    h100e: float
+    quarters: int
+    min_site_mw: float
+    min_release_quarter: int
+    max_price_usd_per_h100e_hour: float
+
+
+@frozen
+class LotView:
+    id: str
+    kind: str
+    region: str
+    mw: float
+    reserve_musd: float
+    seller: str
+    stage: str
+    accelerators: int
+    quarters_left: int
+
+
+@frozen
+class RivalView:
+    id: str
+    name: str
+    archetype: str
+    alive: bool
+    online_mw: float
+    pipeline_mw: float  # announced sites not yet online
+    sites: int
+    capacity_h100e: float
+    power_mw: float  # held, energised or not
+
+
+@frozen
+class SiteView:
+    id: str
+    region: str
+    mw: float
+    cooling: str
+    stage: str
+    stage_quarters: int
+    built_mw: float
+    blocked_by: str  # "" when nothing blocks it
+    expected_online: int  # quarter index estimate, -1 if unknown
+    installed: dict[str, int]
+    free_mw: float
+    power: str
+    fast_track: bool
+
+
+@frozen
+class PowerView:
+    id: str
+    kind: str
+    region: str
+    mw: float
+    ready_quarter: int
+    energised: bool
+    site: str | None
+    price_usd_per_mwh: float
+
+
+@frozen
+class ContractView:
+    id: str
+    customer: str
+    supplier: str
+    h100e: float
+    price_usd_per_h100e_hour: float
+    quarters_left: int
+    kind: str
+
+
+@frozen
+class AgreementView:
+    id: str
+    generation: str
+    units_per_quarter: int
+    quarters_left: int
+    price_musd_per_unit: float
+
+
+@frozen
+class DeliveryView:
+    quarter: int
+    generation: str
+    units: int
+
+
+@frozen
+class MeView:
+    id: str
+    name: str
+    archetype: str
+    special_moves: tuple[str, ...]
+    cash_musd: float
+    debt_musd: float
+    debt_rate: float
+    borrow_headroom_musd: float
+    book_equity_musd: float
+    ownership: float
+    covenant_breached: bool
+    distress_quarters: int
+    sites: tuple[SiteView, ...]
+    power: tuple[PowerView, ...]
+    inventory: dict[str, int]
+    deliveries: tuple[DeliveryView, ...]
+    agreements: tuple[AgreementView, ...]
+    contracts: tuple[ContractView, ...]  # as supplier
+    subcontracts: tuple[ContractView, ...]  # as customer
+    asic_quarters_funded: int
+    asic_active: bool
+    internal_demand_h100e: float
+    outside_cash_flow_musd: float
+    capacity_h100e: float
+    used_h100e: float
+    revenue_musd: float
+    net_income_musd: float
+    ebitda_musd: float
+
+
+@frozen
+class CompanyView:
+    scenario: Scenario  # the rules are public
+    quarter: int
+    quarter_label: str
+    quarters_total: int
+    price_index: float
+    demand_h100e: float
+    inference_share: float
+    gas_supply_mw: float
+    gas_reserve_price_musd_per_mw: float
+    last_gas_price_musd_per_mw: float
+    smr_first_delivery_quarter: int
+    me: MeView
+    rivals: tuple[RivalView, ...]
+    regions: tuple[RegionView, ...]
+    generations: tuple[GenerationView, ...]
+    rfps: tuple[RfpView, ...]
+    lots: tuple[LotView, ...]
+    news: tuple[str, ...]
+    last_public: Any  # PublicReport of last quarter, or None
+    last_private: Any  # my PrivateReport of last quarter, or None
+
+    @property
+    def quarters_left(self) -> int:
+        return self.quarters_total - self.quarter
+
+    def region(self, rid: str) -> RegionView:
+        return next(r for r in self.regions if r.id == rid)
+
+    def generation(self, gid: str) -> GenerationView:
+        return next(x for x in self.generations if x.id == gid)

@@ -1,0 +1,43 @@
+"""Play a whole headless game: seat agents, loop quarters, collect the result."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Mapping
+
+from .agents import make_agent
+from .agents.base import Agent
+from .engine import Game
+from .engine.rng import agent_seed
+from .engine.scoring import GameResult
+from .scenario import Scenario
+
+
+def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = None) -> dict[str, Agent]:
+    """Each company gets the agent named for its seat, else its scenario default."""
+    seats = dict(seats or {})
+    unknown = sorted(set(seats) - set(spec.companies))
+    if unknown:
+        raise ValueError(f"no company {', '.join(map(repr, unknown))} in this scenario; companies: {', '.join(spec.companies)}")
+    out = {}
+    for i, (cid, cs) in enumerate(spec.companies.items()):
+        out[cid] = make_agent(seats.get(cid, cs.agent), agent_seed(seed, i))
+    return out
+
+
+def play(spec: Scenario, seed: int, agents: Mapping[str, Agent], game: Game | None = None) -> tuple[Game, GameResult]:
+    """Run to the end. An agent that raises loses that quarter's orders; the game goes on."""
+    game = game or Game(spec, seed)
+    while not game.finished:
+        orders = {}
+        for cid, agent in agents.items():
+            if not game.alive(cid):
+                continue
+            try:
+                orders[cid] = agent.decide(game.view(cid))
+            except Exception as e:  # an agent's bug must not stop the game
+                orders[cid] = []
+                game.core.private[cid].rejected.append({"order": "(all)", "reason": f"agent {agent.name} raised {type(e).__name__}: {e}"})
+                game.core.private[cid].lines.append("".join(traceback.format_exception_only(type(e), e)).strip())
+        game.step(orders)
+    return game, game.result({cid: a.name for cid, a in agents.items()})

@@ -1,0 +1,374 @@
+"""TOML in, a validated immutable Scenario out, or every problem at once with file, table and key."""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs import transform_error
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .spec import Scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; `problems` lists every one found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def parse_quarter(label: str) -> tuple[int, int]:
+    m = _QUARTER.match(label) if isinstance(label, str) else None
+    if not m:
+        raise ValueError(f"{label!r} is not a quarter like 2027Q3")
+    return int(m.group(1)), int(m.group(2))
+
+
+def quarter_offset(start: str, label: str) -> int:
+    """Quarters from `start` to `label` (negative if before)."""
+    y0, q0 = parse_quarter(start)
+    y1, q1 = parse_quarter(label)
+    return (y1 - y0) * 4 + (q1 - q0)
+
+
+def quarter_label(start: str, index: int) -> str:
+    y0, q0 = parse_quarter(start)
+    n = y0 * 4 + (q0 - 1) + index
+    return f"{n // 4}Q{n % 4 + 1}"
+
+
+def _strict_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    def s_float(v: Any, _t: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"expected a number, got {type(v).__name__} {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"expected a finite number, got {v!r}")
+        return float(v)
+
+    def s_int(v: Any, _t: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int):
+            if isinstance(v, float) and v.is_integer():
+                return int(v)
+            raise ValueError(f"expected a whole number, got {type(v).__name__} {v!r}")
+        return v
+
+    def s_str(v: Any, _t: Any) -> str:
+        if not isinstance(v, str):
+            raise ValueError(f"expected a string, got {type(v).__name__} {v!r}")
+        return v
+
+    def s_bool(v: Any, _t: Any) -> bool:
+        if not isinstance(v, bool):
+            raise ValueError(f"expected true or false, got {v!r}")
+        return v
+
+    conv.register_structure_hook(float, s_float)
+    conv.register_structure_hook(int, s_int)
+    conv.register_structure_hook(str, s_str)
+    conv.register_structure_hook(bool, s_bool)
+    return conv
+
+
+CONVERTER = _strict_converter()
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists() or "/" in str(name_or_path):
+        return p
+    return SCENARIO_DIR / f"{name_or_path}.toml"
+
+
+def available_scenarios() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        known = ", ".join(available_scenarios())
+        raise ScenarioError([f"{path}: no such scenario file (shipped scenarios: {known})"]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError([f"{path}: cannot read: {e}"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError([f"{path}: not valid TOML: {e}"]) from None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """Tables merge key by key; any other value (arrays included) is replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[tuple[Path, dict]]]:
+    """The merged raw tables and the (file, own tables) layers, child last."""
+    if path.resolve() in chain:
+        raise ScenarioError([f"{path}: `extends` forms a cycle: {' -> '.join(str(c) for c in chain + (path,))}"])
+    raw = _read_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw, [(path, raw)]
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: key `extends` must name a scenario, got {parent!r}"])
+    ppath = resolve_path(parent) if "/" in parent or parent.endswith(".toml") else SCENARIO_DIR / f"{parent}.toml"
+    if not ppath.is_absolute() and not ppath.exists():
+        ppath = path.parent / parent
+    base, layers = _load_raw(ppath, chain + (path.resolve(),))
+    return _merge(base, raw), layers + [(path, raw)]
+
+
+def _origin(layers: list[tuple[Path, dict]], keys: list[str]) -> Path:
+    """The last file whose own tables set this key path (or its nearest parent)."""
+    for path, raw in reversed(layers):
+        node: Any = raw
+        ok = True
+        for k in keys:
+            if isinstance(node, dict) and k in node:
+                node = node[k]
+            elif isinstance(node, list) and k.isdigit() and int(k) < len(node):
+                node = node[int(k)]
+            else:
+                ok = False
+                break
+        if ok:
+            return path
+    for n in range(len(keys) - 1, 0, -1):
+        for path, raw in reversed(layers):
+            node = raw
+            try:
+                for k in keys[:n]:
+                    node = node[int(k)] if isinstance(node, list) else node[k]
+                return path
+            except (KeyError, IndexError, ValueError, TypeError):
+                continue
+    return layers[-1][0]
+
+
+def _where(layers, keys: list[str]) -> str:
+    table = ".".join(keys[:-1]) if len(keys) > 1 else "(top level)"
+    key = keys[-1] if keys else ""
+    return f"{_origin(layers, keys)}: [{table}] key `{key}`"
+
+
+_PATH_PART = re.compile(r"\.([A-Za-z_][\w-]*)|\['([^']*)'\]|\[(\d+)\]")
+
+
+def _split_cattrs_path(msg: str) -> tuple[str, list[str]]:
+    text, _, path = msg.rpartition(" @ ")
+    keys = [a or b or c for a, b, c in _PATH_PART.findall(path)]
+    return text, keys
+
+
+class _Checker:
+    """Range, choice, quarter and reference checks over the raw tables, guided by the spec types."""
+
+    def __init__(self, layers, root: dict):
+        self.layers = layers
+        self.root = root
+        self.problems: list[str] = []
+
+    def add(self, keys: list[str], msg: str) -> None:
+        self.problems.append(f"{_where(self.layers, keys)}: {msg}")
+
+    def walk(self, cls: type, raw: Any, keys: list[str]) -> None:
+        if not isinstance(raw, dict):
+            return
+        hints = typing.get_type_hints(cls)
+        for f in attrs.fields(cls):
+            if f.name not in raw:
+                continue
+            v = raw[f.name]
+            k = keys + [f.name]
+            m = f.metadata
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                lo, hi = m.get("min"), m.get("max")
+                if lo is not None and v < lo or hi is not None and v > hi:
+                    self.add(k, f"{v} is out of range [{lo}, {hi}]")
+            if m.get("quarter") and isinstance(v, str):
+                try:
+                    parse_quarter(v)
+                except ValueError as e:
+                    self.add(k, str(e))
+            if "choices" in m and isinstance(v, str) and v not in m["choices"]:
+                self.add(k, f"{v!r} is not one of {', '.join(m['choices'])}")
+            if "each_choice" in m and isinstance(v, list):
+                for x in v:
+                    if x not in m["each_choice"]:
+                        self.add(k, f"{x!r} is not one of {', '.join(m['each_choice'])}")
+            if "keys_choice" in m and isinstance(v, dict):
+                for x in v:
+                    if x not in m["keys_choice"]:
+                        self.add(k + [x], f"unknown effect {x!r}; known: {', '.join(m['keys_choice'])}")
+            if "ref" in m:
+                table = self.root.get(m["ref"], {})
+                refs = v if m.get("many") and isinstance(v, list) else [v]
+                for x in refs:
+                    if isinstance(x, str) and isinstance(table, dict) and x not in table:
+                        self.add(k, f"{x!r} is not a key of [{m['ref']}]")
+            if "keys_ref" in m and isinstance(v, dict):
+                table = self.root.get(m["keys_ref"], {})
+                for x, n in v.items():
+                    if isinstance(table, dict) and x not in table:
+                        self.add(k + [x], f"{x!r} is not a key of [{m['keys_ref']}]")
+                    if isinstance(n, (int, float)) and not isinstance(n, bool) and n < m.get("values_min", 0):
+                        self.add(k + [x], f"{n} must not be negative")
+            self._descend(hints[f.name], v, k)
+
+    def _descend(self, t: Any, v: Any, keys: list[str]) -> None:
+        origin = typing.get_origin(t)
+        args = typing.get_args(t)
+        if attrs.has(t):
+            self.walk(t, v, keys)
+        elif origin is dict and len(args) == 2 and attrs.has(args[1]) and isinstance(v, dict):
+            for name, sub in v.items():
+                self.walk(args[1], sub, keys + [name])
+        elif origin is tuple and args and attrs.has(args[0]) and isinstance(v, list):
+            for i, sub in enumerate(v):
+                self.walk(args[0], sub, keys + [str(i)])
+
+
+def _cross_checks(s: Scenario, add) -> None:
+    """Rules that span fields or tables."""
+    g = s.game
+    for rid, r in s.regions.items():
+        if r.queue_wait_quarters_min > r.queue_wait_quarters_max:
+            add(["regions", rid, "queue_wait_quarters_max"], "must be at least queue_wait_quarters_min")
+    if s.power.gas.lead_quarters_min > s.power.gas.lead_quarters_max:
+        add(["power", "gas", "lead_quarters_max"], "must be at least lead_quarters_min")
+    if s.power.powered_sites.mw_min > s.power.powered_sites.mw_max:
+        add(["power", "powered_sites", "mw_max"], "must be at least mw_min")
+    t = s.demand.training
+    if t.contract_quarters_min > t.contract_quarters_max:
+        add(["demand", "training", "contract_quarters_max"], "must be at least contract_quarters_min")
+    if not s.demand.segments:
+        add(["demand", "segments"], "at least one inference segment is needed")
+    else:
+        total = sum(seg.share_of_inference for seg in s.demand.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            add(["demand", "segments"], f"share_of_inference must sum to 1 (sums to {total:.4g})")
+    if sum(r.inference_demand_weight for r in s.regions.values()) <= 0:
+        add(["regions"], "at least one region needs inference_demand_weight > 0")
+    if not s.regions:
+        add(["regions"], "at least one region is needed")
+    if not 2 <= len(s.companies) <= 8:
+        add(["companies"], f"a game needs 2 to 8 companies, found {len(s.companies)}")
+    for need in ("air", "liquid", "immersion"):
+        if need not in s.cooling:
+            add(["cooling", need], f"cooling kind {need!r} must be defined")
+    for a in ("hyperscaler", "neocloud"):
+        if a not in s.archetypes:
+            add(["archetypes", a], f"archetype {a!r} must be defined")
+    asic = s.generations.get(s.asic.generation)
+    if asic is not None and s.vendors.get(asic.vendor) is not None and not s.vendors[asic.vendor].custom:
+        add(["asic", "generation"], f"{s.asic.generation!r} must belong to a vendor with custom = true")
+    for gid, gen in s.generations.items():
+        try:
+            if quarter_offset(gen.release, gen.end) < 0:
+                add(["generations", gid, "end"], "ends before its release")
+        except ValueError:
+            pass
+    for cid, c in s.companies.items():
+        for i, site in enumerate(c.sites):
+            cooling = s.cooling.get(site.cooling)
+            used_kw = 0.0
+            for gid, n in site.chips.items():
+                gen = s.generations.get(gid)
+                if gen is None:
+                    continue
+                used_kw += gen.power_kw * n
+                if gen.liquid_only and cooling is not None and not cooling.hosts_liquid_only:
+                    add(["companies", cid, "sites", str(i), "chips", gid], f"{gid} needs liquid cooling; the site is {site.cooling}")
+            if used_kw > site.mw * 1000 + 1e-6:
+                add(["companies", cid, "sites", str(i), "chips"], f"chips draw {used_kw / 1000:.1f} MW, more than the site's {site.mw} MW")
+        for i, q in enumerate(c.queue_positions):
+            try:
+                if quarter_offset(g.start, q.energise) < 0:
+                    add(["companies", cid, "queue_positions", str(i), "energise"], "is before the game starts")
+            except ValueError:
+                pass
+        if c.cash_musd - c.debt_musd <= 0 and not c.sites:
+            add(["companies", cid, "cash_musd"], "starting equity must be positive")
+    for eid, ev in s.events.items():
+        scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
+        for tg in ev.targets:
+            if scope_table is None:
+                add(["events", eid, "targets"], f"a {ev.scope} event takes no targets")
+            elif tg not in scope_table:
+                add(["events", eid, "targets"], f"{tg!r} is not a {ev.scope}")
+    for i, inj in enumerate(s.injects):
+        ev = s.events.get(inj.event)
+        try:
+            off = quarter_offset(g.start, inj.quarter)
+            if not 0 <= off < g.quarters:
+                add(["injects", str(i), "quarter"], f"{inj.quarter} is outside the game")
+        except ValueError:
+            pass
+        if ev is not None:
+            scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
+            if scope_table is not None and inj.target and inj.target not in scope_table:
+                add(["injects", str(i), "target"], f"{inj.target!r} is not a {ev.scope}")
+
+
+def _validate(merged: dict, layers: list[tuple[Path, dict]], source: str) -> Scenario:
+    problems: list[str] = []
+    checker = _Checker(layers, merged)
+    checker.walk(Scenario, merged, [])
+    scenario = None
+    try:
+        scenario = CONVERTER.structure(merged, Scenario)
+    except Exception as e:  # cattrs collects every structuring failure in one group
+        for msg in transform_error(e):
+            text, keys = _split_cattrs_path(msg)
+            problems.append(f"{_where(layers, keys)}: {text}")
+    problems.extend(checker.problems)
+    if scenario is not None and not problems:
+        _cross_checks(scenario, lambda keys, msg: problems.append(f"{_where(layers, keys)}: {msg}"))
+    if problems:
+        # one line per problem, stable order, no duplicates
+        raise ScenarioError(list(dict.fromkeys(problems)))
+    return attrs.evolve(scenario, source=source)
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load, merge `extends`, validate everything, and return the spec or raise ScenarioError."""
+    path = resolve_path(name_or_path)
+    merged, layers = _load_raw(path)
+    return _validate(merged, layers, str(path))
+
+
+def scenario_to_dict(s: Scenario) -> dict:
+    d = CONVERTER.unstructure(s)
+    d.pop("source", None)
+    return d
+
+
+def scenario_from_dict(d: Any, source: str = "<save>") -> Scenario:
+    """Rebuild a scenario embedded in a save, with the same checks as a file."""
+    if not isinstance(d, dict):
+        raise ScenarioError([f"{source}: the scenario must be a table"])
+    return _validate(d, [(Path(source), d)], source)
