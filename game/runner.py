@@ -25,10 +25,12 @@ def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = Non
     return out
 
 
-def play(spec: Scenario, seed: int, agents: Mapping[str, Agent], game: Game | None = None) -> tuple[Game, GameResult]:
-    """Run to the end. An agent that raises loses that quarter's orders; the game goes on."""
+def play(spec: Scenario, seed: int, agents: Mapping[str, Agent], game: Game | None = None, max_quarters: int | None = None) -> tuple[Game, GameResult]:
+    """Run to the end (or for max_quarters). An agent that raises loses that quarter's orders; the game goes on."""
     game = game or Game(spec, seed)
-    while not game.finished:
+    played = 0
+    while not game.finished and (max_quarters is None or played < max_quarters):
+        played += 1
         orders = {}
         for cid, agent in agents.items():
             if not game.alive(cid):

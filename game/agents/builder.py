@@ -24,12 +24,18 @@ class Builder:
 
     name = "builder"
     # habits; subclasses override
-    power_pipeline_ratio = 0.6  # power held but not online, as a share of online MW
+    horizon_quarters = 10  # how far ahead it plans power
+    ambition = 1.1  # target share of future demand, relative to today's share
+    power_budget_quarters = 2.0  # quarters of budget it will commit to power in one go
+    max_power_price_musd_per_mw = 3.0
+    lot_bid_markup = 1.05
     max_region_share = 0.35  # of a region's release, per bid
     power_bid_markup = 1.25
     crew_wage_markup = 1.15
     chip_bid_markup = 1.05
     apa_share = 0.5  # of expected chip needs bought under agreements
+    apa_quarters = 4
+    supply_share_cap = 0.4  # most of one generation's quarterly supply it bids for
     offer_price_factor = 1.0  # × price index
     rfp_price_factor = 0.92  # × RFP ceiling
     cash_buffer_fraction = 0.08  # of book equity
@@ -69,20 +75,41 @@ class Builder:
         rules = v.scenario.rules
         return r.permitting_quarters + 2 + rules.commissioning_quarters
 
+    def _h100e_per_mw(self, v: CompanyView) -> float:
+        best = self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
+        return 1000 / best.power_kw * best.performance_h100e if best else 1000.0
+
+    def power_wanted_mw(self, v: CompanyView) -> float:
+        """MW of new power needed to hold our share of the market a few years out."""
+        me, spec = v.me, v.scenario
+        d = spec.demand
+        horizon = self.horizon_quarters
+        f = min(1.0, (v.quarter + horizon / 2) / max(1, spec.game.quarters - 1))
+        growth = d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
+        future_market = v.demand_h100e * (1 + growth) ** horizon
+        total = me.capacity_h100e + sum(r.capacity_h100e for r in v.rivals if r.alive)
+        share = me.capacity_h100e / total if total > 0 else 1.0 / (1 + len(v.rivals))
+        internal_growth = spec.companies[me.id].internal_demand_growth_per_quarter if me.id in spec.companies else 0.0
+        future_internal = me.internal_demand_h100e * (1 + internal_growth) ** horizon
+        sellable = spec.archetypes[me.archetype].sellable_fraction
+        need_h100e = (share * future_market * self.ambition + future_internal) / sellable
+        per_mw = self._h100e_per_mw(v)
+        installed_mw = sum(s.mw - s.free_mw for s in me.sites)
+        held_mw = sum(p.mw for p in me.power)
+        have_h100e = me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
+        return max(0.0, (need_h100e - have_h100e) / per_mw)
+
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
-        me = v.me
-        online_mw = sum(s.mw for s in me.sites if s.stage == "online")
-        held_idle = sum(p.mw for p in me.power if not p.energised) + sum(s.mw for s in me.sites if s.stage != "online")
-        want = max(online_mw, 100.0) * self.power_pipeline_ratio - held_idle
-        if want <= 0 or budget <= 0:
+        want = self.power_wanted_mw(v)
+        if want <= 1 or budget <= 0:
             return 0.0
-        # the all-in cost of a MW, to keep power bids within what we can later build and fill
+        # keep power bids within what we can later build and fill
         per_mw = self._all_in_musd_per_mw(v)
-        want = min(want, budget / per_mw)
+        want = min(want, budget / per_mw * self.power_budget_quarters)
         spent = 0.0
         regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0]
         # where a position comes online soonest and runs cheapest
-        regions.sort(key=lambda r: (r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10)
+        regions.sort(key=lambda r: ((r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10, r.id))
         for r in regions:
             if want <= 1:
                 break
@@ -90,29 +117,31 @@ class Builder:
             if ready >= v.quarters_left - 2:
                 continue  # would not earn before the end
             mw = min(want, r.grid_release_mw * self.max_region_share)
-            price = max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup
-            if mw >= 10:
+            price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
+            if mw >= 10 and price >= r.grid_reserve_price_musd_per_mw:
                 orders.append(o.BidInterconnect(r.id, round(mw, 1), round(price, 4)))
                 want -= mw
                 spent += mw * price
-        if self.buy_gas and want > 10 and v.quarters_left > 12:
+        if self.buy_gas and want > 10 and v.quarters_left > 8:
             gas_regions = [r for r in v.regions if r.gas_allowed]
             if gas_regions:
-                r = min(gas_regions, key=lambda r: r.queue_wait_quarters_min)
-                mw = min(want, v.gas_supply_mw * 0.3)
-                price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * 1.1
+                r = min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id))
+                mw = min(want, v.gas_supply_mw * self.max_region_share)
+                price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * self.power_bid_markup
                 if mw >= 10 and mw * price < budget - spent:
                     orders.append(o.BidGasTurbines(r.id, round(mw, 1), round(price, 4)))
                     spent += mw * price
-        if self.buy_lots:
+                    want -= mw
+        if self.buy_lots and v.quarters_left > 4:
             for lot in v.lots:
-                if lot.kind in ("powered_site", "site") and lot.seller != v.me.id and v.quarters_left > 4:
-                    if lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves:
-                        continue
-                    bid = lot.reserve_musd * 1.05
-                    if bid < (budget - spent) * 0.5:
-                        orders.append(o.BidLot(lot.id, round(bid, 2)))
-                        spent += bid
+                if lot.kind not in ("powered_site", "site") or lot.seller == v.me.id:
+                    continue
+                if lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves:
+                    continue
+                bid = lot.reserve_musd * self.lot_bid_markup
+                if bid < (budget - spent) * 0.5:
+                    orders.append(o.BidLot(lot.id, round(bid, 2)))
+                    spent += bid
         return spent
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
@@ -174,29 +203,36 @@ class Builder:
         coming_kw += sum(gens[d.generation].power_kw * d.units for d in me.deliveries)
         coming_kw += sum(gens[a.generation].power_kw * a.units_per_quarter for a in me.agreements)
         spent = 0.0
+        signed = False
         for liquid in (True, False):
-            need_kw = free_kw[liquid] - (coming_kw if liquid else 0.0)
-            if liquid:
-                coming_kw = max(0.0, coming_kw - free_kw[True])
-            best = self._best_generation(v, gens, liquid=liquid)
-            if best is None or need_kw < best.power_kw * 100:
-                continue
-            units = int(need_kw / best.power_kw)
-            price = max(best.list_price_musd * self.chip_bid_markup, best.last_spot_price_musd * self.chip_bid_markup)
-            units = int(min(units, max(0.0, budget - spent) / price))
-            if units <= 0:
-                continue
-            apa_units = int(min(units * self.apa_share, best.apa_room_units))
-            if apa_units > 100 and v.quarters_left > 4:
-                quarters = 4
-                deposit = best.apa_price_musd * apa_units * quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
-                if deposit + spent < budget:
-                    orders.append(o.SignChipAgreement(best.id, apa_units, quarters))
-                    spent += deposit + best.apa_price_musd * apa_units
-                    units -= apa_units
-            if units > 0:
-                orders.append(o.BidChips(best.id, units, round(price, 6)))
-                spent += units * price
+            need_kw = free_kw[liquid] - coming_kw
+            coming_kw = max(0.0, coming_kw - free_kw[liquid])
+            # the best value first, each taking at most a share of its generation's supply
+            ok = [
+                g for g in gens.values()
+                if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0
+            ]
+            ok.sort(key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id))
+            for best in ok:
+                if need_kw < best.power_kw * 100 or budget - spent <= 0:
+                    break
+                price = max(best.list_price_musd, best.last_spot_price_musd) * self.chip_bid_markup
+                units = int(min(need_kw / best.power_kw, best.supply_units * self.supply_share_cap, (budget - spent) / price))
+                if units <= 0:
+                    continue
+                apa_units = int(min(units * self.apa_share, best.apa_room_units))
+                if not signed and apa_units > 100 and v.quarters_left > self.apa_quarters:
+                    deposit = best.apa_price_musd * apa_units * self.apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
+                    if deposit + spent < budget:
+                        orders.append(o.SignChipAgreement(best.id, apa_units, self.apa_quarters))
+                        spent += deposit + best.apa_price_musd * apa_units
+                        units -= apa_units
+                        need_kw -= apa_units * best.power_kw
+                        signed = True
+                if units > 0:
+                    orders.append(o.BidChips(best.id, units, round(price, 6)))
+                    spent += units * price
+                    need_kw -= units * best.power_kw
         return spent
 
     # ---- selling ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ class Hyperscaler(Builder):
     It prices at the index plus its enterprise premium and keeps leverage low.
     """
 
-    power_pipeline_ratio = 0.8
+    ambition = 1.1
     offer_price_factor = 1.05
     rfp_price_factor = 0.95
     borrow_fraction = 0.5

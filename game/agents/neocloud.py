@@ -16,7 +16,8 @@ class Neocloud(Builder):
     debt cheaper), and raises equity rather than breach a covenant.
     """
 
-    power_pipeline_ratio = 0.9
+    ambition = 1.3
+    lot_bid_markup = 1.2
     power_bid_markup = 1.35
     offer_price_factor = 0.92
     rfp_price_factor = 0.85

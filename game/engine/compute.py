@@ -243,7 +243,10 @@ def _spot_market(g: GameCore, orders: dict[str, list], caps: dict[str, Capacity]
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
     if not offers:
         return {"demand": float(demand.sum()), "sold": 0.0, "unmet": float(demand.sum()), "idle": 0.0, "by_region": by_region}
-    price = np.array([x[2] for x in offers]) / index
+    # customers judge price against the cost-led trend, not the index itself, so a rising index
+    # prices some of them out (the outside option) and bounds it
+    ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
+    price_vs_ref = np.array([x[2] for x in offers]) / ref
     tier = np.array([spec.regions[x[1]].latency_tier for x in offers], dtype=float)
     eco = np.array([x[4] for x in offers])
     arch = [spec.archetypes[x[0].archetype] for x in offers]
@@ -259,7 +262,7 @@ def _spot_market(g: GameCore, orders: dict[str, list], caps: dict[str, Capacity]
     max_tier = np.array([s.max_latency_tier for s, _ in cells])[:, None]
     cell_region = np.array([rid for _, rid in cells])[:, None]
     home = (offer_region[None, :] == cell_region).astype(float)
-    util = -pw * (price[None, :] - 1.0) - lw * (tier[None, :] - 1.0) + hb * home + ew * (eco[None, :] - 1.0) + rw * (rel[None, :] - 1.0) + prem[None, :]
+    util = -pw * (price_vs_ref[None, :] - 1.0) - lw * (tier[None, :] - 1.0) + hb * home + ew * (eco[None, :] - 1.0) + rw * (rel[None, :] - 1.0) + prem[None, :]
     mask = tier[None, :] <= max_tier
     outside = np.array([s.outside_option for s, _ in cells])
     sold, unmet, declined = allocate_demand(demand, util, outside, mask, capacity)

@@ -1,0 +1,82 @@
+"""The end-of-game report as plain text and as JSON-ready data."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .engine import Game
+from .engine.scoring import GameResult
+from .scenario.load import CONVERTER
+
+_ONLINE = re.compile(r"^(?P<who>.+) brought (?P<mw>[\d,]+) MW online in (?P<region>.+) \((?P<years>[\d.]+) years after starting\)$")
+
+
+def market_summary(game: Game) -> dict[str, Any]:
+    h = game.history
+    pubs = game.public_reports
+    grid_mw = sum(r["sold_mw"] for p in pubs for r in p.markets.get("interconnect", {}).values())
+    grid_spend = sum(r["sold_mw"] * r["price_musd_per_mw"] for p in pubs for r in p.markets.get("interconnect", {}).values())
+    builds = []
+    for p in pubs:
+        for line in p.online:
+            m = _ONLINE.match(line)
+            if m:
+                builds.append({"quarter": p.quarter, "company": m["who"], "mw": float(m["mw"].replace(",", "")), "region": m["region"], "years": float(m["years"])})
+    events = [n for p in pubs for n in p.news]
+    caps = [sum(q[c]["capacity_h100e"] for c in game.companies) for q in h]
+    return {
+        "price_index_start": h[0]["price_index"] if h else None,
+        "price_index_end": h[-1]["price_index"] if h else None,
+        "demand_h100e_start": h[0]["demand_h100e"] if h else None,
+        "demand_h100e_end": h[-1]["demand_h100e"] if h else None,
+        "capacity_h100e_start": caps[0] if caps else None,
+        "capacity_h100e_end": caps[-1] if caps else None,
+        "interconnect_mw_sold": grid_mw,
+        "interconnect_avg_price_musd_per_mw": grid_spend / grid_mw if grid_mw else 0.0,
+        "builds": builds,
+        "news": events,
+    }
+
+
+def result_json(game: Game, result: GameResult) -> dict[str, Any]:
+    out = CONVERTER.unstructure(result)
+    out["market"] = market_summary(game)
+    out["history"] = game.history
+    return out
+
+
+def _b(x: float) -> str:
+    return f"{x / 1000:,.1f}"
+
+
+def text_report(game: Game, result: GameResult) -> str:
+    spec = game.spec
+    m = market_summary(game)
+    lines = [
+        f"Gridlock — {spec.game.name}, seed {result.seed}: {result.quarters_played} quarters, to {result.final_quarter}",
+        "",
+        "Standings (score = final equity value × founders' stake ÷ starting equity; bankrupt = 0)",
+    ]
+    head = f"{'#':>2}  {'Company':<22}{'Type':<12}{'Agent':<12}{'Score':>7}{'Equity $B':>11}{'Online MW':>11}{'H100e':>7}{'Util':>6}{'Cash $B':>9}{'Debt $B':>9}  Status"
+    lines += [head, "-" * len(head)]
+    for r in result.standings:
+        status = f"BANKRUPT {r.bankrupt_quarter}" if r.bankrupt else "ok"
+        lines.append(
+            f"{r.rank:>2}  {r.name[:21]:<22}{r.archetype:<12}{r.agent[:11]:<12}{r.score:>6.2f}×{_b(r.equity_value_musd):>11}{r.online_mw:>11,.0f}"
+            f"{r.share_h100e:>7.0%}{r.utilisation:>6.0%}{_b(r.cash_musd):>9}{_b(r.debt_musd):>9}  {status}"
+        )
+    lines += ["", "What decided the game"]
+    lines += [f"  - {d}" for d in result.decisive]
+    lines += ["", "The market"]
+    lines.append(f"  - Price index: ${m['price_index_start']:.2f} → ${m['price_index_end']:.2f} per H100e-hour")
+    lines.append(f"  - Market demand: {m['demand_h100e_start'] / 1e6:.1f}M → {m['demand_h100e_end'] / 1e6:.1f}M H100e; installed capacity {m['capacity_h100e_start'] / 1e6:.1f}M → {m['capacity_h100e_end'] / 1e6:.1f}M H100e")
+    lines.append(f"  - Interconnect sold: {m['interconnect_mw_sold']:,.0f} MW at an average ${m['interconnect_avg_price_musd_per_mw']:.2f}M/MW")
+    builds = m["builds"]
+    if builds:
+        slow = max(builds, key=lambda b: b["years"])
+        mean = sum(b["years"] for b in builds) / len(builds)
+        lines.append(f"  - {len(builds)} sites came online, {sum(b['mw'] for b in builds):,.0f} MW; start to online took {mean:.1f} years on average, longest {slow['years']:.1f} ({slow['company']}, {slow['region']})")
+    if m["news"]:
+        lines.append(f"  - Events ({len(m['news'])}): " + "; ".join(m["news"][:8]) + (" …" if len(m["news"]) > 8 else ""))
+    return "\n".join(lines)
