@@ -25,6 +25,7 @@ def start_sites(g: GameCore, orders: dict[str, list]) -> None:
                 g.post(c, "capex_facility", -cost, f"retrofit of {s.id}")
                 s.book_musd += cost
                 s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
+                g.forget_site(s)
                 g.say(cid, f"Retrofitting site {s.id} to {x.cooling} cooling: offline for {g.spec.rules.retrofit_quarters} quarters")
 
 
@@ -64,6 +65,8 @@ def advance_pipeline(g: GameCore) -> None:
         power = {p.id: p for p in c.power}
         crews_left = dict(c.crews)
         for s in c.sites:
+            if s.stage == ONLINE:
+                continue
             s.stage_quarters += 1
             if s.stage == PERMITTING:
                 if g.mod("moratorium", s.region, 0.0) > 0:
@@ -150,6 +153,7 @@ def install_chips(g: GameCore) -> None:
                 units = min(n, int(free_kw // gen.power_kw))
                 c.inventory[gid] = n - units
                 s.installed[gid] = s.installed.get(gid, 0) + units
+                g.forget_site(s)
                 free_kw -= units * gen.power_kw
                 g.say(c.id, f"Installed {units:,} {gen.name} at site {s.id}")
         c.inventory = {k: v for k, v in c.inventory.items() if v > 0}

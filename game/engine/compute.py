@@ -33,14 +33,12 @@ class Capacity:
                 continue
             self.largest_site_mw = max(self.largest_site_mw, s.mw)
             avail = 1.0 - min(1.0, g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction)
-            for gid, n in s.installed.items():
-                gen = spec.generations[gid]
-                h = gen.performance_h100e * n
-                installed += h
-                u = h * avail * sell
-                self.total[s.region] += u
-                eco_sum[s.region] += u * gen.ecosystem_factor
-                self.by_release.append((g.release[gid], s.region, u))
+            _, h, eco, by_release = g.site_figures(s)
+            installed += h
+            k = avail * sell
+            self.total[s.region] += h * k
+            eco_sum[s.region] += eco * k
+            self.by_release.extend((rel, s.region, x * k) for rel, x in by_release)
         for rid, t in self.total.items():
             self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0
         self.installed = installed
@@ -217,62 +215,76 @@ def _settle_contract(g: GameCore, supplier: Company, k: Contract, pay: float, pe
         g.post(customer, "subcontract_cost", -net, f"sub-contract {k.id} with {supplier.name}")
 
 
+class Cells:
+    """The inference demand cells (segment × home region) and their fixed weights, as arrays."""
+
+    def __init__(self, g: GameCore):
+        spec = g.spec
+        self.region_ids = list(spec.regions)
+        self.region_index = {rid: i for i, rid in enumerate(self.region_ids)}
+        self.region_tier = np.array([spec.regions[r].latency_tier for r in self.region_ids], dtype=float)
+        homes = [rid for rid, r in spec.regions.items() if r.inference_demand_weight > 0]
+        weight_sum = sum(spec.regions[r].inference_demand_weight for r in homes)
+        cells = [(seg, rid) for seg in spec.demand.segments.values() for rid in homes]
+        self.share = np.array([seg.share_of_inference * spec.regions[rid].inference_demand_weight / weight_sum for seg, rid in cells])
+        col = lambda f: np.array([f(seg) for seg, _ in cells], dtype=float)[:, None]  # noqa: E731
+        self.pw = col(lambda x: x.price_weight)
+        self.lw = col(lambda x: x.latency_weight)
+        self.hb = col(lambda x: x.home_region_bonus)
+        self.ew = col(lambda x: x.ecosystem_weight)
+        self.rw = col(lambda x: x.reliability_weight)
+        self.max_tier = col(lambda x: x.max_latency_tier)
+        self.outside = col(lambda x: x.outside_option)[:, 0]
+        self.home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
+
+
 def _spot_market(g: GameCore, orders: dict[str, list], caps: dict[str, Capacity]) -> dict:
     w, spec = g.world, g.spec
     hours = _hours(g)
     index = w.price_index
+    cells = g.cache("cells", Cells)
     prices: dict[tuple[str, str], float] = {}
     for cid, os_ in orders.items():
         for x in os_:
             if isinstance(x, o.OfferCompute):
                 prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
-    offers = []  # (company, region, price, capacity, eco)
+    offers = []  # (company, region, price, capacity, eco, reliability + premium)
     for c in g.alive():
         cap = caps[c.id]
-        for rid in spec.regions:
+        a = spec.archetypes[c.archetype]
+        for rid in cap.total:
             f = cap.free(rid)
             if f > 1e-6:
                 # no offer given: the capacity is offered at the index (a standing order)
-                offers.append((c, rid, prices.get((c.id, rid), index), f, cap.eco.get(rid, 1.0)))
-    region_ids = [rid for rid, r in spec.regions.items() if r.inference_demand_weight > 0]
-    weight_sum = sum(spec.regions[r].inference_demand_weight for r in region_ids)
+                offers.append((c, rid, prices.get((c.id, rid), index), f, cap.eco.get(rid, 1.0), a))
     total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
-    segs = list(spec.demand.segments.values())
-    cells = [(s, rid) for s in segs for rid in region_ids]
-    demand = np.array([total * s.share_of_inference * spec.regions[rid].inference_demand_weight / weight_sum for s, rid in cells])
+    demand = cells.share * total
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
     if not offers:
         return {"demand": float(demand.sum()), "sold": 0.0, "unmet": float(demand.sum()), "idle": 0.0, "by_region": by_region}
     # customers judge price against the cost-led trend, not the index itself, so a rising index
     # prices some of them out (the outside option) and bounds it
     ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
-    price_vs_ref = np.array([x[2] for x in offers]) / ref
-    tier = np.array([spec.regions[x[1]].latency_tier for x in offers], dtype=float)
-    eco = np.array([x[4] for x in offers])
-    arch = [spec.archetypes[x[0].archetype] for x in offers]
-    rel = np.array([a.reliability for a in arch])
-    prem = np.array([a.enterprise_premium for a in arch])
-    capacity = np.array([x[3] for x in offers])
-    offer_region = np.array([x[1] for x in offers])
-    pw = np.array([s.price_weight for s, _ in cells])[:, None]
-    lw = np.array([s.latency_weight for s, _ in cells])[:, None]
-    hb = np.array([s.home_region_bonus for s, _ in cells])[:, None]
-    ew = np.array([s.ecosystem_weight for s, _ in cells])[:, None]
-    rw = np.array([s.reliability_weight for s, _ in cells])[:, None]
-    max_tier = np.array([s.max_latency_tier for s, _ in cells])[:, None]
-    cell_region = np.array([rid for _, rid in cells])[:, None]
-    home = (offer_region[None, :] == cell_region).astype(float)
-    util = -pw * (price_vs_ref[None, :] - 1.0) - lw * (tier[None, :] - 1.0) + hb * home + ew * (eco[None, :] - 1.0) + rw * (rel[None, :] - 1.0) + prem[None, :]
-    mask = tier[None, :] <= max_tier
-    outside = np.array([s.outside_option for s, _ in cells])
-    sold, unmet, declined = allocate_demand(demand, util, outside, mask, capacity)
-    for (c, rid, p, f, _), q in zip(offers, sold):
+    cols = np.array([(x[2] / ref, cells.region_index[x[1]], x[4], x[5].reliability, x[5].enterprise_premium, x[3]) for x in offers]).T
+    price_vs_ref, ridx, eco, rel, prem, capacity = cols
+    ridx = ridx.astype(int)
+    tier = cells.region_tier[ridx]
+    util = (
+        -cells.pw * (price_vs_ref - 1.0)
+        - cells.lw * (tier - 1.0)
+        + cells.hb * (ridx == cells.home)
+        + cells.ew * (eco - 1.0)
+        + cells.rw * (rel - 1.0)
+        + prem
+    )
+    mask = tier <= cells.max_tier
+    sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
+    for (c, rid, p, f, _, _), q in zip(offers, sold.tolist()):
         if q > 1e-9:
-            caps[c.id].take(float(q), [rid])
-            g.post(c, "revenue_spot", _musd(float(q), p, hours), f"inference in {rid}")
-        by_region[rid]["sold_h100e"] += float(q)
+            caps[c.id].take(q, [rid])
+            g.post(c, "revenue_spot", _musd(q, p, hours), f"inference in {rid}")
+        by_region[rid]["sold_h100e"] += q
         by_region[rid]["offered_h100e"] += f
-        if q < f * 0.5:
-            g.say(c.id, f"Inference in {spec.regions[rid].name}: sold {q:,.0f} of {f:,.0f} H100e offered at ${p:.2f}")
+        g.say(c.id, f"Inference in {spec.regions[rid].name}: sold {q:,.0f} of {f:,.0f} H100e offered at ${p:.2f}")
     idle = float(capacity.sum() - sold.sum())
     return {"demand": float(demand.sum()), "sold": float(sold.sum()), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}

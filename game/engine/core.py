@@ -91,6 +91,11 @@ class GameCore:
     mods: dict[tuple[str, str], float] = field(factory=dict)
     depreciation: dict[str, float] = field(factory=dict)  # this quarter, per company
     equity_raised: dict[str, float] = field(factory=dict)
+    _figures: dict[str, tuple] = field(factory=dict, repr=False)  # site id -> site_figures
+    _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
+    _mod_cache: dict[tuple, float] = field(factory=dict, repr=False)
+    _static: dict[str, Any] = field(factory=dict, repr=False)
+    _labels: dict[int, str] = field(factory=dict, repr=False)
 
     # ---- time -------------------------------------------------------------------------------
     @property
@@ -98,7 +103,11 @@ class GameCore:
         return self.world.quarter
 
     def label(self, index: int | None = None) -> str:
-        return quarter_label(self.spec.game.start, self.q if index is None else index)
+        i = self.q if index is None else index
+        text = self._labels.get(i)
+        if text is None:
+            text = self._labels[i] = quarter_label(self.spec.game.start, i)
+        return text
 
     def released(self, gen: str, at: int | None = None) -> bool:
         t = self.q if at is None else at
@@ -108,9 +117,27 @@ class GameCore:
     def in_production(self, gen: str) -> bool:
         return self.released(gen) and self.q <= self.end[gen]
 
+    def cache(self, name: str, build):
+        """A per-game object derived from the spec alone, built on first use."""
+        hit = self._static.get(name)
+        if hit is None:
+            hit = self._static[name] = build(self)
+        return hit
+
     # ---- event levers -------------------------------------------------------------------------
     def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
         """A lever's value for a target, combining global and targeted events."""
+        key = (lever, target, neutral)
+        hit = self._mod_cache.get(key)
+        if hit is None:
+            hit = self._mod_cache[key] = self._mod(lever, target, neutral)
+        return hit
+
+    def set_mods(self, mods: dict[tuple[str, str], float]) -> None:
+        self.mods = mods
+        self._mod_cache = {}
+
+    def _mod(self, lever: str, target: str, neutral: float) -> float:
         g = self.mods.get((lever, ""), neutral)
         if not target:
             return g
@@ -140,15 +167,34 @@ class GameCore:
         return [c for c in self.world.companies.values() if c.alive]
 
     # ---- capacity ------------------------------------------------------------------------------
-    def site_h100e(self, site: Site, min_release: int | None = None) -> float:
-        gens = self.spec.generations
-        if min_release is None:
-            return sum(gens[g].performance_h100e * n for g, n in site.installed.items())
-        return sum(gens[g].performance_h100e * n for g, n in site.installed.items() if self.release[g] >= min_release)
+    def site_figures(self, site: Site) -> tuple[float, float, float, tuple[tuple[int, float], ...]]:
+        """(kW drawn, H100e, ecosystem-weighted H100e, H100e by release quarter) of a site's
+        accelerators; cached until an installation calls forget_site."""
+        f = self._figures.get(site.id)
+        if f is None:
+            gens = self.spec.generations
+            kw = h = eco = 0.0
+            by_release: dict[int, float] = {}
+            for gid, n in site.installed.items():
+                gen = gens[gid]
+                kw += gen.power_kw * n
+                x = gen.performance_h100e * n
+                h += x
+                eco += x * gen.ecosystem_factor
+                by_release[self.release[gid]] = by_release.get(self.release[gid], 0.0) + x
+            f = self._figures[site.id] = (kw, h, eco, tuple(sorted(by_release.items())))
+        return f
+
+    def site_h100e(self, site: Site) -> float:
+        return self.site_figures(site)[1]
 
     def site_used_kw(self, site: Site) -> float:
-        gens = self.spec.generations
-        return sum(gens[g].power_kw * n for g, n in site.installed.items())
+        return self.site_figures(site)[0]
+
+    def forget_site(self, site: Site) -> None:
+        """Drop what is cached about a site whose chips or stage changed."""
+        self._figures.pop(site.id, None)
+        self._site_views.pop(site.id, None)
 
     def book_equity(self, c: Company) -> float:
         return (
@@ -163,11 +209,11 @@ class GameCore:
     def book_assets(self, c: Company) -> float:
         return self.book_equity(c) + c.debt_musd
 
-    def debt_rate(self, c: Company) -> float:
+    def debt_rate(self, c: Company, assets: float | None = None) -> float:
         """Annual rate: archetype base, more with leverage, less when contracts back the debt."""
         a = self.spec.archetypes[c.archetype]
-        assets = max(self.book_assets(c), 1e-9)
-        leverage = min(c.debt_musd / assets, 2.0)
+        assets = max(self.book_assets(c) if assets is None else assets, 1e-9)
+        leverage = min(c.debt_musd / assets, 1.0)  # at most: every asset owed
         backlog = sum(k.h100e * k.price_usd_per_h100e_hour * self.spec.rules.hours_per_quarter * k.quarters_left / 1e6 for k in c.contracts)
         backed = min(1.0, backlog / c.debt_musd) if c.debt_musd > 0 else 0.0
         rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * leverage - a.contract_backed_discount * backed
@@ -176,12 +222,13 @@ class GameCore:
             rate += self.spec.rules.covenant_penalty_rate
         return max(rate, 0.0)
 
-    def borrow_headroom(self, c: Company) -> float:
+    def borrow_headroom(self, c: Company, assets: float | None = None) -> float:
         """New debt the covenant allows: leverage up to the archetype's maximum."""
         if c.covenant_breached or c.distress_quarters > 0:
             return 0.0
         a = self.spec.archetypes[c.archetype]
-        assets = self.book_assets(c)
+        if assets is None:
+            assets = self.book_assets(c)
         # borrowed cash is itself an asset: debt' <= L (assets + x)  =>  x <= (L*assets - debt)/(1-L)
         room = (a.max_leverage * assets - c.debt_musd) / max(1e-9, 1.0 - a.max_leverage)
         return max(0.0, room)

@@ -49,7 +49,7 @@ def _rebuild_mods(g: GameCore) -> None:
                 mods[key] = max(mods.get(key, 0.0), v)
             else:
                 mods[key] = mods.get(key, 0.0) + v
-    g.mods = mods
+    g.set_mods(mods)
 
 
 def refresh_mods(g: GameCore) -> None:

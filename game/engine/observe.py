@@ -119,6 +119,13 @@ def _rival(g: GameCore, c: Company) -> RivalView:
 
 
 def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
+    if s.stage == ONLINE:  # most sites, most quarters: unchanged since last quarter
+        v = g._site_views.get(s.id)
+        if v is None:
+            v = g._site_views[s.id] = SiteView(
+                s.id, s.region, s.mw, s.cooling, ONLINE, s.stage_quarters, s.built_mw, "", s.online_quarter, dict(s.installed), s.mw - g.site_used_kw(s) / 1000, s.power, s.fast_track
+            )
+        return v
     spec, rules = g.spec, g.spec.rules
     p = power.get(s.power)
     t = g.q
@@ -174,6 +181,8 @@ def _contract(k) -> ContractView:
 
 def _me(g: GameCore, c: Company) -> MeView:
     power = {p.id: p for p in c.power}
+    equity = g.book_equity(c)
+    assets = equity + c.debt_musd
     subs = tuple(_contract(k) for x in g.world.companies.values() for k in x.contracts if k.customer == c.id)
     return MeView(
         id=c.id,
@@ -182,9 +191,9 @@ def _me(g: GameCore, c: Company) -> MeView:
         special_moves=g.spec.archetypes[c.archetype].special_moves,
         cash_musd=c.cash_musd,
         debt_musd=c.debt_musd,
-        debt_rate=g.debt_rate(c),
-        borrow_headroom_musd=g.borrow_headroom(c),
-        book_equity_musd=g.book_equity(c),
+        debt_rate=g.debt_rate(c, assets),
+        borrow_headroom_musd=g.borrow_headroom(c, assets),
+        book_equity_musd=equity,
         ownership=c.ownership,
         covenant_breached=c.covenant_breached,
         distress_quarters=c.distress_quarters,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from ..model.state import GAS, ONLINE, SMR, Company
+from ..model.state import GAS, ONLINE, SMR, PowerSource
 from .core import PNL, GameCore
 
 
-def power_price(g: GameCore, c: Company, power_id: str) -> float:
+def power_price(g: GameCore, p: PowerSource | None) -> float:
     """$/MWh a site pays: its own gas or SMR contract price, else the region's grid price."""
-    p = next((p for p in c.power if p.id == power_id), None)
     if p is not None and p.kind == GAS:
         return p.price_usd_per_mwh * g.mod("gas_price_multiplier")
     if p is not None and p.kind == SMR:
@@ -33,12 +32,13 @@ def operate_phase(g: GameCore) -> None:
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
         bill = 0.0
         online_mw = 0.0
+        power = {p.id: p for p in c.power}
         for s in c.sites:
             if s.stage != ONLINE:
                 continue
             online_mw += s.mw
             it_mw = g.site_used_kw(s) / 1000 * (rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util)
-            bill += it_mw * site_pue(g, s.cooling, s.region) * hours * power_price(g, c, s.power) / 1e6
+            bill += it_mw * site_pue(g, s.cooling, s.region) * hours * power_price(g, power.get(s.power)) / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
         if online_mw:
