@@ -29,7 +29,8 @@ class Builder:
     power_budget_quarters = 2.0  # quarters of budget it will commit to power in one go
     max_power_price_musd_per_mw = 3.0
     lot_bid_markup = 1.05
-    max_region_share = 0.35  # of a region's release, per bid
+    max_region_share = 0.6  # of a region's release, per bid
+    min_block_mw = 60.0  # smallest campus worth a bid
     power_bid_markup = 1.25
     crew_wage_markup = 1.15
     chip_bid_markup = 1.05
@@ -116,9 +117,9 @@ class Builder:
             ready = r.queue_wait_quarters_max + self._build_quarters(v, r)
             if ready >= v.quarters_left - 2:
                 continue  # would not earn before the end
-            mw = min(want, r.grid_release_mw * self.max_region_share)
+            mw = min(max(want, self.min_block_mw), r.grid_release_mw * self.max_region_share)
             price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
-            if mw >= 10 and price >= r.grid_reserve_price_musd_per_mw:
+            if mw >= self.min_block_mw and price >= r.grid_reserve_price_musd_per_mw:
                 orders.append(o.BidInterconnect(r.id, round(mw, 1), round(price, 4)))
                 want -= mw
                 spent += mw * price
@@ -128,7 +129,7 @@ class Builder:
                 r = min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id))
                 mw = min(want, v.gas_supply_mw * self.max_region_share)
                 price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * self.power_bid_markup
-                if mw >= 10 and mw * price < budget - spent:
+                if mw >= self.min_block_mw and mw * price < budget - spent:
                     orders.append(o.BidGasTurbines(r.id, round(mw, 1), round(price, 4)))
                     spent += mw * price
                     want -= mw

@@ -30,7 +30,15 @@ def generation_supply(g: GameCore) -> dict[str, int]:
 
 
 def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> None:
-    c.cohorts.append(ChipCohort(gid, units, cost, cost / g.spec.generations[gid].depreciation_quarters))
+    dep = cost / g.spec.generations[gid].depreciation_quarters
+    for k in c.cohorts:
+        if k.generation == gid and k.quarter == g.q:  # same schedule: one cohort
+            k.units += units
+            k.book_musd += cost
+            k.dep_musd_per_quarter += dep
+            break
+    else:
+        c.cohorts.append(ChipCohort(gid, units, cost, dep, g.q))
     c.inventory[gid] = c.inventory.get(gid, 0) + units
     g.world.chips_supplied[gid] = g.world.chips_supplied.get(gid, 0) + units
 

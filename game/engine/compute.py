@@ -279,12 +279,18 @@ def _spot_market(g: GameCore, orders: dict[str, list], caps: dict[str, Capacity]
     )
     mask = tier <= cells.max_tier
     sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
+    mine: dict[str, list[float]] = {}
     for (c, rid, p, f, _, _), q in zip(offers, sold.tolist()):
         if q > 1e-9:
             caps[c.id].take(q, [rid])
             g.post(c, "revenue_spot", _musd(q, p, hours), f"inference in {rid}")
         by_region[rid]["sold_h100e"] += q
         by_region[rid]["offered_h100e"] += f
-        g.say(c.id, f"Inference in {spec.regions[rid].name}: sold {q:,.0f} of {f:,.0f} H100e offered at ${p:.2f}")
+        m = mine.setdefault(c.id, [0.0, 0.0, 0.0])
+        m[0] += q
+        m[1] += f
+        m[2] += _musd(q, p, hours)
+    for cid, (q, f, musd) in mine.items():
+        g.say(cid, f"Inference spot: sold {q:,.0f} of {f:,.0f} H100e offered ({q / f:.0%}), ${musd:,.0f}M")
     idle = float(capacity.sum() - sold.sum())
     return {"demand": float(demand.sum()), "sold": float(sold.sum()), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}

@@ -93,6 +93,7 @@ class GameCore:
     equity_raised: dict[str, float] = field(factory=dict)
     _figures: dict[str, tuple] = field(factory=dict, repr=False)  # site id -> site_figures
     _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
+    _power_views: dict[str, Any] = field(factory=dict, repr=False)
     _mod_cache: dict[tuple, float] = field(factory=dict, repr=False)
     _static: dict[str, Any] = field(factory=dict, repr=False)
     _labels: dict[int, str] = field(factory=dict, repr=False)

@@ -91,11 +91,15 @@ def bankrupt(g: GameCore, c: Company) -> None:
     g.public.bankruptcies.append(c.id)
     w.news.append(f"{c.name} is BANKRUPT: its sites, power and chips go to auction next quarter")
     g.say(c.id, "Your company is bankrupt. It leaves the game and scores zero.")
-    # chips' book value per unit, by generation
+    # chips' book value per unit, by generation, over the accelerators it holds
     units: dict[str, int] = defaultdict(int)
     book: dict[str, float] = defaultdict(float)
+    for s in c.sites:
+        for gid, n in s.installed.items():
+            units[gid] += n
+    for gid, n in c.inventory.items():
+        units[gid] += n
     for k in c.cohorts:
-        units[k.generation] += k.units
         book[k.generation] += k.book_musd
     per_unit = {gid: book[gid] / units[gid] if units[gid] else 0.0 for gid in units}
 

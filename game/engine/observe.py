@@ -175,6 +175,13 @@ def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
     )
 
 
+def _power(g: GameCore, p) -> PowerView:
+    v = g._power_views.get(p.id)
+    if v is None or v.energised != p.energised or v.site != p.site or v.ready_quarter != p.ready_quarter:
+        v = g._power_views[p.id] = PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh)
+    return v
+
+
 def _contract(k) -> ContractView:
     return ContractView(k.id, k.customer, k.supplier, k.h100e, k.price_usd_per_h100e_hour, k.quarters_left, k.kind)
 
@@ -198,7 +205,7 @@ def _me(g: GameCore, c: Company) -> MeView:
         covenant_breached=c.covenant_breached,
         distress_quarters=c.distress_quarters,
         sites=tuple(_site(g, c, s, power) for s in c.sites),
-        power=tuple(PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh) for p in c.power),
+        power=tuple(_power(g, p) for p in c.power),
         inventory=dict(c.inventory),
         deliveries=tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),
         agreements=tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),

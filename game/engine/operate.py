@@ -27,18 +27,23 @@ def site_pue(g: GameCore, cooling: str, region: str) -> float:
 def operate_phase(g: GameCore) -> None:
     spec, rules = g.spec, g.spec.rules
     hours = rules.hours_per_quarter
+    pues: dict[tuple[str, str], float] = {}
     for c in g.alive():
         util = c.used_h100e / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
         bill = 0.0
         online_mw = 0.0
         power = {p.id: p for p in c.power}
+        draw = rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util
         for s in c.sites:
             if s.stage != ONLINE:
                 continue
             online_mw += s.mw
-            it_mw = g.site_used_kw(s) / 1000 * (rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util)
-            bill += it_mw * site_pue(g, s.cooling, s.region) * hours * power_price(g, power.get(s.power)) / 1e6
+            key = (s.cooling, s.region)
+            pue = pues.get(key)
+            if pue is None:
+                pue = pues[key] = site_pue(g, s.cooling, s.region)
+            bill += g.site_used_kw(s) / 1000 * draw * pue * hours * power_price(g, power.get(s.power)) / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
         if online_mw:
@@ -62,7 +67,7 @@ def operate_phase(g: GameCore) -> None:
                 x = min(k.book_musd, k.dep_musd_per_quarter)
                 k.book_musd -= x
                 dep += x
-        c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9 or k.units > 0]
+        c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]  # fully depreciated: off the books
         g.depreciation[c.id] = dep
         ebitda = sum(line.amount_musd for line in c.ledger if line.category in PNL)
         c.ebitda_musd = ebitda

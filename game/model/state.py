@@ -61,6 +61,7 @@ class ChipCohort:
     units: int
     book_musd: float
     dep_musd_per_quarter: float
+    quarter: int = -1  # when bought; purchases of one generation in one quarter share a cohort
 
 
 @define
