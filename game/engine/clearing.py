@@ -106,8 +106,14 @@ def allocate_demand(
     remaining = demand.astype(float).copy()
     open_ = mask.copy()
     declined = 0.0
+    unmet = 0.0
     for _ in range(rounds):
-        if remaining.sum() <= 1e-9 or not open_.any():
+        # customers with no offer left open to them are unmet, not priced out
+        stuck = ~open_.any(axis=1)
+        if stuck.any():
+            unmet += float(remaining[stuck].sum())
+            remaining = np.where(stuck, 0.0, remaining)
+        if remaining.sum() <= 1e-9:
             break
         shares = logit_shares(utilities, outside, open_)
         want = shares * remaining[:, None]
@@ -121,7 +127,7 @@ def allocate_demand(
         remaining = (want - got).sum(axis=1)
         full = sold >= capacity - 1e-9
         open_ = open_ & ~full[None, :]
-    unmet = float(remaining.sum())
+    unmet += float(remaining.sum())
     return sold, unmet, declined
 
 

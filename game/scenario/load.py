@@ -12,6 +12,8 @@ from typing import Any
 import attrs
 import cattrs
 from cattrs import transform_error
+from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.v import format_exception
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,26 +59,26 @@ def _strict_converter() -> cattrs.Converter:
 
     def s_float(v: Any, _t: Any) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ValueError(f"expected a number, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a number, got {type(v).__name__} {v!r}")
         if not math.isfinite(v):
-            raise ValueError(f"expected a finite number, got {v!r}")
+            raise _StrictValue(f"expected a finite number, got {v!r}")
         return float(v)
 
     def s_int(v: Any, _t: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
             if isinstance(v, float) and v.is_integer():
                 return int(v)
-            raise ValueError(f"expected a whole number, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a whole number, got {type(v).__name__} {v!r}")
         return v
 
     def s_str(v: Any, _t: Any) -> str:
         if not isinstance(v, str):
-            raise ValueError(f"expected a string, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a string, got {type(v).__name__} {v!r}")
         return v
 
     def s_bool(v: Any, _t: Any) -> bool:
         if not isinstance(v, bool):
-            raise ValueError(f"expected true or false, got {v!r}")
+            raise _StrictValue(f"expected true or false, got {v!r}")
         return v
 
     conv.register_structure_hook(float, s_float)
@@ -182,6 +184,35 @@ def _split_cattrs_path(msg: str) -> tuple[str, list[str]]:
     text, _, path = msg.rpartition(" @ ")
     keys = [a or b or c for a, b, c in _PATH_PART.findall(path)]
     return text, keys
+
+
+class _StrictValue(ValueError):
+    """Raised by our structure hooks; its message is already written for people."""
+
+
+_EXTRA = "\x00extra\x00"
+
+
+def _format(exc: BaseException, t: Any) -> str:
+    if isinstance(exc, _StrictValue):
+        return str(exc)
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return _EXTRA + "\x00".join(sorted(exc.extra_fields))  # one problem per key, below
+    if isinstance(exc, KeyError):
+        return "required key is missing"
+    return format_exception(exc, t)
+
+
+def _problems(exc: Exception, layers) -> list[str]:
+    out = []
+    for msg in transform_error(exc, format_exception=_format):
+        text, keys = _split_cattrs_path(msg)
+        if text.startswith(_EXTRA):
+            for extra in text[len(_EXTRA):].split("\x00"):
+                out.append(f"{_where(layers, keys + [extra])}: unknown key (not in the scenario schema; check the spelling)")
+        else:
+            out.append(f"{_where(layers, keys)}: {text}")
+    return out
 
 
 class _Checker:
@@ -342,9 +373,7 @@ def _validate(merged: dict, layers: list[tuple[Path, dict]], source: str) -> Sce
     try:
         scenario = CONVERTER.structure(merged, Scenario)
     except Exception as e:  # cattrs collects every structuring failure in one group
-        for msg in transform_error(e):
-            text, keys = _split_cattrs_path(msg)
-            problems.append(f"{_where(layers, keys)}: {text}")
+        problems.extend(_problems(e, layers))
     problems.extend(checker.problems)
     if scenario is not None and not problems:
         _cross_checks(scenario, lambda keys, msg: problems.append(f"{_where(layers, keys)}: {msg}"))
