@@ -29,8 +29,8 @@ class Builder:
     power_budget_quarters = 2.0  # quarters of budget it will commit to power in one go
     max_power_price_musd_per_mw = 3.0
     lot_bid_markup = 1.05
-    max_region_share = 0.6  # of a region's release, per bid
-    min_block_mw = 60.0  # smallest campus worth a bid
+    max_region_share = 1.0  # of a region's release, per bid
+    min_block_mw = 40.0  # smallest campus worth a bid
     power_bid_markup = 1.25
     crew_wage_markup = 1.15
     chip_bid_markup = 1.05

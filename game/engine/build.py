@@ -77,7 +77,9 @@ def advance_pipeline(g: GameCore) -> None:
                     need = math.ceil(need * rules.fast_track_permit_factor)
                 if s.stage_quarters < need:
                     continue
+                # the permit arrives at the end of the quarter: no building before it
                 s.stage, s.stage_quarters = POWER, 0
+                continue
             if s.stage == POWER:
                 # the cascade: no confirmed power, no construction
                 if not power[s.power].energised:

@@ -129,8 +129,10 @@ def rfp_phase(g: GameCore) -> None:
     n = t.rfps_per_quarter
     if n <= 0:
         return
-    volume = w.demand_h100e * g.mod("demand_multiplier") * (1 - inference_share(g)) * t.renewal_fraction_per_quarter
-    volume *= g.mod("training_demand_multiplier")
+    # labs tender for the part of the training market not already under contract
+    target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g))
+    running = sum(k.h100e for c in g.alive() for k in c.contracts if k.customer == "market")
+    volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.rng["compute"]
     weights = rng.dirichlet([2.0] * n) if n > 1 else [1.0]
     for share in weights:

@@ -31,6 +31,7 @@ class CompanyResult:
     revenue_musd: float
     return_on_capital: float
     power_mw_held: float
+    start_power_mw: float
     first_power_mw: float  # MW of power it held by the end of year one (secured early)
 
 
@@ -92,6 +93,7 @@ def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> G
                 revenue_musd=round(c.cum_revenue_musd, 3),
                 return_on_capital=round((eq - c.starting_equity_musd) / invested, 4) if c.alive else -1.0,
                 power_mw_held=sum(p.mw for p in c.power),
+                start_power_mw=st.get("start_power_mw", 0.0),
                 first_power_mw=st.get("early_power_mw", 0.0),
             )
         )
@@ -116,14 +118,14 @@ def _decisive(g: GameCore, standings: tuple[CompanyResult, ...]) -> list[str]:
     win = standings[0]
     out.append(f"{win.name} ({win.archetype}) won with {win.score:.2f}× its starting equity and {win.share_h100e:.0%} of online H100e.")
     alive = [r for r in standings if not r.bankrupt]
-    if len(alive) >= 2:
-        early = sorted(alive, key=lambda r: -r.first_power_mw)
-        top_half = {r.id for r in alive[: (len(alive) + 1) // 2]}
-        leaders = [r for r in early[:2]]
-        ahead = sum(1 for r in leaders if r.id in top_half)
+    if len(standings) >= 3:
+        growth = {r.id: (r.first_power_mw - r.start_power_mw) / r.start_power_mw if r.start_power_mw > 0 else 0.0 for r in standings}
+        rho = rank_correlation([growth[r.id] for r in standings], [r.score for r in standings])
+        early = sorted(standings, key=lambda r: (-growth[r.id], r.id))
         out.append(
-            f"Power secured in year one: {', '.join(f'{r.name} {r.first_power_mw:,.0f} MW' for r in early[:3])}; "
-            f"{ahead} of the two best-powered finished in the top half."
+            "Power secured in year one (growth of MW held): "
+            + ", ".join(f"{r.name} {growth[r.id]:+.0%} → #{r.rank}" for r in early[:3])
+            + f"; rank correlation with final score {rho:+.2f}."
         )
     busts = [r for r in standings if r.bankrupt]
     if busts:
@@ -136,3 +138,28 @@ def _decisive(g: GameCore, standings: tuple[CompanyResult, ...]) -> list[str]:
         parts = [f"{a}s {sum(v) / len(v):.0%}" for a, v in sorted(arch.items())]
         out.append("Mean utilisation: " + ", ".join(parts) + ".")
     return out
+
+
+def rank_correlation(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rho (average ranks for ties)."""
+
+    def ranks(v: list[float]) -> list[float]:
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        r = [0.0] * len(v)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                r[order[k]] = (i + j) / 2
+            i = j + 1
+        return r
+
+    rx, ry = ranks(xs), ranks(ys)
+    n = len(xs)
+    mx, my = sum(rx) / n, sum(ry) / n
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    vx = sum((a - mx) ** 2 for a in rx) ** 0.5
+    vy = sum((b - my) ** 2 for b in ry) ** 0.5
+    return cov / (vx * vy) if vx > 0 and vy > 0 else 0.0

@@ -40,6 +40,7 @@ class Game:
         self.private_reports: list[dict[str, PrivateReport]] = []
         self.stats: dict[str, dict[str, float]] = {cid: {} for cid in self.core.world.companies}
         self.history: list[dict[str, Any]] = []  # per-quarter public figures for charts
+        self.start_power_mw = {c.id: sum(p.mw for p in c.power) for c in self.core.world.companies.values()}
         self._begin_quarter()
 
     # ---- reading --------------------------------------------------------------------------------
@@ -135,6 +136,8 @@ class Game:
             if c.alive and c.capacity_h100e > 0:
                 st["util_sum"] = st.get("util_sum", 0.0) + min(1.0, c.used_h100e / c.capacity_h100e)
                 st["util_n"] = st.get("util_n", 0) + 1
+            if g.q == 0:
+                st["start_power_mw"] = self.start_power_mw.get(c.id, 0.0)
             if g.q == QUARTERS_PER_YEAR - 1:
                 st["early_power_mw"] = sum(p.mw for p in c.power)
             pub.companies[c.id] = {

@@ -244,7 +244,7 @@ class SegmentSpec:
 @frozen(kw_only=True)
 class TrainingSpec:
     rfps_per_quarter: int = num(0, 100, required=True)
-    renewal_fraction_per_quarter: float = num(0, 1, required=True)
+    gap_tendered_per_quarter: float = num(0, 1, required=True)  # share of uncontracted training demand put out as RFPs
     contract_quarters_min: int = num(1, 40, required=True)
     contract_quarters_max: int = num(1, 40, required=True)
     min_site_mw: float = num(0, 1e5, required=True)
