@@ -39,7 +39,26 @@ class UnknownAgent(ValueError):
     pass
 
 
-def make_agent(name: str, seed: np.random.SeedSequence) -> Agent:
+def parse_agent_spec(text: str) -> tuple[str, dict[str, str]]:
+    """'neocloud:ambition=1.2,borrow_fraction=0.5' -> ('neocloud', {...})."""
+    name, _, rest = text.partition(":")
+    params: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise UnknownAgent(f"agent parameter {part!r} is not KEY=VALUE (in {text!r})")
+        params[key.strip()] = value.strip()
+    return name.strip(), params
+
+
+def make_agent(spec: str, seed: np.random.SeedSequence) -> Agent:
+    """An agent from its name and optional parameters, 'name' or 'name:key=value,…'."""
+    name, params = parse_agent_spec(spec)
     if name not in REGISTRY:
         raise UnknownAgent(f"unknown agent {name!r}; built-in agents: {', '.join(sorted(REGISTRY))}")
-    return REGISTRY[name][0](seed)
+    try:
+        agent = REGISTRY[name][0](seed, **params)
+    except (TypeError, ValueError) as e:
+        raise UnknownAgent(f"agent {name!r}: {e}") from None
+    agent.name = spec if params else name
+    return agent

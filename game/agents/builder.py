@@ -29,6 +29,7 @@ class Builder:
     power_budget_quarters = 2.0  # quarters of budget it will commit to power in one go
     max_power_price_musd_per_mw = 3.0
     lot_bid_markup = 1.05
+    power_from_quarter = 0  # first quarter it bids for new power (for experiments on timing)
     max_region_share = 1.0  # of a region's release, per bid
     min_block_mw = 40.0  # smallest campus worth a bid
     power_bid_markup = 1.25
@@ -52,9 +53,19 @@ class Builder:
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         self.rng = np.random.default_rng(seed)
         for k, v in params.items():
-            if not hasattr(type(self), k):
-                raise ValueError(f"{self.name} has no parameter {k!r}")
-            setattr(self, k, type(getattr(type(self), k))(v))
+            default = getattr(type(self), k, None)
+            if k.startswith("_") or not isinstance(default, (bool, int, float, str)):
+                raise ValueError(f"no parameter {k!r}; parameters: {', '.join(self.parameters())}")
+            try:
+                value = (str(v).lower() in ("1", "true", "yes")) if isinstance(default, bool) else type(default)(v)
+            except ValueError:
+                raise ValueError(f"parameter {k} takes a {type(default).__name__}, got {v!r}") from None
+            setattr(self, k, value)
+
+    @classmethod
+    def parameters(cls) -> dict[str, object]:
+        """Every tunable habit and its default."""
+        return {k: getattr(cls, k) for k in sorted(dir(cls)) if not k.startswith("_") and k != "name" and isinstance(getattr(cls, k), (bool, int, float))}
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
@@ -101,6 +112,8 @@ class Builder:
         return max(0.0, (need_h100e - have_h100e) / per_mw)
 
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
+        if v.quarter < self.power_from_quarter:
+            return 0.0
         want = self.power_wanted_mw(v)
         if want <= 1 or budget <= 0:
             return 0.0

@@ -16,7 +16,8 @@ class Hyperscaler(Builder):
     It prices at the index plus its enterprise premium and keeps leverage low.
     """
 
-    ambition = 1.1
+    ambition = 1.3
+    horizon_quarters = 12
     offer_price_factor = 1.05
     rfp_price_factor = 0.95
     borrow_fraction = 0.5

@@ -7,26 +7,26 @@ import math
 from ..model import orders as o
 from ..model.state import COMMISSIONING, CONSTRUCTION, GAS, GRID, ONLINE, PERMITTING, POWER, RETROFIT, SMR, Company, Site
 from .core import GameCore
+from .validate import OrderBook
 
 
-def start_sites(g: GameCore, orders: dict[str, list]) -> None:
-    for cid, os_ in orders.items():
+def start_sites(g: GameCore, book: OrderBook) -> None:
+    for cid, x in book.of(o.StartSite, o.RetrofitCooling):
         c = g.world.companies[cid]
-        for x in os_:
-            if isinstance(x, o.StartSite):
-                p = next(p for p in c.power if p.id == x.power)
-                s = Site(g.world.new_id("S"), p.region, p.mw, x.cooling, p.id, fast_track=bool(x.fast_track), started_quarter=g.q)
-                p.site = s.id
-                c.sites.append(s)
-                g.say(cid, f"Started site {s.id}: {s.mw:,.0f} MW {x.cooling}-cooled in {g.spec.regions[s.region].name} on {p.kind} power {p.id}")
-            elif isinstance(x, o.RetrofitCooling):
-                s = next(s for s in c.sites if s.id == x.site)
-                cost = s.mw * g.spec.rules.retrofit_capex_musd_per_mw
-                g.post(c, "capex_facility", -cost, f"retrofit of {s.id}")
-                s.book_musd += cost
-                s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
-                g.forget_site(s)
-                g.say(cid, f"Retrofitting site {s.id} to {x.cooling} cooling: offline for {g.spec.rules.retrofit_quarters} quarters")
+        if isinstance(x, o.StartSite):
+            p = next(p for p in c.power if p.id == x.power)
+            s = Site(g.world.new_id("S"), p.region, p.mw, x.cooling, p.id, fast_track=bool(x.fast_track), started_quarter=g.q)
+            p.site = s.id
+            c.sites.append(s)
+            g.say(cid, f"Started site {s.id}: {s.mw:,.0f} MW {x.cooling}-cooled in {g.spec.regions[s.region].name} on {p.kind} power {p.id}")
+        else:
+            s = next(s for s in c.sites if s.id == x.site)
+            cost = s.mw * g.spec.rules.retrofit_capex_musd_per_mw
+            g.post(c, "capex_facility", -cost, f"retrofit of {s.id}")
+            s.book_musd += cost
+            s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
+            g.forget_site(s)
+            g.say(cid, f"Retrofitting site {s.id} to {x.cooling} cooling: offline for {g.spec.rules.retrofit_quarters} quarters")
 
 
 def energise(g: GameCore) -> None:
@@ -164,10 +164,10 @@ def install_chips(g: GameCore) -> None:
             g.say(c.id, f"{waiting:,} accelerators wait in inventory: no online site with free power and suitable cooling")
 
 
-def build_phase(g: GameCore, orders: dict[str, list]) -> None:
+def build_phase(g: GameCore, book: OrderBook) -> None:
     from .chips import deliveries
 
-    start_sites(g, orders)
+    start_sites(g, book)
     energise(g)
     advance_pipeline(g)
     deliveries(g)

@@ -8,6 +8,7 @@ from ..model import orders as o
 from ..model.state import ChipAgreement, ChipCohort, Company, Delivery
 from .clearing import Bid, clear_uniform_price
 from .core import GameCore
+from .validate import OrderBook
 
 
 def vendor_supply(g: GameCore, vid: str) -> float:
@@ -43,30 +44,28 @@ def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> N
     g.world.chips_supplied[gid] = g.world.chips_supplied.get(gid, 0) + units
 
 
-def asic_programmes(g: GameCore, orders: dict[str, list]) -> None:
+def asic_programmes(g: GameCore, book: OrderBook) -> None:
     a = g.spec.asic
-    for cid, os_ in orders.items():
-        if any(isinstance(x, o.FundAsicProgramme) for x in os_):
-            c = g.world.companies[cid]
-            g.post(c, "asic_programme", -a.programme_cost_musd_per_quarter, "custom-ASIC R&D")
-            c.asic_quarters_funded += 1
-            if c.asic_quarters_funded >= a.programme_quarters:
-                c.asic_active = True
-                g.say(cid, f"Your custom ASIC ({g.spec.generations[a.generation].name}) is ready: order it with bid_chips from next quarter")
-                g.world.news.append(f"{c.name} taped out its custom ASIC")
-            else:
-                g.say(cid, f"ASIC programme: {c.asic_quarters_funded}/{a.programme_quarters} quarters funded")
+    for cid, _ in book.of(o.FundAsicProgramme):
+        c = g.world.companies[cid]
+        g.post(c, "asic_programme", -a.programme_cost_musd_per_quarter, "custom-ASIC R&D")
+        c.asic_quarters_funded += 1
+        if c.asic_quarters_funded >= a.programme_quarters:
+            c.asic_active = True
+            g.say(cid, f"Your custom ASIC ({g.spec.generations[a.generation].name}) is ready: order it with bid_chips from next quarter")
+            g.world.news.append(f"{c.name} taped out its custom ASIC")
+        else:
+            g.say(cid, f"ASIC programme: {c.asic_quarters_funded}/{a.programme_quarters} quarters funded")
 
 
-def chip_markets(g: GameCore, orders: dict[str, list]) -> None:
+def chip_markets(g: GameCore, book: OrderBook) -> None:
     w, spec = g.world, g.spec
     supply = generation_supply(g)
     # 1. new agreements, capped per generation at the vendor's share for agreements
     new_by_gen: dict[str, list[tuple[str, o.SignChipAgreement]]] = defaultdict(list)
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.SignChipAgreement) and x.generation in supply:
-                new_by_gen[x.generation].append((cid, x))
+    for cid, x in book.of(o.SignChipAgreement):
+        if x.generation in supply:
+            new_by_gen[x.generation].append((cid, x))
     for gid, asks in new_by_gen.items():
         gen = spec.generations[gid]
         vendor = spec.vendors[gen.vendor]
@@ -114,10 +113,8 @@ def chip_markets(g: GameCore, orders: dict[str, list]) -> None:
         c.agreements = [a for a in c.agreements if a.quarters_left > 0]
     # 3. spot auctions, with a share reserved for neo-clouds where the vendor says so
     bids_by_gen: dict[str, list[Bid]] = defaultdict(list)
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.BidChips):
-                bids_by_gen[x.generation].append(Bid(cid, float(x.units), float(x.price_musd_per_unit), x))
+    for cid, x in book.of(o.BidChips):
+        bids_by_gen[x.generation].append(Bid(cid, float(x.units), float(x.price_musd_per_unit), x))
     results = {}
     for gid, units_left in left.items():
         gen = spec.generations[gid]

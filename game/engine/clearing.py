@@ -120,8 +120,9 @@ def allocate_demand(
         declined += float((remaining * (1.0 - shares.sum(axis=1))).sum())
         asked = want.sum(axis=0)
         room = capacity - sold
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fill = np.where(asked > room, np.divide(room, asked, out=np.zeros_like(room), where=asked > 0), 1.0)
+        over = asked > room
+        fill = np.ones_like(asked)
+        fill[over] = np.maximum(room[over], 0.0) / asked[over]
         got = want * fill[None, :]
         sold += got.sum(axis=0)
         remaining = (want - got).sum(axis=1)

@@ -11,6 +11,7 @@ from ..model import orders as o
 from ..model.state import ONLINE, Company, Contract, Rfp
 from .clearing import allocate_demand
 from .core import GameCore
+from .validate import OrderBook
 from .news import inference_share
 
 _NO_MIN = -(10**6)
@@ -80,7 +81,7 @@ def _musd(h100e: float, price: float, hours: float) -> float:
     return h100e * price * hours / 1e6
 
 
-def compute_markets(g: GameCore, orders: dict[str, list]) -> None:
+def compute_markets(g: GameCore, book: OrderBook) -> None:
     w, spec = g.world, g.spec
     hours = _hours(g)
     alive = g.alive()
@@ -105,10 +106,8 @@ def compute_markets(g: GameCore, orders: dict[str, list]) -> None:
 
     # 2. training and sub-contract RFPs: lowest qualified bid wins, pays as bid
     bids_by_rfp: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.BidRfp):
-                bids_by_rfp[x.rfp].append((cid, float(x.price_usd_per_h100e_hour)))
+    for cid, x in book.of(o.BidRfp):
+        bids_by_rfp[x.rfp].append((cid, float(x.price_usd_per_h100e_hour)))
     offered = awarded = 0.0
     rfp_results = []
     for r in w.rfps:
@@ -170,7 +169,7 @@ def compute_markets(g: GameCore, orders: dict[str, list]) -> None:
             g.say(c.id, f"Internal demand: served {served:,.0f} of {want:,.0f} H100e; {want - served:,.0f} unserved (sub-contract it or build)")
 
     # 4. inference spot market
-    spot = _spot_market(g, orders, caps)
+    spot = _spot_market(g, book, caps)
 
     # 5. the price index moves with unmet demand and idle capacity
     unmet = spot["unmet"] + (offered - awarded)
@@ -199,12 +198,10 @@ def compute_markets(g: GameCore, orders: dict[str, list]) -> None:
 
     # 6. new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
     w.rfps = []
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.Subcontract):
-                r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
-                w.rfps.append(r)
-                g.say(cid, f"Sub-contract RFP {r.id} for {x.h100e:,.0f} H100e published for next quarter")
+    for cid, x in book.of(o.Subcontract):
+        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
+        w.rfps.append(r)
+        g.say(cid, f"Sub-contract RFP {r.id} for {x.h100e:,.0f} H100e published for next quarter")
 
 
 def _settle_contract(g: GameCore, supplier: Company, k: Contract, pay: float, penalty: float) -> None:
@@ -238,16 +235,14 @@ class Cells:
         self.home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
 
 
-def _spot_market(g: GameCore, orders: dict[str, list], caps: dict[str, Capacity]) -> dict:
+def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dict:
     w, spec = g.world, g.spec
     hours = _hours(g)
     index = w.price_index
     cells = g.cache("cells", Cells)
     prices: dict[tuple[str, str], float] = {}
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.OfferCompute):
-                prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
+    for cid, x in book.of(o.OfferCompute):
+        prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
     offers = []  # (company, region, price, capacity, eco, reliability + premium)
     for c in g.alive():
         cap = caps[c.id]

@@ -7,12 +7,13 @@ from collections import defaultdict
 from ..model import orders as o
 from ..model.state import AssetLot, ChipCohort, Company
 from .core import GameCore
+from .validate import OrderBook
 
 
-def finance_phase(g: GameCore, orders: dict[str, list]) -> None:
-    spec, rules = g.spec, g.spec.rules
+def finance_phase(g: GameCore, book: OrderBook) -> None:
+    rules = g.spec.rules
     for c in g.alive():
-        for x in orders.get(c.id, []):
+        for x in book.by_company.get(c.id, ()):
             if isinstance(x, o.Borrow):
                 amount = min(x.musd, g.borrow_headroom(c))  # the room may have shrunk since the orders
                 if amount > 0:

@@ -7,15 +7,14 @@ from collections import defaultdict
 from ..model import orders as o
 from .clearing import Bid, clear_uniform_price
 from .core import GameCore
+from .validate import OrderBook
 
 
-def crew_markets(g: GameCore, orders: dict[str, list]) -> None:
+def crew_markets(g: GameCore, book: OrderBook) -> None:
     w, spec = g.world, g.spec
     by_region: dict[str, list[Bid]] = defaultdict(list)
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.BidCrews):
-                by_region[x.region].append(Bid(cid, float(x.crews), float(x.wage_musd), x))
+    for cid, x in book.of(o.BidCrews):
+        by_region[x.region].append(Bid(cid, float(x.crews), float(x.wage_musd), x))
     for c in g.alive():
         c.crews = {}
         c.crew_wage = {}
@@ -38,14 +37,12 @@ def crew_markets(g: GameCore, orders: dict[str, list]) -> None:
     g.public.markets["labour"] = results
 
 
-def training_programmes(g: GameCore, orders: dict[str, list]) -> None:
-    for cid, os_ in orders.items():
+def training_programmes(g: GameCore, book: OrderBook) -> None:
+    for cid, x in book.of(o.FundTraining):
         c = g.world.companies[cid]
-        for x in os_:
-            if isinstance(x, o.FundTraining):
-                r = g.spec.regions[x.region]
-                crews = x.musd / r.training_musd_per_crew
-                g.post(c, "crew_training", -x.musd, f"training in {r.name}")
-                g.world.regions[x.region].training.append([g.q + r.training_lead_quarters, crews])
-                g.say(cid, f"Funded training of {crews:,.1f} crews for {r.name}, joining the pool in {g.label(g.q + r.training_lead_quarters)}")
-                g.world.news.append(f"{c.name} funds a crew-training programme in {r.name}")
+        r = g.spec.regions[x.region]
+        crews = x.musd / r.training_musd_per_crew
+        g.post(c, "crew_training", -x.musd, f"training in {r.name}")
+        g.world.regions[x.region].training.append([g.q + r.training_lead_quarters, crews])
+        g.say(cid, f"Funded training of {crews:,.1f} crews for {r.name}, joining the pool in {g.label(g.q + r.training_lead_quarters)}")
+        g.world.news.append(f"{c.name} funds a crew-training programme in {r.name}")

@@ -9,6 +9,7 @@ from ..model.state import GAS, GRID, ONLINE, SMR, AssetLot, PowerSource
 from ..scenario import quarter_offset
 from .clearing import Bid, clear_uniform_price
 from .core import GameCore
+from .validate import OrderBook
 
 
 def _new_source(g: GameCore, cid: str, kind: str, region: str, mw: float, ready: int, price: float, cost: float) -> PowerSource:
@@ -19,14 +20,12 @@ def _new_source(g: GameCore, cid: str, kind: str, region: str, mw: float, ready:
     return p
 
 
-def interconnect_auctions(g: GameCore, orders: dict[str, list]) -> None:
+def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
     """Each region's new grid MW go to the highest bids; winners get queue positions."""
     w, spec = g.world, g.spec
     by_region: dict[str, list[Bid]] = defaultdict(list)
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.BidInterconnect):
-                by_region[x.region].append(Bid(cid, float(x.mw), float(x.price_musd_per_mw), x))
+    for cid, x in book.of(o.BidInterconnect):
+        by_region[x.region].append(Bid(cid, float(x.mw), float(x.price_musd_per_mw), x))
     results = {}
     rng = g.rng["power"]
     for rid, r in spec.regions.items():
@@ -53,11 +52,11 @@ def interconnect_auctions(g: GameCore, orders: dict[str, list]) -> None:
     g.public.markets["interconnect"] = results
 
 
-def gas_auction(g: GameCore, orders: dict[str, list]) -> None:
+def gas_auction(g: GameCore, book: OrderBook) -> None:
     """The world's scarce turbine output for the quarter, one uniform price; delivery after a long lead."""
     gs = g.spec.power.gas
     w = g.world
-    bids = [Bid(cid, float(x.mw), float(x.price_musd_per_mw), x) for cid, os_ in orders.items() for x in os_ if isinstance(x, o.BidGasTurbines)]
+    bids = [Bid(cid, float(x.mw), float(x.price_musd_per_mw), x) for cid, x in book.of(o.BidGasTurbines)]
     res = clear_uniform_price(w.gas_supply_mw, bids, gs.reserve_price_musd_per_mw, g.rng["ties"])
     price = gs.price_usd_per_mwh
     for a in res.awards:
@@ -72,11 +71,11 @@ def gas_auction(g: GameCore, orders: dict[str, list]) -> None:
     g.public.markets["gas"] = {"supply_mw": w.gas_supply_mw, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price}
 
 
-def smr_signing(g: GameCore, orders: dict[str, list]) -> None:
+def smr_signing(g: GameCore, book: OrderBook) -> None:
     """SMR PPAs: a capped MW per quarter, shared pro rata when oversubscribed; delivery years later."""
     sm = g.spec.power.smr
     w = g.world
-    asks = [(cid, x) for cid, os_ in orders.items() for x in os_ if isinstance(x, o.SignSmrPpa)]
+    asks = book.of(o.SignSmrPpa)
     total = sum(x.mw for _, x in asks)
     scale = min(1.0, sm.max_mw_per_quarter / total) if total > 0 else 0.0
     first = quarter_offset(g.spec.game.start, sm.first_delivery)
@@ -96,14 +95,12 @@ def smr_signing(g: GameCore, orders: dict[str, list]) -> None:
     g.public.markets["smr"] = {"offered_mw": sm.max_mw_per_quarter, "asked_mw": total, "signed_mw": signed}
 
 
-def lot_auctions(g: GameCore, orders: dict[str, list]) -> None:
+def lot_auctions(g: GameCore, book: OrderBook) -> None:
     """Each lot goes whole to the highest bid at or above its reserve; unsold lots are scrapped in time."""
     w = g.world
     bids_by_lot: dict[str, list[Bid]] = defaultdict(list)
-    for cid, os_ in orders.items():
-        for x in os_:
-            if isinstance(x, o.BidLot):
-                bids_by_lot[x.lot].append(Bid(cid, 1.0, float(x.price_musd), x))
+    for cid, x in book.of(o.BidLot):
+        bids_by_lot[x.lot].append(Bid(cid, 1.0, float(x.price_musd), x))
     results = []
     keep: list[AssetLot] = []
     for lot in w.lots:

@@ -19,7 +19,7 @@ from .observe import Observer
 from .operate import operate_phase
 from .rng import make_streams
 from .scoring import GameResult, game_result
-from .validate import validate_orders
+from .validate import OrderBook, validate_orders
 
 
 QUARTERS_PER_YEAR = 4
@@ -89,7 +89,7 @@ class Game:
         raw = {cid: list(orders.get(cid) or []) if isinstance(orders.get(cid), (list, tuple)) else orders.get(cid) for cid in g.world.companies}
         self.order_log.append({cid: v for cid, v in raw.items() if v})
         # 2. orders: each company's set validated against its own state
-        accepted = {c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()}
+        accepted = OrderBook({c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()})
         # 3. markets
         power.lot_auctions(g, accepted)
         power.interconnect_auctions(g, accepted)

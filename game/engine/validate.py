@@ -274,6 +274,23 @@ _UNIQUE: dict[type, Callable[[Any], Any]] = {
 }
 
 
+class OrderBook:
+    """The quarter's accepted orders, by company and by kind (each market reads only its own)."""
+
+    def __init__(self, accepted: dict[str, list[Any]]):
+        self.by_company = accepted
+        self._by_type: dict[type, list[tuple[str, Any]]] = {}
+        for cid, orders in accepted.items():
+            for x in orders:
+                self._by_type.setdefault(type(x), []).append((cid, x))
+
+    def of(self, *kinds: type) -> list[tuple[str, Any]]:
+        """(company, order) pairs of the given kinds, in company order then as given."""
+        if len(kinds) == 1:
+            return self._by_type.get(kinds[0], [])
+        return [(cid, x) for cid, orders in self.by_company.items() for x in orders if type(x) in kinds]
+
+
 def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
     """Accepted orders in the order given; each rejection goes to the company's report."""
     rep = g.private[c.id]
