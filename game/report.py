@@ -23,7 +23,7 @@ def market_summary(game: Game) -> dict[str, Any]:
             m = _ONLINE.match(line)
             if m:
                 builds.append({"quarter": p.quarter, "company": m["who"], "mw": float(m["mw"].replace(",", "")), "region": m["region"], "years": float(m["years"])})
-    events = [n for p in pubs for n in p.news]
+    events = [f"{p.quarter} {e['title']}" + (f" ({e['where']})" if e["where"] else "") for p in pubs for e in p.events]
     caps = [sum(q[c]["capacity_h100e"] for c in game.companies) for q in h]
     return {
         "price_index_start": h[0]["price_index"] if h else None,
@@ -35,7 +35,7 @@ def market_summary(game: Game) -> dict[str, Any]:
         "interconnect_mw_sold": grid_mw,
         "interconnect_avg_price_musd_per_mw": grid_spend / grid_mw if grid_mw else 0.0,
         "builds": builds,
-        "news": events,
+        "events": events,
     }
 
 
@@ -77,6 +77,6 @@ def text_report(game: Game, result: GameResult) -> str:
         slow = max(builds, key=lambda b: b["years"])
         mean = sum(b["years"] for b in builds) / len(builds)
         lines.append(f"  - {len(builds)} sites came online, {sum(b['mw'] for b in builds):,.0f} MW; start to online took {mean:.1f} years on average, longest {slow['years']:.1f} ({slow['company']}, {slow['region']})")
-    if m["news"]:
-        lines.append(f"  - Events ({len(m['news'])}): " + "; ".join(m["news"][:8]) + (" …" if len(m["news"]) > 8 else ""))
+    if m["events"]:
+        lines.append(f"  - Events ({len(m['events'])}): " + "; ".join(m["events"][:10]) + (" …" if len(m["events"]) > 10 else ""))
     return "\n".join(lines)

@@ -120,7 +120,7 @@ def allocate_demand(
         declined += float((remaining * (1.0 - shares.sum(axis=1))).sum())
         asked = want.sum(axis=0)
         room = capacity - sold
-        over = asked > room
+        over = (asked > room) & (asked > 0)
         fill = np.ones_like(asked)
         fill[over] = np.maximum(room[over], 0.0) / asked[over]
         got = want * fill[None, :]

@@ -72,6 +72,7 @@ class PrivateReport:
 class PublicReport:
     quarter: str
     news: list[str] = field(factory=list)
+    events: list[dict] = field(factory=list)  # the deck's events that fired: {"event", "title", "target", "quarters"}
     markets: dict[str, Any] = field(factory=dict)
     bankruptcies: list[str] = field(factory=list)
     online: list[str] = field(factory=list)  # "X brought N MW online in R"

@@ -22,6 +22,7 @@ def _fire(g: GameCore, eid: str, target: str) -> None:
         where = f" ({table[target].name})"
     effects = dict(ev.effects)
     g.world.events.append(ActiveEvent(eid, ev.title, target, ev.duration_quarters, effects))
+    g.public.events.append({"event": eid, "title": ev.title, "target": target, "where": where.strip(" ()"), "quarters": ev.duration_quarters})
     g.world.news.append(f"{ev.title}{where}" + (f", for {ev.duration_quarters} quarters" if ev.duration_quarters > 1 else ""))
     if effects.get("customer_default"):
         _customer_default(g)
