@@ -32,22 +32,23 @@ def operate_phase(g: GameCore) -> None:
         util = c.used_h100e / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
         bill = 0.0
-        online_mw = 0.0
+        it_mw = 0.0
         power = {p.id: p for p in c.power}
         draw = rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util
         for s in c.sites:
             if s.stage != ONLINE:
                 continue
-            online_mw += s.mw
+            used_mw = g.site_used_kw(s) / 1000
+            it_mw += used_mw
             key = (s.cooling, s.region)
             pue = pues.get(key)
             if pue is None:
                 pue = pues[key] = site_pue(g, s.cooling, s.region)
-            bill += g.site_used_kw(s) / 1000 * draw * pue * hours * power_price(g, power.get(s.power)) / 1e6
+            bill += used_mw * draw * pue * hours * power_price(g, power.get(s.power)) / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
-        if online_mw:
-            g.post(c, "opex", -online_mw * rules.opex_musd_per_mw_quarter, "site operations")
+        if it_mw:
+            g.post(c, "opex", -it_mw * rules.opex_musd_per_mw_quarter, "site operations")
         if c.outside_cash_flow_musd:
             g.post(c, "outside_cash_flow", c.outside_cash_flow_musd, "rest of the business")
         # depreciation (no cash): halls and power once in service, chips from delivery

@@ -77,7 +77,7 @@ class RulesSpec:
     hours_per_quarter: float = num(1, 2200, required=True)
     tax_rate: float = num(0, 0.6, required=True)
     idle_power_fraction: float = num(0, 1, required=True)
-    opex_musd_per_mw_quarter: float = num(0, 10, required=True)
+    opex_musd_per_mw_quarter: float = num(0, 10, required=True)  # per MW of installed IT load
     facility_depreciation_quarters: int = num(1, 200, required=True)
     power_depreciation_quarters: int = num(1, 200, required=True)
     construction_mw_per_crew_quarter: float = num(0.01, 1000, required=True)

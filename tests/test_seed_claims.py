@@ -1,0 +1,98 @@
+"""What the seed asserts (GAME.md §9), checked over a small Monte Carlo of baseline games."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from game.engine import Game
+from game.model import orders as o
+from game.runner import play, seat_agents
+
+SEEDS = range(8)
+
+
+@pytest.fixture(scope="module")
+def baseline_games(baseline):
+    return [play(baseline, seed, seat_agents(baseline, seed)) for seed in SEEDS]
+
+
+def test_every_baseline_game_runs_all_24_quarters_with_both_archetypes(baseline_games):
+    for game, result in baseline_games:
+        assert result.quarters_played == 24
+        assert {r.archetype for r in result.standings} == {"hyperscaler", "neocloud"}
+
+
+def test_neoclouds_run_higher_utilisation_than_hyperscalers(baseline_games):
+    # the seed: bare metal runs ~20% higher utilisation than elastic cloud
+    neo, hyper = [], []
+    for _, result in baseline_games:
+        for r in result.standings:
+            if not r.bankrupt:
+                (neo if r.archetype == "neocloud" else hyper).append(r.utilisation)
+    assert statistics.mean(neo) > statistics.mean(hyper) * 1.05
+
+
+def test_bankruptcies_happen_in_some_seeds_but_not_all(baseline):
+    busts = [play(baseline, seed, seat_agents(baseline, seed))[1].bankruptcies for seed in range(16)]
+    assert any(b > 0 for b in busts), busts
+    assert any(b == 0 for b in busts), busts
+
+
+def test_both_archetypes_can_win(baseline):
+    winners = {play(baseline, seed, seat_agents(baseline, seed))[1].standings[0].archetype for seed in range(12)}
+    assert winners == {"hyperscaler", "neocloud"}
+
+
+def test_power_is_the_largest_cash_operating_cost_of_an_online_site(baseline_games):
+    # among operating costs (not capex, interest or tax): the power bill beats site operations
+    for game, _ in baseline_games[:3]:
+        for quarter in game.private_reports[4:]:
+            for rep in quarter.values():
+                power, opex = -rep.pnl.get("power", 0.0), -rep.pnl.get("opex", 0.0)
+                if opex > 0:
+                    assert power > opex, (rep.company, rep.quarter, power, opex)
+
+
+def test_inference_grows_from_about_55_to_75_80_percent_of_demand(baseline):
+    from game.engine.news import inference_share
+
+    game = Game(baseline, 0)
+    assert inference_share(game.core) == pytest.approx(0.55)
+    while game.quarter < baseline.game.quarters - 1:
+        game.step({})
+    assert 0.75 <= inference_share(game.core) <= 0.80
+
+
+def test_securing_power_early_puts_a_neocloud_ahead(baseline):
+    """The same agent, once bidding for power from the first quarter and once only from the
+    third year, at the same seat over the same seeds: early power wins on average."""
+    early, late = [], []
+    for seed in range(6):
+        for variant, out in (("neocloud", early), ("neocloud:power_from_quarter=8", late)):
+            _, result = play(baseline, seed, seat_agents(baseline, seed, {"corecell": variant}))
+            out.append(next(r.score for r in result.standings if r.id == "corecell"))
+    assert statistics.mean(early) > statistics.mean(late) * 1.1, (early, late)
+
+
+def test_a_greenfield_site_in_a_congested_region_takes_years(baseline):
+    """Power bought in PJM in the first quarter, a site started at once, crews hired every
+    quarter: it cannot be online before the queue wait plus building, which is years."""
+    spec = baseline
+    pjm = spec.regions["pjm"]
+    game = Game(spec, 3)
+    company = "corecell"
+    game.step({company: [o.BidInterconnect("pjm", 50.0, pjm.grid_reserve_price_musd_per_mw * 20)]})
+    c = game.core.world.companies[company]
+    power = max(c.power, key=lambda p: int(p.id[1:]))
+    assert power.region == "pjm" and not power.energised
+    game.step({company: [o.StartSite(power.id, "liquid")]})
+    site = next(s for s in c.sites if s.power == power.id)
+    started = game.quarter - 1
+    while site.stage != "online" and not game.finished and c.alive:
+        wage = game.view(company).region("pjm").wage_reserve_musd * 2
+        game.step({company: [o.BidCrews("pjm", 40.0, wage)]})
+    done = site.online_quarter if site.stage == "online" else game.quarter  # or still building at the end
+    years = (done - started) / 4
+    assert years >= pjm.queue_wait_quarters_min / 4 >= 3.0, years
