@@ -54,19 +54,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("a company is seated twice")
     if args.load:
         try:
-            from .saves import read_save
-
-            data = read_save(args.load)
-            from .scenario import scenario_from_dict
-
-            spec = scenario_from_dict(data["scenario"], source=str(args.load))
-            saved_seats = {k: v for k, v in data.get("seats", {}).items() if isinstance(k, str) and isinstance(v, str)}
-            seed = data["seed"]
-            agents = seat_agents(spec, seed, {**saved_seats, **seats})
+            game, data = load_game(args.load)  # every check on the file happens here
+            spec, seed = game.spec, game.seed
+            saved = data.get("seats")
+            saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str)} if isinstance(saved, dict) else {}
+            agents = seat_agents(spec, seed, {**saved, **seats})
+            # replay once more with the agents watching, so stateful ones pick up where they were
             game, _ = load_game(args.load, agents)
-        except SaveError as e:
-            raise InputError(str(e)) from None
-        except UnknownAgent as e:
+        except (SaveError, UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
     else:
         spec = _load(args.scenario)

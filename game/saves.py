@@ -25,15 +25,22 @@ class SaveError(Exception):
 
 
 def _order_json(x: Any) -> Any:
-    """Orders as they were given, in JSON form; anything unserialisable is kept as a marker that
+    """An order as it was given, in JSON form; anything unserialisable is kept as a marker that
     the engine rejects again on replay, exactly as it did the first time."""
     if type(x) in ORDER_TYPES.values():
-        return order_to_dict(x)
+        x = order_to_dict(x)
     try:
         json.dumps(x, allow_nan=False)
         return x
     except (TypeError, ValueError):
         return {"type": "<unserialisable>", "repr": repr(x)[:200]}
+
+
+def _order_set_json(orders: Any) -> Any:
+    """A list stays a list; anything else (which the engine rejected whole) stays what it was."""
+    if isinstance(orders, (list, tuple)):
+        return [_order_json(x) for x in orders]
+    return _order_json(orders)
 
 
 def snapshot(game: Game) -> dict:
@@ -63,7 +70,7 @@ def save_dict(game: Game, seats: Mapping[str, str] | None = None) -> dict:
         "seed": game.seed,
         "quarter": game.quarter,
         "seats": dict(seats or {}),
-        "orders": [{cid: [_order_json(x) for x in (os_ if isinstance(os_, (list, tuple)) else [os_])] for cid, os_ in q.items()} for q in game.order_log],
+        "orders": [{cid: _order_set_json(os_) for cid, os_ in q.items()} for q in game.order_log],
         "state": snapshot(game),
     }
     body = _jsonable(body)

@@ -11,6 +11,9 @@ step checks that no order crashed the engine and that:
   (d) accelerators are conserved per generation: installed + inventory + in open lots
       = supplied - scrapped;
   (e) nothing that cannot be negative is, and nothing is NaN or infinite.
+
+And, whatever was ordered, the game saves and loads (replays its order log) to the same state.
+Shrinking is off (see SETTINGS), so a failure shows the whole game's draws and the broken check.
 """
 
 from __future__ import annotations

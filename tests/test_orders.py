@@ -291,3 +291,22 @@ def test_rejected_orders_change_nothing_at_all(tutorial):
         noisy.step({ME: nonsense})
         assert len(rejected(noisy)) == len(nonsense)
         assert CONVERTER.unstructure(noisy.core.world) == CONVERTER.unstructure(quiet.core.world)
+
+
+# ---- slivers ------------------------------------------------------------------------------------
+def test_a_sliver_left_over_by_the_auction_never_becomes_a_zero_mw_power_source(tutorial):
+    # the Nordics release 80 MW. aurora bids 79.9996 MW at $0.5M/MW and takes it first; nebula's
+    # 10 MW at $0.3M/MW is the marginal bid and gets what is left: 80 - 79.9996 = 0.0004 MW.
+    # Whatever the engine does with that sliver (award it, or drop it), no company may end up
+    # holding a power source of 0 MW.
+    game = play_one_quarter(tutorial, {"aurora": [o.BidInterconnect("nordics", 79.9996, 0.5)], ME: [o.BidInterconnect("nordics", 10.0, 0.3)]})
+    assert rejected(game) == [] and rejected(game, "aurora") == []
+    held = {c.id: [(p.id, p.mw) for p in c.power] for c in game.core.world.companies.values()}
+    assert all(mw > 0 for sources in held.values() for _, mw in sources), held
+
+
+@pytest.mark.parametrize("order", [o.BidInterconnect("nordics", 1e-4, 0.5), o.BidGasTurbines("ercot", 1e-4, 2.5)], ids=["grid", "gas"])
+def test_a_bid_for_a_sliver_of_mw_is_refused_or_delivers_a_positive_mw(tutorial, order):
+    game = play_one_quarter(tutorial, {ME: [order]})
+    new = game.core.world.companies[ME].power[2:]
+    assert rejected(game) or (len(new) == 1 and new[0].mw > 0), [(p.id, p.mw) for p in new]

@@ -42,7 +42,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
             wait = int(rng.integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
             cost = a.quantity * res.price
             c = w.companies[a.bid.bidder]
-            p = _new_source(g, c.id, GRID, rid, round(a.quantity, 3), g.q + wait, 0.0, cost)
+            p = _new_source(g, c.id, GRID, rid, a.quantity, g.q + wait, 0.0, cost)
             g.post(c, "capex_power", -cost, f"queue position {p.id}")
             g.say(c.id, f"Won {a.quantity:,.0f} MW of interconnect in {r.name} at ${res.price:.2f}M/MW: position {p.id}, energises about {g.label(p.ready_quarter)}")
         for b in bids:
@@ -63,7 +63,7 @@ def gas_auction(g: GameCore, book: OrderBook) -> None:
         lead = int(g.rng["power"].integers(gs.lead_quarters_min, gs.lead_quarters_max + 1))
         c = w.companies[a.bid.bidder]
         cost = a.quantity * res.price
-        p = _new_source(g, c.id, GAS, a.bid.ref.region, round(a.quantity, 3), g.q + lead, price, cost)
+        p = _new_source(g, c.id, GAS, a.bid.ref.region, a.quantity, g.q + lead, price, cost)
         g.post(c, "capex_power", -cost, f"gas turbines {p.id}")
         g.say(c.id, f"Won {a.quantity:,.0f} MW of gas turbines at ${res.price:.2f}M/MW for {g.spec.regions[p.region].name}: {p.id}, running from {g.label(p.ready_quarter)}")
     w.last_gas_price_musd_per_mw = res.price
@@ -81,7 +81,7 @@ def smr_signing(g: GameCore, book: OrderBook) -> None:
     first = quarter_offset(g.spec.game.start, sm.first_delivery)
     signed = 0.0
     for cid, x in asks:
-        mw = round(x.mw * scale, 3)
+        mw = x.mw * scale
         if mw <= 0:
             continue
         c = w.companies[cid]

@@ -66,8 +66,6 @@ def _strict_converter() -> cattrs.Converter:
 
     def s_int(v: Any, _t: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
-            if isinstance(v, float) and v.is_integer():
-                return int(v)
             raise _StrictValue(f"expected a whole number, got {type(v).__name__} {v!r}")
         return v
 
