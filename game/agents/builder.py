@@ -30,6 +30,7 @@ class Builder:
     max_power_price_musd_per_mw = 3.0
     lot_bid_markup = 1.05
     power_from_quarter = 0  # first quarter it bids for new power (for experiments on timing)
+    min_earning_quarters = 2  # buys grid power only if it can be online this many quarters before the end
     max_region_share = 1.0  # of a region's release, per bid
     min_block_mw = 40.0  # smallest campus worth a bid
     power_bid_markup = 1.25
@@ -128,7 +129,7 @@ class Builder:
             if want <= 1:
                 break
             ready = r.queue_wait_quarters_max + self._build_quarters(v, r)
-            if ready >= v.quarters_left - 2:
+            if ready + self.min_earning_quarters > v.quarters_left:
                 continue  # would not earn before the end
             mw = min(max(want, self.min_block_mw), r.grid_release_mw * self.max_region_share)
             price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
