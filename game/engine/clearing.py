@@ -107,6 +107,11 @@ def allocate_demand(
     open_ = mask.copy()
     declined = 0.0
     unmet = 0.0
+    # the logit weights once; each round only closes the offers that filled up
+    u = np.where(mask, utilities, -np.inf)
+    top = np.maximum(u.max(axis=1, initial=-np.inf), outside)
+    weight = np.where(mask, np.exp(u - top[:, None]), 0.0)
+    stay_out = np.exp(outside - top)
     for _ in range(rounds):
         # customers with no offer left open to them are unmet, not priced out
         stuck = ~open_.any(axis=1)
@@ -115,7 +120,8 @@ def allocate_demand(
             remaining = np.where(stuck, 0.0, remaining)
         if remaining.sum() <= 1e-9:
             break
-        shares = logit_shares(utilities, outside, open_)
+        w = weight * open_
+        shares = w / (w.sum(axis=1) + stay_out)[:, None]
         want = shares * remaining[:, None]
         declined += float((remaining * (1.0 - shares.sum(axis=1))).sum())
         asked = want.sum(axis=0)
@@ -127,6 +133,8 @@ def allocate_demand(
         sold += got.sum(axis=0)
         remaining = (want - got).sum(axis=1)
         full = sold >= capacity - 1e-9
+        if not full.any():
+            break  # nobody was turned away
         open_ = open_ & ~full[None, :]
     unmet += float(remaining.sum())
     return sold, unmet, declined

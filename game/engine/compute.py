@@ -25,36 +25,43 @@ class Capacity:
         sell = spec.archetypes[c.archetype].sellable_fraction
         self.total: dict[str, float] = defaultdict(float)  # usable H100e by region
         self.eco: dict[str, float] = {}
-        self.by_release: list[tuple[int, str, float]] = []  # (release quarter, region, usable H100e)
+        self.by_release: dict[int, float] = defaultdict(float)  # usable H100e by release quarter
         self.largest_site_mw = 0.0
         eco_sum: dict[str, float] = defaultdict(float)
         installed = 0.0
+        share: dict[tuple[str, str], float] = {}  # (region, cooling) -> usable share of installed
+        by_release = self.by_release
         for s in c.sites:
             if s.stage != ONLINE or not s.installed:
                 continue
-            self.largest_site_mw = max(self.largest_site_mw, s.mw)
-            avail = 1.0 - min(1.0, g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction)
-            _, h, eco, by_release = g.site_figures(s)
+            if s.mw > self.largest_site_mw:
+                self.largest_site_mw = s.mw
+            k = share.get((s.region, s.cooling))
+            if k is None:
+                outage = g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction
+                k = share[(s.region, s.cooling)] = (1.0 - min(1.0, outage)) * sell
+            _, h, eco, releases = g.site_figures(s)
             installed += h
-            k = avail * sell
             self.total[s.region] += h * k
             eco_sum[s.region] += eco * k
-            self.by_release.extend((rel, s.region, x * k) for rel, x in by_release)
+            for rel, x in releases:
+                by_release[rel] += x * k
         for rid, t in self.total.items():
             self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0
         self.installed = installed
+        self.usable = sum(self.total.values())
         self.used: dict[str, float] = defaultdict(float)
         self.used_total = 0.0
 
     def free(self, rid: str | None = None) -> float:
         if rid is None:
-            return sum(self.total.values()) - self.used_total
+            return self.usable - self.used_total
         return self.total.get(rid, 0.0) - self.used.get(rid, 0.0)
 
     def free_qualifying(self, min_release: int) -> float:
         """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
-        qual = sum(u for rel, _, u in self.by_release if rel >= min_release)
-        older = sum(u for rel, _, u in self.by_release if rel < min_release)
+        qual = sum(u for rel, u in self.by_release.items() if rel >= min_release)
+        older = sum(u for rel, u in self.by_release.items() if rel < min_release)
         return max(0.0, qual - max(0.0, self.used_total - older))
 
     def take(self, amount: float, order: list[str]) -> float:
