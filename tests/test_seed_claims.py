@@ -67,13 +67,15 @@ def test_inference_grows_from_about_55_to_75_80_percent_of_demand(baseline):
 
 def test_securing_power_early_puts_a_neocloud_ahead(baseline):
     """The same agent, once bidding for power from the first quarter and once only from the
-    third year, at the same seat over the same seeds: early power wins on average."""
+    third year, at the same seat over the same seeds: early power ends bigger and richer."""
     early, late = [], []
-    for seed in range(6):
+    for seed in range(8):
         for variant, out in (("neocloud", early), ("neocloud:power_from_quarter=8", late)):
             _, result = play(baseline, seed, seat_agents(baseline, seed, {"corecell": variant}))
-            out.append(next(r.score for r in result.standings if r.id == "corecell"))
-    assert statistics.mean(early) > statistics.mean(late) * 1.1, (early, late)
+            r = next(r for r in result.standings if r.id == "corecell")
+            out.append((r.score, r.online_mw))
+    assert statistics.mean(s for s, _ in early) > statistics.mean(s for s, _ in late), (early, late)
+    assert statistics.mean(mw for _, mw in early) > 1.15 * statistics.mean(mw for _, mw in late), (early, late)
 
 
 def test_a_greenfield_site_in_a_congested_region_takes_years(baseline):

@@ -89,8 +89,10 @@ class Builder:
         return r.permitting_quarters + 2 + rules.commissioning_quarters
 
     def _h100e_per_mw(self, v: CompanyView) -> float:
+        """H100e one grid MW can host with today's best chips in our cooling."""
         best = self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
-        return 1000 / best.power_kw * best.performance_h100e if best else 1000.0
+        pue = v.scenario.cooling[self.cooling].pue
+        return 1000 / (best.power_kw * pue) * best.performance_h100e if best else 1000.0
 
     def power_wanted_mw(self, v: CompanyView) -> float:
         """MW of new power needed to hold our share of the market a few years out."""
@@ -107,7 +109,7 @@ class Builder:
         sellable = spec.archetypes[me.archetype].sellable_fraction
         need_h100e = (share * future_market * self.ambition + future_internal) / sellable
         per_mw = self._h100e_per_mw(v)
-        installed_mw = sum(s.mw - s.free_mw for s in me.sites)
+        installed_mw = sum((s.it_mw - s.free_mw) * s.mw / s.it_mw for s in me.sites if s.it_mw > 0)  # grid MW in use
         held_mw = sum(p.mw for p in me.power)
         have_h100e = me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
         return max(0.0, (need_h100e - have_h100e) / per_mw)
@@ -161,8 +163,9 @@ class Builder:
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
         best = self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
-        chips = 1000 / best.power_kw * best.list_price_musd if best else 15.0
-        return v.regions[0].capex_musd_per_mw.get(self.cooling, 12.0) + chips
+        pue = v.scenario.cooling[self.cooling].pue
+        chips = 1000 / (best.power_kw * pue) * best.list_price_musd if best else 0.0
+        return v.regions[0].capex_musd_per_mw[self.cooling] + chips
 
     # ---- sites and crews -------------------------------------------------------------------------
     def _sites(self, v: CompanyView, orders: list) -> None:

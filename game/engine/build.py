@@ -144,7 +144,7 @@ def install_chips(g: GameCore) -> None:
         for s in c.sites:
             if s.stage != ONLINE:
                 continue
-            free_kw = s.mw * 1000 - g.site_used_kw(s)
+            free_kw = g.site_it_mw(s) * 1000 - g.site_used_kw(s)
             liquid = spec.cooling[s.cooling].hosts_liquid_only
             restricted = spec.regions[s.region].export_restricted or g.mod("export_restricted", s.region, 0.0) > 0
             for gid in order:

@@ -182,9 +182,9 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     unmet = spot["unmet"] + (offered - awarded)
     idle = spot["idle"]
     demand = spot["demand"] + offered
-    ex = (unmet - idle) / max(demand, 1.0)
-    ex = max(-0.5, min(0.5, ex))
     rules = spec.rules
+    cap = rules.price_index_excess_cap
+    ex = max(-cap, min(cap, (unmet - idle) / demand)) if demand > 0 else 0.0
     new_index = w.price_index * (1 + rules.price_index_trend_per_quarter) * math.exp(rules.price_index_sensitivity * ex)
     w.price_index = min(rules.price_index_ceiling_usd_per_h100e_hour, max(rules.price_index_floor_usd_per_h100e_hour, new_index))
     w.last_unmet_h100e = unmet

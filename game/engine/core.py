@@ -193,6 +193,18 @@ class GameCore:
     def site_used_kw(self, site: Site) -> float:
         return self.site_figures(site)[0]
 
+    def design_pue(self, cooling: str, region: str) -> float:
+        """PUE a hall is built for: its cooling's, plus the climate's toll on air cooling."""
+        spec = self.spec
+        pue = spec.cooling[cooling].pue
+        if not spec.cooling[cooling].hosts_liquid_only:
+            pue += spec.regions[region].climate_air_pue_add
+        return pue
+
+    def site_it_mw(self, site: Site) -> float:
+        """IT load a site can host: its grid MW over the PUE it was built for."""
+        return site.mw / self.design_pue(site.cooling, site.region)
+
     def forget_site(self, site: Site) -> None:
         """Drop what is cached about a site whose chips or stage changed."""
         self._figures.pop(site.id, None)

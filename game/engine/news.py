@@ -101,7 +101,7 @@ def drift_phase(g: GameCore) -> None:
     shocks = rng.standard_normal(len(spec.regions))
     for (rid, r), z in zip(spec.regions.items(), shocks):
         rs = w.regions[rid]
-        rs.power_price_usd_per_mwh = max(1.0, rs.power_price_usd_per_mwh * (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z))
+        rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z)
         rs.crews_pool = max(0.0, rs.crews_pool * (1 + r.crew_growth_per_quarter))
         arrived = [t for t in rs.training if t[0] <= g.q]
         for t in arrived:
@@ -135,7 +135,7 @@ def rfp_phase(g: GameCore) -> None:
     running = sum(k.h100e for c in g.alive() for k in c.contracts if k.customer == "market")
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.rng["compute"]
-    weights = rng.dirichlet([2.0] * n) if n > 1 else [1.0]
+    weights = rng.dirichlet([t.rfp_size_concentration] * n) if n > 1 else [1.0]
     for share in weights:
         size = float(volume * share)
         if size <= 0:

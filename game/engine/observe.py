@@ -123,7 +123,7 @@ def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
         v = g._site_views.get(s.id)
         if v is None:
             v = g._site_views[s.id] = SiteView(
-                s.id, s.region, s.mw, s.cooling, ONLINE, s.stage_quarters, s.built_mw, "", s.online_quarter, dict(s.installed), s.mw - g.site_used_kw(s) / 1000, s.power, s.fast_track
+                s.id, s.region, s.mw, s.cooling, ONLINE, s.stage_quarters, s.built_mw, "", s.online_quarter, dict(s.installed), g.site_it_mw(s) - g.site_used_kw(s) / 1000, s.power, s.fast_track, g.site_it_mw(s)
             )
         return v
     spec, rules = g.spec, g.spec.rules
@@ -169,9 +169,10 @@ def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
         blocked_by=blocked,
         expected_online=expected,
         installed=dict(s.installed),
-        free_mw=s.mw - g.site_used_kw(s) / 1000,
+        free_mw=g.site_it_mw(s) - g.site_used_kw(s) / 1000,
         power=s.power,
         fast_track=s.fast_track,
+        it_mw=g.site_it_mw(s),
     )
 
 

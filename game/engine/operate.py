@@ -17,10 +17,10 @@ def power_price(g: GameCore, p: PowerSource | None) -> float:
 
 
 def site_pue(g: GameCore, cooling: str, region: str) -> float:
-    spec = g.spec
-    pue = spec.cooling[cooling].pue
-    if not spec.cooling[cooling].hosts_liquid_only:  # climate and heat waves hit air-cooled halls
-        pue += spec.regions[region].climate_air_pue_add + g.mod("air_pue_add", region, 0.0)
+    """The PUE this quarter: as designed, plus any heat wave on air-cooled halls."""
+    pue = g.design_pue(cooling, region)
+    if not g.spec.cooling[cooling].hosts_liquid_only:
+        pue += g.mod("air_pue_add", region, 0.0)
     return pue
 
 

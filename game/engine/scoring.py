@@ -72,7 +72,7 @@ def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> G
         st = stats.get(c.id, {})
         util = st.get("util_sum", 0.0) / st["util_n"] if st.get("util_n") else 0.0
         eq = equity_value(g, c) if c.alive else 0.0
-        invested = max(1.0, c.starting_equity_musd + c.debt_musd)
+        invested = max(1e-9, c.starting_equity_musd + c.debt_musd)
         rows.append(
             dict(
                 id=c.id,

@@ -105,9 +105,10 @@ class SiteView:
     blocked_by: str  # "" when nothing blocks it
     expected_online: int  # quarter index estimate, -1 if unknown
     installed: dict[str, int]
-    free_mw: float
+    free_mw: float  # IT MW still free for accelerators
     power: str
     fast_track: bool
+    it_mw: float  # IT load it can host: grid MW ÷ design PUE
 
 
 @frozen

@@ -332,8 +332,10 @@ def _cross_checks(s: Scenario, add) -> None:
                 used_kw += gen.power_kw * n
                 if gen.liquid_only and cooling is not None and not cooling.hosts_liquid_only:
                     add(["companies", cid, "sites", str(i), "chips", gid], f"{gid} needs liquid cooling; the site is {site.cooling}")
-            if used_kw > site.mw * 1000 + 1e-6:
-                add(["companies", cid, "sites", str(i), "chips"], f"chips draw {used_kw / 1000:.1f} MW, more than the site's {site.mw} MW")
+            if cooling is not None and site.region in s.regions:
+                pue = cooling.pue + (0.0 if cooling.hosts_liquid_only else s.regions[site.region].climate_air_pue_add)
+                if used_kw * pue > site.mw * 1000 + 1e-6:
+                    add(["companies", cid, "sites", str(i), "chips"], f"chips draw {used_kw / 1000:.1f} MW of IT load, {used_kw * pue / 1000:.1f} MW at the meter with PUE {pue:.2f}: more than the site's {site.mw} MW")
         for i, q in enumerate(c.queue_positions):
             try:
                 if quarter_offset(g.start, q.energise) < 0:

@@ -93,6 +93,7 @@ class RulesSpec:
     price_index_trend_per_quarter: float = num(-0.5, 0.5, required=True)
     price_index_floor_usd_per_h100e_hour: float = num(0, 100, required=True)
     price_index_ceiling_usd_per_h100e_hour: float = num(0, 1000, required=True)
+    price_index_excess_cap: float = num(0, 10, required=True)  # |unmet − idle| / demand counted at most this much in one quarter
     contract_shortfall_penalty: float = num(0, 5, required=True)
     distress_quarters_to_bankruptcy: int = num(1, 20, required=True)
     covenant_penalty_rate: float = num(0, 1, required=True)
@@ -250,6 +251,7 @@ class TrainingSpec:
     min_site_mw: float = num(0, 1e5, required=True)
     current_generation_quarters: int = num(0, 80, required=True)
     price_premium: float = num(0, 10, required=True)
+    rfp_size_concentration: float = num(0.01, 1000, required=True)  # Dirichlet: low = a few huge RFPs, high = equal sizes
 
 
 @frozen(kw_only=True)
