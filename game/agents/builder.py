@@ -53,6 +53,7 @@ class Builder:
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         self.rng = np.random.default_rng(seed)
+        self._best: GenerationView | None = None
         for k, v in params.items():
             default = getattr(type(self), k, None)
             if k.startswith("_") or not isinstance(default, (bool, int, float, str)):
@@ -74,6 +75,7 @@ class Builder:
         orders: list[Any] = []
         budget = me.cash_musd + me.borrow_headroom_musd * self.borrow_fraction - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         gens = {gen.id: gen for gen in v.generations}
+        self._best = self._best_generation(v, gens, liquid=True)  # today's best buy, for planning
         budget -= self._chips(v, gens, orders, budget)
         budget -= self._crews(v, orders)
         self._sites(v, orders)
@@ -90,7 +92,7 @@ class Builder:
 
     def _h100e_per_mw(self, v: CompanyView) -> float:
         """H100e one grid MW can host with today's best chips in our cooling."""
-        best = self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
+        best = self._best if self._best is not None else self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
         pue = v.scenario.cooling[self.cooling].pue
         return 1000 / (best.power_kw * pue) * best.performance_h100e if best else 1000.0
 
@@ -162,7 +164,7 @@ class Builder:
         return spent
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
-        best = self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
+        best = self._best
         pue = v.scenario.cooling[self.cooling].pue
         chips = 1000 / (best.power_kw * pue) * best.list_price_musd if best else 0.0
         return v.regions[0].capex_musd_per_mw[self.cooling] + chips

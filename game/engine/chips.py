@@ -18,7 +18,12 @@ def vendor_supply(g: GameCore, vid: str) -> float:
 
 
 def generation_supply(g: GameCore) -> dict[str, int]:
-    """Each vendor's output split over its generations in production, by supply weight."""
+    """Each vendor's output split over its generations in production, by supply weight
+    (fixed for the quarter once its news is out, so computed once)."""
+    key = ("supply", g.q)
+    hit = g._quarter_cache.get(key)
+    if hit is not None:
+        return hit
     out: dict[str, int] = {}
     for vid in g.spec.vendors:
         gens = [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid and g.in_production(gid)]
@@ -27,6 +32,7 @@ def generation_supply(g: GameCore) -> dict[str, int]:
         g.world.vendors[vid].last_supply_units = total
         for gid in gens:
             out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
+    g._quarter_cache[key] = out
     return out
 
 

@@ -95,7 +95,7 @@ class GameCore:
     _figures: dict[str, tuple] = field(factory=dict, repr=False)  # site id -> site_figures
     _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
-    _mod_cache: dict[tuple, float] = field(factory=dict, repr=False)
+    _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # lever values and supply, until the next news
     _static: dict[str, Any] = field(factory=dict, repr=False)
     _labels: dict[int, str] = field(factory=dict, repr=False)
 
@@ -130,14 +130,14 @@ class GameCore:
     def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
         """A lever's value for a target, combining global and targeted events."""
         key = (lever, target, neutral)
-        hit = self._mod_cache.get(key)
+        hit = self._quarter_cache.get(key)
         if hit is None:
-            hit = self._mod_cache[key] = self._mod(lever, target, neutral)
+            hit = self._quarter_cache[key] = self._mod(lever, target, neutral)
         return hit
 
     def set_mods(self, mods: dict[tuple[str, str], float]) -> None:
         self.mods = mods
-        self._mod_cache = {}
+        self._quarter_cache = {}
 
     def _mod(self, lever: str, target: str, neutral: float) -> float:
         g = self.mods.get((lever, ""), neutral)

@@ -33,11 +33,7 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
         rs = g.world.regions[rid]
         extra = int(g.mod("queue_wait_add_quarters", rid, 0.0))
         moratorium = g.mod("moratorium", rid, 0.0) > 0
-        probe = Site("", rid, 1.0, "air", "")
-        capex = {}
-        for kind in spec.cooling:
-            probe.cooling = kind
-            capex[kind] = round(capex_per_mw(g, probe), 4)
+        capex = {kind: round(capex_per_mw(g, Site("", rid, 1.0, kind, "")), 4) for kind in spec.cooling}
         out.append(
             RegionView(
                 id=rid,
@@ -104,18 +100,14 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
 
 
 def _rival(g: GameCore, c: Company) -> RivalView:
-    online = [s for s in c.sites if s.stage == ONLINE]
-    return RivalView(
-        id=c.id,
-        name=c.name,
-        archetype=c.archetype,
-        alive=c.alive,
-        online_mw=sum(s.mw for s in online),
-        pipeline_mw=sum(s.mw for s in c.sites if s.stage != ONLINE),
-        sites=len(c.sites),
-        capacity_h100e=sum(g.site_h100e(s) for s in online),
-        power_mw=sum(p.mw for p in c.power),
-    )
+    online_mw = pipeline_mw = h100e = 0.0
+    for s in c.sites:
+        if s.stage == ONLINE:
+            online_mw += s.mw
+            h100e += g.site_figures(s)[1]
+        else:
+            pipeline_mw += s.mw
+    return RivalView(c.id, c.name, c.archetype, c.alive, online_mw, pipeline_mw, len(c.sites), h100e, sum(p.mw for p in c.power))
 
 
 def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
