@@ -31,6 +31,7 @@ class Builder:
     lot_bid_markup = 1.05
     power_from_quarter = 0  # first quarter it bids for new power (for experiments on timing)
     min_earning_quarters = 2  # buys grid power only if it can be online this many quarters before the end
+    site_lead_quarters = 1  # starts permitting this long before the permit is needed
     max_region_share = 1.0  # of a region's release, per bid
     min_block_mw = 40.0  # smallest campus worth a bid
     power_bid_markup = 1.25
@@ -171,10 +172,15 @@ class Builder:
 
     # ---- sites and crews -------------------------------------------------------------------------
     def _sites(self, v: CompanyView, orders: list) -> None:
+        """Start a site on each free power source once its permit would land about when the
+        power does: earlier ties up nothing useful, later wastes the power."""
         fast = self.use_fast_track and "fast_track" in v.me.special_moves
+        factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
         for p in v.me.power:
             if p.site is None:
-                orders.append(o.StartSite(p.id, self.cooling, fast))
+                permit = v.region(p.region).permitting_quarters * factor
+                if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
+                    orders.append(o.StartSite(p.id, self.cooling, fast))
 
     def _crews(self, v: CompanyView, orders: list) -> float:
         per_crew = v.scenario.rules.construction_mw_per_crew_quarter

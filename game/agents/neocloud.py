@@ -19,7 +19,7 @@ class Neocloud(Builder):
     ambition = 1.5
     lot_bid_markup = 1.2
     power_bid_markup = 1.35
-    offer_price_factor = 0.92
+    offer_price_factor = 0.85
     rfp_price_factor = 0.85
     cash_buffer_fraction = 0.05
     borrow_fraction = 0.95

@@ -18,7 +18,7 @@ def start_sites(g: GameCore, book: OrderBook) -> None:
             s = Site(g.world.new_id("S"), p.region, p.mw, x.cooling, p.id, fast_track=bool(x.fast_track), started_quarter=g.q)
             p.site = s.id
             c.sites.append(s)
-            g.say(cid, f"Started site {s.id}: {s.mw:,.0f} MW {x.cooling}-cooled in {g.spec.regions[s.region].name} on {p.kind} power {p.id}")
+            g.say(cid, "Started site {}: {:,.0f} MW {}-cooled in {} on {} power {}", s.id, s.mw, x.cooling, g.spec.regions[s.region].name, p.kind, p.id)
         else:
             s = next(s for s in c.sites if s.id == x.site)
             cost = s.mw * g.spec.rules.retrofit_capex_musd_per_mw
@@ -26,7 +26,7 @@ def start_sites(g: GameCore, book: OrderBook) -> None:
             s.book_musd += cost
             s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
             g.forget_site(s)
-            g.say(cid, f"Retrofitting site {s.id} to {x.cooling} cooling: offline for {g.spec.rules.retrofit_quarters} quarters")
+            g.say(cid, "Retrofitting site {} to {} cooling: offline for {} quarters", s.id, x.cooling, g.spec.rules.retrofit_quarters)
 
 
 def energise(g: GameCore) -> None:
@@ -45,11 +45,11 @@ def energise(g: GameCore) -> None:
                 slip = 0.0
             if slip > 0 and rng.random() < slip:
                 p.ready_quarter += 1
-                g.say(c.id, f"Power {p.id} ({p.kind}, {p.mw:,.0f} MW in {spec.regions[p.region].name}) slipped to {g.label(p.ready_quarter)}")
+                g.say(c.id, "Power {} ({}, {:,.0f} MW in {}) slipped to {}", p.id, p.kind, p.mw, spec.regions[p.region].name, g.label(p.ready_quarter))
                 continue
             p.energised = True
             p.dep_musd_per_quarter = p.book_musd / spec.rules.power_depreciation_quarters
-            g.say(c.id, f"Power {p.id} energised: {p.mw:,.0f} MW of {p.kind} in {spec.regions[p.region].name}")
+            g.say(c.id, "Power {} energised: {:,.0f} MW of {} in {}", p.id, p.mw, p.kind, spec.regions[p.region].name)
 
 
 def capex_per_mw(g: GameCore, s: Site) -> float:
@@ -85,7 +85,7 @@ def advance_pipeline(g: GameCore) -> None:
                 if not power[s.power].energised:
                     continue
                 s.stage, s.stage_quarters = CONSTRUCTION, 0
-                g.say(c.id, f"Site {s.id}: power confirmed, construction can start (needs crews in {spec.regions[s.region].name})")
+                g.say(c.id, "Site {}: power confirmed, construction can start (needs crews in {})", s.id, spec.regions[s.region].name)
             if s.stage == CONSTRUCTION:
                 _construct(g, c, s, crews_left)
                 if s.built_mw < s.mw - 1e-9:
@@ -98,13 +98,13 @@ def advance_pipeline(g: GameCore) -> None:
             elif s.stage == RETROFIT and s.stage_quarters >= rules.retrofit_quarters:
                 s.cooling, s.retrofit_to = s.retrofit_to, ""
                 s.stage, s.stage_quarters = ONLINE, 0
-                g.say(c.id, f"Site {s.id} is back online, now {s.cooling}-cooled")
+                g.say(c.id, "Site {} is back online, now {}-cooled", s.id, s.cooling)
         # crews hired but with nothing to build are still paid
         for rid, n in crews_left.items():
             if n > 1e-9:
                 cost = n * c.crew_wage[rid]
                 g.post(c, "idle_crews", -cost, f"{n:,.1f} idle crews in {rid}")
-                g.say(c.id, f"{n:,.1f} crews in {spec.regions[rid].name} had nothing to build (${cost:,.1f}M)")
+                g.say(c.id, "{:,.1f} crews in {} had nothing to build (${:,.1f}M)", n, spec.regions[rid].name, cost)
 
 
 def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -> None:
@@ -112,7 +112,7 @@ def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -
     per_crew = rules.construction_mw_per_crew_quarter * g.mod("construction_speed_multiplier", s.region)
     crews = crews_left.get(s.region, 0.0)
     if crews <= 1e-9 or per_crew <= 0:
-        g.say(c.id, f"Site {s.id}: no crews in {g.spec.regions[s.region].name}, no progress")
+        g.say(c.id, "Site {}: no crews in {}, no progress", s.id, g.spec.regions[s.region].name)
         return
     need = (s.mw - s.built_mw) / per_crew
     used = min(crews, need)
@@ -122,7 +122,7 @@ def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -
     s.built_mw += mw
     g.post(c, "capex_facility", -cost, f"construction of {s.id}")
     s.book_musd += cost
-    g.say(c.id, f"Site {s.id}: built {mw:,.0f} MW with {used:,.1f} crews (${cost:,.0f}M); {s.built_mw:,.0f}/{s.mw:,.0f} MW")
+    g.say(c.id, "Site {}: built {:,.0f} MW with {:,.1f} crews (${:,.0f}M); {:,.0f}/{:,.0f} MW", s.id, mw, used, cost, s.built_mw, s.mw)
 
 
 def _go_online(g: GameCore, c: Company, s: Site) -> None:
@@ -130,7 +130,7 @@ def _go_online(g: GameCore, c: Company, s: Site) -> None:
     s.dep_musd_per_quarter = s.book_musd / g.spec.rules.facility_depreciation_quarters
     years = (g.q - s.started_quarter) / 4
     g.public.online.append(f"{c.name} brought {s.mw:,.0f} MW online in {g.spec.regions[s.region].name} ({years:.1f} years after starting)")
-    g.say(c.id, f"Site {s.id} is ONLINE: {s.mw:,.0f} MW in {g.spec.regions[s.region].name}")
+    g.say(c.id, "Site {} is ONLINE: {:,.0f} MW in {}", s.id, s.mw, g.spec.regions[s.region].name)
 
 
 def install_chips(g: GameCore) -> None:
@@ -157,11 +157,11 @@ def install_chips(g: GameCore) -> None:
                 s.installed[gid] = s.installed.get(gid, 0) + units
                 g.forget_site(s)
                 free_kw -= units * gen.power_kw
-                g.say(c.id, f"Installed {units:,} {gen.name} at site {s.id}")
+                g.say(c.id, "Installed {:,} {} at site {}", units, gen.name, s.id)
         c.inventory = {k: v for k, v in c.inventory.items() if v > 0}
         waiting = sum(c.inventory.values())
         if waiting:
-            g.say(c.id, f"{waiting:,} accelerators wait in inventory: no online site with free power and suitable cooling")
+            g.say(c.id, "{:,} accelerators wait in inventory: no online site with free power and suitable cooling", waiting)
 
 
 def build_phase(g: GameCore, book: OrderBook) -> None:

@@ -58,10 +58,10 @@ def asic_programmes(g: GameCore, book: OrderBook) -> None:
         c.asic_quarters_funded += 1
         if c.asic_quarters_funded >= a.programme_quarters:
             c.asic_active = True
-            g.say(cid, f"Your custom ASIC ({g.spec.generations[a.generation].name}) is ready: order it with bid_chips from next quarter")
+            g.say(cid, "Your custom ASIC ({}) is ready: order it with bid_chips from next quarter", g.spec.generations[a.generation].name)
             g.world.news.append(f"{c.name} taped out its custom ASIC")
         else:
-            g.say(cid, f"ASIC programme: {c.asic_quarters_funded}/{a.programme_quarters} quarters funded")
+            g.say(cid, "ASIC programme: {}/{} quarters funded", c.asic_quarters_funded, a.programme_quarters)
 
 
 def chip_markets(g: GameCore, book: OrderBook) -> None:
@@ -84,7 +84,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             units = int(x.units_per_quarter * scale)
             c = w.companies[cid]
             if units <= 0:
-                g.say(cid, f"{vendor.name} has no room for more {gen.name} agreements (its book is full)")
+                g.say(cid, "{} has no room for more {} agreements (its book is full)", vendor.name, gen.name)
                 continue
             deposit = price * units * x.quarters * vendor.apa_deposit_fraction
             g.post(c, "apa_deposit", -deposit, f"{gen.name} agreement deposit")
@@ -155,9 +155,9 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         for b in bids:
             got = int(won[id(b)])
             if got:
-                g.say(b.bidder, f"Won {got:,} {gen.name} at spot, delivery {g.label(g.q + vendor.delivery_lead_quarters)}")
+                g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(g.q + vendor.delivery_lead_quarters))
             else:
-                g.say(b.bidder, f"Spot bid for {int(b.quantity):,} {gen.name} at ${b.price * 1e6:,.0f} won nothing")
+                g.say(b.bidder, "Spot bid for {:,} {} at ${:,.0f} won nothing", int(b.quantity), gen.name, b.price * 1e6)
         gs = w.generations[gid]
         gs.last_spot_price_musd = price
         gs.last_spot_units = int(sold)
@@ -177,4 +177,4 @@ def deliveries(g: GameCore) -> None:
         for d in due:
             c.deposits_musd -= d.cost_musd
             _add_cohort(g, c, d.generation, d.units, d.cost_musd)
-            g.say(c.id, f"Delivered: {d.units:,} {g.spec.generations[d.generation].name}")
+            g.say(c.id, "Delivered: {:,} {}", d.units, g.spec.generations[d.generation].name)

@@ -29,20 +29,22 @@ class Capacity:
         self.largest_site_mw = 0.0
         eco_sum: dict[str, float] = defaultdict(float)
         installed = 0.0
-        share: dict[tuple[str, str], float] = {}  # (region, cooling) -> usable share of installed
+        share = g._quarter_cache.setdefault(("available", g.q), {})  # (region, cooling) -> share not out
         by_release = self.by_release
+        total = self.total
         for s in c.sites:
             if s.stage != ONLINE or not s.installed:
                 continue
             if s.mw > self.largest_site_mw:
                 self.largest_site_mw = s.mw
-            k = share.get((s.region, s.cooling))
-            if k is None:
+            avail = share.get((s.region, s.cooling))
+            if avail is None:
                 outage = g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction
-                k = share[(s.region, s.cooling)] = (1.0 - min(1.0, outage)) * sell
+                avail = share[(s.region, s.cooling)] = 1.0 - min(1.0, outage)
+            k = avail * sell
             _, h, eco, releases = g.site_figures(s)
             installed += h
-            self.total[s.region] += h * k
+            total[s.region] += h * k
             eco_sum[s.region] += eco * k
             for rel, x in releases:
                 by_release[rel] += x * k
@@ -50,6 +52,7 @@ class Capacity:
             self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0
         self.installed = installed
         self.usable = sum(self.total.values())
+        self._older: dict[int, float] = {}  # usable H100e released before a quarter
         self.used: dict[str, float] = defaultdict(float)
         self.used_total = 0.0
 
@@ -60,15 +63,17 @@ class Capacity:
 
     def free_qualifying(self, min_release: int) -> float:
         """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
-        qual = sum(u for rel, u in self.by_release.items() if rel >= min_release)
-        older = sum(u for rel, u in self.by_release.items() if rel < min_release)
-        return max(0.0, qual - max(0.0, self.used_total - older))
+        older = self._older.get(min_release)
+        if older is None:
+            older = self._older[min_release] = sum(u for rel, u in self.by_release.items() if rel < min_release)
+        return max(0.0, self.usable - older - max(0.0, self.used_total - older))
 
     def take(self, amount: float, order: list[str]) -> float:
         """Take up to `amount` from regions in the given order; returns what was taken."""
         got = 0.0
+        total, used = self.total, self.used
         for rid in order:
-            f = self.free(rid)
+            f = total.get(rid, 0.0) - used[rid]
             if f <= 0:
                 continue
             x = min(f, amount - got)
@@ -107,7 +112,7 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * spec.rules.contract_shortfall_penalty
             _settle_contract(g, c, k, pay, penalty)
             if short > 1e-6:
-                g.say(c.id, f"Contract {k.id}: delivered {got:,.0f} of {k.h100e:,.0f} H100e; shortfall penalty ${penalty:,.1f}M")
+                g.say(c.id, "Contract {}: delivered {:,.0f} of {:,.0f} H100e; shortfall penalty ${:,.1f}M", k.id, got, k.h100e, penalty)
             k.quarters_left -= 1
         c.contracts = [k for k in c.contracts if k.quarters_left > 0]
 
@@ -129,17 +134,17 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             if cap is None:
                 continue
             if cap.largest_site_mw < r.min_site_mw:
-                g.say(cid, f"RFP {r.id}: needs a site of at least {r.min_site_mw:,.0f} MW online; you do not qualify")
+                g.say(cid, "RFP {}: needs a site of at least {:,.0f} MW online; you do not qualify", r.id, r.min_site_mw)
                 continue
             if min(cap.free(), cap.free_qualifying(r.min_release)) < r.h100e:
-                g.say(cid, f"RFP {r.id}: needs {r.h100e:,.0f} H100e of current generations free; you do not qualify")
+                g.say(cid, "RFP {}: needs {:,.0f} H100e of current generations free; you do not qualify", r.id, r.h100e)
                 continue
             winner = (cid, price)
             break
         if winner is None:
             rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": None, "price": None})
             if r.customer != "market":
-                g.say(r.customer, f"Your sub-contract RFP {r.id} found no qualified bidder")
+                g.say(r.customer, "Your sub-contract RFP {} found no qualified bidder", r.id)
             continue
         cid, price = winner
         c = w.companies[cid]
@@ -152,10 +157,10 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             c.contracts.append(k)
         if r.customer == "market":
             awarded += r.h100e
-        g.say(cid, f"Won RFP {r.id}: {r.h100e:,.0f} H100e for {r.quarters} quarters at ${price:.2f}/H100e-hour")
+        g.say(cid, "Won RFP {}: {:,.0f} H100e for {} quarters at ${:.2f}/H100e-hour", r.id, r.h100e, r.quarters, price)
         for other, p in ranked:
             if other != cid:
-                g.say(other, f"Lost RFP {r.id} (your bid ${p:.2f}); won at ${price:.2f}")
+                g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, price)
         rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
     w.last_training_offered_h100e = offered
     w.last_training_awarded_h100e = awarded
@@ -173,7 +178,7 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
         value = _musd(served, internal_value * cs.internal_value_multiple, hours)
         g.post(c, "revenue_internal", value, "internal AI demand served")
         if want - served > 1e-6:
-            g.say(c.id, f"Internal demand: served {served:,.0f} of {want:,.0f} H100e; {want - served:,.0f} unserved (sub-contract it or build)")
+            g.say(c.id, "Internal demand: served {:,.0f} of {:,.0f} H100e; {:,.0f} unserved (sub-contract it or build)", served, want, want - served)
 
     # 4. inference spot market
     spot = _spot_market(g, book, caps)
@@ -208,7 +213,7 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     for cid, x in book.of(o.Subcontract):
         r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
         w.rfps.append(r)
-        g.say(cid, f"Sub-contract RFP {r.id} for {x.h100e:,.0f} H100e published for next quarter")
+        g.say(cid, "Sub-contract RFP {} for {:,.0f} H100e published for next quarter", r.id, x.h100e)
 
 
 def _settle_contract(g: GameCore, supplier: Company, k: Contract, pay: float, penalty: float) -> None:
@@ -293,6 +298,6 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
         m[1] += f
         m[2] += _musd(q, p, hours)
     for cid, (q, f, musd) in mine.items():
-        g.say(cid, f"Inference spot: sold {q:,.0f} of {f:,.0f} H100e offered ({q / f:.0%}), ${musd:,.0f}M")
+        g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
     idle = float(capacity.sum() - sold.sum())
     return {"demand": float(demand.sum()), "sold": float(sold.sum()), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}

@@ -59,13 +59,22 @@ CAPITAL = frozenset(
 class PrivateReport:
     company: str
     quarter: str
-    lines: list[str] = field(factory=list)
+    _lines: list = field(factory=list, alias="lines")  # text, or (template, args) formatted on first read
     rejected: list[dict] = field(factory=list)  # {"order": ..., "reason": ...}
     pnl: dict[str, float] = field(factory=dict)
     cash_musd: float = 0.0
     debt_musd: float = 0.0
     net_income_musd: float = 0.0
     depreciation_musd: float = 0.0
+
+    @property
+    def lines(self) -> list[str]:
+        """What happened to the company this quarter, in words."""
+        raw = self._lines
+        for i, x in enumerate(raw):
+            if type(x) is tuple:
+                raw[i] = x[0].format(*x[1])
+        return raw
 
 
 @define
@@ -160,10 +169,12 @@ class GameCore:
         if rep is not None:
             rep.pnl[category] = rep.pnl.get(category, 0.0) + amount
 
-    def say(self, cid: str, line: str) -> None:
+    def say(self, cid: str, text: str, *args: Any) -> None:
+        """A line for one company's report: a str.format template and its values (formatted
+        only when someone reads the report)."""
         rep = self.private.get(cid)
         if rep is not None:
-            rep.lines.append(line)
+            rep._lines.append((text, args) if args else text)
 
     def alive(self) -> list[Company]:
         return [c for c in self.world.companies.values() if c.alive]

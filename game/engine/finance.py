@@ -19,13 +19,13 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
                 if amount > 0:
                     c.debt_musd += amount
                     g.post(c, "debt_draw", amount, "new borrowing")
-                    g.say(c.id, f"Borrowed ${amount:,.0f}M at {g.debt_rate(c):.2%}")
+                    g.say(c.id, "Borrowed ${:,.0f}M at {:.2%}", amount, g.debt_rate(c))
             elif isinstance(x, o.Repay):
                 amount = min(x.musd, c.debt_musd, max(0.0, c.cash_musd))
                 if amount > 0:
                     c.debt_musd -= amount
                     g.post(c, "debt_repay", -amount, "repayment")
-                    g.say(c.id, f"Repaid ${amount:,.0f}M of debt")
+                    g.say(c.id, "Repaid ${:,.0f}M of debt", amount)
             elif isinstance(x, o.RaiseEquity):
                 _raise_equity(g, c, x.musd)
         # an overdraft is covered from the revolving facility while the covenant allows
@@ -34,7 +34,7 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
             if draw > 0:
                 c.debt_musd += draw
                 g.post(c, "debt_draw", draw, "revolving credit to cover a shortfall")
-                g.say(c.id, f"Drew ${draw:,.0f}M on the revolver to cover a cash shortfall")
+                g.say(c.id, "Drew ${:,.0f}M on the revolver to cover a cash shortfall", draw)
         _covenants(g, c)
         if c.cash_musd < 0:
             c.distress_quarters += 1
@@ -61,7 +61,7 @@ def _raise_equity(g: GameCore, c: Company, amount: float) -> None:
     c.ownership *= pre_money / (pre_money + amount)
     g.post(c, "equity_raise", amount, "share issue")
     g.equity_raised[c.id] = g.equity_raised.get(c.id, 0.0) + amount
-    g.say(c.id, f"Raised ${amount:,.0f}M of equity at a {g.spec.rules.equity_issue_discount:.0%} discount; founders now own {c.ownership:.1%}")
+    g.say(c.id, "Raised ${:,.0f}M of equity at a {:.0%} discount; founders now own {:.1%}", amount, g.spec.rules.equity_issue_discount, c.ownership)
 
 
 def _covenants(g: GameCore, c: Company) -> None:
@@ -71,7 +71,7 @@ def _covenants(g: GameCore, c: Company) -> None:
     coverage = c.ebitda_musd / c.interest_musd if c.interest_musd > 0 else float("inf")
     breached = leverage > a.max_leverage + 1e-9 or coverage < a.min_interest_coverage
     if breached and not c.covenant_breached:
-        g.say(c.id, f"COVENANT BREACH: leverage {leverage:.0%} (max {a.max_leverage:.0%}), interest cover {coverage:.1f}× (min {a.min_interest_coverage:.1f}×). No new debt, higher rate, and spare cash goes to the lenders.")
+        g.say(c.id, "COVENANT BREACH: leverage {:.0%} (max {:.0%}), interest cover {:.1f}× (min {:.1f}×). No new debt, higher rate, and spare cash goes to the lenders.", leverage, a.max_leverage, coverage, a.min_interest_coverage)
     if breached and leverage > a.max_leverage:
         # the cash sweep: lenders take spare cash until leverage is back within the covenant
         excess = c.debt_musd - a.max_leverage * assets
@@ -80,7 +80,7 @@ def _covenants(g: GameCore, c: Company) -> None:
         if sweep > 0:
             c.debt_musd -= sweep
             g.post(c, "debt_repay", -sweep, "covenant cash sweep")
-            g.say(c.id, f"Lenders swept ${sweep:,.0f}M of cash to pay down debt")
+            g.say(c.id, "Lenders swept ${:,.0f}M of cash to pay down debt", sweep)
     c.covenant_breached = breached
 
 

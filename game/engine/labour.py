@@ -27,10 +27,10 @@ def crew_markets(g: GameCore, book: OrderBook) -> None:
             c = w.companies[a.bid.bidder]
             c.crews[rid] = c.crews.get(rid, 0.0) + a.quantity
             c.crew_wage[rid] = res.price
-            g.say(c.id, f"Hired {a.quantity:,.1f} crews in {r.name} at ${res.price:.2f}M each")
+            g.say(c.id, "Hired {:,.1f} crews in {} at ${:.2f}M each", a.quantity, r.name, res.price)
         for b in by_region.get(rid, []):
             if b.bidder not in {a.bid.bidder for a in res.awards}:
-                g.say(b.bidder, f"Hired no crews in {r.name}: bid ${b.price:.2f}M, wage cleared at ${res.price:.2f}M")
+                g.say(b.bidder, "Hired no crews in {}: bid ${:.2f}M, wage cleared at ${:.2f}M", r.name, b.price, res.price)
         rs.last_wage_musd = res.price
         rs.last_crews_hired = res.sold
         results[rid] = {"pool": supply, "bid": res.bid_quantity, "hired": res.sold, "wage_musd": res.price}
@@ -44,5 +44,5 @@ def training_programmes(g: GameCore, book: OrderBook) -> None:
         crews = x.musd / r.training_musd_per_crew
         g.post(c, "crew_training", -x.musd, f"training in {r.name}")
         g.world.regions[x.region].training.append([g.q + r.training_lead_quarters, crews])
-        g.say(cid, f"Funded training of {crews:,.1f} crews for {r.name}, joining the pool in {g.label(g.q + r.training_lead_quarters)}")
+        g.say(cid, "Funded training of {:,.1f} crews for {}, joining the pool in {}", crews, r.name, g.label(g.q + r.training_lead_quarters))
         g.world.news.append(f"{c.name} funds a crew-training programme in {r.name}")

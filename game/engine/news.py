@@ -36,7 +36,7 @@ def _customer_default(g: GameCore) -> None:
     c, k = pool[int(g.rng["events"].integers(len(pool)))]
     c.contracts.remove(k)
     g.world.news.append(f"A training customer of {c.name} defaulted on a {k.h100e:,.0f} H100e contract")
-    g.say(c.id, f"Customer default: contract {k.id} ({k.h100e:,.0f} H100e) ended with {k.quarters_left} quarters unpaid")
+    g.say(c.id, "Customer default: contract {} ({:,.0f} H100e) ended with {} quarters unpaid", k.id, k.h100e, k.quarters_left)
 
 
 def _rebuild_mods(g: GameCore) -> None:

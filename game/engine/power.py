@@ -44,10 +44,10 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
             c = w.companies[a.bid.bidder]
             p = _new_source(g, c.id, GRID, rid, a.quantity, g.q + wait, 0.0, cost)
             g.post(c, "capex_power", -cost, f"queue position {p.id}")
-            g.say(c.id, f"Won {a.quantity:,.0f} MW of interconnect in {r.name} at ${res.price:.2f}M/MW: position {p.id}, energises about {g.label(p.ready_quarter)}")
+            g.say(c.id, "Won {:,.0f} MW of interconnect in {} at ${:.2f}M/MW: position {}, energises about {}", a.quantity, r.name, res.price, p.id, g.label(p.ready_quarter))
         for b in bids:
             if not any(a.bid is b for a in res.awards):
-                g.say(b.bidder, f"Lost interconnect bid in {r.name}: {b.quantity:,.0f} MW at ${b.price:.2f}M/MW (cleared at ${res.price:.2f}M/MW)")
+                g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.2f}M/MW (cleared at ${:.2f}M/MW)", r.name, b.quantity, b.price, res.price)
         results[rid] = {"supply_mw": supply, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price, "moratorium": moratorium}
     g.public.markets["interconnect"] = results
 
@@ -65,7 +65,7 @@ def gas_auction(g: GameCore, book: OrderBook) -> None:
         cost = a.quantity * res.price
         p = _new_source(g, c.id, GAS, a.bid.ref.region, a.quantity, g.q + lead, price, cost)
         g.post(c, "capex_power", -cost, f"gas turbines {p.id}")
-        g.say(c.id, f"Won {a.quantity:,.0f} MW of gas turbines at ${res.price:.2f}M/MW for {g.spec.regions[p.region].name}: {p.id}, running from {g.label(p.ready_quarter)}")
+        g.say(c.id, "Won {:,.0f} MW of gas turbines at ${:.2f}M/MW for {}: {}, running from {}", a.quantity, res.price, g.spec.regions[p.region].name, p.id, g.label(p.ready_quarter))
     w.last_gas_price_musd_per_mw = res.price
     w.last_gas_mw = res.sold
     g.public.markets["gas"] = {"supply_mw": w.gas_supply_mw, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price}
@@ -90,7 +90,7 @@ def smr_signing(g: GameCore, book: OrderBook) -> None:
         p = _new_source(g, cid, SMR, x.region, mw, ready, sm.price_usd_per_mwh, deposit)
         g.post(c, "capex_power", -deposit, f"SMR PPA {p.id}")
         signed += mw
-        g.say(cid, f"Signed an SMR PPA for {mw:,.0f} MW in {g.spec.regions[x.region].name} ({p.id}); delivery due {g.label(ready)} at ${sm.price_usd_per_mwh:.0f}/MWh")
+        g.say(cid, "Signed an SMR PPA for {:,.0f} MW in {} ({}); delivery due {} at ${:.0f}/MWh", mw, g.spec.regions[x.region].name, p.id, g.label(ready), sm.price_usd_per_mwh)
     w.smr_signed_mw = signed
     g.public.markets["smr"] = {"offered_mw": sm.max_mw_per_quarter, "asked_mw": total, "signed_mw": signed}
 
@@ -151,7 +151,7 @@ def _transfer_lot(g: GameCore, lot: AssetLot, buyer, price: float) -> None:
             site.power, power.site = power.id, site.id
     what = f"site {site.id} ({site.stage})" if site is not None else (f"power source {power.id}" if power is not None else "accelerators, now in inventory")
     where = f", {lot.mw:,.0f} MW in {g.spec.regions[lot.region].name}" if lot.region in g.spec.regions else ""
-    g.say(buyer.id, f"Bought lot {lot.id}: {what}{where}, for ${price:,.0f}M")
+    g.say(buyer.id, "Bought lot {}: {}{}, for ${:,.0f}M", lot.id, what, where, price)
 
 
 def _scrap_lot(g: GameCore, lot: AssetLot) -> None:
