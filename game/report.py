@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .engine import Game
 from .engine.scoring import GameResult
 from .scenario.load import CONVERTER
 
-_ONLINE = re.compile(r"^(?P<who>.+) brought (?P<mw>[\d,]+) MW online in (?P<region>.+) \((?P<years>[\d.]+) years after starting\)$")
 
 
 def market_summary(game: Game) -> dict[str, Any]:
@@ -17,12 +15,7 @@ def market_summary(game: Game) -> dict[str, Any]:
     pubs = game.public_reports
     grid_mw = sum(r["sold_mw"] for p in pubs for r in p.markets.get("interconnect", {}).values())
     grid_spend = sum(r["sold_mw"] * r["price_musd_per_mw"] for p in pubs for r in p.markets.get("interconnect", {}).values())
-    builds = []
-    for p in pubs:
-        for line in p.online:
-            m = _ONLINE.match(line)
-            if m:
-                builds.append({"quarter": p.quarter, "company": m["who"], "mw": float(m["mw"].replace(",", "")), "region": m["region"], "years": float(m["years"])})
+    builds = [{"quarter": p.quarter, **b} for p in pubs for b in p.online]
     events = [f"{p.quarter} {e['title']}" + (f" ({e['where']})" if e["where"] else "") for p in pubs for e in p.events]
     caps = [sum(q[c]["capacity_h100e"] for c in game.companies) for q in h]
     return {
@@ -74,9 +67,13 @@ def text_report(game: Game, result: GameResult) -> str:
     lines.append(f"  - Interconnect sold: {m['interconnect_mw_sold']:,.0f} MW at an average ${m['interconnect_avg_price_musd_per_mw']:.2f}M/MW")
     builds = m["builds"]
     if builds:
-        slow = max(builds, key=lambda b: b["years"])
-        mean = sum(b["years"] for b in builds) / len(builds)
-        lines.append(f"  - {len(builds)} sites came online, {sum(b['mw'] for b in builds):,.0f} MW; start to online took {mean:.1f} years on average, longest {slow['years']:.1f} ({slow['company']}, {slow['region']})")
+        lines.append(f"  - {len(builds)} sites came online, {sum(b['mw'] for b in builds):,.0f} MW. Years from securing power in the game to online, by region:")
+        by_region: dict[str, list[float]] = {}
+        for b in builds:
+            if b["quarters_from_power"] is not None:
+                by_region.setdefault(b["region"], []).append(b["quarters_from_power"] / 4)
+        for rid, years in sorted(by_region.items(), key=lambda kv: -max(kv[1])):
+            lines.append(f"      {spec.regions[rid].name:<28} {len(years):>3} sites, mean {sum(years) / len(years):.1f}, longest {max(years):.1f}")
     if m["events"]:
         lines.append(f"  - Events ({len(m['events'])}): " + "; ".join(m["events"][:10]) + (" …" if len(m["events"]) > 10 else ""))
     return "\n".join(lines)

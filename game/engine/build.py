@@ -128,8 +128,18 @@ def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -
 def _go_online(g: GameCore, c: Company, s: Site) -> None:
     s.stage, s.stage_quarters, s.online_quarter = ONLINE, 0, g.q
     s.dep_musd_per_quarter = s.book_musd / g.spec.rules.facility_depreciation_quarters
-    years = (g.q - s.started_quarter) / 4
-    g.public.online.append(f"{c.name} brought {s.mw:,.0f} MW online in {g.spec.regions[s.region].name} ({years:.1f} years after starting)")
+    p = next((p for p in c.power if p.id == s.power), None)
+    secured = p.acquired_quarter if p is not None else -1
+    g.public.online.append(
+        {
+            "company": c.id,
+            "name": c.name,
+            "mw": s.mw,
+            "region": s.region,
+            "quarters_from_power": g.q - secured if secured >= 0 else None,  # None: power held from the start
+            "quarters_from_start": g.q - s.started_quarter,
+        }
+    )
     g.say(c.id, "Site {} is ONLINE: {:,.0f} MW in {}", s.id, s.mw, g.spec.regions[s.region].name)
 
 

@@ -84,7 +84,7 @@ class PublicReport:
     events: list[dict] = field(factory=list)  # the deck's events that fired: {"event", "title", "target", "quarters"}
     markets: dict[str, Any] = field(factory=dict)
     bankruptcies: list[str] = field(factory=list)
-    online: list[str] = field(factory=list)  # "X brought N MW online in R"
+    online: list[dict] = field(factory=list)  # sites that came online: company, mw, region, quarters from power and from start
     companies: dict[str, dict] = field(factory=dict)
 
 

@@ -18,12 +18,11 @@ def _fire(g: GameCore, eid: str, target: str) -> None:
         target = pool[int(g.rng["events"].integers(len(pool)))]
     where = ""
     if target:
-        table = getattr(g.spec, _SCOPE_TABLES[ev.scope])
-        where = f" ({table[target].name})"
+        where = getattr(g.spec, _SCOPE_TABLES[ev.scope])[target].name
     effects = dict(ev.effects)
     g.world.events.append(ActiveEvent(eid, ev.title, target, ev.duration_quarters, effects))
-    g.public.events.append({"event": eid, "title": ev.title, "target": target, "where": where.strip(" ()"), "quarters": ev.duration_quarters})
-    g.world.news.append(f"{ev.title}{where}" + (f", for {ev.duration_quarters} quarters" if ev.duration_quarters > 1 else ""))
+    g.public.events.append({"event": eid, "title": ev.title, "target": target, "where": where, "quarters": ev.duration_quarters})
+    g.world.news.append(ev.title + (f" ({where})" if where else "") + (f", for {ev.duration_quarters} quarters" if ev.duration_quarters > 1 else ""))
     if effects.get("customer_default"):
         _customer_default(g)
 

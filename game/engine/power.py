@@ -14,7 +14,7 @@ from .validate import OrderBook
 
 def _new_source(g: GameCore, cid: str, kind: str, region: str, mw: float, ready: int, price: float, cost: float) -> PowerSource:
     c = g.world.companies[cid]
-    p = PowerSource(g.world.new_id("P"), kind, region, mw, ready_quarter=ready, energised=ready <= g.q, price_usd_per_mwh=price, book_musd=cost)
+    p = PowerSource(g.world.new_id("P"), kind, region, mw, ready_quarter=ready, energised=ready <= g.q, price_usd_per_mwh=price, book_musd=cost, acquired_quarter=g.q)
     c.power.append(p)
     g.world.mw_created += mw
     return p
@@ -145,6 +145,7 @@ def _transfer_lot(g: GameCore, lot: AssetLot, buyer, price: float) -> None:
         buyer.sites.append(site)
     if power is not None:
         power.id = g.world.new_id("P")
+        power.acquired_quarter = g.q
         power.dep_musd_per_quarter = power.book_musd / rules.power_depreciation_quarters if power.energised else 0.0
         buyer.power.append(power)
         if site is not None:

@@ -32,6 +32,7 @@ class PowerSource:
     price_usd_per_mwh: float = 0.0  # 0 means the region's grid price
     book_musd: float = 0.0
     dep_musd_per_quarter: float = 0.0
+    acquired_quarter: int = -1  # when its holder secured it; -1: held when the game began
 
 
 @define
