@@ -275,3 +275,20 @@ def test_cli_check_of_an_unreadable_file_exits_2_without_a_traceback(tmp_path, c
     assert r.returncode == 2, out
     assert "Traceback" not in out
     assert str(path) in out
+
+
+def test_cross_table_problems_are_reported_alongside_type_errors(tmp_path, baseline_text):
+    # a type error in [rules] and, elsewhere, a queue wait whose max is below its min:
+    # both are listed in one go, not the second only after the first is fixed
+    text = baseline_text.replace("tax_rate = 0.21", 'tax_rate = "a fifth"', 1)
+    start = text.index("[regions.ercot]")
+    i = text.index("queue_wait_quarters_max = ", start)
+    j = text.index("\n", i)
+    text = text[:i] + "queue_wait_quarters_max = 1" + text[j:]
+    path = tmp_path / "two.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    problems = err.value.problems
+    assert any("[rules] key `tax_rate`" in p and "expected a number" in p for p in problems), problems
+    assert any("[regions.ercot] key `queue_wait_quarters_max`" in p and "at least queue_wait_quarters_min" in p for p in problems), problems

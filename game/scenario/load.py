@@ -6,7 +6,9 @@ import math
 import re
 import sys
 import typing
+from contextlib import suppress
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -281,88 +283,135 @@ class _Checker:
                 self.walk(args[0], sub, keys + [str(i)])
 
 
-def _cross_checks(s: Scenario, add) -> None:
-    """Rules that span fields or tables."""
-    g = s.game
-    for rid, r in s.regions.items():
-        if r.queue_wait_quarters_min > r.queue_wait_quarters_max:
-            add(["regions", rid, "queue_wait_quarters_max"], "must be at least queue_wait_quarters_min")
-    if s.power.gas.lead_quarters_min > s.power.gas.lead_quarters_max:
-        add(["power", "gas", "lead_quarters_max"], "must be at least lead_quarters_min")
-    if s.power.powered_sites.mw_min > s.power.powered_sites.mw_max:
-        add(["power", "powered_sites", "mw_max"], "must be at least mw_min")
-    t = s.demand.training
-    if t.contract_quarters_min > t.contract_quarters_max:
-        add(["demand", "training", "contract_quarters_max"], "must be at least contract_quarters_min")
-    if not s.demand.segments:
-        add(["demand", "segments"], "at least one inference segment is needed")
-    else:
-        total = sum(seg.share_of_inference for seg in s.demand.segments.values())
-        if abs(total - 1.0) > 1e-6:
-            add(["demand", "segments"], f"share_of_inference must sum to 1 (sums to {total:.4g})")
-    if sum(r.inference_demand_weight for r in s.regions.values()) <= 0:
-        add(["regions"], "at least one region needs inference_demand_weight > 0")
-    if not s.regions:
-        add(["regions"], "at least one region is needed")
-    if not 2 <= len(s.companies) <= 8:
-        add(["companies"], f"a game needs 2 to 8 companies, found {len(s.companies)}")
-    for need in ("air", "liquid", "immersion"):
-        if need not in s.cooling:
-            add(["cooling", need], f"cooling kind {need!r} must be defined")
-    for a in ("hyperscaler", "neocloud"):
-        if a not in s.archetypes:
-            add(["archetypes", a], f"archetype {a!r} must be defined")
-    asic = s.generations.get(s.asic.generation)
-    if asic is not None and s.vendors.get(asic.vendor) is not None and not s.vendors[asic.vendor].custom:
-        add(["asic", "generation"], f"{s.asic.generation!r} must belong to a vendor with custom = true")
-    for gid, gen in s.generations.items():
-        try:
-            if quarter_offset(gen.release, gen.end) < 0:
-                add(["generations", gid, "end"], "ends before its release")
-        except ValueError:
-            pass
-    for cid, c in s.companies.items():
-        for i, site in enumerate(c.sites):
-            cooling = s.cooling.get(site.cooling)
-            used_kw = 0.0
-            for gid, n in site.chips.items():
-                gen = s.generations.get(gid)
-                if gen is None:
-                    continue
-                used_kw += gen.power_kw * n
-                if gen.liquid_only and cooling is not None and not cooling.hosts_liquid_only:
-                    add(["companies", cid, "sites", str(i), "chips", gid], f"{gid} needs liquid cooling; the site is {site.cooling}")
-            if cooling is not None and site.region in s.regions:
-                pue = cooling.pue + (0.0 if cooling.hosts_liquid_only else s.regions[site.region].climate_air_pue_add)
-                if used_kw * pue > site.mw * 1000 + 1e-6:
-                    add(["companies", cid, "sites", str(i), "chips"], f"chips draw {used_kw / 1000:.1f} MW of IT load, {used_kw * pue / 1000:.1f} MW at the meter with PUE {pue:.2f}: more than the site's {site.mw} MW")
-        for i, q in enumerate(c.queue_positions):
+def _cross_checks(s: Any, add) -> None:
+    """Rules that span fields or tables. Each check runs on whatever parts of the file
+    structured cleanly, so these problems are reported alongside type errors elsewhere."""
+    g = s.game if s.game is not None else SimpleNamespace(start=None, quarters=None)
+    with suppress(AttributeError, TypeError, KeyError):
+        for rid, r in s.regions.items():
+            if r.queue_wait_quarters_min > r.queue_wait_quarters_max:
+                add(["regions", rid, "queue_wait_quarters_max"], "must be at least queue_wait_quarters_min")
+    with suppress(AttributeError, TypeError, KeyError):
+        if s.power.gas.lead_quarters_min > s.power.gas.lead_quarters_max:
+            add(["power", "gas", "lead_quarters_max"], "must be at least lead_quarters_min")
+    with suppress(AttributeError, TypeError, KeyError):
+        if s.power.powered_sites.mw_min > s.power.powered_sites.mw_max:
+            add(["power", "powered_sites", "mw_max"], "must be at least mw_min")
+    with suppress(AttributeError, TypeError, KeyError):
+        t = s.demand.training
+        if t.contract_quarters_min > t.contract_quarters_max:
+            add(["demand", "training", "contract_quarters_max"], "must be at least contract_quarters_min")
+    with suppress(AttributeError, TypeError, KeyError):
+        if not s.demand.segments:
+            add(["demand", "segments"], "at least one inference segment is needed")
+        else:
+            total = sum(seg.share_of_inference for seg in s.demand.segments.values())
+            if abs(total - 1.0) > 1e-6:
+                add(["demand", "segments"], f"share_of_inference must sum to 1 (sums to {total:.4g})")
+    with suppress(AttributeError, TypeError, KeyError):
+        if sum(r.inference_demand_weight for r in s.regions.values()) <= 0:
+            add(["regions"], "at least one region needs inference_demand_weight > 0")
+    with suppress(AttributeError, TypeError, KeyError):
+        if not s.regions:
+            add(["regions"], "at least one region is needed")
+    with suppress(AttributeError, TypeError, KeyError):
+        if not 2 <= len(s.companies) <= 8:
+            add(["companies"], f"a game needs 2 to 8 companies, found {len(s.companies)}")
+    with suppress(AttributeError, TypeError, KeyError):
+        for need in ("air", "liquid", "immersion"):
+            if need not in s.cooling:
+                add(["cooling", need], f"cooling kind {need!r} must be defined")
+    with suppress(AttributeError, TypeError, KeyError):
+        for a in ("hyperscaler", "neocloud"):
+            if a not in s.archetypes:
+                add(["archetypes", a], f"archetype {a!r} must be defined")
+    with suppress(AttributeError, TypeError, KeyError):
+        asic = s.generations.get(s.asic.generation)
+        if asic is not None and s.vendors.get(asic.vendor) is not None and not s.vendors[asic.vendor].custom:
+            add(["asic", "generation"], f"{s.asic.generation!r} must belong to a vendor with custom = true")
+    with suppress(AttributeError, TypeError, KeyError):
+        for gid, gen in s.generations.items():
             try:
-                if quarter_offset(g.start, q.energise) < 0:
-                    add(["companies", cid, "queue_positions", str(i), "energise"], "is before the game starts")
+                if quarter_offset(gen.release, gen.end) < 0:
+                    add(["generations", gid, "end"], "ends before its release")
             except ValueError:
                 pass
-        if c.cash_musd - c.debt_musd <= 0 and not c.sites:
-            add(["companies", cid, "cash_musd"], "starting equity must be positive")
-    for eid, ev in s.events.items():
-        scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
-        for tg in ev.targets:
-            if scope_table is None:
-                add(["events", eid, "targets"], f"a {ev.scope} event takes no targets")
-            elif tg not in scope_table:
-                add(["events", eid, "targets"], f"{tg!r} is not a {ev.scope}")
-    for i, inj in enumerate(s.injects):
-        ev = s.events.get(inj.event)
-        try:
-            off = quarter_offset(g.start, inj.quarter)
-            if not 0 <= off < g.quarters:
-                add(["injects", str(i), "quarter"], f"{inj.quarter} is outside the game")
-        except ValueError:
-            pass
-        if ev is not None:
+    with suppress(AttributeError, TypeError, KeyError):
+        for cid, c in s.companies.items():
+            for i, site in enumerate(c.sites):
+                cooling = s.cooling.get(site.cooling)
+                used_kw = 0.0
+                for gid, n in site.chips.items():
+                    gen = s.generations.get(gid)
+                    if gen is None:
+                        continue
+                    used_kw += gen.power_kw * n
+                    if gen.liquid_only and cooling is not None and not cooling.hosts_liquid_only:
+                        add(["companies", cid, "sites", str(i), "chips", gid], f"{gid} needs liquid cooling; the site is {site.cooling}")
+                if cooling is not None and site.region in s.regions:
+                    pue = cooling.pue + (0.0 if cooling.hosts_liquid_only else s.regions[site.region].climate_air_pue_add)
+                    if used_kw * pue > site.mw * 1000 + 1e-6:
+                        add(["companies", cid, "sites", str(i), "chips"], f"chips draw {used_kw / 1000:.1f} MW of IT load, {used_kw * pue / 1000:.1f} MW at the meter with PUE {pue:.2f}: more than the site's {site.mw} MW")
+            for i, q in enumerate(c.queue_positions):
+                try:
+                    if quarter_offset(g.start, q.energise) < 0:
+                        add(["companies", cid, "queue_positions", str(i), "energise"], "is before the game starts")
+                except ValueError:
+                    pass
+            if c.cash_musd - c.debt_musd <= 0 and not c.sites:
+                add(["companies", cid, "cash_musd"], "starting equity must be positive")
+    with suppress(AttributeError, TypeError, KeyError):
+        for eid, ev in s.events.items():
             scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
-            if scope_table is not None and inj.target and inj.target not in scope_table:
-                add(["injects", str(i), "target"], f"{inj.target!r} is not a {ev.scope}")
+            for tg in ev.targets:
+                if scope_table is None:
+                    add(["events", eid, "targets"], f"a {ev.scope} event takes no targets")
+                elif tg not in scope_table:
+                    add(["events", eid, "targets"], f"{tg!r} is not a {ev.scope}")
+    with suppress(AttributeError, TypeError, KeyError):
+        for i, inj in enumerate(s.injects):
+            ev = s.events.get(inj.event)
+            try:
+                off = quarter_offset(g.start, inj.quarter)
+                if not 0 <= off < g.quarters:
+                    add(["injects", str(i), "quarter"], f"{inj.quarter} is outside the game")
+            except ValueError:
+                pass
+            if ev is not None:
+                scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
+                if scope_table is not None and inj.target and inj.target not in scope_table:
+                    add(["injects", str(i), "target"], f"{inj.target!r} is not a {ev.scope}")
+
+
+class _Broken:
+    """An entry that failed to structure: it exists, but nothing can be read from it."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)
+
+
+def _partial(merged: dict) -> SimpleNamespace:
+    """The scenario's tables structured one by one (entry by entry for keyed tables), with
+    None wherever a part is broken, so cross-table checks can still look at the rest."""
+    hints = typing.get_type_hints(Scenario)
+    parts: dict[str, Any] = {}
+    for f in attrs.fields(Scenario):
+        raw, t = merged.get(f.name), hints[f.name]
+        try:
+            if typing.get_origin(t) is dict and isinstance(raw, dict):
+                inner = typing.get_args(t)[1]
+                entries = {}
+                for k, v in raw.items():
+                    try:
+                        entries[k] = CONVERTER.structure(v, inner)
+                    except Exception:
+                        entries[k] = _Broken()  # still a key others may refer to
+                parts[f.name] = entries
+            else:
+                parts[f.name] = CONVERTER.structure(raw, t)
+        except Exception:
+            parts[f.name] = None
+    return SimpleNamespace(**parts)
 
 
 def _validate(merged: dict, layers: list[tuple[Path, dict]], source: str) -> Scenario:
@@ -375,8 +424,7 @@ def _validate(merged: dict, layers: list[tuple[Path, dict]], source: str) -> Sce
     except Exception as e:  # cattrs collects every structuring failure in one group
         problems.extend(_problems(e, layers))
     problems.extend(checker.problems)
-    if scenario is not None and not problems:
-        _cross_checks(scenario, lambda keys, msg: problems.append(f"{_where(layers, keys)}: {msg}"))
+    _cross_checks(scenario if scenario is not None else _partial(merged), lambda keys, msg: problems.append(f"{_where(layers, keys)}: {msg}"))
     if problems:
         # one line per problem, stable order, no duplicates
         raise ScenarioError(list(dict.fromkeys(problems)))
