@@ -25,7 +25,7 @@ def start_sites(g: GameCore, book: OrderBook) -> None:
             g.post(c, "capex_facility", -cost, f"retrofit of {s.id}")
             s.book_musd += cost
             s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
-            g.forget_site(s)
+            g.forget_site(s, c)
             g.say(cid, "Retrofitting site {} to {} cooling: offline for {} quarters", s.id, x.cooling, g.spec.rules.retrofit_quarters)
 
 
@@ -98,6 +98,7 @@ def advance_pipeline(g: GameCore) -> None:
             elif s.stage == RETROFIT and s.stage_quarters >= rules.retrofit_quarters:
                 s.cooling, s.retrofit_to = s.retrofit_to, ""
                 s.stage, s.stage_quarters = ONLINE, 0
+                g.forget_site(s, c)
                 g.say(c.id, "Site {} is back online, now {}-cooled", s.id, s.cooling)
         # crews hired but with nothing to build are still paid
         for rid, n in crews_left.items():
@@ -127,6 +128,7 @@ def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -
 
 def _go_online(g: GameCore, c: Company, s: Site) -> None:
     s.stage, s.stage_quarters, s.online_quarter = ONLINE, 0, g.q
+    g.forget_site(s, c)
     s.dep_musd_per_quarter = s.book_musd / g.spec.rules.facility_depreciation_quarters
     p = next((p for p in c.power if p.id == s.power), None)
     secured = p.acquired_quarter if p is not None else -1
@@ -165,7 +167,7 @@ def install_chips(g: GameCore) -> None:
                 units = min(n, int(free_kw // gen.power_kw))
                 c.inventory[gid] = n - units
                 s.installed[gid] = s.installed.get(gid, 0) + units
-                g.forget_site(s)
+                g.forget_site(s, c)
                 free_kw -= units * gen.power_kw
                 g.say(c.id, "Installed {:,} {} at site {}", units, gen.name, s.id)
         c.inventory = {k: v for k, v in c.inventory.items() if v > 0}

@@ -29,24 +29,16 @@ class Capacity:
         self.largest_site_mw = 0.0
         eco_sum: dict[str, float] = defaultdict(float)
         installed = 0.0
-        share = g._quarter_cache.setdefault(("available", g.q), {})  # (region, cooling) -> share not out
         by_release = self.by_release
         total = self.total
-        for s in c.sites:
-            if s.stage != ONLINE or not s.installed:
-                continue
-            if s.mw > self.largest_site_mw:
-                self.largest_site_mw = s.mw
-            avail = share.get((s.region, s.cooling))
-            if avail is None:
-                outage = g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction
-                avail = share[(s.region, s.cooling)] = 1.0 - min(1.0, outage)
-            k = avail * sell
-            _, h, eco, releases = g.site_figures(s)
+        groups, self.largest_site_mw = g.fleet(c)
+        for (region, cooling, _, _), (_, h, eco, releases) in groups.items():
+            outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
+            k = (1.0 - min(1.0, outage)) * sell
             installed += h
-            total[s.region] += h * k
-            eco_sum[s.region] += eco * k
-            for rel, x in releases:
+            total[region] += h * k
+            eco_sum[region] += eco * k
+            for rel, x in releases.items():
                 by_release[rel] += x * k
         for rid, t in self.total.items():
             self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0

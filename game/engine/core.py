@@ -103,6 +103,7 @@ class GameCore:
     equity_raised: dict[str, float] = field(factory=dict)
     _figures: dict[str, tuple] = field(factory=dict, repr=False)  # site id -> site_figures
     _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
+    _fleets: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> fleet()
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
     _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # lever values and supply, until the next news
     _static: dict[str, Any] = field(factory=dict, repr=False)
@@ -216,10 +217,39 @@ class GameCore:
         """IT load a site can host: its grid MW over the PUE it was built for."""
         return site.mw / self.design_pue(site.cooling, site.region)
 
-    def forget_site(self, site: Site) -> None:
-        """Drop what is cached about a site whose chips or stage changed."""
+    def forget_site(self, site: Site, owner: Company | None = None) -> None:
+        """Drop what is cached about a site whose chips or stage changed (and its owner's totals)."""
         self._figures.pop(site.id, None)
         self._site_views.pop(site.id, None)
+        if owner is not None:
+            self._fleets.pop(owner.id, None)
+
+    def fleet(self, c: Company) -> tuple[dict, float]:
+        """A company's online sites with chips, summed by (region, cooling, power source kind,
+        its contract price): [kW, H100e, ecosystem-weighted H100e, {release: H100e}]; and its
+        largest such site's MW. Cached until one of its sites changes (forget_site)."""
+        hit = self._fleets.get(c.id)
+        if hit is None:
+            power = {p.id: p for p in c.power}
+            groups: dict[tuple, list] = {}
+            largest = 0.0
+            for s in c.sites:
+                if s.stage != ONLINE or not s.installed:
+                    continue
+                largest = max(largest, s.mw)
+                p = power.get(s.power)
+                key = (s.region, s.cooling, p.kind if p is not None else "", p.price_usd_per_mwh if p is not None else 0.0)
+                kw, h, eco, releases = self.site_figures(s)
+                grp = groups.get(key)
+                if grp is None:
+                    grp = groups[key] = [0.0, 0.0, 0.0, {}]
+                grp[0] += kw
+                grp[1] += h
+                grp[2] += eco
+                for rel, x in releases:
+                    grp[3][rel] = grp[3].get(rel, 0.0) + x
+            hit = self._fleets[c.id] = (groups, largest)
+        return hit
 
     def book_equity(self, c: Company) -> float:
         return (

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from ..model.state import GAS, ONLINE, SMR, PowerSource
+from ..model.state import GAS, ONLINE, SMR
 from .core import PNL, GameCore
 
 
-def power_price(g: GameCore, p: PowerSource | None) -> float:
+def power_price(g: GameCore, kind: str, contract_price: float, region: str) -> float:
     """$/MWh a site pays: its own gas or SMR contract price, else the region's grid price."""
-    if p is not None and p.kind == GAS:
-        return p.price_usd_per_mwh * g.mod("gas_price_multiplier")
-    if p is not None and p.kind == SMR:
-        return p.price_usd_per_mwh
-    region = p.region if p is not None else ""
+    if kind == GAS:
+        return contract_price * g.mod("gas_price_multiplier")
+    if kind == SMR:
+        return contract_price
     return g.world.regions[region].power_price_usd_per_mwh * g.mod("power_price_multiplier", region)
 
 
@@ -33,18 +32,15 @@ def operate_phase(g: GameCore) -> None:
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
         bill = 0.0
         it_mw = 0.0
-        power = {p.id: p for p in c.power}
         draw = rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util
-        for s in c.sites:
-            if s.stage != ONLINE:
-                continue
-            used_mw = g.site_used_kw(s) / 1000
+        for (region, cooling, kind, contract_price), (kw, _, _, _) in g.fleet(c)[0].items():
+            used_mw = kw / 1000
             it_mw += used_mw
-            key = (s.cooling, s.region)
+            key = (cooling, region)
             pue = pues.get(key)
             if pue is None:
-                pue = pues[key] = site_pue(g, s.cooling, s.region)
-            bill += used_mw * draw * pue * hours * power_price(g, power.get(s.power)) / 1e6
+                pue = pues[key] = site_pue(g, cooling, region)
+            bill += used_mw * draw * pue * hours * power_price(g, kind, contract_price, region) / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
         if it_mw:

@@ -141,6 +141,7 @@ def _transfer_lot(g: GameCore, lot: AssetLot, buyer, price: float) -> None:
             buyer.inventory[k.generation] = buyer.inventory.get(k.generation, 0) + k.units
     else:
         site.id = g.world.new_id("S")
+        g.forget_site(site, buyer)
         site.dep_musd_per_quarter = site.book_musd / rules.facility_depreciation_quarters if site.stage == ONLINE else 0.0
         buyer.sites.append(site)
     if power is not None:
