@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,10 @@ class Builder:
     power_from_quarter = 0  # first quarter it bids for new power (for experiments on timing)
     min_earning_quarters = 2  # buys grid power only if it can be online this many quarters before the end
     site_lead_quarters = 1  # starts permitting this long before the permit is needed
+    upkeep_budget_share = 0.1  # of its budget it will put into a retrofit or crew training
+    training_wage_trigger = 1.5  # trains crews where the wage has cleared this far above the floor
+    training_crews = 10.0  # crews per training programme
+    repay_above_rate = 0.08  # repays spare cash against debt dearer than this
     max_region_share = 1.0  # of a region's release, per bid
     min_block_mw = 40.0  # smallest campus worth a bid
     power_bid_markup = 1.25
@@ -78,12 +83,13 @@ class Builder:
         gens = {gen.id: gen for gen in v.generations}
         self._best = self._best_generation(v, gens, liquid=True)  # today's best buy, for planning
         budget -= self._chips(v, gens, orders, budget)
-        budget -= self._crews(v, orders)
+        budget -= self._crews(v, orders, budget)
         self._sites(v, orders)
         budget -= self._power(v, orders, budget)
         self._sell(v, orders)
         self._special(v, gens, orders, budget)
-        self._finance(v, orders)
+        self._upkeep(v, gens, orders, budget)
+        self._finance(v, orders, committed=sum(_cost(x, v) for x in orders))
         return orders
 
     # ---- power ------------------------------------------------------------------------------
@@ -182,7 +188,7 @@ class Builder:
                 if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
                     orders.append(o.StartSite(p.id, self.cooling, fast))
 
-    def _crews(self, v: CompanyView, orders: list) -> float:
+    def _crews(self, v: CompanyView, orders: list, budget: float) -> float:
         per_crew = v.scenario.rules.construction_mw_per_crew_quarter
         need: dict[str, float] = {}
         power = {p.id: p for p in v.me.power}
@@ -198,8 +204,11 @@ class Builder:
             if n < 0.5:
                 continue
             wage = max(r.wage_reserve_musd, r.last_wage_musd) * self.crew_wage_markup
+            n = min(n, max(0.0, budget - spent) / wage)
+            if n < 0.5:
+                continue
             orders.append(o.BidCrews(rid, round(n, 2), round(wage, 4)))
-            spent += n * wage
+            spent += round(n, 2) * round(wage, 4)
         return spent
 
     # ---- chips -------------------------------------------------------------------------------------
@@ -276,6 +285,27 @@ class Builder:
             orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * self.rfp_price_factor, 4)))
             free -= r.h100e
 
+    # ---- upkeep: retrofits and the crew commons ---------------------------------------------------
+    def _upkeep(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> None:
+        """Retrofit an empty air hall when liquid-only chips wait for a home; fund crew training
+        where wages have run far above the floor and we still have halls to build."""
+        me, spec = v.me, v.scenario
+        liquid_kinds = [k for k, c in spec.cooling.items() if c.hosts_liquid_only]
+        waiting_liquid = sum(n for g, n in me.inventory.items() if gens[g].liquid_only)
+        if waiting_liquid and liquid_kinds and v.quarters_left > spec.rules.retrofit_quarters + 2:
+            empty_air = [s for s in me.sites if s.stage == "online" and s.cooling not in liquid_kinds and not s.installed]
+            if empty_air:
+                s = max(empty_air, key=lambda s: (s.mw, s.id))
+                if s.mw * spec.rules.retrofit_capex_musd_per_mw < budget * self.upkeep_budget_share:
+                    orders.append(o.RetrofitCooling(s.id, self.cooling if self.cooling in liquid_kinds else liquid_kinds[0]))
+        building = {s.region for s in me.sites if s.stage in ("construction", "power", "permitting")}
+        for rid in sorted(building):
+            r = v.region(rid)
+            if r.last_wage_musd > r.wage_reserve_musd * self.training_wage_trigger and v.quarters_left > spec.regions[rid].training_lead_quarters + 2:
+                musd = spec.regions[rid].training_musd_per_crew * self.training_crews
+                if musd < budget * self.upkeep_budget_share:
+                    orders.append(o.FundTraining(rid, round(musd, 2)))
+
     # ---- archetype specials ---------------------------------------------------------------------
     def _special(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> None:
         me = v.me
@@ -306,15 +336,43 @@ class Builder:
                 orders.append(o.Subcontract(round(gap * 0.5, 1), 4, round(v.price_index * 1.1, 4)))
 
     # ---- finance ---------------------------------------------------------------------------------
-    def _finance(self, v: CompanyView, orders: list) -> None:
+    def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
         me = v.me
         buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
-        if me.cash_musd < buffer and me.borrow_headroom_musd > 1:
-            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_fraction, buffer - me.cash_musd), 2)))
-        elif me.cash_musd > 3 * buffer and me.debt_musd > 0 and me.debt_rate > 0.08:
-            orders.append(o.Repay(round(min(me.debt_musd, me.cash_musd - 2 * buffer), 2)))
+        spare = me.cash_musd - committed
+        if spare < buffer and me.borrow_headroom_musd > 1:
+            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_fraction, buffer - spare), 2)))
+        elif spare > 3 * buffer and me.debt_musd > 0 and me.debt_rate > self.repay_above_rate:
+            amount = math.floor(min(me.debt_musd, spare - 2 * buffer) * 100) / 100
+            if amount > 0:
+                orders.append(o.Repay(amount))
         if (me.distress_quarters > 0 or me.covenant_breached) and me.book_equity_musd > 0:
             cap = me.book_equity_musd * v.scenario.rules.equity_raise_max_fraction
             need = max(-me.cash_musd, 0) + buffer
             if need > 0:
                 orders.append(o.RaiseEquity(round(min(cap, need), 2)))
+
+
+def _cost(order: Any, v: CompanyView) -> float:
+    """Most cash an order can take this quarter (as the engine counts it when checking funds)."""
+    spec = v.scenario
+    if isinstance(order, o.SignChipAgreement):
+        gen = v.generation(order.generation)
+        return gen.apa_price_musd * order.units_per_quarter * order.quarters * spec.vendors[gen.vendor].apa_deposit_fraction
+    if isinstance(order, o.SignSmrPpa):
+        return order.mw * spec.power.smr.deposit_musd_per_mw
+    if isinstance(order, o.FundAsicProgramme):
+        return spec.asic.programme_cost_musd_per_quarter
+    if isinstance(order, o.RetrofitCooling):
+        return next(s.mw for s in v.me.sites if s.id == order.site) * spec.rules.retrofit_capex_musd_per_mw
+    if isinstance(order, (o.BidInterconnect, o.BidGasTurbines)):
+        return order.mw * order.price_musd_per_mw
+    if isinstance(order, o.BidChips):
+        return order.units * order.price_musd_per_unit
+    if isinstance(order, o.BidCrews):
+        return order.crews * order.wage_musd
+    if isinstance(order, o.BidLot):
+        return order.price_musd
+    if isinstance(order, o.FundTraining):
+        return order.musd
+    return 0.0

@@ -16,13 +16,13 @@ class Neocloud(Builder):
     debt cheaper), and raises equity rather than breach a covenant.
     """
 
-    ambition = 1.5
+    ambition = 1.6
     lot_bid_markup = 1.2
     power_bid_markup = 1.35
     offer_price_factor = 0.85
     rfp_price_factor = 0.85
-    cash_buffer_fraction = 0.05
-    borrow_fraction = 0.95
+    cash_buffer_fraction = 0.02
+    borrow_fraction = 1.0
     use_fast_track = True
     buy_lots = True
     buy_gas = True

@@ -48,7 +48,8 @@ class RandomLegal:
                 if units > 0:
                     out.append(o.BidChips(g.id, units, round(price, 6)))
             elif pick == 2:
-                free = [p for p in me.power if p.site is None]
+                taken = {x.power for x in out if isinstance(x, o.StartSite)}
+                free = [p for p in me.power if p.site is None and p.id not in taken]
                 if free:
                     p = free[int(rng.integers(len(free)))]
                     out.append(o.StartSite(p.id, "liquid", False))
@@ -58,10 +59,11 @@ class RandomLegal:
                 if crews * wage < budget:
                     out.append(o.BidCrews(r.id, round(crews, 2), round(wage, 4)))
             elif pick == 4:
-                out.append(o.OfferCompute(r.id, round(v.price_index * float(rng.uniform(0.6, 1.5)), 4)))
+                if not any(isinstance(x, o.OfferCompute) and x.region == r.id for x in out):
+                    out.append(o.OfferCompute(r.id, round(v.price_index * float(rng.uniform(0.6, 1.5)), 4)))
             elif pick == 5 and v.rfps:
                 rfp = v.rfps[int(rng.integers(len(v.rfps)))]
-                if rfp.customer != me.id:
+                if rfp.customer != me.id and not any(isinstance(x, o.BidRfp) and x.rfp == rfp.id for x in out):
                     out.append(o.BidRfp(rfp.id, round(rfp.max_price_usd_per_h100e_hour * float(rng.uniform(0.6, 1.0)), 4)))
             elif pick == 6 and me.borrow_headroom_musd > 1:
                 out.append(o.Borrow(round(float(rng.uniform(0, me.borrow_headroom_musd * 0.3)), 2)))

@@ -6,24 +6,26 @@ import math
 from typing import Sequence
 
 import numpy as np
-from attrs import frozen
+from attrs import define
 
 
-@frozen
+@define
 class Bid:
+    """One sealed bid (internal to a clearing; built by the thousand, so not frozen)."""
+
     bidder: str
     quantity: float
     price: float  # per unit
     ref: object = None  # the order or object the bid came from
 
 
-@frozen
+@define
 class Award:
     bid: Bid
     quantity: float
 
 
-@frozen
+@define
 class Clearing:
     price: float
     awards: tuple[Award, ...]

@@ -327,7 +327,7 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
             if key in seen:
                 reason = "duplicate: only the first such order in a set counts"
             seen.add(key)
-        if reason is None and cost > funds + 1e-6:
+        if reason is None and cost > 0 and cost > funds + 1e-6:
             reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
         if reason is not None:
             reject(order, reason)

@@ -1,0 +1,54 @@
+"""The built-in agents: competent enough to play whole games without a rejected order."""
+
+from __future__ import annotations
+
+import pytest
+
+from game.agents import REGISTRY, UnknownAgent, make_agent
+from game.engine import Game
+from game.engine.rng import agent_seed
+from game.model import orders as o
+from game.runner import play, seat_agents
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "tutorial", "ai-winter"])
+def test_the_built_in_agents_play_whole_games_without_a_rejected_order(scenario, request):
+    from game.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    for seed in range(4):
+        game, _ = play(spec, seed, seat_agents(spec, seed))
+        rejected = [(rep.quarter, rep.company, r) for q in game.private_reports for rep in q.values() for r in rep.rejected]
+        assert rejected == [], rejected[:3]
+
+
+def test_the_random_agent_only_plays_legal_orders(tutorial):
+    for seed in range(3):
+        agents = seat_agents(tutorial, seed, {cid: "random" for cid in tutorial.companies})
+        game, _ = play(tutorial, seed, agents)
+        rejected = [r for q in game.private_reports for rep in q.values() for r in rep.rejected]
+        # random sizes may outrun the money left after earlier orders; nothing else is refused
+        assert all(r["reason"].startswith("insufficient funds") for r in rejected), rejected[:3]
+
+
+def test_orders_that_cost_nothing_are_never_refused_for_want_of_money(tutorial):
+    # a company deep in the red may still price its capacity, bid on RFPs and raise equity
+    game = Game(tutorial, 2)
+    c = game.core.world.companies["nebula"]
+    c.cash_musd = -50_000.0
+    rfp = game.view("nebula").rfps[0].id
+    game.step({"nebula": [o.OfferCompute("nordics", 1.0), o.BidRfp(rfp, 0.01)]})
+    reasons = [r["reason"] for r in game.private_reports[-1]["nebula"].rejected]
+    assert not any(r.startswith("insufficient funds") for r in reasons), reasons
+
+
+def test_agents_take_parameters_and_refuse_unknown_ones(baseline):
+    a = make_agent("neocloud:ambition=1.7,use_fast_track=false", agent_seed(0, 0))
+    assert a.ambition == 1.7 and a.use_fast_track is False and a.name == "neocloud:ambition=1.7,use_fast_track=false"
+    with pytest.raises(UnknownAgent, match="no parameter 'ambitoin'"):
+        make_agent("neocloud:ambitoin=2", agent_seed(0, 0))
+    with pytest.raises(UnknownAgent, match="takes a float"):
+        make_agent("neocloud:ambition=lots", agent_seed(0, 0))
+    with pytest.raises(UnknownAgent, match="built-in agents"):
+        make_agent("nobody", agent_seed(0, 0))
+    assert {"hyperscaler", "neocloud", "random"} <= set(REGISTRY)
