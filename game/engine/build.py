@@ -149,20 +149,24 @@ def install_chips(g: GameCore) -> None:
     """Inventory goes onto online sites with free power and suitable cooling, newest generation first."""
     spec = g.spec
     gens = spec.generations
+    restricted = {rid: r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0 for rid, r in spec.regions.items()}
     for c in g.alive():
         if not any(c.inventory.values()):
             continue
         order = sorted((gid for gid, n in c.inventory.items() if n > 0), key=lambda x: (-gens[x].performance_h100e, x))
+        smallest_kw = min(gens[gid].power_kw for gid in order)
         for s in c.sites:
             if s.stage != ONLINE:
                 continue
             free_kw = g.site_it_mw(s) * 1000 - g.site_used_kw(s)
+            if free_kw < smallest_kw:
+                continue  # full
             liquid = spec.cooling[s.cooling].hosts_liquid_only
-            restricted = spec.regions[s.region].export_restricted or g.mod("export_restricted", s.region, 0.0) > 0
+            blocked = restricted[s.region]
             for gid in order:
                 n = c.inventory.get(gid, 0)
                 gen = gens[gid]
-                if n <= 0 or free_kw < gen.power_kw or (gen.liquid_only and not liquid) or (restricted and gen.export_controlled):
+                if n <= 0 or free_kw < gen.power_kw or (gen.liquid_only and not liquid) or (blocked and gen.export_controlled):
                     continue
                 units = min(n, int(free_kw // gen.power_kw))
                 c.inventory[gid] = n - units

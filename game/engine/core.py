@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ from ..model.state import (
     World,
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
+
+_BOOK = attrgetter("book_musd")
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
 PNL = frozenset(
@@ -252,11 +255,12 @@ class GameCore:
         return hit
 
     def book_equity(self, c: Company) -> float:
+        """Cash, plus every asset at its depreciated book value, less debt."""
         return (
             c.cash_musd
-            + sum(s.book_musd for s in c.sites)
-            + sum(p.book_musd for p in c.power)
-            + sum(k.book_musd for k in c.cohorts)
+            + sum(map(_BOOK, c.sites))
+            + sum(map(_BOOK, c.power))
+            + sum(map(_BOOK, c.cohorts))
             + c.deposits_musd
             - c.debt_musd
         )
