@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..model import orders as o
-from ..model.view import CompanyView, GenerationView, RegionView, SiteView
+from ..model.view import CompanyView, GenerationView, RegionView
 
 
 class Builder:

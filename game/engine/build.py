@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from ..model import orders as o
-from ..model.state import COMMISSIONING, CONSTRUCTION, GAS, GRID, ONLINE, PERMITTING, POWER, RETROFIT, SMR, Company, Site
+from ..model.state import COMMISSIONING, CONSTRUCTION, GRID, ONLINE, PERMITTING, POWER, RETROFIT, SMR, Company, Site
 from .core import GameCore
 from .validate import OrderBook
 
@@ -190,4 +190,3 @@ def build_phase(g: GameCore, book: OrderBook) -> None:
     install_chips(g)
 
 
-__all__ = ["build_phase", "capex_per_mw", "GAS"]

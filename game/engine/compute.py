@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..model import orders as o
-from ..model.state import ONLINE, Company, Contract, Rfp
+from ..model.state import Company, Contract, Rfp
 from .clearing import allocate_demand
 from .core import GameCore
 from .validate import OrderBook
