@@ -119,13 +119,14 @@ def _decisive(g: GameCore, standings: tuple[CompanyResult, ...]) -> list[str]:
     out.append(f"{win.name} ({win.archetype}) won with {win.score:.2f}× its starting equity and {win.share_h100e:.0%} of online H100e.")
     alive = [r for r in standings if not r.bankrupt]
     if len(standings) >= 3:
-        growth = {r.id: (r.first_power_mw - r.start_power_mw) / r.start_power_mw if r.start_power_mw > 0 else 0.0 for r in standings}
-        rho = rank_correlation([growth[r.id] for r in standings], [r.score for r in standings])
-        early = sorted(standings, key=lambda r: (-growth[r.id], r.id))
+        # power held by the end of year one, against what each had online when the game ended
+        early = sorted(standings, key=lambda r: (-r.first_power_mw, r.id))
+        rho = rank_correlation([r.first_power_mw for r in standings], [r.online_mw for r in standings])
+        by_online = {r.id: i + 1 for i, r in enumerate(sorted(standings, key=lambda r: (-r.online_mw, r.id)))}
         out.append(
-            "Power secured in year one (growth of MW held): "
-            + ", ".join(f"{r.name} {growth[r.id]:+.0%} → #{r.rank}" for r in early[:3])
-            + f"; rank correlation with final score {rho:+.2f}."
+            "Power held at the end of year one: "
+            + ", ".join(f"{r.name} {r.first_power_mw:,.0f} MW (#{by_online[r.id]} online at the end)" for r in early[:3])
+            + f"; rank correlation with MW online at the end {rho:+.2f}."
         )
     busts = [r for r in standings if r.bankrupt]
     if busts:
