@@ -1,7 +1,9 @@
 """Benchmark: milliseconds per baseline game with the built-in agents, in one process.
 
-Prints the median over several runs (each run plays a batch of seeded games). Target on the
-2-core development machine: at most 40 ms per game.
+Prints the median over several runs (each run plays a batch of seeded games), and where the
+time goes: the engine alone (replaying recorded order logs), plus building every company's
+view, plus the agents deciding. Target on the 2-core development machine: at most 40 ms per
+game.
 
     python bench/engine_speed.py [--scenario baseline] [--games 10] [--runs 5]
 """
@@ -12,6 +14,7 @@ import argparse
 import statistics
 import time
 
+from game.engine import Game
 from game.runner import play, seat_agents
 from game.scenario import load_scenario
 
@@ -24,15 +27,42 @@ def main() -> None:
     args = ap.parse_args()
     spec = load_scenario(args.scenario)
     play(spec, 10**6, seat_agents(spec, 10**6))  # warm-up: imports, caches
-    per_game = []
-    for run in range(args.runs):
-        t0 = time.perf_counter()
-        for i in range(args.games):
-            seed = run * args.games + i
+    seeds = range(args.games)
+    logs = {seed: play(spec, seed, seat_agents(spec, seed))[0].order_log for seed in seeds}
+
+    def full() -> None:
+        for seed in seeds:
             play(spec, seed, seat_agents(spec, seed))
-        per_game.append((time.perf_counter() - t0) * 1000 / args.games)
+
+    def engine_only() -> None:
+        for seed in seeds:
+            game = Game(spec, seed)
+            for orders in logs[seed]:
+                game.step(orders)
+
+    def engine_and_views() -> None:
+        for seed in seeds:
+            game = Game(spec, seed)
+            for orders in logs[seed]:
+                for cid in game.companies:
+                    if game.alive(cid):
+                        game.view(cid)
+                game.step(orders)
+
+    def timed(fn) -> list[float]:
+        out = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t0) * 1000 / args.games)
+        return out
+
+    per_game = timed(full)
     print(f"scenario={args.scenario} games/run={args.games} runs={args.runs}")
     print(f"ms per game: median {statistics.median(per_game):.1f}  (runs: {', '.join(f'{x:.1f}' for x in per_game)})")
+    engine = statistics.median(timed(engine_only))
+    views = statistics.median(timed(engine_and_views))
+    print(f"  of which: engine {engine:.1f} ms, views +{views - engine:.1f} ms, agents +{statistics.median(per_game) - views:.1f} ms (medians)")
 
 
 if __name__ == "__main__":
