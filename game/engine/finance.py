@@ -12,8 +12,11 @@ from .validate import OrderBook
 
 def finance_phase(g: GameCore, book: OrderBook) -> None:
     rules = g.spec.rules
+    money = {}
+    for cid, x in book.of(o.Borrow, o.Repay, o.RaiseEquity):
+        money.setdefault(cid, []).append(x)
     for c in g.alive():
-        for x in book.by_company.get(c.id, ()):
+        for x in money.get(c.id, ()):
             if isinstance(x, o.Borrow):
                 amount = min(x.musd, g.borrow_headroom(c))  # the room may have shrunk since the orders
                 if amount > 0:
@@ -47,7 +50,8 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
         if c.distress_quarters >= rules.distress_quarters_to_bankruptcy:
             bankrupt(g, c)
     for c in g.alive():
-        c.cum_revenue_musd += sum(line.amount_musd for line in c.ledger if line.category.startswith("revenue") or line.category == "outside_cash_flow")
+        pnl = g.private[c.id].pnl
+        c.cum_revenue_musd += sum(v for k, v in pnl.items() if k.startswith("revenue") or k == "outside_cash_flow")
 
 
 def _raise_equity(g: GameCore, c: Company, amount: float) -> None:

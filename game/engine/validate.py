@@ -288,7 +288,8 @@ class OrderBook:
         """(company, order) pairs of the given kinds, in company order then as given."""
         if len(kinds) == 1:
             return self._by_type.get(kinds[0], [])
-        return [(cid, x) for cid, orders in self.by_company.items() for x in orders if type(x) in kinds]
+        wanted = set(kinds)
+        return [(cid, x) for cid, orders in self.by_company.items() for x in orders if type(x) in wanted]
 
 
 def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
