@@ -11,7 +11,7 @@ from . import power
 from .build import build_phase
 from .chips import asic_programmes, chip_markets
 from .compute import compute_markets
-from .core import PNL, GameCore, PrivateReport, PublicReport, new_core
+from .core import PNL, PrivateReport, PublicReport, new_core
 from .finance import finance_phase
 from .labour import crew_markets, training_programmes
 from .news import news_phase
@@ -28,12 +28,12 @@ QUARTERS_PER_YEAR = 4
 class Game:
     """One game: a function of (scenario, seed, orders). Drive it with view() and step()."""
 
-    def __init__(self, spec: Scenario, seed: int, *, _core: GameCore | None = None):
+    def __init__(self, spec: Scenario, seed: int):
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
         self.spec = spec
         self.seed = seed
-        self.core = _core or new_core(spec, seed, make_streams(seed))
+        self.core = new_core(spec, seed, make_streams(seed))
         self.observer = Observer(self.core)
         self.order_log: list[dict[str, list]] = []
         self.public_reports: list[PublicReport] = []
