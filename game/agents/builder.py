@@ -37,6 +37,12 @@ class Builder:
     training_wage_trigger = 1.5  # trains crews where the wage has cleared this far above the floor
     training_crews = 10.0  # crews per training programme
     repay_above_rate = 0.08  # repays spare cash against debt dearer than this
+    asic_share_of_free_power = 0.3  # of free hall power it fills with its own ASICs each quarter
+    smr_every_quarters = 4  # signs an SMR PPA once in this many quarters
+    smr_share_of_offer = 0.3  # of the MW offered each quarter
+    subcontract_share = 0.5  # of its unserved internal demand it puts out to tender
+    subcontract_quarters = 4
+    subcontract_price_factor = 1.1  # × price index, the most it will pay
     max_region_share = 1.0  # of a region's release, per bid
     min_block_mw = 40.0  # smallest campus worth a bid
     power_bid_markup = 1.25
@@ -312,28 +318,28 @@ class Builder:
         spec = v.scenario
         if self.run_asic and "asic" in me.special_moves:
             asic = gens[spec.asic.generation]
-            if not me.asic_active and v.quarters_left > spec.asic.programme_quarters + 4 and budget > spec.asic.programme_cost_musd_per_quarter * 4:
+            if not me.asic_active and v.quarters_left > spec.asic.programme_quarters + self.apa_quarters and budget > spec.asic.programme_cost_musd_per_quarter * spec.asic.programme_quarters:
                 orders.append(o.FundAsicProgramme())
             elif me.asic_active and asic.in_production:
                 liquid_kinds = {k for k, c in spec.cooling.items() if c.hosts_liquid_only}
                 free_kw = sum(s.free_mw * 1000 for s in me.sites if s.stage == "online" and (s.cooling in liquid_kinds or not asic.liquid_only))
-                units = int(min(free_kw * 0.3 / asic.power_kw, asic.supply_units * 0.5))
-                price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * 1.01
+                units = int(min(free_kw * self.asic_share_of_free_power / asic.power_kw, asic.supply_units * self.supply_share_cap))
+                price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
                 if units > 100 and units * price < budget:
                     orders.append(o.BidChips(asic.id, units, round(price, 6)))
-        if self.sign_smr and "smr" in me.special_moves and v.quarters_left > 10 and v.quarter % 4 == 1:
+        if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
             rs = [r for r in v.regions if r.smr_allowed]
             if rs:
                 r = min(rs, key=lambda r: r.queue_wait_quarters_max)
-                mw = spec.power.smr.max_mw_per_quarter * 0.3
-                if mw * spec.power.smr.deposit_musd_per_mw < budget * 0.2:
+                mw = spec.power.smr.max_mw_per_quarter * self.smr_share_of_offer
+                if mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
                     orders.append(o.SignSmrPpa(r.id, round(mw, 1)))
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
             have = sum(k.h100e for k in me.subcontracts)
             gap = me.internal_demand_h100e - own - have
-            if gap > 1000:
-                orders.append(o.Subcontract(round(gap * 0.5, 1), 4, round(v.price_index * 1.1, 4)))
+            if gap > 0:
+                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), self.subcontract_quarters, round(v.price_index * self.subcontract_price_factor, 4)))
 
     # ---- finance ---------------------------------------------------------------------------------
     def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
