@@ -218,17 +218,9 @@ class Builder:
         return spent
 
     # ---- chips -------------------------------------------------------------------------------------
-    def _best_generation(self, v: CompanyView, gens: dict[str, GenerationView], *, liquid: bool, region: RegionView | None = None) -> GenerationView | None:
-        ok = [
-            g
-            for g in gens.values()
-            if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0
-            and not (region is not None and region.export_restricted and g.export_controlled)
-        ]
-        if not ok:
-            return None
-        # H100e per dollar of chip, weighted by what customers think of the ecosystem
-        return max(ok, key=lambda g: (g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id))
+    def _best_generation(self, v: CompanyView, gens: dict[str, GenerationView], *, liquid: bool) -> GenerationView | None:
+        ranked = buyable(v.generations, liquid)
+        return ranked[0] if ranked else None
 
     def _chips(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> float:
         me = v.me
@@ -249,12 +241,7 @@ class Builder:
             need_kw = free_kw[liquid] - coming_kw
             coming_kw = max(0.0, coming_kw - free_kw[liquid])
             # the best value first, each taking at most a share of its generation's supply
-            ok = [
-                g for g in gens.values()
-                if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0
-            ]
-            ok.sort(key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id))
-            for best in ok:
+            for best in buyable(v.generations, liquid):
                 if need_kw < best.power_kw * 100 or budget - spent <= 0:
                     break
                 price = max(best.list_price_musd, best.last_spot_price_musd) * self.chip_bid_markup
@@ -357,6 +344,23 @@ class Builder:
             need = max(-me.cash_musd, 0) + buffer
             if need > 0:
                 orders.append(o.RaiseEquity(round(min(cap, need), 2)))
+
+
+_RANKED: dict[bool, tuple[tuple, list]] = {}  # liquid? -> (the generations seen, their ranking)
+
+
+def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
+    """Merchant generations on sale now, best H100e per dollar (weighted by ecosystem) first.
+    Every company's view of a quarter shares one generations tuple, so the ranking is made once."""
+    hit = _RANKED.get(liquid)
+    if hit is not None and hit[0] is generations:
+        return hit[1]
+    ranked = sorted(
+        (g for g in generations if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0),
+        key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id),
+    )
+    _RANKED[liquid] = (generations, ranked)
+    return ranked
 
 
 def _cost(order: Any, v: CompanyView) -> float:

@@ -53,10 +53,15 @@ def energise(g: GameCore) -> None:
 
 
 def capex_per_mw(g: GameCore, s: Site) -> float:
+    return facility_capex(g, s.cooling, s.region, s.fast_track)
+
+
+def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
+    """$M per MW of hall this quarter: the cooling's capex, the region's multiplier, escalation."""
     spec = g.spec
-    base = spec.cooling[s.cooling].capex_musd_per_mw * spec.regions[s.region].facility_capex_multiplier
+    base = spec.cooling[cooling].capex_musd_per_mw * spec.regions[region].facility_capex_multiplier
     base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
-    return base * (spec.rules.fast_track_cost_multiplier if s.fast_track else 1.0)
+    return base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
 
 
 def advance_pipeline(g: GameCore) -> None:

@@ -20,7 +20,7 @@ from ..model.view import (
     SiteView,
 )
 from ..scenario import quarter_offset
-from .build import capex_per_mw
+from .build import facility_capex
 from .chips import generation_supply
 from .core import GameCore
 from .news import inference_share
@@ -33,7 +33,7 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
         rs = g.world.regions[rid]
         extra = int(g.mod("queue_wait_add_quarters", rid, 0.0))
         moratorium = g.mod("moratorium", rid, 0.0) > 0
-        capex = {kind: round(capex_per_mw(g, Site("", rid, 1.0, kind, "")), 4) for kind in spec.cooling}
+        capex = {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling}
         out.append(
             RegionView(
                 id=rid,
