@@ -52,10 +52,6 @@ def energise(g: GameCore) -> None:
             g.say(c.id, "Power {} energised: {:,.0f} MW of {} in {}", p.id, p.mw, p.kind, spec.regions[p.region].name)
 
 
-def capex_per_mw(g: GameCore, s: Site) -> float:
-    return facility_capex(g, s.cooling, s.region, s.fast_track)
-
-
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
     """$M per MW of hall this quarter: the cooling's capex, the region's multiplier, escalation."""
     spec = g.spec
@@ -124,7 +120,7 @@ def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -
     used = min(crews, need)
     crews_left[s.region] = crews - used
     mw = min(s.mw - s.built_mw, used * per_crew)
-    cost = mw * capex_per_mw(g, s) + used * c.crew_wage[s.region]
+    cost = mw * facility_capex(g, s.cooling, s.region, s.fast_track) + used * c.crew_wage[s.region]
     s.built_mw += mw
     g.post(c, "capex_facility", -cost, f"construction of {s.id}")
     s.book_musd += cost

@@ -154,8 +154,6 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             if other != cid:
                 g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, price)
         rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
-    w.last_training_offered_h100e = offered
-    w.last_training_awarded_h100e = awarded
 
     # 3. hyperscalers' internal demand, served by their own capacity first
     internal_value = w.price_index

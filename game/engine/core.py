@@ -202,9 +202,6 @@ class GameCore:
             f = self._figures[site.id] = (kw, h, eco, tuple(sorted(by_release.items())))
         return f
 
-    def site_h100e(self, site: Site) -> float:
-        return self.site_figures(site)[1]
-
     def site_used_kw(self, site: Site) -> float:
         return self.site_figures(site)[0]
 

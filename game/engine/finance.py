@@ -41,7 +41,6 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
         _covenants(g, c)
         if c.cash_musd < 0:
             c.distress_quarters += 1
-            c.peak_distress = max(c.peak_distress, c.distress_quarters)
             left = rules.distress_quarters_to_bankruptcy - c.distress_quarters
             g.say(c.id, f"DISTRESS: cash is ${c.cash_musd:,.0f}M and lenders will not cover it. " + (f"{left} quarter(s) to fix it before bankruptcy." if left > 0 else "Bankrupt."))
             g.world.news.append(f"{c.name} is in financial distress")

@@ -52,10 +52,6 @@ def _rebuild_mods(g: GameCore) -> None:
     g.set_mods(mods)
 
 
-def refresh_mods(g: GameCore) -> None:
-    _rebuild_mods(g)
-
-
 def events_phase(g: GameCore) -> None:
     w = g.world
     for ev in w.events:

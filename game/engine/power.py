@@ -91,7 +91,6 @@ def smr_signing(g: GameCore, book: OrderBook) -> None:
         g.post(c, "capex_power", -deposit, f"SMR PPA {p.id}")
         signed += mw
         g.say(cid, "Signed an SMR PPA for {:,.0f} MW in {} ({}); delivery due {} at ${:.0f}/MWh", mw, g.spec.regions[x.region].name, p.id, g.label(ready), sm.price_usd_per_mwh)
-    w.smr_signed_mw = signed
     g.public.markets["smr"] = {"offered_mw": sm.max_mw_per_quarter, "asked_mw": total, "signed_mw": signed}
 
 

@@ -129,7 +129,6 @@ class Game:
                 rep.cash_musd = c.cash_musd
                 rep.debt_musd = c.debt_musd
                 c.net_income_musd = rep.net_income_musd
-                c.cum_net_income_musd += rep.net_income_musd
                 c.revenue_musd = sum(v for k, v in rep.pnl.items() if k.startswith("revenue"))
             online = sum(s.mw for s in c.sites if s.stage == ONLINE)
             st = self.stats[c.id]

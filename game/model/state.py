@@ -166,8 +166,6 @@ class Company:
     crews: dict[str, float] = field(factory=dict)  # crews hired this quarter, by region
     crew_wage: dict[str, float] = field(factory=dict)  # the wage they cleared at
     cum_revenue_musd: float = 0.0
-    cum_net_income_musd: float = 0.0
-    peak_distress: int = 0
 
 
 @define
@@ -182,7 +180,6 @@ class RegionState:
     last_grid_bid_mw: float = 0.0
     last_wage_musd: float = 0.0
     last_crews_hired: float = 0.0
-    last_outage_fraction: float = 0.0
 
 
 @define
@@ -227,20 +224,15 @@ class World:
     lots: list[AssetLot] = field(factory=list)
     events: list[ActiveEvent] = field(factory=list)
     news: list[str] = field(factory=list)
-    smr_signed_mw: float = 0.0
     last_gas_price_musd_per_mw: float = 0.0
     last_gas_mw: float = 0.0
     last_unmet_h100e: float = 0.0
-    last_spot_sold_h100e: float = 0.0
-    last_training_awarded_h100e: float = 0.0
-    last_training_offered_h100e: float = 0.0
     finished: bool = False
     # conservation counters: what entered and left the game
     chips_supplied: dict[str, int] = field(factory=dict)
     chips_scrapped: dict[str, int] = field(factory=dict)
     mw_created: float = 0.0
     mw_scrapped: float = 0.0
-    rng_state: dict[str, dict] = field(factory=dict)  # filled only in snapshots
 
     def new_id(self, prefix: str) -> str:
         i = self.next_id
