@@ -67,6 +67,18 @@ class Game:
     def result(self, agents: Mapping[str, str] | None = None) -> GameResult:
         return game_result(self.core, self.stats, dict(agents or {}))
 
+    def reseed(self, seed: int) -> None:
+        """Replace every random stream with streams made from `seed`, from this point on.
+
+        For what-if tournaments that continue one position under many futures: the news
+        already drawn for the open quarter stays; every draw from the next step() on comes
+        from the new streams. A reseeded game is no longer a function of (scenario, seed,
+        orders) alone, so a save of it will not replay.
+        """
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
+        self.core.rng.update(make_streams(seed))  # the phases look streams up by name each time
+
     # ---- the quarter ------------------------------------------------------------------------------
     def _begin_quarter(self) -> None:
         """Phase 1, news: runs as the quarter opens, so every view shows it before orders."""

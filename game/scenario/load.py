@@ -431,10 +431,49 @@ def _validate(merged: dict, layers: list[tuple[Path, dict]], source: str) -> Sce
     return attrs.evolve(scenario, source=source)
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load, merge `extends`, validate everything, and return the spec or raise ScenarioError."""
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """'regions.ercot.queue_wait_quarters_max=8' -> (['regions', 'ercot', 'queue_wait_quarters_max'], 8).
+
+    The value is read as a TOML value (8, 0.5, true, "text", [1, 2]); anything that is not
+    valid TOML is taken as a bare string, so `--set game.name=Crunch` works unquoted."""
+    key, sep, value = text.partition("=")
+    keys = key.strip().split(".")
+    if not sep or not all(k.strip() for k in keys):
+        raise ScenarioError([f"--set {text!r}: expected DOTTED.KEY=VALUE, e.g. regions.ercot.queue_wait_quarters_max=8"])
+    try:
+        parsed: Any = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return [k.strip() for k in keys], parsed
+
+
+def override_layer(raw: dict, overrides: typing.Sequence[str]) -> dict:
+    """The `--set KEY=VALUE` overrides as one table tree (later wins), to merge over `raw`.
+
+    Every table on the way must exist in `raw`, so a typo in a region or company id is named
+    at once; the last key may be new (validation then says whether the schema knows it)."""
+    layer: dict = {}
+    for text in overrides:
+        keys, value = parse_override(text)
+        node, have = layer, raw
+        for i, k in enumerate(keys[:-1]):
+            have = have.get(k) if isinstance(have, dict) else None
+            if not isinstance(have, dict):
+                raise ScenarioError([f"--set {text!r}: the scenario has no table [{'.'.join(keys[: i + 1])}]"])
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    return layer
+
+
+def load_scenario(name_or_path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
+    """Load, merge `extends`, apply `--set` overrides, validate everything, and return the
+    spec or raise ScenarioError."""
     path = resolve_path(name_or_path)
     merged, layers = _load_raw(path)
+    if overrides:
+        layer = override_layer(merged, overrides)
+        merged = _merge(merged, layer)
+        layers = layers + [(Path("--set"), layer)]  # so problems name `--set` as their origin
     return _validate(merged, layers, str(path))
 
 

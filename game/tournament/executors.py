@@ -1,0 +1,159 @@
+"""Play batches of games in worker processes: local (concurrent.futures) or Dask, one code path.
+
+A task is (job, batch): the job says what every game shares (scenario, overrides, save,
+plug-ins) and is prepared once per worker process; a batch is a few (idx, seed, seats)
+triples. A task returns compact rows, never game objects, so pickling stays cheap.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import traceback
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from attrs import frozen
+
+from . import TournamentError
+from .store import GameRow, ResultRow
+
+
+@frozen
+class Job:
+    """What every game of a tournament shares; small, hashable and picklable."""
+
+    scenario: str
+    overrides: tuple[str, ...] = ()
+    plugins: tuple[str, ...] = ()
+    from_save: str | None = None
+
+
+Task = tuple[int, int, dict[str, str]]  # idx, seed, {company: agent spec}
+
+
+def import_plugins(plugins: Sequence[str]) -> None:
+    """Import each plug-in module (it registers its agents as it loads)."""
+    for name in plugins:
+        try:
+            importlib.import_module(name)
+        except Exception as e:
+            raise TournamentError(f"cannot import agent plug-in {name!r}: {type(e).__name__}: {e}") from None
+
+
+class Prepared:
+    """A job made ready in one process: the scenario loaded once, and for a what-if the saved
+    position replayed once; each game then starts from a copy."""
+
+    def __init__(self, job: Job):
+        from ..saves import load_game
+        from ..scenario import load_scenario
+
+        import_plugins(job.plugins)
+        self.save = job.from_save
+        self.positions: dict[str, tuple[Any, dict]] = {}  # seats -> (saved game, agents that watched it)
+        if job.from_save:
+            self.spec = load_game(job.from_save)[0].spec
+        else:
+            self.spec = load_scenario(job.scenario, job.overrides)
+
+    def position(self, seats: dict[str, str]) -> tuple[Any, dict]:
+        """The saved game replayed with these agents watching, so stateful ones know its past."""
+        from ..runner import seat_agents
+        from ..saves import load_game
+
+        key = json.dumps(seats)
+        if key not in self.positions:
+            game, _ = load_game(self.save)
+            agents = seat_agents(game.spec, game.seed, seats)
+            game, _ = load_game(self.save, agents)
+            self.spec = game.spec
+            self.positions = {key: (game, agents)}
+        return self.positions[key]
+
+    def play(self, idx: int, seed: int, seats: dict[str, str]) -> tuple[GameRow, list[ResultRow]]:
+        """One game, exactly as `gridlock run` plays it; a game that raises becomes an error row."""
+        from ..runner import play, seat_agents
+
+        seats_json = json.dumps(seats, separators=(",", ":"))
+        try:
+            if self.save is None:
+                agents = seat_agents(self.spec, seed, seats)
+                _, result = play(self.spec, seed, agents)
+            else:  # a what-if: the saved position, its agents, and a new future from `seed`
+                game, agents = copy.deepcopy(self.position(seats), {id(self.spec): self.spec})
+                game.reseed(seed)
+                _, result = play(self.spec, seed, agents, game)
+        except Exception:
+            return (idx, seed, "error", None, seats_json, traceback.format_exc()), []
+        order = {cid: i for i, cid in enumerate(self.spec.companies)}
+        rows = [
+            (idx, r.id, order[r.id], seats[r.id], r.archetype, float(r.score), int(r.rank), int(r.bankrupt), float(r.equity_value_musd))
+            for r in result.standings
+        ]
+        return (idx, seed, "ok", result.quarters_played, seats_json, None), rows
+
+
+_PREPARED: dict[Job, Prepared] = {}
+
+
+def run_batch(job: Job, batch: Sequence[Task]) -> list[tuple[GameRow, list[ResultRow]]]:
+    """The one task function every backend runs."""
+    prepared = _PREPARED.get(job)
+    if prepared is None:
+        _PREPARED.clear()  # one tournament at a time per worker: memory stays flat across a sweep
+        prepared = _PREPARED[job] = Prepared(job)
+    return [prepared.play(idx, seed, seats) for idx, seed, seats in batch]
+
+
+class InlineExecutor(Executor):
+    """--workers 0: every batch in this process, for debugging and profiling."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as e:
+            f.set_exception(e)
+        return f
+
+
+@contextmanager
+def open_executor(backend: str, workers: int, address: str | None = None) -> Iterator[tuple[Executor, int]]:
+    """An executor and the number of tasks it runs at once."""
+    if backend == "process":
+        if workers == 0:
+            yield InlineExecutor(), 1
+            return
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool, workers
+        return
+    if backend != "dask":
+        raise TournamentError(f"--backend must be process or dask, got {backend!r}")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise TournamentError("--backend dask needs Dask distributed: pip install 'gridlock[cluster]'") from None
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # its INFO chatter would bury the progress
+    cluster = None
+    try:
+        if address:
+            client = Client(address, timeout="10s")
+        else:
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+            client = Client(cluster)
+    except (OSError, TimeoutError) as e:
+        if cluster is not None:
+            cluster.close()
+        raise TournamentError(f"cannot reach a Dask scheduler at {address or 'a local cluster'}: {e}") from None
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+        yield client.get_executor(pure=False), slots
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

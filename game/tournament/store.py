@@ -1,0 +1,129 @@
+"""The results store: one SQLite file (WAL), written only by the parent, one transaction per batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import TournamentError
+
+# The contract with `gridlock report`: tables and columns may be added, never changed.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS games(
+    idx INTEGER PRIMARY KEY,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK(status IN ('ok','error')),
+    quarters INTEGER,
+    seats TEXT NOT NULL,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS results(
+    idx INTEGER NOT NULL,
+    company TEXT NOT NULL,
+    seat INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    archetype TEXT NOT NULL,
+    score REAL NOT NULL,
+    rank INTEGER NOT NULL,
+    bankrupt INTEGER NOT NULL,
+    equity_musd REAL NOT NULL,
+    PRIMARY KEY(idx, company)
+);
+"""
+
+# What a worker sends back for one game: the games row and its results rows.
+GameRow = tuple[int, int, str, "int | None", str, "str | None"]  # idx, seed, status, quarters, seats, error
+ResultRow = tuple[int, str, int, str, str, float, int, int, float]
+
+
+def canonical_json(x: Any) -> str:
+    return json.dumps(x, sort_keys=True, separators=(",", ":"))
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(str(path), isolation_level=None)  # transactions are explicit
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a committed batch survives a killed process
+        db.executescript(SCHEMA)
+    except sqlite3.Error as e:
+        raise TournamentError(f"{path}: cannot open it as a results database ({e})") from None
+    return db
+
+
+def meta(db: sqlite3.Connection) -> dict[str, str]:
+    return dict(db.execute("SELECT key, value FROM meta"))
+
+
+def open_store(path: str | Path, config: Mapping[str, Any], extra_meta: Mapping[str, str], resume: bool) -> sqlite3.Connection:
+    """A store for this configuration: new, or (with resume) one made by exactly the same run."""
+    path = Path(path)
+    existed = path.exists() and path.stat().st_size > 0
+    if existed and not resume:
+        raise TournamentError(f"{path} already exists: pass --resume to continue that run, or choose another --db")
+    db = connect(path)
+    have = meta(db)
+    want = canonical_json(config)
+    if have.get("config") is None:
+        if existed and db.execute("SELECT COUNT(*) FROM games").fetchone()[0]:
+            raise TournamentError(f"{path}: holds games but no tournament configuration; not a results database of this version")
+        with transaction(db):
+            db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [("config", want), *extra_meta.items()])
+        return db
+    if have["config"] != want:
+        old = json.loads(have["config"])
+        diff = [k for k in sorted(set(old) | set(config)) if old.get(k) != config.get(k)]
+        shown = "; ".join(f"{k}: stored {old.get(k)!r}, now {config.get(k)!r}" for k in diff[:4])
+        raise TournamentError(f"{path} was made by a different tournament, so it cannot be resumed with these settings ({shown}); use the original settings or another --db")
+    if have.get("engine_version") != extra_meta.get("engine_version"):
+        raise TournamentError(f"{path} was made by Gridlock {have.get('engine_version')}; this is {extra_meta.get('engine_version')}, whose games may differ: use another --db")
+    return db
+
+
+class transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, kind, *_):
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        return False
+
+
+def done_indices(db: sqlite3.Connection) -> set[int]:
+    return {i for (i,) in db.execute("SELECT idx FROM games")}
+
+
+def write_batch(db: sqlite3.Connection, games: Sequence[GameRow], results: Iterable[ResultRow]) -> None:
+    """Store a batch of finished games atomically: all of its rows or none."""
+    with transaction(db):
+        db.executemany("INSERT INTO games(idx, seed, status, quarters, seats, error) VALUES (?, ?, ?, ?, ?, ?)", games)
+        db.executemany("INSERT INTO results(idx, company, seat, agent, archetype, score, rank, bankrupt, equity_musd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+
+
+def _round(x: Any) -> Any:
+    return float(f"{x:.9g}") if isinstance(x, float) else x
+
+
+def results_digest(path: str | Path) -> str:
+    """sha256 over every games and results row in index/company order, floats to 9 significant
+    digits: equal for two runs exactly when they stored the same outcomes."""
+    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        h = hashlib.sha256()
+        for row in db.execute("SELECT idx, seed, status, quarters, seats, error IS NOT NULL FROM games ORDER BY idx"):
+            h.update(("G" + canonical_json(list(row)) + "\n").encode())
+        for row in db.execute("SELECT idx, company, seat, agent, archetype, score, rank, bankrupt, equity_musd FROM results ORDER BY idx, company"):
+            h.update(("R" + canonical_json([_round(v) for v in row]) + "\n").encode())
+        return h.hexdigest()
+    finally:
+        db.close()
