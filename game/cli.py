@@ -7,6 +7,7 @@ import json
 import sys
 
 from . import __version__
+from .tournament import TournamentError
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -33,11 +34,11 @@ def _seed(text: str) -> int:
     return v
 
 
-def _load(name: str):
+def _load(name: str, overrides: list[str] | None = None):
     from .scenario import ScenarioError, load_scenario
 
     try:
-        return load_scenario(name)
+        return load_scenario(name, overrides or ())
     except ScenarioError as e:
         raise InputError("the scenario has problems:\n" + "\n".join(f"  {p}" for p in e.problems)) from None
 
@@ -51,6 +52,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     seats = dict(args.seat or [])
     if len(seats) != len(args.seat or []):
         raise InputError("a company is seated twice")
+    if args.load and getattr(args, "overrides", None):
+        raise InputError("--set cannot change the scenario of a saved game (--load)")
     if args.load:
         try:
             game, data = load_game(args.load)  # every check on the file happens here
@@ -63,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         except (SaveError, UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
     else:
-        spec = _load(args.scenario)
+        spec = _load(args.scenario, getattr(args, "overrides", None))
         seed = args.seed
         try:
             agents = seat_agents(spec, seed, seats)
@@ -142,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--load", metavar="PATH", help="continue a saved game to the end instead of starting one")
     run.add_argument("--quarters", type=int, metavar="N", help="stop after N more quarters (with --save, to continue later with --load)")
     run.add_argument("--json", action="store_true", help="print a machine-readable result as JSON instead of the report")
+    run.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE", help="override a scenario setting, e.g. regions.ercot.queue_wait_quarters_max=8; repeatable")
     run.set_defaults(func=cmd_run)
 
     sc = sub.add_parser("scenario", help="check or list scenarios", description="Work with scenario files.")
@@ -161,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--seed", type=_seed, default=0, help="game seed (default: 0)")
     pl.add_argument("--load", metavar="PATH", help="continue a saved game")
     pl.set_defaults(func=cmd_play)
+
+    from .tournament.command import add_parsers
+
+    add_parsers(sub, _seed)  # tournament, sweep
     return p
 
 
@@ -172,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         return args.func(args)
-    except InputError as e:
+    except (InputError, TournamentError) as e:
         print(f"gridlock: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -1,0 +1,134 @@
+"""The `tournament` and `sweep` subcommands: their arguments, and turning them into runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+from . import TournamentError
+
+
+def _common(p: argparse.ArgumentParser, seed_type) -> None:
+    p.add_argument("--scenario", default="baseline", help="a shipped scenario name or a .toml path (default: baseline)")
+    p.add_argument("--agents", help="comma-separated agent specs to rotate through the seats, e.g. hyperscaler,neocloud:ambition=1.2,random (default: every built-in agent)")
+    p.add_argument("--games", type=int, default=100, help="games to play (default: 100)")
+    p.add_argument("--seed", type=seed_type, default=0, help="tournament seed; game i's seed and seats derive from it and i (default: 0)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core; 0 plays in this process)")
+    p.add_argument("--backend", choices=("process", "dask"), default="process", help="local process pool, or Dask distributed (needs gridlock[cluster])")
+    p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
+    p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16); does not change results")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE", help="import a module that registers more agents (also in every worker); repeatable")
+    p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
+
+
+def add_parsers(sub, seed_type) -> None:
+    t = sub.add_parser(
+        "tournament",
+        help="play many seeded headless games in parallel and store every result",
+        description="Play many seeded games, rotating the agents through the seats, and store every result in SQLite. "
+        "Results depend only on the settings, never on --workers or --backend.",
+        epilog="Example: gridlock tournament --scenario baseline --agents hyperscaler,neocloud,random --games 1000 --db results.sqlite. "
+        "What-if: gridlock tournament --from saves/g7.json --games 200 --human-agent neocloud",
+    )
+    _common(t, seed_type)
+    t.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE", help="override a scenario setting, e.g. regions.ercot.queue_wait_quarters_max=8; repeatable")
+    t.add_argument("--db", default="results.sqlite", help="the results database (default: results.sqlite)")
+    t.add_argument("--from", dest="from_save", metavar="SAVE", help="what-if: continue this save --games times, each with a different future")
+    t.add_argument("--human-agent", metavar="AGENT", help="with --from: the agent that plays the seats a person played")
+    t.set_defaults(func=cmd_tournament)
+
+    s = sub.add_parser(
+        "sweep",
+        help="one tournament per combination of scenario settings, over the same seeds",
+        description="Run the same tournament (same seeds, same seats) at every combination of the --set values and show how each agent's outcomes move.",
+        epilog="Example: gridlock sweep --scenario baseline --set regions.ercot.queue_wait_quarters_max=4,8,12 --agents hyperscaler,neocloud --games 200",
+    )
+    _common(s, seed_type)
+    s.add_argument("--set", action="append", default=[], dest="axes", metavar="KEY=V1,V2,…", help="a setting and the values to try; several --set give every combination")
+    s.add_argument("--db-dir", default="sweep-results", help="where each combination's database goes (default: sweep-results)")
+    s.set_defaults(func=cmd_sweep)
+
+
+def _config(args, overrides):
+    from ..agents import REGISTRY
+    from .run import TournamentConfig
+
+    if args.from_save if hasattr(args, "from_save") else False:
+        agents: tuple[str, ...] = ()
+    elif args.agents is None:
+        agents = tuple(sorted(REGISTRY))
+    else:
+        agents = tuple(a.strip() for a in args.agents.split(","))
+    if args.batch_size is not None and args.batch_size < 1:
+        raise TournamentError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.address and args.backend != "dask":
+        raise TournamentError("--address needs --backend dask")
+    return TournamentConfig(
+        scenario=args.scenario,
+        agents=agents,
+        games=args.games,
+        seed=args.seed,
+        overrides=tuple(overrides),
+        plugins=tuple(args.plugin),
+        from_save=getattr(args, "from_save", None),
+        human_agent=getattr(args, "human_agent", None),
+    )
+
+
+def _run_kw(args) -> dict:
+    return {"workers": args.workers, "backend": args.backend, "address": args.address, "batch_size": args.batch_size}
+
+
+def replay_command(scenario: str, overrides, seed: int, seats: dict[str, str]) -> str:
+    """The `gridlock run` command that plays one stored game again."""
+    parts = ["gridlock", "run", "--scenario", scenario, "--seed", str(seed)]
+    for o in overrides:
+        parts += ["--set", o]
+    for cid, agent in seats.items():
+        parts += ["--seat", f"{cid}={agent}"]
+    return shlex.join(parts)
+
+
+def cmd_tournament(args: argparse.Namespace) -> int:
+    import json
+    import sqlite3
+
+    from .aggregate import outcomes, outcomes_table
+    from .progress import progress_for
+    from .run import run_tournament
+
+    cfg = _config(args, args.overrides)
+    out = run_tournament(cfg, args.db, resume=args.resume, progress=progress_for(sys.stderr), **_run_kw(args))
+    rate = out.played / out.seconds if out.seconds > 0 else 0.0
+    print(f"{out.games} games stored in {out.db} ({out.played} played now in {out.seconds:.1f}s, {rate:.1f} games/s; {out.errors} errors)")
+    if cfg.from_save:
+        print()
+        print(outcomes_table(outcomes(out.db, by="company"), f"what-if from {cfg.from_save}"))
+    if out.errors:
+        db = sqlite3.connect(f"file:{out.db}?mode=ro", uri=True)
+        idx, seed, seats = db.execute("SELECT idx, seed, seats FROM games WHERE status = 'error' ORDER BY idx LIMIT 1").fetchone()
+        db.close()
+        print(f"first error: game {idx}; its traceback is in the games table. Replay: {replay_command(cfg.scenario, cfg.overrides, seed, json.loads(seats))}")
+    print(f"results digest: {out.digest}")
+    if not cfg.from_save:
+        print(f"next: gridlock report {shlex.quote(str(out.db))}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .progress import PlainProgress, RichProgress
+    from .sweep import parse_axis, run_sweep, sweep_table
+
+    if not args.axes:
+        raise TournamentError("a sweep needs at least one --set KEY=V1,V2,…")
+    axes = [parse_axis(a) for a in args.axes]
+    cfg = _config(args, ())
+    tty = sys.stderr.isatty()
+    points = run_sweep(cfg, axes, args.db_dir, resume=args.resume, progress_for=lambda label: RichProgress(label) if tty else PlainProgress(label=label), **_run_kw(args))
+    for p in points:
+        print(f"{' '.join(p.overrides)}: {p.outcome.games} games, {p.outcome.errors} errors -> {p.outcome.db}")
+    print()
+    print(sweep_table(points))
+    return 0
