@@ -5,11 +5,12 @@ are what a sweep compares across settings and what a what-if prints at its end."
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Sequence
 
 from attrs import frozen
+
+from .store import open_existing
 
 
 @frozen
@@ -38,7 +39,7 @@ def outcomes(path: str | Path, by: str = "agent") -> list[Outcomes]:
     """One line per agent (by='agent') or company (by='company'), over every 'ok' game stored."""
     if by not in ("agent", "company"):
         raise ValueError(by)
-    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    db = open_existing(path)
     try:
         scores: dict[str, list[float]] = {}
         for who, score in db.execute(f"SELECT {by}, score FROM results ORDER BY {by}, score"):
@@ -51,7 +52,7 @@ def outcomes(path: str | Path, by: str = "agent") -> list[Outcomes]:
 
 def outcomes_table(lines: Sequence[Outcomes], title: str) -> str:
     width = max([len(title)] + [len(o.who) for o in lines])
-    out = [f"{title:<{width}}  {'seats':>6}  {'mean':>6}  {'p10':>6}  {'median':>6}  {'p90':>6}  {'win':>6}  {'bust':>6}"]
+    out = [f"{title:<{width}}  {'n':>6}  {'mean':>6}  {'p10':>6}  {'median':>6}  {'p90':>6}  {'win':>6}  {'bust':>6}"]
     for o in lines:
         out.append(f"{o.who:<{width}}  {o.games:>6}  {o.mean_score:>6.3f}  {o.p10:>6.3f}  {o.median:>6.3f}  {o.p90:>6.3f}  {o.win_rate:>6.1%}  {o.bankrupt_rate:>6.1%}")
     return "\n".join(out)

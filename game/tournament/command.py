@@ -55,7 +55,9 @@ def _config(args, overrides):
     from ..agents import REGISTRY
     from .run import TournamentConfig
 
-    if args.from_save if hasattr(args, "from_save") else False:
+    if getattr(args, "from_save", None):
+        if args.agents is not None:
+            raise TournamentError("--agents does not apply to a what-if (--from): the save says who sits where; name the agent for human seats with --human-agent")
         agents: tuple[str, ...] = ()
     elif args.agents is None:
         agents = tuple(sorted(REGISTRY))
@@ -93,11 +95,11 @@ def replay_command(scenario: str, overrides, seed: int, seats: dict[str, str]) -
 
 def cmd_tournament(args: argparse.Namespace) -> int:
     import json
-    import sqlite3
 
     from .aggregate import outcomes, outcomes_table
     from .progress import progress_for
     from .run import run_tournament
+    from .store import open_existing
 
     cfg = _config(args, args.overrides)
     out = run_tournament(cfg, args.db, resume=args.resume, progress=progress_for(sys.stderr), **_run_kw(args))
@@ -107,7 +109,7 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         print()
         print(outcomes_table(outcomes(out.db, by="company"), f"what-if from {cfg.from_save}"))
     if out.errors:
-        db = sqlite3.connect(f"file:{out.db}?mode=ro", uri=True)
+        db = open_existing(out.db)
         idx, seed, seats = db.execute("SELECT idx, seed, seats FROM games WHERE status = 'error' ORDER BY idx LIMIT 1").fetchone()
         db.close()
         print(f"first error: game {idx}; its traceback is in the games table. Replay: {replay_command(cfg.scenario, cfg.overrides, seed, json.loads(seats))}")

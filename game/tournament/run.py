@@ -101,7 +101,8 @@ class Plan:
                     raise TournamentError(f"{cfg.from_save}: company {cid} was played by {name or 'a person'}; name an agent to play it with --human-agent")
             check_agents(sorted(set(seats.values())))
             self.fixed_seats: dict[str, str] | None = seats
-            extra = {"save_sha256": _file_sha256(cfg.from_save), "save_quarter": game.quarter}
+            # what the run was: the save's own scenario, and the agents that sit in it
+            extra = {"scenario": self.spec.source, "agents": sorted(set(seats.values())), "save_sha256": _file_sha256(cfg.from_save), "save_quarter": game.quarter}
         else:
             if cfg.human_agent:
                 raise TournamentError("--human-agent only applies to a what-if from a save (--from)")
@@ -112,7 +113,7 @@ class Plan:
             self.seat_plan = SeatPlan(self.spec, cfg.agents)
             self.fixed_seats = None
         body = canonical_json(scenario_to_dict(self.spec))
-        self.config = {**asdict(cfg, recurse=True), **extra, "scenario_sha256": hashlib.sha256(body.encode()).hexdigest()}
+        self.config = {**asdict(cfg), **extra, "scenario_sha256": hashlib.sha256(body.encode()).hexdigest()}
         self.config = {k: list(v) if isinstance(v, tuple) else v for k, v in self.config.items()}
         self.meta = {"engine_version": __version__, "scenario_name": self.spec.game.name}
 

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import quote
 
 from . import TournamentError
 
@@ -114,10 +115,19 @@ def _round(x: Any) -> Any:
     return float(f"{x:.9g}") if isinstance(x, float) else x
 
 
+def open_existing(path: str | Path) -> sqlite3.Connection:
+    """A connection for reading a store that must already exist (never creates an empty one).
+    Not `mode=ro`: a read-only last connection could not tidy the WAL files away on close."""
+    try:
+        return sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=rw", uri=True)
+    except sqlite3.Error as e:
+        raise TournamentError(f"{path}: cannot open the results database ({e})") from None
+
+
 def results_digest(path: str | Path) -> str:
     """sha256 over every games and results row in index/company order, floats to 9 significant
     digits: equal for two runs exactly when they stored the same outcomes."""
-    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    db = open_existing(path)
     try:
         h = hashlib.sha256()
         for row in db.execute("SELECT idx, seed, status, quarters, seats, error IS NOT NULL FROM games ORDER BY idx"):

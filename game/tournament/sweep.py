@@ -86,16 +86,22 @@ def run_sweep(
 def sweep_table(points: Sequence[SweepPoint]) -> str:
     """Per agent, one line per setting: mean score, win rate, bankruptcy rate, and the change in
     mean score against the first setting (same seeds and seats, so the change is not seed noise)."""
-    setting_w = max(len(" ".join(p.overrides)) for p in points)
+    keys = [o.partition("=")[0] for o in points[0].overrides]
+    heads = [k.rpartition(".")[2] for k in keys]
+    if len(set(heads)) < len(heads):  # e.g. the same key in two regions: keep the region
+        heads = [k.partition(".")[2] or k for k in keys]
+    values = [[o.partition("=")[2] for o in p.overrides] for p in points]
+    widths = [max([len(h)] + [len(v[i]) for v in values]) for i, h in enumerate(heads)]
     agents = sorted({o.who for p in points for o in p.agents})
-    lines = [f"{'agent':<14}  {'setting':<{setting_w}}  {'seats':>6}  {'mean':>6}  {'Δmean':>7}  {'win':>6}  {'bust':>6}"]
+    aw = max([5] + [len(a) for a in agents])
+    lines = [f"swept: {', '.join(keys)}", "", f"{'agent':<{aw}}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, widths)) + f"  {'seats':>6}  {'mean':>6}  {'Δmean':>7}  {'win':>6}  {'bust':>6}"]
     for a in agents:
         first = None
-        for p in points:
+        for p, vals in zip(points, values):
             o = next((x for x in p.agents if x.who == a), None)
             if o is None:
                 continue
             first = o.mean_score if first is None else first
-            lines.append(f"{a:<14}  {' '.join(p.overrides):<{setting_w}}  {o.games:>6}  {o.mean_score:>6.3f}  {o.mean_score - first:>+7.3f}  {o.win_rate:>6.1%}  {o.bankrupt_rate:>6.1%}")
-        lines.append("")
-    return "\n".join(lines).rstrip()
+            setting = "  ".join(f"{v:>{w}}" for v, w in zip(vals, widths))
+            lines.append(f"{a:<{aw}}  {setting}  {o.games:>6}  {o.mean_score:>6.3f}  {o.mean_score - first:>+7.3f}  {o.win_rate:>6.1%}  {o.bankrupt_rate:>6.1%}")
+    return "\n".join(lines)
