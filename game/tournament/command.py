@@ -102,7 +102,11 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     from .store import open_existing
 
     cfg = _config(args, args.overrides)
-    out = run_tournament(cfg, args.db, resume=args.resume, progress=progress_for(sys.stderr), **_run_kw(args))
+    try:
+        out = run_tournament(cfg, args.db, resume=args.resume, progress=progress_for(sys.stderr), **_run_kw(args))
+    except KeyboardInterrupt:
+        print(f"\ngridlock: interrupted; the games stored in {args.db} are kept: add --resume to the same command to continue", file=sys.stderr)
+        raise
     rate = out.played / out.seconds if out.seconds > 0 else 0.0
     print(f"{out.games} games stored in {out.db} ({out.played} played now in {out.seconds:.1f}s, {rate:.1f} games/s; {out.errors} errors)")
     if cfg.from_save:

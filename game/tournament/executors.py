@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import multiprocessing
 import traceback
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -127,7 +128,9 @@ def open_executor(backend: str, workers: int, address: str | None = None) -> Ite
         if workers == 0:
             yield InlineExecutor(), 1
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: workers never inherit the parent's threads (the progress bar's) mid-fork
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             yield pool, workers
         return
     if backend != "dask":

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Iterator, Protocol, Sequence
 
 from attrs import asdict, field, frozen
 
@@ -124,8 +124,34 @@ class Plan:
         return idx, game_seed(self.cfg.seed, idx), self.seats(idx)
 
 
-def batches(todo: Sequence[int], size: int) -> list[list[int]]:
-    return [list(todo[i : i + size]) for i in range(0, len(todo), size)]
+def batches(todo: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    return (todo[i : i + size] for i in range(0, len(todo), size))
+
+
+def _in_order(executor, slots: int, job: Job, tasks: Iterator[list[Task]]) -> Iterator[list]:
+    """Each batch's results, in submission order, with at most 2 x slots batches in flight or
+    waiting; tasks are made only as they are sent, so memory does not grow with the games."""
+    window = 2 * slots
+    running: dict[Any, int] = {}
+    finished: dict[int, list] = {}
+    submitted = given = 0
+    more = True
+    while more or running or finished:
+        while more and len(running) + len(finished) < window:
+            batch = next(tasks, None)
+            if batch is None:
+                more = False
+                break
+            running[executor.submit(run_batch, job, batch)] = submitted
+            submitted += 1
+        if not running:
+            break
+        complete, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in complete:
+            finished[running.pop(fut)] = fut.result()
+        while given in finished:
+            yield finished.pop(given)
+            given += 1
 
 
 def run_tournament(
@@ -152,30 +178,19 @@ def run_tournament(
         t0 = time.perf_counter()
         played = 0
         if todo:
-            with open_executor(backend, workers, address) as (executor, slots):
-                size = batch_size or max(1, min(MAX_BATCH, len(todo) // (slots * 8)))
-                queue = batches(todo, size)
-                progress.start(cfg.games, len(done), errors)
-                window = 2 * slots  # bounded: memory does not grow with the number of games
-                running: dict[Any, int] = {}
-                finished: dict[int, list] = {}
-                nxt_submit = nxt_write = 0
-                while nxt_write < len(queue):
-                    while nxt_submit < len(queue) and len(running) + len(finished) < window:
-                        fut = executor.submit(run_batch, cfg.job, [plan.task(i) for i in queue[nxt_submit]])
-                        running[fut] = nxt_submit
-                        nxt_submit += 1
-                    complete, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for fut in complete:
-                        finished[running.pop(fut)] = fut.result()
-                    while nxt_write in finished:  # in game-index order, one transaction per batch
-                        out = finished.pop(nxt_write)
-                        write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])
+            progress.start(cfg.games, len(done), errors)
+            try:
+                with open_executor(backend, workers, address) as (executor, slots):
+                    size = batch_size or max(1, min(MAX_BATCH, len(todo) // (slots * 8)))
+                    for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, size))):
+                        write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])  # one transaction
                         bad = sum(1 for g, _ in out if g[2] == "error")
                         errors += bad
                         played += len(out)
                         progress.advance(len(out), bad)
-                        nxt_write += 1
+            except BrokenExecutor as e:
+                raise TournamentError(f"a worker process died ({e}); the {len(done) + played} games stored so far are kept: continue with --resume") from None
+            finally:
                 progress.finish()
         seconds = time.perf_counter() - t0
     finally:
