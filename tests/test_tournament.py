@@ -240,3 +240,11 @@ def test_an_existing_database_is_not_overwritten_without_resume(tmp_path):
     assert "results digest:" in ok.stdout and "gridlock report results.sqlite" in ok.stdout
     again = gridlock("tournament", "--scenario", "tutorial", "--games", "2", "--workers", "0", cwd=tmp_path)
     assert again.returncode == 2 and "already exists: pass --resume" in again.stderr
+
+
+def test_the_tournament_modules_import_without_textual_or_rich():
+    from test_headless import ui_modules_after_importing
+
+    # progress.py too: it imports rich only when a bar is actually drawn on a terminal
+    modules = [f"game.tournament.{m}" for m in ("run", "executors", "store", "schedule", "sweep", "aggregate", "command", "progress")]
+    assert ui_modules_after_importing(*modules) == []
