@@ -103,6 +103,11 @@ def test_the_stored_results_are_the_same_with_1_worker_2_workers_and_dask(tmp_pa
         out = run_tournament(TUTORIAL, tmp_path / f"{name}.sqlite", **kw)
         assert out.games == out.played == 12 and out.errors == 0
         digests[name] = out.digest
+    # an existing scheduler, reached by its address
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        digests["dask --address"] = run_tournament(TUTORIAL, tmp_path / "address.sqlite", backend="dask", address=cluster.scheduler_address).digest
     assert len(set(digests.values())) == 1, digests
     stored = rows(tmp_path / "dask.sqlite", "SELECT COUNT(*), COUNT(DISTINCT seed) FROM games WHERE status = 'ok'")
     assert stored == [(12, 12)]
@@ -232,6 +237,13 @@ def test_bad_tournament_input_exits_2_with_one_clear_line(tmp_path, args, messag
     assert "Traceback" not in r.stderr and r.stdout == ""
     assert message in r.stderr
     assert not (tmp_path / "results.sqlite").exists() or "already" in message
+
+
+def test_an_unreachable_scheduler_exits_2_and_leaves_no_database(tmp_path):
+    r = gridlock("tournament", "--scenario", "tutorial", "--games", "2", "--backend", "dask", "--address", "tcp://127.0.0.1:9", cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "cannot reach a Dask scheduler at tcp://127.0.0.1:9" in r.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_existing_database_is_not_overwritten_without_resume(tmp_path):

@@ -170,29 +170,36 @@ def run_tournament(
         raise TournamentError(f"--workers must be 0 or more, got {workers}")
     plan = Plan(cfg)
     progress = progress or Silent()
+    created = not Path(db_path).exists()
     db = open_store(db_path, plan.config, plan.meta, resume)
+    played = 0
     try:
         done = done_indices(db)
         todo = [i for i in range(cfg.games) if i not in done]
         errors = db.execute("SELECT COUNT(*) FROM games WHERE status = 'error'").fetchone()[0]
         t0 = time.perf_counter()
-        played = 0
         if todo:
-            progress.start(cfg.games, len(done), errors)
             try:
                 with open_executor(backend, workers, address) as (executor, slots):
                     size = batch_size or max(1, min(MAX_BATCH, len(todo) // (slots * 8)))
-                    for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, size))):
-                        write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])  # one transaction
-                        bad = sum(1 for g, _ in out if g[2] == "error")
-                        errors += bad
-                        played += len(out)
-                        progress.advance(len(out), bad)
+                    progress.start(cfg.games, len(done), errors)
+                    try:
+                        for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, size))):
+                            write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])  # one transaction
+                            bad = sum(1 for g, _ in out if g[2] == "error")
+                            errors += bad
+                            played += len(out)
+                            progress.advance(len(out), bad)
+                    finally:
+                        progress.finish()
             except BrokenExecutor as e:
                 raise TournamentError(f"a worker process died ({e}); the {len(done) + played} games stored so far are kept: continue with --resume") from None
-            finally:
-                progress.finish()
         seconds = time.perf_counter() - t0
-    finally:
+    except BaseException:
         db.close()
+        if created and played == 0:  # nothing to resume: leave no half-made database behind
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        raise
+    db.close()
     return Outcome(Path(db_path), cfg.games, played, errors, seconds, results_digest(db_path))
