@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, wait
 from pathlib import Path
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Protocol
 
 from attrs import asdict, field, frozen
 
@@ -124,8 +125,11 @@ class Plan:
         return idx, game_seed(self.cfg.seed, idx), self.seats(idx)
 
 
-def batches(todo: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    return (todo[i : i + size] for i in range(0, len(todo), size))
+def batches(todo: Iterable[int], size: int) -> Iterator[list[int]]:
+    """Consecutive chunks of `size` indices, made lazily."""
+    it = iter(todo)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
 
 
 def _in_order(executor, slots: int, job: Job, tasks: Iterator[list[Task]]) -> Iterator[list]:
@@ -175,13 +179,14 @@ def run_tournament(
     played = 0
     try:
         done = done_indices(db)
-        todo = [i for i in range(cfg.games) if i not in done]
+        todo = (i for i in range(cfg.games) if i not in done)
+        left = cfg.games - len(done)
         errors = db.execute("SELECT COUNT(*) FROM games WHERE status = 'error'").fetchone()[0]
         t0 = time.perf_counter()
-        if todo:
+        if left:
             try:
                 with open_executor(backend, workers, address) as (executor, slots):
-                    size = batch_size or max(1, min(MAX_BATCH, len(todo) // (slots * 8)))
+                    size = batch_size or max(1, min(MAX_BATCH, left // (slots * 8)))
                     progress.start(cfg.games, len(done), errors)
                     try:
                         for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, size))):
