@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 from game.runner import play, seat_agents
 from game.tournament import TournamentError
 from game.tournament.run import TournamentConfig, run_tournament
-from game.tournament.schedule import SeatPlan, game_seed
+from game.tournament.schedule import SeatPlan, game_seed, split_agents
 from game.tournament.store import results_digest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -79,6 +79,11 @@ def test_every_agent_sits_in_every_seat_it_may_take_equally_often(baseline, agen
     for cid, c in baseline.companies.items():
         here = [counts.get((cid, a), 0) for a in agents if a.partition(":")[0] in (c.archetype, "random")]
         assert here and len(set(here)) == 1 and here[0] > 0, (cid, here)
+
+
+def test_agent_parameters_may_contain_commas_in_the_agents_list():
+    assert split_agents("hyperscaler,neocloud:ambition=1.2,borrow_fraction=0.5, random") == ["hyperscaler", "neocloud:ambition=1.2,borrow_fraction=0.5", "random"]
+    assert split_agents("random,ambition=2") == ["random", "ambition=2"]  # not parameters of anything: refused later
 
 
 def test_an_agent_list_that_cannot_fill_the_seats_is_refused(baseline):

@@ -54,6 +54,7 @@ def add_parsers(sub, seed_type) -> None:
 def _config(args, overrides):
     from ..agents import REGISTRY
     from .run import TournamentConfig
+    from .schedule import split_agents
 
     if getattr(args, "from_save", None):
         if args.agents is not None:
@@ -62,7 +63,7 @@ def _config(args, overrides):
     elif args.agents is None:
         agents = tuple(sorted(REGISTRY))
     else:
-        agents = tuple(a.strip() for a in args.agents.split(","))
+        agents = tuple(split_agents(args.agents))
     if args.batch_size is not None and args.batch_size < 1:
         raise TournamentError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.address and args.backend != "dask":

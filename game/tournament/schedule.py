@@ -30,6 +30,18 @@ def game_seed(tournament_seed: int, idx: int) -> int:
     return (int(state[0]) << 31) ^ int(state[1])  # 63 bits: a valid `gridlock run --seed`
 
 
+def split_agents(text: str) -> list[str]:
+    """'hyperscaler,neocloud:ambition=1.2,borrow_fraction=0.5,random' -> three agent specs: a
+    piece that is KEY=VALUE continues the parameters of the agent before it."""
+    specs: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if "=" in piece and ":" not in piece and specs and ":" in specs[-1]:
+            specs[-1] += "," + piece
+        else:
+            specs.append(piece)
+    return specs
+
+
 def check_agents(agents: Sequence[str]) -> dict[str, str]:
     """{agent spec: archetype}, after building each agent once so a bad name or parameter is
     refused now rather than in a worker halfway through the run."""
