@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -211,6 +212,11 @@ def test_a_game_that_raises_is_stored_as_an_error_and_the_run_goes_on(tmp_path):
         assert "Traceback" in error and "RuntimeError: flaky agent failed to start" in error
         assert rows(db, f"SELECT COUNT(*) FROM results WHERE idx = {idx}") == [(0,)]
     assert f"{len(errors)} errors" in r.stdout
+    # the replay command printed for the first error plays that game again, and it fails the same way
+    replay = shlex.split(r.stdout.split("Replay: ", 1)[1].splitlines()[0])
+    assert replay[:2] == ["gridlock", "run"] and str(errors[0][1]) in replay and "--plugin" in replay
+    again = gridlock(*replay[1:], cwd=tmp_path, env=env)
+    assert again.returncode != 0 and "RuntimeError: flaky agent failed to start" in again.stderr
     for idx, *_ in (g for g in games if g[2] == "ok"):
         assert rows(db, f"SELECT COUNT(*) FROM results WHERE idx = {idx}") == [(3,)]
     # errors are results too: the same with one worker

@@ -84,11 +84,13 @@ def _run_kw(args) -> dict:
     return {"workers": args.workers, "backend": args.backend, "address": args.address, "batch_size": args.batch_size}
 
 
-def replay_command(scenario: str, overrides, seed: int, seats: dict[str, str]) -> str:
+def replay_command(scenario: str, overrides, seed: int, seats: dict[str, str], plugins=()) -> str:
     """The `gridlock run` command that plays one stored game again."""
     parts = ["gridlock", "run", "--scenario", scenario, "--seed", str(seed)]
     for o in overrides:
         parts += ["--set", o]
+    for m in plugins:
+        parts += ["--plugin", m]
     for cid, agent in seats.items():
         parts += ["--seat", f"{cid}={agent}"]
     return shlex.join(parts)
@@ -117,7 +119,8 @@ def cmd_tournament(args: argparse.Namespace) -> int:
         db = open_existing(out.db)
         idx, seed, seats = db.execute("SELECT idx, seed, seats FROM games WHERE status = 'error' ORDER BY idx LIMIT 1").fetchone()
         db.close()
-        print(f"first error: game {idx}; its traceback is in the games table. Replay: {replay_command(cfg.scenario, cfg.overrides, seed, json.loads(seats))}")
+        replay = "" if cfg.from_save else f" Replay: {replay_command(cfg.scenario, cfg.overrides, seed, json.loads(seats), cfg.plugins)}"
+        print(f"first error: game {idx}; its traceback is in the games table.{replay}")
     print(f"results digest: {out.digest}")
     if not cfg.from_save:
         print(f"next: gridlock report {shlex.quote(str(out.db))}")

@@ -87,7 +87,7 @@ class Prepared:
                 game, agents = copy.deepcopy(self.position(seats), {id(self.spec): self.spec})
                 game.reseed(seed)
                 _, result = play(self.spec, seed, agents, game)
-        except Exception:
+        except (Exception, SystemExit):  # an agent that calls sys.exit() ends its game, not the run
             return (idx, seed, "error", None, seats_json, traceback.format_exc()), []
         order = {cid: i for i, cid in enumerate(self.spec.companies)}
         rows = [
@@ -105,7 +105,12 @@ def run_batch(job: Job, batch: Sequence[Task]) -> list[tuple[GameRow, list[Resul
     prepared = _PREPARED.get(job)
     if prepared is None:
         _PREPARED.clear()  # one tournament at a time per worker: memory stays flat across a sweep
-        prepared = _PREPARED[job] = Prepared(job)
+        try:
+            prepared = _PREPARED[job] = Prepared(job)
+        except TournamentError:
+            raise
+        except Exception as e:  # e.g. a remote worker without the scenario file
+            raise TournamentError(f"a worker could not load the tournament's scenario or save: {type(e).__name__}: {e}") from None
     return [prepared.play(idx, seed, seats) for idx, seed, seats in batch]
 
 
