@@ -23,5 +23,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine_speed.py
 
+.PHONY: bench-tournament
+bench-tournament: $(STAMP)
+	$(BIN)/python bench/tournament_speed.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info
