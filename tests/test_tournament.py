@@ -174,6 +174,9 @@ def test_a_run_killed_with_sigkill_resumes_to_exactly_the_uninterrupted_results(
     assert proc.returncode == -signal.SIGKILL
     partial = rows(db, "SELECT COUNT(*) FROM games")[0][0]
     assert 5 <= partial < 40, partial
+    # written in game order, whole games only: a prefix of the indices, three result rows each
+    assert [i for (i,) in rows(db, "SELECT idx FROM games ORDER BY idx")] == list(range(partial))
+    assert rows(db, "SELECT COUNT(*) FROM results") == [(3 * partial,)]
     r = gridlock(*cmd[3:], "--resume", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert f"{40 - partial} played now" in r.stdout
