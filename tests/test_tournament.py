@@ -228,6 +228,16 @@ def test_a_game_that_raises_is_stored_as_an_error_and_the_run_goes_on(tmp_path):
     assert results_digest(tmp_path / "b.sqlite") == results_digest(db)
 
 
+def test_without_agents_every_registered_agent_with_a_seat_plays(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), os.environ.get("PYTHONPATH", "")])}
+    r = gridlock("tournament", "--scenario", "tutorial", "--plugin", "flaky_agent", "--games", "4", "--workers", "0", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    agents = json.loads(rows(tmp_path / "results.sqlite", "SELECT value FROM meta WHERE key = 'config'")[0][0])["agents"]
+    assert "flaky" in agents and "random" in agents and "hyperscaler" in agents and "neocloud" in agents
+    assert "sovereign" not in agents  # no sovereign company in the tutorial
+    assert agents == sorted(agents)
+
+
 # ---- the command line --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "args, message",

@@ -12,7 +12,7 @@ from . import TournamentError
 
 def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--scenario", default="baseline", help="a shipped scenario name or a .toml path (default: baseline)")
-    p.add_argument("--agents", help="comma-separated agent specs to rotate through the seats, e.g. hyperscaler,neocloud:ambition=1.2,random (default: every built-in agent)")
+    p.add_argument("--agents", help="comma-separated agent specs to rotate through the seats, e.g. hyperscaler,neocloud:ambition=1.2,random (default: every registered agent that has a seat in the scenario)")
     p.add_argument("--games", type=int, default=100, help="games to play (default: 100)")
     p.add_argument("--seed", type=seed_type, default=0, help="tournament seed; game i's seed and seats derive from it and i (default: 0)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core; 0 plays in this process)")
@@ -52,7 +52,6 @@ def add_parsers(sub, seed_type) -> None:
 
 
 def _config(args, overrides):
-    from ..agents import REGISTRY
     from .run import TournamentConfig
     from .schedule import split_agents
 
@@ -61,7 +60,7 @@ def _config(args, overrides):
             raise TournamentError("--agents does not apply to a what-if (--from): the save says who sits where; name the agent for human seats with --human-agent")
         agents: tuple[str, ...] = ()
     elif args.agents is None:
-        agents = tuple(sorted(REGISTRY))
+        agents = ()  # every agent that has a seat in the scenario
     else:
         agents = tuple(split_agents(args.agents))
     if args.batch_size is not None and args.batch_size < 1:

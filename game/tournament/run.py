@@ -14,7 +14,7 @@ from attrs import asdict, field, frozen
 from .. import __version__
 from . import TournamentError
 from .executors import Job, Task, import_plugins, open_executor, run_batch
-from .schedule import SeatPlan, check_agents, game_seed
+from .schedule import ANY, SeatPlan, check_agents, game_seed
 from .store import canonical_json, done_indices, open_store, results_digest, write_batch
 
 MAX_BATCH = 16  # ~0.8 s of baseline games: task overhead is negligible and the tail stays short
@@ -111,8 +111,12 @@ class Plan:
                 self.spec = load_scenario(cfg.scenario, cfg.overrides)
             except ScenarioError as e:
                 raise TournamentError("the scenario has problems:\n" + "\n".join(f"  {p}" for p in e.problems)) from None
-            self.seat_plan = SeatPlan(self.spec, cfg.agents)
+            # no agents named: every registered agent that has a seat in this scenario
+            archetypes = {c.archetype for c in self.spec.companies.values()} | {ANY}
+            agents = cfg.agents or tuple(sorted(a for a, (_, kind, _) in REGISTRY.items() if kind in archetypes))
+            self.seat_plan = SeatPlan(self.spec, agents)
             self.fixed_seats = None
+            extra = {"agents": list(agents)}
         body = canonical_json(scenario_to_dict(self.spec))
         self.config = {**asdict(cfg), **extra, "scenario_sha256": hashlib.sha256(body.encode()).hexdigest()}
         self.config = {k: list(v) if isinstance(v, tuple) else v for k, v in self.config.items()}

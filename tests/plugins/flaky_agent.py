@@ -17,3 +17,8 @@ class Flaky(RandomLegal):
         if seed.spawn_key and np.random.default_rng(seed).random() < 1 / 3:  # a real seat, not the up-front check
             raise RuntimeError("flaky agent failed to start")
         super().__init__(seed, **params)
+
+
+@register("sovereign", "sovereign", "An agent for a kind of company no shipped scenario has (for tests).")
+class Sovereign(RandomLegal):
+    pass
