@@ -127,15 +127,14 @@ def cmd_tournament(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from .progress import PlainProgress, RichProgress
+    from .progress import progress_for
     from .sweep import parse_axis, run_sweep, sweep_table
 
     if not args.axes:
         raise TournamentError("a sweep needs at least one --set KEY=V1,V2,…")
     axes = [parse_axis(a) for a in args.axes]
     cfg = _config(args, ())
-    tty = sys.stderr.isatty()
-    points = run_sweep(cfg, axes, args.db_dir, resume=args.resume, progress_for=lambda label: RichProgress(label) if tty else PlainProgress(label=label), **_run_kw(args))
+    points = run_sweep(cfg, axes, args.db_dir, resume=args.resume, progress_for=lambda label: progress_for(sys.stderr, label), **_run_kw(args))
     for p in points:
         print(f"{' '.join(p.overrides)}: {p.outcome.games} games, {p.outcome.errors} errors -> {p.outcome.db}")
     print()
