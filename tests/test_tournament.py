@@ -98,7 +98,6 @@ def test_an_agent_list_that_cannot_fill_the_seats_is_refused(baseline):
 
 # ---- reproducible regardless of workers and backend ----------------------------------------------
 def test_the_stored_results_are_the_same_with_1_worker_2_workers_and_dask(tmp_path):
-    pytest.importorskip("distributed")
     digests = {}
     for name, kw in {
         "inline": {"workers": 0},
