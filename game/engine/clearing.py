@@ -105,13 +105,14 @@ def allocate_demand(
     """
     n_cells, n_offers = utilities.shape
     # the logit weights once (a masked offer's weight is exp(-inf) = 0); each round only
-    # zeroes the columns of offers that filled up
+    # zeroes the columns of offers that filled up. A cell's demand for an offer is its weight
+    # times the cell's demand per unit of weight, so no cell × offer matrix is formed per round.
     u = np.where(mask, utilities, -np.inf)
-    top = np.maximum(u.max(axis=1, initial=-np.inf), outside)
+    top = np.maximum(np.maximum.reduce(u, axis=1, initial=-np.inf), outside)
     w = np.exp(u - top[:, None])
     stay_out = np.exp(outside - top)
     open_ = mask.copy()
-    open_rows = open_.any(axis=1)
+    open_rows = np.logical_or.reduce(open_, axis=1)
     sold = np.zeros(n_offers)
     room = capacity.astype(float)  # a copy: capacity - sold
     remaining = demand.astype(float)  # a copy
@@ -125,10 +126,11 @@ def allocate_demand(
         total = float(remaining.sum())
         if total <= 1e-9:
             break
-        want = w * (remaining / (w.sum(axis=1) + stay_out))[:, None]
-        chosen = want.sum(axis=1)
+        wsum = np.add.reduce(w, axis=1)
+        per_weight = remaining / (wsum + stay_out)
+        chosen = wsum * per_weight
         declined += total - float(chosen.sum())
-        asked = want.sum(axis=0)
+        asked = per_weight @ w
         over = (asked > room) & (asked > 0)
         if not over.any():
             sold += asked  # nobody is turned away
@@ -136,16 +138,14 @@ def allocate_demand(
             break
         fill = np.ones(n_offers)
         fill[over] = np.maximum(room[over], 0.0) / asked[over]
-        got = want * fill
-        taken = got.sum(axis=0)
+        taken = asked * fill
         sold += taken
         room -= taken
-        remaining = chosen - got.sum(axis=1)
+        remaining = chosen - per_weight * (w @ fill)
         full = room <= 1e-9
         w[:, full] = 0.0
         open_ &= ~full
-        open_rows = open_.any(axis=1)
-    unmet += float(remaining.sum())
+        open_rows = np.logical_or.reduce(open_, axis=1)
     return sold, unmet, declined
 
 
