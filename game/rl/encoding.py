@@ -480,7 +480,10 @@ class Encoding:
         me = v.me
         online = [s.mw for s in me.sites if s.stage == "online" and s.installed]
         largest = max(online, default=0.0)
-        free = me.capacity_h100e * self.spec.archetypes[me.archetype].sellable_fraction - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e
+        perf = {g.id: g.performance_h100e for g in v.generations}
+        installed = sum(perf.get(gid, 0.0) * n for s in me.sites if s.stage == "online" for gid, n in s.installed.items())
+        capacity = max(me.capacity_h100e, installed)  # capacity_h100e is last operated; 0 before the first quarter
+        free = capacity * self.spec.archetypes[me.archetype].sellable_fraction - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e
         out: list[Any] = []
         for r in sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)):
             if r.customer == me.id or r.min_site_mw > largest or r.h100e > free:
