@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from pathlib import Path
 
 import attrs
 import gymnasium as gym
@@ -16,9 +17,9 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 from game.model import orders as o
 from game.rl import Encoding, GridlockParallelEnv, GridlockSingleEnv
-from game.rl.encoding import money
+from game.rl.encoding import FIXED_CHOICES, GENERATION_FEATURES, GLOBAL_FEATURES, REGION_FEATURES, money
 from game.runner import play, seat_agents
-from game.scenario import scenario_from_dict, scenario_to_dict
+from game.scenario import load_scenario, scenario_from_dict, scenario_to_dict
 
 
 def masked_sample(env: GridlockParallelEnv, agent: str, info: dict) -> np.ndarray:
@@ -325,3 +326,35 @@ def test_single_env_exposes_the_mask_both_ways():
     _, info = env.reset(seed=4)
     assert env.action_masks().tolist() == info["action_mask"].astype(bool).tolist()
     assert env.action_masks().shape == (env.encoding.mask_size,)
+
+
+def test_rejected_orders_are_counted_in_the_info():
+    """The rejection count the smoke test relies on does see a rejection when there is one."""
+
+    env = GridlockParallelEnv("tutorial")
+    env.reset(seed=0)
+    env.encoding.decode = lambda view, action: [o.Borrow(1e6)]  # far beyond any covenant
+    _, _, _, _, infos = env.step({a: np.zeros_like(env.encoding.nvec) for a in env.agents})
+    assert all(i["rejected_orders"] == 1 for i in infos.values())
+
+
+# ---- the documentation keeps up ---------------------------------------------------------------
+
+DOC = (Path(__file__).resolve().parents[1] / "docs" / "rl.md").read_text(encoding="utf-8")
+
+
+def test_every_observation_slot_and_action_choice_is_documented():
+    names = [n for n, _ in GLOBAL_FEATURES + REGION_FEATURES + GENERATION_FEATURES]
+    names += [kind for kind in FIXED_CHOICES] + [c for cs in FIXED_CHOICES.values() for c in cs]
+    missing = [n for n in names if f"`{n}" not in DOC and f" {n}," not in DOC and f" {n} |" not in DOC]
+    assert not missing, f"docs/rl.md does not mention {missing}"
+
+
+@pytest.mark.parametrize("name", ["tutorial", "baseline"])
+def test_documented_sizes_are_the_real_ones(name):
+    spec = load_scenario(name)
+    e = Encoding(spec)
+    r, g, c, a = len(spec.regions), len(spec.generations), len(spec.cooling), len(spec.archetypes)
+    assert e.observation_size == 42 + a + r * (24 + c) + g * 21
+    assert len(e.nvec) == 5 * r + 2 * g + 6 and e.mask_size == r * (13 + c) + 5 * g + 15
+    assert f"| {r} | {g} | {c} | {a} | {e.observation_size} | {len(e.nvec)} | {e.mask_size} |" in DOC
