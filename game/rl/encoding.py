@@ -298,6 +298,7 @@ class Encoding:
         self.dimensions: tuple[Dimension, ...] = tuple(dims)
         self.nvec = np.array([len(d.choices) for d in dims], dtype=np.int64)
         self.mask_offsets = np.concatenate([[0], np.cumsum(self.nvec)]).astype(np.int64)
+        self._looked_up: tuple[CompanyView, tuple] | None = None
         rank = {k: i for i, k in enumerate(DECODE_ORDER)}
         self._decode_order = sorted(range(len(dims)), key=lambda i: (rank[dims[i].kind], i))
 
@@ -378,12 +379,24 @@ class Encoding:
         """The chosen (non-zero) choices by dimension label, for people reading a log."""
         return {d.label: d.choices[int(c)] for d, c in zip(self.dimensions, np.asarray(action)) if int(c)}
 
+    def _lookup(self, v: CompanyView) -> tuple[dict[str, RegionView], dict[str, GenerationView], float]:
+        """Regions and generations by id, and the kW of chips already coming, for this view
+        (kept for the last view seen: a mask decodes every choice of the same view)."""
+        if self._looked_up is None or self._looked_up[0] is not v:
+            gens = {g.id: g for g in v.generations}
+            kw = lambda gid: gens[gid].power_kw if gid in gens else 0.0  # noqa: E731
+            coming_kw = sum(kw(gid) * n for gid, n in v.me.inventory.items())
+            coming_kw += sum(kw(d.generation) * d.units for d in v.me.deliveries)
+            coming_kw += sum(kw(a.generation) * a.units_per_quarter for a in v.me.agreements)
+            self._looked_up = (v, ({r.id: r for r in v.regions}, gens, coming_kw))
+        return self._looked_up[1]
+
     def _decode_one(self, v: CompanyView, d: Dimension, choice: int, purse: _Purse) -> list[Any]:
         if d.kind in REGION_KINDS:
-            r = next((r for r in v.regions if r.id == d.slot), None)
+            r = self._lookup(v)[0].get(d.slot)
             return [] if r is None else _REGION_DECODERS[d.kind](self, v, r, choice, purse)
         if d.kind in GENERATION_KINDS:
-            g = next((g for g in v.generations if g.id == d.slot), None)
+            g = self._lookup(v)[1].get(d.slot)
             return [] if g is None else _GENERATION_DECODERS[d.kind](self, v, g, choice, purse)
         return _GLOBAL_DECODERS[d.kind](self, v, choice, purse)
 
@@ -447,12 +460,7 @@ class Encoding:
                 continue
             if s.stage == "online" or (soon and 0 <= s.expected_online <= v.quarter + CHIP_SOON_QUARTERS):
                 hall_kw += max(0.0, s.free_mw) * 1000
-        gens = {x.id: x for x in v.generations}
-        kw = lambda gid: gens[gid].power_kw if gid in gens else 0.0  # noqa: E731
-        coming_kw = sum(kw(gid) * n for gid, n in v.me.inventory.items())
-        coming_kw += sum(kw(d.generation) * d.units for d in v.me.deliveries)
-        coming_kw += sum(kw(a.generation) * a.units_per_quarter for a in v.me.agreements)
-        need_kw = hall_kw - coming_kw - purse.chip_kw
+        need_kw = hall_kw - self._lookup(v)[2] - purse.chip_kw
         price = self._chip_price(g)
         if price <= 0:
             return []
