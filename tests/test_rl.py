@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from pathlib import Path
@@ -358,3 +359,27 @@ def test_documented_sizes_are_the_real_ones(name):
     assert e.observation_size == 42 + a + r * (24 + c) + g * 21
     assert len(e.nvec) == 5 * r + 2 * g + 6 and e.mask_size == r * (13 + c) + 5 * g + 15
     assert f"| {r} | {g} | {c} | {a} | {e.observation_size} | {len(e.nvec)} | {e.mask_size} |" in DOC
+
+
+# ---- the command ------------------------------------------------------------------------------
+
+
+def test_gridlock_rl_prints_the_layout_and_padding_reaches_the_baseline_sizes(capsys):
+    from game.cli import main
+
+    assert main(["rl", "--scenario", "tutorial", "--region-slots", "6", "--generation-slots", "8", "--json"]) == 0
+    layout = json.loads(capsys.readouterr().out)
+    base = Encoding(load_scenario("baseline"))
+    assert (layout["observation_size"], layout["action_dimensions"], layout["mask_size"]) == (base.observation_size, len(base.nvec), base.mask_size)
+    assert main(["rl"]) == 0
+    out = capsys.readouterr().out
+    assert "observation 209 float32 slots" in out and "region[ercot].grid_release_gw" in out and "power[ercot]" in out
+
+
+def test_gridlock_rl_refuses_bad_input_in_one_line(capsys):
+    from game.cli import main
+
+    assert main(["rl", "--region-slots", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gridlock: region_slots must be") and "Traceback" not in err
+    assert main(["rl", "--scenario", "no-such-scenario"]) == 2

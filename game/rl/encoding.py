@@ -302,6 +302,17 @@ class Encoding:
         rank = {k: i for i, k in enumerate(DECODE_ORDER)}
         self._decode_order = sorted(range(len(dims)), key=lambda i: (rank[dims[i].kind], i))
 
+    def layout(self) -> dict[str, Any]:
+        """The whole layout as plain data: sizes, every observation slot, every action dimension."""
+        return {
+            "scenario": self.spec.game.name,
+            "observation_size": self.observation_size,
+            "action_dimensions": len(self.dimensions),
+            "mask_size": self.mask_size,
+            "observation": list(self.observation_labels),
+            "action": [{"dimension": d.label, "choices": list(d.choices)} for d in self.dimensions],
+        }
+
     @property
     def observation_size(self) -> int:
         return len(self.observation_labels)
