@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -383,3 +385,18 @@ def test_gridlock_rl_refuses_bad_input_in_one_line(capsys):
     err = capsys.readouterr().err
     assert err.startswith("gridlock: region_slots must be") and "Traceback" not in err
     assert main(["rl", "--scenario", "no-such-scenario"]) == 2
+
+
+def test_the_rl_adapter_imports_neither_textual_nor_rich():
+    probe = "import sys, game.rl; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
+def test_a_live_agent_left_out_of_the_actions_gives_no_orders():
+    env = GridlockParallelEnv("tutorial")
+    env.reset(seed=6)
+    env.step({"aurora": np.ones_like(env.encoding.nvec)})
+    log = env.game.order_log[-1]
+    assert "aurora" in log and "corecell" not in log and "nebula" not in log
