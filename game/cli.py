@@ -117,6 +117,27 @@ def cmd_agents(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rl(args: argparse.Namespace) -> int:
+    """The RL adapter's observation and action layout for a scenario (docs/rl.md explains it)."""
+    try:
+        from .rl.encoding import Encoding
+    except ImportError as e:
+        raise InputError(f"the RL adapter needs the [rl] extra ({e.name} is missing): pip install -e '.[rl]'") from None
+    try:
+        layout = Encoding(_load(args.scenario), args.region_slots, args.generation_slots).layout()
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    if args.json:
+        print(json.dumps(layout, indent=1))
+        return EXIT_OK
+    print(f"{layout['scenario']}: observation {layout['observation_size']} float32 slots; action {layout['action_dimensions']} discrete dimensions; mask {layout['mask_size']} entries")
+    print("\nobservation:")
+    print("\n".join(f"  {i:>4}  {label}" for i, label in enumerate(layout["observation"])))
+    print("\naction:")
+    print("\n".join(f"  {i:>4}  {d['dimension']:<22} {' | '.join(d['choices'])}" for i, d in enumerate(layout["action"])))
+    return EXIT_OK
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     """Until the TUI exists: play the tutorial headless and print its report."""
     ns = argparse.Namespace(scenario=args.scenario, seed=args.seed, seat=[], save=None, json=False, load=args.load, quarters=None)
@@ -161,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--seed", type=_seed, default=0, help="game seed (default: 0)")
     pl.add_argument("--load", metavar="PATH", help="continue a saved game")
     pl.set_defaults(func=cmd_play)
+
+    rl = sub.add_parser("rl", help="show the RL observation and action layout", description="Show the reinforcement-learning observation slots and action dimensions for a scenario (docs/rl.md).")
+    rl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
+    rl.add_argument("--region-slots", type=int, help="pad the region block to this many slots")
+    rl.add_argument("--generation-slots", type=int, help="pad the generation block to this many slots")
+    rl.add_argument("--json", action="store_true", help="print the layout as JSON")
+    rl.set_defaults(func=cmd_rl)
     return p
 
 
