@@ -317,30 +317,39 @@ def write_json(summary: dict, out: TextIO) -> None:
     out.write("\n")
 
 
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    tmp = target.with_name(f".{target.name}.tmp")
-    write(tmp)
-    os.replace(tmp, target)
+def _export(summary: dict, directory: str | os.PathLike, kind: str, write_table: Callable[[Path, list[str], list[list[Any]]], None]) -> list[Path]:
+    """One file per table in `directory` (created if needed), each written atomically; returns the files."""
+    directory = Path(directory)
+    written = []
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, (columns, rows) in frames(summary).items():
+            target = directory / f"{name}.{kind}"
+            tmp = target.with_name(f".{target.name}.tmp")
+            write_table(tmp, columns, rows)
+            os.replace(tmp, target)
+            written.append(target)
+    except OSError as e:
+        raise ReportError(f"cannot write {kind} files to {directory}: {e}") from None
+    return written
+
+
+def _csv_table(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        w.writerows([["" if v is None else v for v in r] for r in rows])
+
+
+def _parquet_table(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)}), path)
 
 
 def write_csv(summary: dict, directory: str | os.PathLike) -> list[Path]:
-    """One CSV per table in `directory` (created if needed); returns the files written."""
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, (columns, rows) in frames(summary).items():
-            def write(tmp: Path, columns=columns, rows=rows) -> None:
-                with open(tmp, "w", newline="", encoding="utf-8") as f:
-                    w = csv.writer(f)
-                    w.writerow(columns)
-                    w.writerows([["" if v is None else v for v in r] for r in rows])
-
-            _atomic_write(directory / f"{name}.csv", write)
-            written.append(directory / f"{name}.csv")
-    except OSError as e:
-        raise ReportError(f"cannot write CSV files to {directory}: {e}") from None
-    return written
+    return _export(summary, directory, "csv", _csv_table)
 
 
 def parquet_available() -> bool:
@@ -353,21 +362,8 @@ def parquet_available() -> bool:
 
 
 def write_parquet(summary: dict, directory: str | os.PathLike) -> list[Path]:
-    """One Parquet file per table in `directory`; needs pyarrow (the `parquet` extra)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, (columns, rows) in frames(summary).items():
-            table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
-            _atomic_write(directory / f"{name}.parquet", lambda tmp, table=table: pq.write_table(table, tmp))
-            written.append(directory / f"{name}.parquet")
-    except OSError as e:
-        raise ReportError(f"cannot write Parquet files to {directory}: {e}") from None
-    return written
+    """Needs pyarrow (the `parquet` extra)."""
+    return _export(summary, directory, "parquet", _parquet_table)
 
 
 def run_report(path: str, as_json: bool = False, csv_dir: str | None = None, parquet_dir: str | None = None, out: TextIO | None = None, err: TextIO | None = None) -> None:

@@ -48,7 +48,9 @@ def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE)
     z2n = z * z / trials
     centre = (p + z2n / 2) / (1 + z2n)
     half = z * np.sqrt(p * (1 - p) / trials + z2n / (4 * trials)) / (1 + z2n)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+    lo = 0.0 if successes == 0 else max(0.0, float(centre - half))  # exact at the ends, not 1e-17 off
+    hi = 1.0 if successes == trials else min(1.0, float(centre + half))
+    return lo, hi
 
 
 def bootstrap_mean_ci(
