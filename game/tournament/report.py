@@ -194,6 +194,16 @@ def _num(v: float) -> str:
     return f"{v:.3f}"
 
 
+def replay_lines(summary: dict) -> list[str]:
+    """One line per extreme game, each with the command that replays it (kept whole, so it can be copied)."""
+    lines, seen = [], set()
+    for e in sorted(summary["extremes"], key=lambda e: e["idx"]):
+        if e["idx"] not in seen:
+            seen.add(e["idx"])
+            lines.append(f"game {e['idx']}: {e['command'] or '(continued from a save: replay it with gridlock tournament --from)'}")
+    return lines
+
+
 def display_tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """The tables a person reads: (title, headers, rows of strings)."""
     agents = summary["agents"]
@@ -233,13 +243,12 @@ def display_tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]
         [[str(i + 1), r["agent"], f"{r['ordinal']:.2f}", f"{r['mu']:.2f}", f"{r['sigma']:.2f}", str(r["games"])] for i, r in enumerate(summary["ratings"])],
     ))
     tables.append((
-        "Extreme games and how to replay them",
-        ["what", "agent", "game", "seed", "outcome", "replay"],
+        "Extreme games (replay commands below)",
+        ["what", "agent", "game", "seed", "outcome"],
         [
             [
                 e["kind"], e["agent"], str(e["idx"]), str(e["seed"]),
                 f"{e['bankruptcies']} bankrupt" if "bankruptcies" in e else f"score {_num(e['score'])}, place {e['rank']}",
-                e["command"] or "(started from a save: use gridlock tournament --from)",
             ]
             for e in summary["extremes"]
         ],
@@ -277,6 +286,10 @@ def render_plain(summary: dict, out: TextIO) -> None:
         print(fmt(["-" * w for w in widths]), file=out)
         for r in rows:
             print(fmt(r), file=out)
+    if summary["extremes"]:
+        print("\nReplay", file=out)
+        for line in replay_lines(summary):
+            print(line, file=out)
 
 
 def render_rich(summary: dict, out: TextIO) -> None:
@@ -297,6 +310,10 @@ def render_rich(summary: dict, out: TextIO) -> None:
             table.caption = "(none yet)"
         console.print()
         console.print(table)
+    if summary["extremes"]:
+        console.print("\nReplay", style="bold")
+        for line in replay_lines(summary):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
 # ---------------------------------------------------------------- exports

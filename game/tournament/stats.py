@@ -212,7 +212,7 @@ def ratings(p: Plays) -> list[dict]:
         for a, (r,) in zip(agents, new):
             seats.setdefault(a, []).append(r)
         for a, rs in seats.items():
-            current[a] = model.create_rating([float(np.mean([r.mu for r in rs])), float(np.mean([r.sigma for r in rs]))], name=a)
+            current[a] = model.create_rating([sum(r.mu for r in rs) / len(rs), sum(r.sigma for r in rs) / len(rs)], name=a)
             played[a] += 1
     out = [{"agent": a, "mu": r.mu, "sigma": r.sigma, "ordinal": r.ordinal(), "games": played[a]} for a, r in current.items()]
     out.sort(key=lambda d: (-d["ordinal"], d["agent"]))
