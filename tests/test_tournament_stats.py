@@ -182,8 +182,10 @@ def test_hand_tournament_extremes_and_their_replay_commands(hand_db):
     )
 
 
-def test_replay_is_refused_for_games_started_from_a_save():
+def test_no_replay_command_for_games_continued_from_a_save_or_without_a_scenario():
     assert replay_command({"from_save": "saves/g.json", "scenario": "baseline"}, 5, "{}") is None
+    assert replay_command({"overrides": []}, 5, "{}") is None
+    assert replay_command({"scenario": "grid-crunch"}, 5, '{"a": "random"}') == "gridlock run --scenario grid-crunch --seed 5 --seat a=random"
 
 
 # ---------------------------------------------------------------- ratings

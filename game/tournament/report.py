@@ -99,13 +99,13 @@ def _plays(rows: list[tuple], path: Path) -> Plays:
 
 def replay_command(config: dict, seed: int, seats_json: str | None) -> str | None:
     """The `gridlock run` command that replays one game, or None when a save was the starting point."""
-    if config.get("from_save"):
+    if config.get("from_save") or not isinstance(config.get("scenario"), str):
         return None
     try:
         seats = json.loads(seats_json or "{}")
     except json.JSONDecodeError:
         seats = {}
-    parts = ["gridlock", "run", "--scenario", str(config.get("scenario", "baseline")), "--seed", str(seed)]
+    parts = ["gridlock", "run", "--scenario", config["scenario"], "--seed", str(seed)]
     for cid, agent in (seats.items() if isinstance(seats, dict) else []):
         parts += ["--seat", f"{cid}={agent}"]
     for override in config.get("overrides") or []:
@@ -194,13 +194,19 @@ def _num(v: float) -> str:
     return f"{v:.3f}"
 
 
+def _no_replay(config: dict) -> str:
+    if config.get("from_save"):
+        return f"(continued from the save {config['from_save']}: replay it with gridlock tournament --from)"
+    return "(the results file does not name its scenario)"
+
+
 def replay_lines(summary: dict) -> list[str]:
     """One line per extreme game, each with the command that replays it (kept whole, so it can be copied)."""
     lines, seen = [], set()
     for e in sorted(summary["extremes"], key=lambda e: e["idx"]):
         if e["idx"] not in seen:
             seen.add(e["idx"])
-            lines.append(f"game {e['idx']}: {e['command'] or '(continued from a save: replay it with gridlock tournament --from)'}")
+            lines.append(f"game {e['idx']}: {e['command'] or _no_replay(summary['config'])}")
     return lines
 
 
