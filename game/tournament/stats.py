@@ -206,13 +206,16 @@ def ratings(p: Plays) -> list[dict]:
         agents, ranks = p.agent[rows].tolist(), p.rank[rows].tolist()
         if len(agents) < 2:
             continue
-        teams = [[model.create_rating([current[a].mu, current[a].sigma], name=a)] for a in agents]
-        new = model.rate(teams, ranks=ranks)
+        seen: set[str] = set()
+        teams = []
+        for a in agents:  # a second seat of an agent gets its own copy of the rating
+            teams.append([current[a] if a not in seen else model.create_rating([current[a].mu, current[a].sigma], name=a)])
+            seen.add(a)
         seats: dict[str, list] = {}
-        for a, (r,) in zip(agents, new):
+        for a, (r,) in zip(agents, model.rate(teams, ranks=ranks)):
             seats.setdefault(a, []).append(r)
         for a, rs in seats.items():
-            current[a] = model.create_rating([sum(r.mu for r in rs) / len(rs), sum(r.sigma for r in rs) / len(rs)], name=a)
+            current[a] = rs[0] if len(rs) == 1 else model.create_rating([sum(r.mu for r in rs) / len(rs), sum(r.sigma for r in rs) / len(rs)], name=a)
             played[a] += 1
     out = [{"agent": a, "mu": r.mu, "sigma": r.sigma, "ordinal": r.ordinal(), "games": played[a]} for a, r in current.items()]
     out.sort(key=lambda d: (-d["ordinal"], d["agent"]))
