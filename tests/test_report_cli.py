@@ -141,6 +141,7 @@ def test_report_reads_a_file_while_a_writer_holds_an_open_transaction(tmp_path, 
     assert json.loads(out)["games"]["finished"] == 2  # the uncommitted batch is not seen
     writer.execute("INSERT INTO results VALUES (2, 'x', 0, 'A', 'h', 1.0, 1, 0, 1.0), (2, 'y', 1, 'B', 'h', 0.0, 2, 1, 0.0)")
     writer.execute("COMMIT")  # the report never blocked the writer
+    assert (tmp_path / "live.sqlite-wal").exists()  # and left the running tournament's WAL alone
     code, out, _ = run_cli(capsys, "report", str(path), "--json")
     assert json.loads(out)["games"]["finished"] == 3
     assert json.loads(out)["agents"]["B"]["bankruptcy_rate"] == pytest.approx(1 / 3)
@@ -153,6 +154,7 @@ def test_report_does_not_write_to_the_results_file(tmp_path, capsys):
     before = path.read_bytes()
     assert run_cli(capsys, "report", str(path))[0] == 0
     assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["done.sqlite"]  # no -wal/-shm left behind
 
 
 def test_an_empty_results_file_reports_no_games_yet(tmp_path, capsys):

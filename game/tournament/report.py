@@ -49,6 +49,8 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 def read_results(path: str | os.PathLike) -> dict:
     """One consistent snapshot: meta, every game row, and the result rows of finished games."""
     path = Path(path)
+    wal_files = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    had_wal_files = any(f.exists() for f in wal_files)
     con = _connect_read_only(path)
     try:
         con.execute("BEGIN")  # one read transaction: what the writer commits meanwhile is not half-seen
@@ -69,7 +71,24 @@ def read_results(path: str | os.PathLike) -> dict:
         raise ReportError(f"{path}: not a Gridlock results database ({e})") from None
     finally:
         con.close()
+    if not had_wal_files and any(f.exists() for f in wal_files):
+        _tidy_wal_files(path)
     return {"meta": meta, "games": games, "rows": rows}
+
+
+def _tidy_wal_files(path: Path) -> None:
+    """Remove the empty -wal/-shm files our read-only look left beside a finished run's file.
+
+    A read-only connection cannot delete them; a read-write one that closes last does (SQLite
+    checks under its own locks, so a tournament that started meanwhile keeps them)."""
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=1)
+        try:
+            con.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        pass  # e.g. a read-only directory: the files are harmless
 
 
 def _config(meta: dict, path: Path) -> dict:
@@ -203,6 +222,9 @@ def _no_replay(config: dict) -> str:
 def replay_lines(summary: dict) -> list[str]:
     """One line per extreme game, each with the command that replays it (kept whole, so it can be copied)."""
     lines, seen = [], set()
+    plugins = summary["config"].get("plugins")
+    if plugins:
+        lines.append(f"(agents from the plugin modules {', '.join(map(str, plugins))} must be loadable for these to run)")
     for e in sorted(summary["extremes"], key=lambda e: e["idx"]):
         if e["idx"] not in seen:
             seen.add(e["idx"])
