@@ -145,6 +145,16 @@ def cmd_play(args: argparse.Namespace) -> int:
     return cmd_run(ns)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .tournament.report import ReportError, run_report
+
+    try:
+        run_report(args.path, as_json=args.json, csv_dir=args.csv, parquet_dir=args.parquet)
+    except ReportError as e:
+        raise InputError(str(e)) from None
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridlock", description="Gridlock: a strategy simulator of the AI-infrastructure market.")
     p.add_argument("--version", action="version", version=f"gridlock {__version__}")
@@ -189,6 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--generation-slots", type=int, help="pad the generation block to this many slots")
     rl.add_argument("--json", action="store_true", help="print the layout as JSON")
     rl.set_defaults(func=cmd_rl)
+    rp = sub.add_parser(
+        "report",
+        help="summarise a tournament's results file (also while it is still running)",
+        description="Per-agent win rates with Wilson intervals, scores with bootstrap intervals, a pairwise matrix, results by seat and archetype, openskill ratings and the most extreme games with the command that replays each.",
+        epilog="Example: gridlock report results.sqlite --csv out/ --json > summary.json",
+    )
+    rp.add_argument("path", help="a results file written by `gridlock tournament`")
+    rp.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
+    rp.add_argument("--csv", metavar="DIR", help="also write one CSV file per table into DIR")
+    rp.add_argument("--parquet", metavar="DIR", help="also write one Parquet file per table into DIR (needs pyarrow)")
+    rp.set_defaults(func=cmd_report)
     return p
 
 
