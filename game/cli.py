@@ -54,7 +54,7 @@ def _load(name: str):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .agents import UnknownAgent
-    from .agents.external import configure_bots
+    from .agents.external import configure_bots, in_process
     from .report import result_json, text_report
     from .runner import play, seat_agents
     from .saves import SaveError, load_game, save_game
@@ -70,7 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str)} if isinstance(saved, dict) else {}
             agents = seat_agents(spec, seed, {**saved, **seats})
             # replay once more with the agents watching, so stateful ones pick up where they were
-            game, _ = load_game(args.load, agents)
+            # (bot processes are not shown the past: they start afresh at the current quarter)
+            game, _ = load_game(args.load, in_process(agents))
         except (SaveError, UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
     else:

@@ -101,10 +101,10 @@ def decide(v, scenario):
         open_regions = [r for r in v["regions"] if not r["moratorium"] and r["grid_release_mw"] > 0]
         open_regions.sort(key=lambda r: (r["queue_wait_quarters_max"] + r["permitting_quarters"], r["power_price_usd_per_mwh"], r["id"]))
         for r in open_regions[:1]:
-            ready = r["queue_wait_quarters_max"] + r["permitting_quarters"] + 3 + rules["commissioning_quarters"]
+            ready = r["queue_wait_quarters_max"] + r["permitting_quarters"] + 2 + rules["commissioning_quarters"]
             price = round(max(r["grid_reserve_price_musd_per_mw"], r["last_grid_price_musd_per_mw"]) * POWER_MARKUP, 4)
             mw = floor2(min(max(want, MIN_BLOCK_MW), r["grid_release_mw"] * 0.5, rules["max_site_mw"], 0.3 * (budget - spent) / price))
-            if ready + 3 <= quarters_left and mw >= MIN_BLOCK_MW / 2:
+            if ready + 2 <= quarters_left and mw >= MIN_BLOCK_MW / 2:
                 orders.append({"type": "bid_interconnect", "region": r["id"], "mw": mw, "price_musd_per_mw": price})
                 spent += mw * price
 

@@ -452,6 +452,11 @@ def configure_bots(agents: Mapping[str, Any], *, time_limit_s: float | None = No
                 agent.log_dir = Path(log_dir)
 
 
+def in_process(agents: Mapping[str, Any]) -> dict[str, Any]:
+    """The agents that are not bot processes (those replaying a save is shown the past)."""
+    return {cid: a for cid, a in agents.items() if not isinstance(a, ExternalAgent)}
+
+
 def bot_records(agents: Mapping[str, Any]) -> list[dict[str, Any]]:
     """For the report: each external seat, its faults, whether it was retired and where its log is."""
     out = []
