@@ -244,6 +244,16 @@ def test_a_bot_that_floods_stdout_is_cut_off_and_restarted(tutorial, tmp_path):
     assert answered(game) == [0, 2, 4]  # restarted in 2026Q3 and played it
 
 
+def test_a_bot_chattering_on_stderr_is_not_at_fault_and_its_log_is_capped(tutorial, tmp_path):
+    from game.agents.external import STDERR_LOG_MAX_BYTES
+
+    game, result, agents = run(tutorial, bot(tmp_path, 'if n == 1: sys.stderr.write("y" * 12_000_000); sys.stderr.flush()'), tmp_path)
+    assert agents[SEAT].faults == [] and answered(game) == list(range(8))
+    log = (tmp_path / "logs" / f"{SEAT}.log").read_bytes()
+    assert STDERR_LOG_MAX_BYTES < len(log) < STDERR_LOG_MAX_BYTES + 1000 and b"the rest of it is dropped" in log
+    assert log.rstrip().endswith(b"bot exited with code 0")  # Gridlock's own notes are still kept
+
+
 def test_a_retired_seat_plays_no_more_orders_and_its_process_is_gone(tutorial, tmp_path):
     spec = with_rules(tutorial, bot_max_faults=2)
     game, result, agents = run(spec, bot(tmp_path, 'if n >= 3: answer["company"] = "x"'), tmp_path)

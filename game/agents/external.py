@@ -410,20 +410,21 @@ class ExternalAgent:
             raise UnknownAgent(f"cannot write the bot log {self.log_path}: {e.strerror or e}") from None
         self._log_bytes = 0
 
-    def _log_write(self, chunk: bytes) -> None:
+    def _log_write(self, chunk: bytes, *, capped: bool = True) -> None:
         if self._log is None:
             return
-        room = STDERR_LOG_MAX_BYTES - self._log_bytes
-        if room <= 0:
-            return
-        if len(chunk) > room:
-            chunk = chunk[:room] + f"\n[gridlock] the log reached {STDERR_LOG_MAX_BYTES:,} bytes; the rest is dropped\n".encode()
+        if capped:  # the bot's own stderr; Gridlock's notes are few and always kept
+            room = STDERR_LOG_MAX_BYTES - self._log_bytes
+            if room <= 0:
+                return
+            if len(chunk) > room:
+                chunk = chunk[:room] + f"\n[gridlock] the bot's stderr reached {STDERR_LOG_MAX_BYTES:,} bytes; the rest of it is dropped\n".encode()
+            self._log_bytes += len(chunk)
         self._log.write(chunk)
         self._log.flush()
-        self._log_bytes += len(chunk)
 
     def _note(self, text: str) -> None:
-        self._log_write(f"[gridlock] {text}\n".encode())
+        self._log_write(f"[gridlock] {text}\n".encode(), capped=False)
 
     def _close_log(self) -> None:
         log, self._log = getattr(self, "_log", None), None
