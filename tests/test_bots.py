@@ -212,12 +212,14 @@ def test_a_bot_that_prints_garbage_loses_that_quarter_and_its_late_answer_is_ski
         ('{"type": "order", "orders": []}', "expected an orders message"),
         ('{"type": "orders", "company": "nebula", "quarter": "%s", "orders": {"type": "borrow"}}', '"orders" must be a list'),
         ("\u00ff\u00fe not json", "not JSON"),
+        ("[" * 100_000 + "]" * 100_000, "not JSON"),
+        ('{"type": "orders", "company": "nebula", "quarter": ["2026Q1"], "orders": []}', "orders for quarter ['2026Q1']"),
     ],
 )
-def test_malformed_messages_are_garbage(tutorial, tmp_path, line, detail):
+def test_malformed_messages_are_garbage_and_the_bot_plays_no_more_when_one_fault_is_the_limit(tutorial, tmp_path, line, detail):
     body = f"if n == 1:\n    answer = None\n    print({line!r} % q if '%s' in {line!r} else {line!r}, flush=True)\n    continue"
     game, result, agents = run(with_rules(tutorial, bot_max_faults=1), bot(tmp_path, body), tmp_path)
-    assert_reported(game, result, agents, tmp_path, ["garbage"])
+    assert_reported(game, result, agents, tmp_path, ["wrong_quarter" if "quarter" in detail else "garbage"])
     assert detail in agents[SEAT].faults[0].detail and agents[SEAT].retired == "2026Q1"
     assert answered(game) == []
 
@@ -362,3 +364,9 @@ def test_no_bot_process_outlives_the_tests(tmp_path):
     gc.collect()
     assert dead(pid)
     assert os.path.exists(tmp_path / f"{SEAT}.log")
+
+
+def test_the_bot_module_is_headless():
+    from test_headless import ui_modules_after_importing
+
+    assert ui_modules_after_importing("game.agents.external") == []

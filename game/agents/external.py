@@ -178,10 +178,7 @@ class ExternalAgent:
             return
         if result is not None and proc.poll() is None:
             msg = {"type": "result", "company": self._company, "result": CONVERTER.unstructure(result)}
-            try:
-                self._pump(encode(msg), time.monotonic() + min(self._limit(), EXIT_GRACE_S), want_line=False)
-            except _Stop:
-                pass
+            self._pump(encode(msg), time.monotonic() + min(self._limit(), EXIT_GRACE_S), want_line=False)
         try:
             if proc.stdin is not None:
                 proc.stdin.close()
@@ -189,10 +186,8 @@ class ExternalAgent:
             pass
         deadline = time.monotonic() + EXIT_GRACE_S
         while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                self._pump(b"", min(deadline, time.monotonic() + 0.05), want_line=False)
-            except _Stop:
-                break
+            self._pump(b"", min(deadline, time.monotonic() + 0.05), want_line=False)  # keeps its stderr
+            time.sleep(0.01)  # once both pipes are closed, _pump returns at once
         self._stop_process("the game is over")
         self._close_log()
 
@@ -209,7 +204,7 @@ class ExternalAgent:
         if self._proc is None:
             self._spawn()
             if self._proc is None:
-                return self._fault(label, "crash", f"could not be restarted: {self._spawn_error}")
+                raise self._fault(label, "crash", f"could not be restarted: {self._spawn_error}")
         limit = self._limit()
         if self._fresh:
             limit += self._spec.rules.bot_startup_time_limit_s
@@ -219,13 +214,13 @@ class ExternalAgent:
         try:
             orders = self._answer(encode(msg), label, time.monotonic() + limit, limit)
         except _Stop as stop:
-            return self._fault(label, stop.kind, stop.detail)
+            raise self._fault(label, stop.kind, stop.detail) from None
         return orders
 
     def _limit(self) -> float:
         if self.time_limit_s is not None:
             return self.time_limit_s
-        return self._spec.rules.bot_quarter_time_limit_s if self._spec is not None else 2.0
+        return self._spec.rules.bot_quarter_time_limit_s
 
     def _answer(self, message: bytes, label: str, deadline: float, limit: float) -> list[Any]:
         self._read = 0
@@ -234,12 +229,12 @@ class ExternalAgent:
             message = b""
             try:
                 msg = json.loads(line)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 raise _Stop("garbage", f"a line that is not JSON: {_clip(line)}") from None
             if not isinstance(msg, dict) or msg.get("type") != "orders":
                 raise _Stop("garbage", f"expected an orders message, got {_clip(line)}")
             quarter, company = msg.get("quarter"), msg.get("company")
-            if quarter != label and quarter in self._asked:
+            if quarter != label and isinstance(quarter, str) and quarter in self._asked:
                 self._note(f"skipped a late answer for {quarter}")
                 continue
             if company != self._company:
@@ -294,7 +289,10 @@ class ExternalAgent:
                         if not self._out:
                             sel.unregister(key.fd)
                         continue
-                    chunk = os.read(key.fd, _CHUNK)
+                    try:
+                        chunk = os.read(key.fd, _CHUNK)
+                    except BlockingIOError:
+                        continue
                     if key.data == "err":
                         if chunk:
                             self._log_write(chunk)
@@ -327,17 +325,17 @@ class ExternalAgent:
                 return f"killed by signal {-code}"
         return f"exited with code {code}"
 
-    def _fault(self, label: str, kind: str, detail: str) -> list[Any]:
+    def _fault(self, label: str, kind: str, detail: str) -> BotFault:
+        """Record a fault, stop or retire the process as its kind requires; the caller raises it."""
         fault = Fault(label, kind, detail)
         self.faults.append(fault)
         self._note(f"fault in {label}: {kind}: {detail}; this quarter's orders are lost")
-        if kind in _RESTART_KINDS:
-            self._stop_process(f"{kind}; restarting it next quarter")
-        max_faults = self._spec.rules.bot_max_faults if self._spec is not None else 3
-        if len(self.faults) >= max_faults:
+        if len(self.faults) >= self._spec.rules.bot_max_faults:
             self.retired = label
             self._stop_process(f"{len(self.faults)} faults: the seat plays no more orders")
-        raise BotFault(fault)
+        elif kind in _RESTART_KINDS:
+            self._stop_process(f"{kind}; restarting it next quarter")
+        return BotFault(fault)
 
     # ---- the process -------------------------------------------------------------------------------
     def _spawn(self) -> None:
