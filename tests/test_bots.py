@@ -370,3 +370,18 @@ def test_the_bot_module_is_headless():
     from test_headless import ui_modules_after_importing
 
     assert ui_modules_after_importing("game.agents.external") == []
+
+
+def test_a_saved_bot_game_continues_with_the_bot_started_afresh(tmp_path, capsys):
+    seat = f"{SEAT}=cmd:{shlex.quote(sys.executable)} {shlex.quote(str(STEADY))}"
+    logs = ["--bot-log-dir", str(tmp_path / "logs")]
+    assert main(["run", "--scenario", "tutorial", "--json", "--seat", seat, *logs]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    save = tmp_path / "g.json"
+    assert main(["run", "--scenario", "tutorial", "--quarters", "3", "--save", str(save), "--seat", seat, *logs]) == 0
+    capsys.readouterr()
+    assert main(["run", "--load", str(save), "--json", *logs]) == 0  # the seat comes from the save
+    resumed = json.loads(capsys.readouterr().out)
+    assert resumed["standings"] == whole["standings"]  # steady keeps no memory, so nothing is lost
+    log = (tmp_path / "logs" / f"{SEAT}.log").read_text()
+    assert "playing nebula (start 1)" in log and "2026Q4: " in log and "2026Q3: " not in log

@@ -52,9 +52,8 @@ def parse_agent_spec(text: str) -> tuple[str, dict[str, str]]:
 
 
 def make_agent(spec: str, seed: np.random.SeedSequence) -> Agent:
-    """An agent from its name and optional parameters, 'name' or 'name:key=value,…';
-    'cmd:PROGRAM ARGS' seats an external bot process (agents/external.py)."""
-    if spec.startswith("cmd:"):
+    """An agent from its name and optional parameters, 'name' or 'name:key=value,…'."""
+    if spec.startswith("cmd:"):  # an external bot process: agents/external.py
         from .external import ExternalAgent
 
         return ExternalAgent.from_spec(spec, seed)
