@@ -11,6 +11,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from game.agents import UnknownAgent, make_agent
 from game.agents.external import BotFault, ExternalAgent, configure_bots
@@ -191,9 +193,9 @@ if n == 2:
 
 def test_the_command_line_timeout_overrides_the_scenario(tutorial, tmp_path):
     # the first quarter after a start has the startup allowance on top, so a slow start is no fault
-    game, result, agents = run(tutorial, bot(tmp_path, "if n <= 2: time.sleep(0.8)"), tmp_path, time_limit_s=0.3)
+    game, result, agents = run(tutorial, bot(tmp_path, "if n <= 2: time.sleep(0.5)"), tmp_path, time_limit_s=0.2)
     # each (re)started process sleeps through its first two quarters: only the second is a fault
-    assert [(f.quarter, f.kind, f.detail) for f in agents[SEAT].faults] == [(q, "timeout", "no orders within 0.3 s") for q in ("2026Q2", "2026Q4", "2027Q2")]
+    assert [(f.quarter, f.kind, f.detail) for f in agents[SEAT].faults] == [(q, "timeout", "no orders within 0.2 s") for q in ("2026Q2", "2026Q4", "2027Q2")]
 
 
 def test_a_bot_that_prints_garbage_loses_that_quarter_and_its_late_answer_is_skipped(tutorial, tmp_path):
@@ -385,3 +387,47 @@ def test_a_saved_bot_game_continues_with_the_bot_started_afresh(tmp_path, capsys
     assert resumed["standings"] == whole["standings"]  # steady keeps no memory, so nothing is lost
     log = (tmp_path / "logs" / f"{SEAT}.log").read_text()
     assert "playing nebula (start 1)" in log and "2026Q4: " in log and "2026Q3: " not in log
+
+
+ECHO = """\
+import sys
+sys.stdin.readline(); sys.stdin.readline()  # the hello and the first view
+sys.stdout.buffer.write(open(sys.argv[1], "rb").read() + b"\\n")
+sys.stdout.flush()
+"""
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+envelopes = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["orders", "order", "view"]) | json_values,
+        "company": st.sampled_from([SEAT, "aurora"]) | json_values,
+        "quarter": st.sampled_from(["2026Q1", "2026Q2"]) | json_values,
+        "orders": st.lists(json_values, max_size=3) | json_values,
+    },
+).map(lambda d: json.dumps(d).encode())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=envelopes | st.binary(max_size=300).filter(lambda b: b"\n" not in b))
+def test_whatever_a_bot_writes_it_either_plays_its_orders_or_faults_with_a_reason(tutorial, tmp_path, payload):
+    script, data = tmp_path / "echo.py", tmp_path / "payload"
+    script.write_text(ECHO)
+    data.write_bytes(payload)
+    a = make_agent(f"cmd:{shlex.quote(sys.executable)} {shlex.quote(str(script))} {shlex.quote(str(data))}", agent_seed(0, 2))
+    configure_bots({SEAT: a}, log_dir=tmp_path / "logs")
+    a.start(tutorial, SEAT)
+    try:
+        orders = a.decide(Game(tutorial, 0).view(SEAT))
+    except BotFault as e:
+        assert e.fault.kind in ("garbage", "wrong_company", "wrong_quarter", "crash") and e.fault.detail
+        if payload.strip() == b"":
+            assert e.fault.kind == "crash"  # a blank line is no answer; then the bot exits
+    else:
+        msg = json.loads(payload)
+        assert (msg["type"], msg["company"], msg["quarter"]) == ("orders", SEAT, "2026Q1") and orders == msg["orders"]
+    finally:
+        a.close(None)
