@@ -68,6 +68,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             spec, seed = game.spec, game.seed
             saved = data.get("seats")
             saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str)} if isinstance(saved, dict) else {}
+            for cid, agent in saved.items():  # a save file must not run programs; a person may
+                if agent.startswith("cmd:") and cid not in seats:
+                    raise InputError(f"the save seats {cid} with a bot process ({agent}); to run it again say so with --seat {cid}={agent}, or seat another agent")
             agents = seat_agents(spec, seed, {**saved, **seats})
             # replay once more with the agents watching, so stateful ones pick up where they were
             # (bot processes are not shown the past: they start afresh at the current quarter)

@@ -21,6 +21,8 @@ def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = Non
         raise ValueError(f"no company {', '.join(map(repr, unknown))} in this scenario; companies: {', '.join(spec.companies)}")
     out = {}
     for i, (cid, cs) in enumerate(spec.companies.items()):
+        if cid not in seats and cs.agent.startswith("cmd:"):  # a file must not run programs; a person may
+            raise ValueError(f"company {cid!r}: a scenario cannot seat a bot process ({cs.agent!r}); seat it with --seat {cid}=…")
         out[cid] = make_agent(seats.get(cid, cs.agent), agent_seed(seed, i))
     return out
 

@@ -382,7 +382,10 @@ def test_a_saved_bot_game_continues_with_the_bot_started_afresh(tmp_path, capsys
     save = tmp_path / "g.json"
     assert main(["run", "--scenario", "tutorial", "--quarters", "3", "--save", str(save), "--seat", seat, *logs]) == 0
     capsys.readouterr()
-    assert main(["run", "--load", str(save), "--json", *logs]) == 0  # the seat comes from the save
+    # the save names the bot, but only the person loading it may start a program
+    assert main(["run", "--load", str(save), "--json", *logs]) == 2
+    assert f"the save seats {SEAT} with a bot process" in capsys.readouterr().err
+    assert main(["run", "--load", str(save), "--json", "--seat", seat, *logs]) == 0
     resumed = json.loads(capsys.readouterr().out)
     assert resumed["standings"] == whole["standings"]  # steady keeps no memory, so nothing is lost
     log = (tmp_path / "logs" / f"{SEAT}.log").read_text()
@@ -431,3 +434,11 @@ def test_whatever_a_bot_writes_it_either_plays_its_orders_or_faults_with_a_reaso
         assert (msg["type"], msg["company"], msg["quarter"]) == ("orders", SEAT, "2026Q1") and orders == msg["orders"]
     finally:
         a.close(None)
+
+
+def test_a_scenario_file_cannot_seat_a_bot_process(tutorial, tmp_path):
+    company = attrs.evolve(tutorial.companies[SEAT], agent=f"cmd:{tmp_path}/payload.sh")
+    spec = attrs.evolve(tutorial, companies={**tutorial.companies, SEAT: company})
+    with pytest.raises(ValueError, match="a scenario cannot seat a bot process"):
+        seat_agents(spec, 0)
+    assert seat_agents(spec, 0, {SEAT: "random"})[SEAT].name == "random"
