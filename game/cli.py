@@ -33,6 +33,16 @@ def _seed(text: str) -> int:
     return v
 
 
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0.01 <= v <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0.01 and 3600 seconds, got {text}")
+    return v
+
+
 def _load(name: str):
     from .scenario import ScenarioError, load_scenario
 
@@ -44,6 +54,7 @@ def _load(name: str):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .agents import UnknownAgent
+    from .agents.external import configure_bots, in_process
     from .report import result_json, text_report
     from .runner import play, seat_agents
     from .saves import SaveError, load_game, save_game
@@ -57,9 +68,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             spec, seed = game.spec, game.seed
             saved = data.get("seats")
             saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str)} if isinstance(saved, dict) else {}
+            for cid, agent in saved.items():  # a save file must not run programs; a person may
+                if agent.startswith("cmd:") and cid not in seats:
+                    raise InputError(f"the save seats {cid} with a bot process ({agent}); to run it again say so with --seat {cid}={agent}, or seat another agent")
             agents = seat_agents(spec, seed, {**saved, **seats})
             # replay once more with the agents watching, so stateful ones pick up where they were
-            game, _ = load_game(args.load, agents)
+            # (bot processes are not shown the past: they start afresh at the current quarter)
+            game, _ = load_game(args.load, in_process(agents))
         except (SaveError, UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
     else:
@@ -74,7 +89,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         game = Game(spec, seed)
     if args.quarters is not None and args.quarters < 0:
         raise InputError("--quarters must not be negative")
-    game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
+    configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None))
+    try:
+        game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
+    except UnknownAgent as e:  # a bot that cannot be started at all
+        raise InputError(str(e)) from None
     names = {cid: a.name for cid, a in agents.items()}
     if args.save:
         try:
@@ -82,10 +101,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise InputError(f"cannot write the save {args.save}: {e}") from None
     if args.json:
-        json.dump(result_json(game, result), sys.stdout, indent=1)
+        json.dump(result_json(game, result, agents), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        print(text_report(game, result))
+        print(text_report(game, result, agents))
         if args.save:
             print(f"\nSaved to {args.save}")
     return EXIT_OK
@@ -164,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="play one headless game with agents and print the report",
         description="Play one headless game: every company is run by an agent (its scenario default unless --seat says otherwise).",
-        epilog="Example: gridlock run --scenario baseline --seed 7 --seat corecell=random --save saves/g7.json",
+        epilog="Example: gridlock run --scenario baseline --seed 7 --seat corecell=random --save saves/g7.json\n"
+        'External bot: gridlock run --seat corecell=cmd:"python3 examples/bots/steady.py" (docs/bot-protocol.md)',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--scenario", default="baseline", help="a shipped scenario name or a path to a .toml file (default: baseline)")
     run.add_argument("--seed", type=_seed, default=0, help="the game seed; the same seed gives the same game (default: 0)")
@@ -173,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--load", metavar="PATH", help="continue a saved game to the end instead of starting one")
     run.add_argument("--quarters", type=int, metavar="N", help="stop after N more quarters (with --save, to continue later with --load)")
     run.add_argument("--json", action="store_true", help="print a machine-readable result as JSON instead of the report")
+    run.add_argument("--bot-timeout", type=_seconds, metavar="SECONDS", help="each quarter's time limit for cmd: bots (default: the scenario's rules.bot_quarter_time_limit_s)")
+    run.add_argument("--bot-log-dir", metavar="DIR", default="bot-logs", help="where each cmd: bot's stderr goes, one COMPANY.log per seat (default: bot-logs)")
     run.set_defaults(func=cmd_run)
 
     sc = sub.add_parser("scenario", help="check or list scenarios", description="Work with scenario files.")

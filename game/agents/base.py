@@ -53,6 +53,10 @@ def parse_agent_spec(text: str) -> tuple[str, dict[str, str]]:
 
 def make_agent(spec: str, seed: np.random.SeedSequence) -> Agent:
     """An agent from its name and optional parameters, 'name' or 'name:key=value,…'."""
+    if spec.startswith("cmd:"):  # an external bot process: agents/external.py
+        from .external import ExternalAgent
+
+        return ExternalAgent.from_spec(spec, seed)
     name, params = parse_agent_spec(spec)
     if name not in REGISTRY:
         raise UnknownAgent(f"unknown agent {name!r}; built-in agents: {', '.join(sorted(REGISTRY))}")
