@@ -9,9 +9,10 @@ import numpy as np
 
 from ..model import orders as o
 from ..model.view import CompanyView, GenerationView, RegionView
+from .base import Tunable
 
 
-class Builder:
+class Builder(Tunable):
     """A planning agent whose habits are set by parameters; subclasses choose the parameters.
 
     Each quarter it (1) keeps a pipeline of power proportional to what it runs, bidding where
@@ -64,28 +65,15 @@ class Builder:
     subcontract = False
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
-        self.rng = np.random.default_rng(seed)
+        super().__init__(seed, **params)
         self._best: GenerationView | None = None
-        for k, v in params.items():
-            default = getattr(type(self), k, None)
-            if k.startswith("_") or not isinstance(default, (bool, int, float, str)):
-                raise ValueError(f"no parameter {k!r}; parameters: {', '.join(self.parameters())}")
-            try:
-                value = (str(v).lower() in ("1", "true", "yes")) if isinstance(default, bool) else type(default)(v)
-            except ValueError:
-                raise ValueError(f"parameter {k} takes a {type(default).__name__}, got {v!r}") from None
-            setattr(self, k, value)
-
-    @classmethod
-    def parameters(cls) -> dict[str, object]:
-        """Every tunable habit and its default."""
-        return {k: getattr(cls, k) for k in sorted(dir(cls)) if not k.startswith("_") and k != "name" and isinstance(getattr(cls, k), (bool, int, float))}
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
         me = v.me
         orders: list[Any] = []
-        budget = me.cash_musd + me.borrow_headroom_musd * self.borrow_fraction - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        # a hair under the engine's funds, so rounded prices never overrun it
+        budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         gens = {gen.id: gen for gen in v.generations}
         self._best = self._best_generation(v, gens, liquid=True)  # today's best buy, for planning
         budget -= self._chips(v, gens, orders, budget)
@@ -124,10 +112,14 @@ class Builder:
         sellable = spec.archetypes[me.archetype].sellable_fraction
         need_h100e = (share * future_market * self.ambition + future_internal) / sellable
         per_mw = self._h100e_per_mw(v)
+        return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
+
+    def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
+        """H100e it runs now plus what the power it holds but has not filled could host."""
+        me = v.me
         installed_mw = sum((s.it_mw - s.free_mw) * s.mw / s.it_mw for s in me.sites if s.it_mw > 0)  # grid MW in use
         held_mw = sum(p.mw for p in me.power)
-        have_h100e = me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
-        return max(0.0, (need_h100e - have_h100e) / per_mw)
+        return me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
 
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
         if v.quarter < self.power_from_quarter:
@@ -141,7 +133,7 @@ class Builder:
         spent = 0.0
         regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0]
         # where a position comes online soonest and runs cheapest
-        regions.sort(key=lambda r: ((r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10, r.id))
+        regions.sort(key=lambda r: (self.region_preference(v, r), r.id))
         for r in regions:
             if want <= 1:
                 break
@@ -170,11 +162,23 @@ class Builder:
                     continue
                 if lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves:
                     continue
-                bid = lot.reserve_musd * self.lot_bid_markup
+                bid = math.ceil(lot.reserve_musd * max(1.0, self.lot_bid_markup) * 100) / 100  # never a cent under the reserve
                 if bid < (budget - spent) * 0.5:
-                    orders.append(o.BidLot(lot.id, round(bid, 2)))
+                    orders.append(o.BidLot(lot.id, bid))
                     spent += bid
         return spent
+
+    def region_preference(self, v: CompanyView, r: RegionView) -> float:
+        """Lower is better: where a position comes online soonest and runs cheapest."""
+        return (r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10
+
+    def merchant_share(self, v: CompanyView) -> float:
+        """Share of its free hall power it fills with merchant chips (the rest waits for its own)."""
+        return 1.0
+
+    def borrow_share(self, v: CompanyView) -> float:
+        """Share of the covenant headroom it will draw on this quarter."""
+        return self.borrow_fraction
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
         best = self._best
@@ -227,10 +231,11 @@ class Builder:
         liquid_kinds = {k for k, c in v.scenario.cooling.items() if c.hosts_liquid_only}
         free_kw = {True: 0.0, False: 0.0}
         lead = 2
+        share = self.merchant_share(v)
         for s in me.sites:
             soon = s.stage == "online" or (0 <= s.expected_online <= v.quarter + lead)
             if soon:
-                free_kw[s.cooling in liquid_kinds] += s.free_mw * 1000
+                free_kw[s.cooling in liquid_kinds] += s.free_mw * 1000 * share
         # what is already coming: inventory, deliveries, agreements
         coming_kw = sum(gens[g].power_kw * n for g, n in me.inventory.items())
         coming_kw += sum(gens[d.generation].power_kw * d.units for d in me.deliveries)
@@ -314,7 +319,7 @@ class Builder:
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
                 if units > 100 and units * price < budget:
                     orders.append(o.BidChips(asic.id, units, round(price, 6)))
-        if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
+        if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 % self.smr_every_quarters and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
             rs = [r for r in v.regions if r.smr_allowed]
             if rs:
                 r = min(rs, key=lambda r: r.queue_wait_quarters_max)
@@ -334,7 +339,7 @@ class Builder:
         buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         spare = me.cash_musd - committed
         if spare < buffer and me.borrow_headroom_musd > 1:
-            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_fraction, buffer - spare), 2)))
+            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_share(v), buffer - spare), 2)))
         elif spare > 3 * buffer and me.debt_musd > 0 and me.debt_rate > self.repay_above_rate:
             amount = math.floor(min(me.debt_musd, spare - 2 * buffer) * 100) / 100
             if amount > 0:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..model import orders as o
 from ..model.view import CompanyView
-from .base import register
+from .base import Tunable, register
 
 
 @register("random", "any", "Plays random orders drawn from what is legal for it this quarter; a baseline every real strategy should beat.")
-class RandomLegal:
+class RandomLegal(Tunable):
     """Random-legal agent.
 
     Each quarter it draws a handful of orders among those its view says are possible (regions
@@ -21,10 +19,7 @@ class RandomLegal:
     """
 
     stochastic = True
-
-    def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
-        self.rng = np.random.default_rng(seed)
-        self.orders_per_quarter = int(params.get("orders_per_quarter", 5))
+    orders_per_quarter = 5  # the most orders it draws in a quarter
 
     def decide(self, v: CompanyView) -> list[Any]:
         rng = self.rng
