@@ -131,7 +131,7 @@ class Builder(Tunable):
         per_mw = self._all_in_musd_per_mw(v)
         want = min(want, budget / per_mw * self.power_budget_quarters)
         spent = 0.0
-        regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0]
+        regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0 and math.isfinite(self.region_preference(v, r))]
         # where a position comes online soonest and runs cheapest
         regions.sort(key=lambda r: (self.region_preference(v, r), r.id))
         for r in regions:
@@ -169,7 +169,7 @@ class Builder(Tunable):
         return spent
 
     def region_preference(self, v: CompanyView, r: RegionView) -> float:
-        """Lower is better: where a position comes online soonest and runs cheapest."""
+        """Lower is better (infinite: never bid there): where a position comes online soonest and runs cheapest."""
         return (r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10
 
     def merchant_share(self, v: CompanyView) -> float:

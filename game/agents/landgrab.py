@@ -12,15 +12,17 @@ class LandGrab(Builder):
     """Land Grab neo-cloud.
 
     Plays the CoreWeave story in the seed: a neo-cloud that captures share by securing scarce
-    power and GPUs faster than anyone, financed by GPU-backed debt. It uses `leverage` of its
-    covenant headroom (1.0 = all of it), keeps almost no cash buffer, never repays early,
+    power and GPUs faster than anyone, financed by GPU-backed debt. It runs at `leverage` of its
+    covenant (1.0 = right up to it): it draws that share of its borrowing room and stops
+    bidding for new power once debt ÷ (debt + equity) reaches `leverage` × the covenant's
+    maximum. It keeps almost no cash buffer, never repays early,
     bids far over the last price for interconnect, buys gas and distressed powered sites,
     takes the largest share of each generation's supply it may, and prices below the index.
     Its failure mode is the seed's: a covenant breach when demand or prices soften.
     """
 
     _replaces = ("borrow_fraction",)  # `leverage` says it in the thesis's own words
-    leverage = 1.0  # share of covenant headroom it borrows against
+    leverage = 1.0  # share of the covenant's maximum leverage it runs up to
     ambition = 2.5
     horizon_quarters = 12
     power_budget_quarters = 4.0
@@ -39,3 +41,10 @@ class LandGrab(Builder):
 
     def borrow_share(self, v: CompanyView) -> float:
         return self.leverage
+
+    def power_wanted_mw(self, v: CompanyView) -> float:
+        me = v.me
+        ratio = me.debt_musd / max(me.debt_musd + me.book_equity_musd, 1.0)
+        if ratio >= self.leverage * v.scenario.archetypes[me.archetype].max_leverage:
+            return 0.0
+        return super().power_wanted_mw(v)

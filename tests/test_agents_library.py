@@ -1,0 +1,134 @@
+"""The strategy library: every built-in agent plays whole games without a rejected order, the
+agents play their theses (and so differ in outcome), and they are listed with their metadata."""
+
+from __future__ import annotations
+
+import inspect
+from functools import cache
+
+import pytest
+
+from agent_outcomes import outcomes
+from game.agents import REGISTRY, AgentInfo, UnknownAgent, agents_for, make_agent
+from game.agents.builder import Builder
+from game.engine.rng import agent_seed
+from game.scenario import load_scenario
+
+SEEDS = {"baseline": range(3), "ai-winter": range(2), "grid-crunch": range(2)}
+
+
+@cache
+def played(scenario: str, name: str) -> dict:
+    return outcomes(load_scenario(scenario), name, SEEDS[scenario])
+
+
+@pytest.mark.parametrize("scenario", sorted(SEEDS))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_each_agent_plays_every_seat_of_its_archetype_without_a_rejected_order(name, scenario):
+    o = played(scenario, name)
+    assert o["seats"] >= 2 * len(SEEDS[scenario])
+    assert o["rejected"] == [], o["rejected"][:3]
+
+
+# ---- the theses show in what they do and how they end ---------------------------------------------
+def test_landgrab_borrows_far_more_than_cautious_and_dies_in_a_winter_that_cautious_survives():
+    grab, careful = played("baseline", "landgrab"), played("baseline", "cautious")
+    assert grab["debt"] > 5 * max(careful["debt"], 1000)
+    assert grab["power_mw"] > 2 * careful["power_mw"]  # and grows far bigger in a good market
+    grab, careful = played("ai-winter", "landgrab"), played("ai-winter", "cautious")
+    assert grab["bankrupt"] >= 0.5 and careful["bankrupt"] == 0
+    assert careful["score"] > grab["score"] + 0.5
+
+
+def test_a_lower_leverage_parameter_makes_landgrab_borrow_less():
+    spec = load_scenario("baseline")
+    seats = {cid: "landgrab" for cid, cs in spec.companies.items() if cs.archetype == "neocloud"}
+    low = {cid: "landgrab:leverage=0.2" for cid in seats}
+    from game.runner import play, seat_agents
+
+    def debt(s):
+        _, result = play(spec, 0, seat_agents(spec, 0, s))
+        return sum(x.debt_musd for x in result.standings if x.id in seats)
+
+    assert debt(low) < 0.7 * debt(seats)
+
+
+def test_fortress_locks_more_power_smr_and_chip_agreements_than_the_fast_follower():
+    fort, follow = played("baseline", "fortress"), played("baseline", "fast_follower")
+    assert fort["power_mw"] > 1.2 * follow["power_mw"]
+    assert fort["smr_mw"] > 0 and follow["smr_mw"] == 0
+    assert fort["apa_units"] > 0 and follow["apa_units"] == 0
+    assert fort["smr_mw"] > 2 * played("baseline", "hyperscaler")["smr_mw"]
+    assert follow["first_power_bid"] >= REGISTRY["fast_follower"].parameters["power_from_quarter"]
+
+
+def test_asic_bet_buys_far_more_of_its_own_silicon_than_the_steady_hyperscaler():
+    assert played("baseline", "asic_bet")["asic_units"] > 2 * played("baseline", "hyperscaler")["asic_units"] > 0
+
+
+def test_the_internaliser_never_subcontracts_while_the_steady_hyperscaler_does():
+    assert played("baseline", "internaliser")["subcontracts"] == 0
+    assert played("baseline", "hyperscaler")["subcontracts"] > 0
+
+
+def test_utilisation_king_grows_only_into_demand_so_stays_small_and_debt_free():
+    king, neo = played("baseline", "utilisation_king"), played("baseline", "neocloud")
+    assert king["power_mw"] < 0.6 * neo["power_mw"]
+    assert king["debt"] < 0.1 * neo["debt"]
+
+
+def test_stranded_power_runs_on_cheaper_power_and_buys_more_powered_sites_than_the_steady_neocloud():
+    stranded, neo = played("baseline", "stranded_power"), played("baseline", "neocloud")
+    assert stranded["power_price"] < neo["power_price"] - 3  # $/MWh, weighted by MW held at the end
+    assert stranded["powered_site_mw"] > 1.1 * neo["powered_site_mw"] > 0
+
+
+# ---- metadata -------------------------------------------------------------------------------------
+def test_the_library_has_at_least_four_theses_per_archetype_each_in_its_own_file_with_a_docstring():
+    for archetype in ("hyperscaler", "neocloud"):
+        own = [n for n in agents_for(archetype) if REGISTRY[n].archetype == archetype]
+        assert len(own) >= 5, own  # four theses plus the steady default
+    modules = [REGISTRY[n].factory.__module__ for n in REGISTRY]
+    assert len(set(modules)) == len(modules)
+    for name, info in REGISTRY.items():
+        doc = inspect.getdoc(info.factory) or ""
+        assert len(doc.splitlines()) >= 3 and info.thesis, name
+        assert info.archetype in ("hyperscaler", "neocloud", "any")
+
+
+def test_registry_entries_keep_the_old_triple_shape_and_carry_the_new_metadata():
+    info = REGISTRY["landgrab"]
+    assert isinstance(info, AgentInfo)
+    factory, archetype, thesis = info
+    assert (info[0], info[1], info[2]) == (factory, archetype, thesis) == (info.factory, "neocloud", info.thesis)
+    assert info.parameters["leverage"] == 1.0 and "borrow_fraction" not in info.parameters  # leverage replaces it
+    assert REGISTRY["random"].stochastic and not REGISTRY["fortress"].stochastic
+    assert REGISTRY["random"].parameters == {"orders_per_quarter": 5}
+    assert agents_for("hyperscaler") == sorted(n for n, i in REGISTRY.items() if i.archetype in ("hyperscaler", "any"))
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("landgrab:leverage=lots", "takes a float"),
+        ("landgrab:borrow_fraction=0.5", "no parameter 'borrow_fraction'"),
+        ("landgrab:use_fast_track=maybe", "takes true or false"),
+        ("landgrab:leverage=nan", "finite"),
+        ("landgrab:leverage=0.5,leverage=0.6", "given twice"),
+        ("landgrab:leverage", "not KEY=VALUE"),
+        ("random:orders_per_quarter=2.5", "takes a int"),
+    ],
+)
+def test_bad_parameters_are_refused_with_a_reason(spec, message):
+    with pytest.raises(UnknownAgent, match=message):
+        make_agent(spec, agent_seed(0, 0))
+
+
+def test_parameters_are_converted_to_their_defaults_types():
+    a = make_agent("landgrab:leverage=0.8,use_fast_track=no,horizon_quarters=8", agent_seed(0, 0))
+    assert (a.leverage, a.use_fast_track, a.horizon_quarters) == (0.8, False, 8)
+    assert a.name == "landgrab:leverage=0.8,use_fast_track=no,horizon_quarters=8"
+    assert make_agent("landgrab", agent_seed(0, 0)).leverage == 1.0  # a seat's setting stays its own
+    for name, info in REGISTRY.items():
+        if isinstance(info.factory, type) and issubclass(info.factory, Builder):
+            assert set(info.parameters) <= set(Builder.parameters()) | set(vars(info.factory)), name
