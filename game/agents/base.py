@@ -153,8 +153,9 @@ def make_agent(spec: str, seed: np.random.SeedSequence) -> Agent:
     'package.module:Class', 'path/to/file.py[:Class]' (each optionally ':key=value,…')."""
     from . import plugin
 
-    name, params = parse_agent_spec(spec)
+    name = spec.partition(":")[0].strip()
     if name in REGISTRY:
+        _, params = parse_agent_spec(spec)
         return build_agent(REGISTRY[name].factory, name, params, seed, spec if params else name)
     if plugin.looks_like_plugin(spec):
         cls, params = plugin.load(spec)
