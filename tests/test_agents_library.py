@@ -132,3 +132,36 @@ def test_parameters_are_converted_to_their_defaults_types():
     for name, info in REGISTRY.items():
         if isinstance(info.factory, type) and issubclass(info.factory, Builder):
             assert set(info.parameters) <= set(Builder.parameters()) | set(vars(info.factory)), name
+
+
+# ---- gridlock agents --------------------------------------------------------------------------------
+def test_gridlock_agents_json_lists_every_agent_with_its_metadata_and_parameter_defaults(tmp_path):
+    import json
+
+    from test_cli import gridlock
+
+    r = gridlock("agents", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    listed = {row["name"]: row for row in json.loads(r.stdout)}
+    assert set(listed) == set(REGISTRY)
+    for name, info in REGISTRY.items():
+        row = listed[name]
+        assert (row["archetype"], row["stochastic"], row["thesis"]) == (info.archetype, info.stochastic, info.thesis)
+        assert row["parameters"] == info.parameters
+    assert listed["landgrab"]["tuned"]["leverage"] == 1.0 and "ambition" in listed["landgrab"]["tuned"]
+
+
+def test_gridlock_agents_shows_each_agents_own_settings_and_filters_by_archetype(tmp_path):
+    from test_cli import gridlock
+
+    r = gridlock("agents", "--archetype", "neocloud", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = [x.split() for x in r.stdout.splitlines()[1:] if x[:1].strip()]
+    assert {x[0] for x in rows if len(x) > 1 and x[1] in ("neocloud", "any")} == set(agents_for("neocloud"))
+    assert not any(len(x) > 1 and x[1] == "hyperscaler" for x in rows)
+    assert "leverage=1.0" in r.stdout and "winter_quarters=4" in r.stdout
+    full = " ".join(gridlock("agents", "--all", cwd=tmp_path).stdout.split())  # undo the wrapping
+    for name, info in REGISTRY.items():
+        block = full.split(f" {name} ", 1)[1].split(" parameters: ", 1)[1]
+        listed = dict(kv.split("=") for kv in block.split(" ")[: len(info.parameters)] if "=" in kv)
+        assert set(listed) == set(info.parameters), name

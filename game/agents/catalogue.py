@@ -53,7 +53,7 @@ def table(archetype: str | None = None, full: bool = False, width: int = 110) ->
         out.append("")
         out.append(f"Agents built on the shared planner also take its parameters (defaults): {_params(Builder.parameters())}")
         out[-1:] = textwrap.wrap(out[-1], width)
-        out.append("Set any of them per seat: --seat COMPANY=NAME:key=value,key=value   (--all lists each agent's full set)")
+        out.append("Per seat: --seat COMPANY=NAME:key=value,key=value   (--all lists every parameter of each agent)")
     return "\n".join(out)
 
 

@@ -17,14 +17,17 @@ class Cautious(Builder):
     is internalised or softens. It borrows at most `borrow_fraction` of its headroom, keeps
     `cash_buffer_fraction` of its equity in cash, repays any debt with spare cash, and
     freezes new power (and with it new chip buys for new halls) for `winter_quarters` after a
-    quarter in which the price index fell by more than `winter_price_drop` or its utilisation dropped below
-    `utilisation_floor`. It gives up share in a boom to be alive after the bust.
+    quarter in which the price index fell by more than `winter_price_drop` or its utilisation
+    dropped below `utilisation_floor`. It pays up for the little power it wants and picks up
+    distressed sites near their reserve. It gives up share in a boom to be alive after the bust.
     """
 
-    borrow_fraction = 0.3
-    cash_buffer_fraction = 0.25
+    borrow_fraction = 0.4
+    cash_buffer_fraction = 0.15
     repay_above_rate = 0.0
-    ambition = 0.9
+    ambition = 1.0
+    power_bid_markup = 1.5  # pays up for the few MW it wants rather than borrow for many
+    buy_lots = True  # bankrupt rivals' and distressed sites near the reserve: the winter's bargains
     utilisation_floor = 0.6
     winter_price_drop = 0.08  # a quarterly fall in the price index it reads as winter coming
     winter_quarters = 4  # how long it stays frozen after a warning sign
