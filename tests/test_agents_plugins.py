@@ -137,3 +137,13 @@ def test_the_template_agent_plays_every_seat_without_a_rejected_order(scenario):
         game, _ = play(spec, seed, agents)
         assert all(rejected(game, cid) == [] for cid in spec.companies)
         assert any(x.kind == "bid_chips" for q in game.order_log for orders in q.values() for x in orders)
+
+
+def test_the_readme_worked_example_plays_a_whole_game_without_a_rejected_order(tmp_path, baseline):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("A worked example:", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    path = write(tmp_path / "my_agent.py", code)
+    game, _ = play(baseline, 2, seat_agents(baseline, 2, {"corecell": f"{path}:MyAgent:markup=1.5"}))
+    assert game.finished and rejected(game, "corecell") == []
+    kinds = {x.kind for q in game.order_log for x in q.get("corecell", [])}
+    assert {"start_site", "bid_interconnect", "offer_compute"} <= kinds
