@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
@@ -45,7 +46,9 @@ class Tunable:
         known = self.parameters()
         for key, raw in params.items():
             if key not in known:
-                raise ValueError(f"no parameter {key!r}; parameters: {', '.join(known) or '(none)'}")
+                near = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise ValueError(f"no parameter {key!r}{hint}; parameters: {', '.join(known) or '(none)'}")
             setattr(self, key, _convert(key, raw, known[key]))
 
     @classmethod
@@ -157,6 +160,7 @@ def make_agent(spec: str, seed: np.random.SeedSequence) -> Agent:
     if name in REGISTRY:
         _, params = parse_agent_spec(spec)
         return build_agent(REGISTRY[name].factory, name, params, seed, spec if params else name)
+    # (further kinds of seat, such as external processes, are dispatched here, before plug-ins)
     if plugin.looks_like_plugin(spec):
         cls, params = plugin.load(spec)
         return build_agent(cls, spec, params, seed, spec)
