@@ -7,6 +7,8 @@ import inspect
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent_outcomes import outcomes
 from game.agents import REGISTRY, AgentInfo, UnknownAgent, agents_for, make_agent
@@ -117,6 +119,10 @@ def test_registry_entries_keep_the_old_triple_shape_and_carry_the_new_metadata()
         ("landgrab:leverage=0.5,leverage=0.6", "given twice"),
         ("landgrab:leverage", "not KEY=VALUE"),
         ("random:orders_per_quarter=2.5", "takes a int"),
+        ("landgrab:leverage=1.5", "leverage must be between 0 and 1"),
+        ("fortress:rfp_price_factor=1.2", "rfp_price_factor must be between 0.05 and 1"),
+        ("fortress:apa_quarters=0", "apa_quarters must be between 1 and 40"),
+        ("cautious:ambition=-1", "ambition must be between 0 and inf"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(spec, message):
@@ -165,3 +171,33 @@ def test_gridlock_agents_shows_each_agents_own_settings_and_filters_by_archetype
         block = full.split(f" {name} ", 1)[1].split(" parameters: ", 1)[1]
         listed = dict(kv.split("=") for kv in block.split(" ")[: len(info.parameters)] if "=" in kv)
         assert set(listed) == set(info.parameters), name
+
+
+@st.composite
+def tuned_agents(draw):
+    """A built-in planning agent with some of its parameters drawn from their allowed ranges."""
+    name = draw(st.sampled_from(sorted(n for n in REGISTRY if n != "random")))
+    info = REGISTRY[name]
+    params = {}
+    for key in draw(st.lists(st.sampled_from(sorted(info.parameters)), max_size=8, unique=True)):
+        default = info.parameters[key]
+        if isinstance(default, bool):
+            params[key] = draw(st.sampled_from(["true", "false"]))
+        elif isinstance(default, (int, float)):
+            lo, hi = info.ranges[key]
+            hi = min(hi, 3 * max(1, default) + 2)  # keep the agent within sight of sensible play
+            params[key] = str(draw(st.integers(int(lo), int(hi)))) if isinstance(default, int) else f"{draw(st.floats(lo, hi)):.4g}"
+    return name, ",".join(f"{k}={v}" for k, v in params.items())
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(agent=tuned_agents(), seed=st.integers(0, 2**32))
+def test_any_allowed_parameter_values_still_give_only_legal_orders(tutorial, agent, seed):
+    from game.runner import play, seat_agents
+
+    name, params = agent
+    spec_text = f"{name}:{params}" if params else name
+    seats = {cid: spec_text for cid, cs in tutorial.companies.items() if REGISTRY[name].plays(cs.archetype)}
+    game, _ = play(tutorial, seed, seat_agents(tutorial, seed, seats))
+    rejected = [r for reps in game.private_reports for cid, rep in reps.items() if cid in seats for r in rep.rejected]
+    assert rejected == [], (spec_text, rejected[:2])

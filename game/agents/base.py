@@ -40,6 +40,7 @@ class Tunable:
     name = "agent"
     stochastic = False  # does it draw from its seed? (tournaments replay stochastic agents more)
     _replaces: tuple[str, ...] = ()  # inherited parameters a subclass stops using (it says why)
+    _ranges: dict[str, tuple[float, float]] = {}  # allowed values of numeric parameters; default: not negative
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         self.rng = np.random.default_rng(seed)
@@ -49,7 +50,24 @@ class Tunable:
                 near = difflib.get_close_matches(key, known, n=1)
                 hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise ValueError(f"no parameter {key!r}{hint}; parameters: {', '.join(known) or '(none)'}")
-            setattr(self, key, _convert(key, raw, known[key]))
+            value = _convert(key, raw, known[key])
+            lo, hi = self.parameter_range(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and not lo <= value <= hi:
+                raise ValueError(f"parameter {key} must be between {lo:g} and {hi:g}, got {value!r}")
+            setattr(self, key, value)
+
+    @classmethod
+    def parameter_range(cls, key: str) -> tuple[float, float]:
+        """Lowest and highest value a numeric parameter may take (subclasses may narrow it)."""
+        for klass in cls.__mro__:
+            r = vars(klass).get("_ranges", {}).get(key)
+            if r is not None:
+                return r
+        return (0, math.inf)
+
+    @classmethod
+    def ranges(cls) -> dict[str, tuple[float, float]]:
+        return {k: cls.parameter_range(k) for k, v in cls.parameters().items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
     @classmethod
     def parameters(cls) -> dict[str, object]:
@@ -95,6 +113,7 @@ class AgentInfo:
     thesis: str
     stochastic: bool
     parameters: dict[str, object]  # name -> default
+    ranges: dict[str, tuple[float, float]]  # numeric parameter -> (lowest, highest) allowed
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.factory, self.archetype, self.thesis))
@@ -118,7 +137,8 @@ def register(name: str, archetype: str, thesis: str) -> Callable[[type], type]:
     def deco(cls: type) -> type:
         cls.name = name
         params = cls.parameters() if hasattr(cls, "parameters") else {}
-        REGISTRY[name] = AgentInfo(name, cls, archetype, thesis, bool(getattr(cls, "stochastic", False)), params)
+        ranges = cls.ranges() if hasattr(cls, "ranges") else {}
+        REGISTRY[name] = AgentInfo(name, cls, archetype, thesis, bool(getattr(cls, "stochastic", False)), params, ranges)
         return cls
 
     return deco

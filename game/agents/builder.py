@@ -57,6 +57,14 @@ class Builder(Tunable):
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     cooling = "liquid"
+    _ranges = {
+        **{k: (0.0, 1.0) for k in ("apa_share", "asic_share_of_free_power", "borrow_fraction", "max_region_share", "supply_share_cap", "subcontract_share", "upkeep_budget_share", "smr_share_of_offer", "cash_buffer_fraction")},
+        "rfp_price_factor": (0.05, 1.0),  # an RFP refuses bids above its ceiling
+        "repay_above_rate": (0.0, 1.0),
+        "max_power_price_musd_per_mw": (0.0, 100.0),
+        **{k: (1, 40) for k in ("apa_quarters", "subcontract_quarters", "smr_every_quarters", "horizon_quarters")},
+        **{k: (0.01, 10.0) for k in ("chip_bid_markup", "power_bid_markup", "lot_bid_markup", "crew_wage_markup", "offer_price_factor", "subcontract_price_factor")},
+    }
     use_fast_track = False
     buy_lots = False
     buy_gas = False
@@ -142,8 +150,12 @@ class Builder(Tunable):
                 continue  # would not earn before the end
             mw = min(max(want, self.min_block_mw), r.grid_release_mw * self.max_region_share)
             price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
-            if mw >= self.min_block_mw and price >= r.grid_reserve_price_musd_per_mw:
-                orders.append(o.BidInterconnect(r.id, round(mw, 1), round(price, 4)))
+            price = round(price, 4)
+            if price < r.grid_reserve_price_musd_per_mw or price <= 0:
+                continue  # its ceiling is below the reserve
+            mw = math.floor(min(mw, max(0.0, budget - spent) / price) * 10) / 10  # no more than is left to pay with
+            if mw >= max(self.min_block_mw, 1.0):
+                orders.append(o.BidInterconnect(r.id, mw, price))
                 want -= mw
                 spent += mw * price
         if self.buy_gas and want > 10 and v.quarters_left > 8:
@@ -152,7 +164,7 @@ class Builder(Tunable):
                 r = min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id))
                 mw = min(want, v.gas_supply_mw * self.max_region_share)
                 price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * self.power_bid_markup
-                if mw >= self.min_block_mw and mw * price < budget - spent:
+                if mw >= max(self.min_block_mw, 1.0) and mw * price < budget - spent:
                     orders.append(o.BidGasTurbines(r.id, round(mw, 1), round(price, 4)))
                     spent += mw * price
                     want -= mw
@@ -162,7 +174,9 @@ class Builder(Tunable):
                     continue
                 if lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves:
                     continue
-                bid = math.ceil(lot.reserve_musd * max(1.0, self.lot_bid_markup) * 100) / 100  # never a cent under the reserve
+                bid = max(0.01, math.ceil(lot.reserve_musd * max(1.0, self.lot_bid_markup) * 100) / 100)
+                if bid < lot.reserve_musd:  # the float behind a whole number of cents can sit just under it
+                    bid = round(bid + 0.01, 2)
                 if bid < (budget - spent) * 0.5:
                     orders.append(o.BidLot(lot.id, bid))
                     spent += bid
@@ -254,12 +268,13 @@ class Builder(Tunable):
                 if units <= 0:
                     continue
                 apa_units = int(min(units * self.apa_share, best.apa_room_units))
-                if not signed and apa_units > 100 and v.quarters_left > self.apa_quarters:
-                    deposit = best.apa_price_musd * apa_units * self.apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
+                apa_quarters = min(self.apa_quarters, v.scenario.vendors[best.vendor].apa_max_quarters)
+                if not signed and apa_units > 100 and v.quarters_left > apa_quarters:
+                    deposit = best.apa_price_musd * apa_units * apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
                     if deposit + spent < budget:
-                        orders.append(o.SignChipAgreement(best.id, apa_units, self.apa_quarters))
+                        orders.append(o.SignChipAgreement(best.id, apa_units, apa_quarters))
                         spent += deposit + best.apa_price_musd * apa_units
-                        units -= apa_units
+                        units = int(min(units - apa_units, max(0.0, budget - spent) / price))  # the deposit used some of the money
                         need_kw -= apa_units * best.power_kw
                         signed = True
                 if units > 0:
@@ -301,7 +316,7 @@ class Builder(Tunable):
             r = v.region(rid)
             if r.last_wage_musd > r.wage_reserve_musd * self.training_wage_trigger and v.quarters_left > spec.regions[rid].training_lead_quarters + 2:
                 musd = spec.regions[rid].training_musd_per_crew * self.training_crews
-                if musd < budget * self.upkeep_budget_share:
+                if 0.01 <= musd < budget * self.upkeep_budget_share:
                     orders.append(o.FundTraining(rid, round(musd, 2)))
 
     # ---- archetype specials ---------------------------------------------------------------------
@@ -324,14 +339,15 @@ class Builder(Tunable):
             if rs:
                 r = min(rs, key=lambda r: r.queue_wait_quarters_max)
                 mw = spec.power.smr.max_mw_per_quarter * self.smr_share_of_offer
-                if mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
+                if mw >= 1 and mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
                     orders.append(o.SignSmrPpa(r.id, round(mw, 1)))
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
             have = sum(k.h100e for k in me.subcontracts)
             gap = me.internal_demand_h100e - own - have
-            if gap > 0:
-                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), self.subcontract_quarters, round(v.price_index * self.subcontract_price_factor, 4)))
+            if round(gap * self.subcontract_share, 1) > 0:
+                quarters = min(self.subcontract_quarters, spec.demand.training.contract_quarters_max * 2)
+                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), quarters, round(v.price_index * self.subcontract_price_factor, 4)))
 
     # ---- finance ---------------------------------------------------------------------------------
     def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
@@ -339,16 +355,18 @@ class Builder(Tunable):
         buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         spare = me.cash_musd - committed
         if spare < buffer and me.borrow_headroom_musd > 1:
-            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_share(v), buffer - spare), 2)))
+            amount = _cents(min(me.borrow_headroom_musd * self.borrow_share(v), buffer - spare))
+            if amount > 0:
+                orders.append(o.Borrow(amount))
         elif spare > 3 * buffer and me.debt_musd > 0 and me.debt_rate > self.repay_above_rate:
-            amount = math.floor(min(me.debt_musd, spare - 2 * buffer) * 100) / 100
+            amount = _cents(min(me.debt_musd, spare - 2 * buffer))
             if amount > 0:
                 orders.append(o.Repay(amount))
         if (me.distress_quarters > 0 or me.covenant_breached) and me.book_equity_musd > 0:
             cap = me.book_equity_musd * v.scenario.rules.equity_raise_max_fraction
             need = max(-me.cash_musd, 0) + buffer
-            if need > 0:
-                orders.append(o.RaiseEquity(round(min(cap, need), 2)))
+            if _cents(min(cap, need)) > 0:
+                orders.append(o.RaiseEquity(_cents(min(cap, need))))
 
 
 _RANKED: dict[bool, tuple[tuple, list]] = {}  # liquid? -> (the generations seen, their ranking)
@@ -366,6 +384,11 @@ def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[Gener
     )
     _RANKED[liquid] = (generations, ranked)
     return ranked
+
+
+def _cents(musd: float) -> float:
+    """Rounded down to the cent, so a rounded amount never overruns the limit it was sized to."""
+    return math.floor(musd * 100) / 100
 
 
 def _cost(order: Any, v: CompanyView) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
 import re
 import textwrap
 from pathlib import Path
@@ -29,6 +30,7 @@ def rows() -> list[dict]:
             "thesis": info.thesis,
             "parameters": dict(info.parameters),
             "tuned": tuned(info),
+            "ranges": {k: [lo, hi if math.isfinite(hi) else None] for k, (lo, hi) in info.ranges.items()},  # None: no upper limit
             "description": inspect.cleandoc(info.factory.__doc__ or ""),
         }
         for _, info in sorted(REGISTRY.items())

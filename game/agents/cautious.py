@@ -28,6 +28,7 @@ class Cautious(Builder):
     ambition = 1.0
     power_bid_markup = 1.5  # pays up for the few MW it wants rather than borrow for many
     buy_lots = True  # bankrupt rivals' and distressed sites near the reserve: the winter's bargains
+    _ranges = {"utilisation_floor": (0.0, 1.0), "winter_price_drop": (0.0, 1.0)}
     utilisation_floor = 0.6
     winter_price_drop = 0.08  # a quarterly fall in the price index it reads as winter coming
     winter_quarters = 4  # how long it stays frozen after a warning sign

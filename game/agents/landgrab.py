@@ -22,6 +22,7 @@ class LandGrab(Builder):
     """
 
     _replaces = ("borrow_fraction",)  # `leverage` says it in the thesis's own words
+    _ranges = {"leverage": (0.0, 1.0)}
     leverage = 1.0  # share of the covenant's maximum leverage it runs up to
     ambition = 2.5
     horizon_quarters = 12

@@ -19,6 +19,7 @@ class UtilisationKing(Builder):
     and it may be too small when the market runs away.
     """
 
+    _ranges = {"utilisation_trigger": (0.0, 1.0)}
     utilisation_trigger = 0.9  # of its sellable capacity
     growth_step = 0.5  # of today's capacity it adds when the halls are full
     rfp_price_factor = 0.75
