@@ -8,7 +8,8 @@ agents). So every game is a field of distinct agents per archetype, each agent p
 seats ÷ pool size of the games, and the whole run is reproducible from BASE.
 
 Prints, per agent: seats played (one per game it was in; the random agent can hold a seat of each archetype in one game), mean score (± standard error), bankruptcy rate, mean rank
-among all companies, and its mean rank among its own archetype's seats.
+among all companies, its mean rank among its own archetype's seats, and how many of its
+orders the engine rejected in all (the built-in agents should have none).
 
     python bench/agent_field.py [--games 50] [--scenario baseline] [--seed 0] [--no-random] [--json]
 """
@@ -50,17 +51,18 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     spec = load_scenario(args.scenario)
-    rows: dict[str, list[tuple[float, bool, int, int]]] = {}
+    rows: dict[str, list[tuple[float, bool, int, int, int]]] = {}
     t0 = time.perf_counter()
     for g in range(args.games):
         seed = args.seed + g
         seats = field(spec, g, args.seed, not args.no_random)
-        _, result = play(spec, seed, seat_agents(spec, seed, seats))
+        game, result = play(spec, seed, seat_agents(spec, seed, seats))
         by_archetype: dict[str, list] = {}
         for s in result.standings:  # standings are in rank order
             by_archetype.setdefault(s.archetype, []).append(s.id)
         for s in result.standings:
-            rows.setdefault(seats[s.id], []).append((s.score, s.bankrupt, s.rank, by_archetype[s.archetype].index(s.id) + 1))
+            refused = sum(len(reps[s.id].rejected) for reps in game.private_reports if s.id in reps)
+            rows.setdefault(seats[s.id], []).append((s.score, s.bankrupt, s.rank, by_archetype[s.archetype].index(s.id) + 1, refused))
     elapsed = time.perf_counter() - t0
     table = []
     for name, rs in sorted(rows.items(), key=lambda kv: -statistics.fmean(r[0] for r in kv[1])):
@@ -76,17 +78,18 @@ def main() -> None:
                 bankruptcy_rate=statistics.fmean(float(r[1]) for r in rs),
                 mean_rank=statistics.fmean(r[2] for r in rs),
                 mean_rank_in_archetype=statistics.fmean(r[3] for r in rs),
+                rejected_orders=sum(r[4] for r in rs),
             )
         )
     if args.json:
         print(json.dumps({"scenario": args.scenario, "games": args.games, "base_seed": args.seed, "agents": table}, indent=1))
         return
     print(f"{args.games} {args.scenario} games, seeds {args.seed}..{args.seed + args.games - 1}, mixed field ({elapsed:.1f} s)\n")
-    print(f"{'agent':<18} {'archetype':<12} {'seats':>5} {'mean score':>11} {'± s.e.':>7} {'bankrupt':>9} {'rank':>5} {'rank in type':>13}")
+    print(f"{'agent':<18} {'archetype':<12} {'seats':>5} {'mean score':>11} {'± s.e.':>7} {'bankrupt':>9} {'rank':>5} {'rank in type':>13} {'rejected':>9}")
     for r in table:
         print(
             f"{r['agent']:<18} {r['archetype']:<12} {r['seats']:>5} {r['mean_score']:>10.2f}× {r['stderr']:>7.2f}"
-            f" {r['bankruptcy_rate']:>9.0%} {r['mean_rank']:>5.2f} {r['mean_rank_in_archetype']:>13.2f}"
+            f" {r['bankruptcy_rate']:>9.0%} {r['mean_rank']:>5.2f} {r['mean_rank_in_archetype']:>13.2f} {r['rejected_orders']:>9}"
         )
 
 
