@@ -123,6 +123,7 @@ def test_registry_entries_keep_the_old_triple_shape_and_carry_the_new_metadata()
         ("fortress:rfp_price_factor=1.2", "rfp_price_factor must be between 0.05 and 1"),
         ("fortress:apa_quarters=0", "apa_quarters must be between 1 and 40"),
         ("cautious:ambition=-1", "ambition must be between 0 and inf"),
+        ("neocloud:cooling=ice", "cooling is one of liquid, immersion, air"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(spec, message):
@@ -183,6 +184,8 @@ def tuned_agents(draw):
         default = info.parameters[key]
         if isinstance(default, bool):
             params[key] = draw(st.sampled_from(["true", "false"]))
+        elif isinstance(default, str):
+            params[key] = draw(st.sampled_from(info.factory._choices[key]))
         elif isinstance(default, (int, float)):
             lo, hi = info.ranges[key]
             hi = min(hi, 3 * max(1, default) + 2)  # keep the agent within sight of sensible play

@@ -41,6 +41,7 @@ class Tunable:
     stochastic = False  # does it draw from its seed? (tournaments replay stochastic agents more)
     _replaces: tuple[str, ...] = ()  # inherited parameters a subclass stops using (it says why)
     _ranges: dict[str, tuple[float, float]] = {}  # allowed values of numeric parameters; default: not negative
+    _choices: dict[str, tuple[str, ...]] = {}  # allowed values of text parameters; default: any
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         self.rng = np.random.default_rng(seed)
@@ -54,6 +55,9 @@ class Tunable:
             lo, hi = self.parameter_range(key)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not lo <= value <= hi:
                 raise ValueError(f"parameter {key} must be between {lo:g} and {hi:g}, got {value!r}")
+            choices = self._choices.get(key)
+            if isinstance(value, str) and choices and value not in choices:
+                raise ValueError(f"parameter {key} is one of {', '.join(choices)}, got {value!r}")
             setattr(self, key, value)
 
     @classmethod

@@ -57,6 +57,7 @@ class Builder(Tunable):
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     cooling = "liquid"
+    _choices = {"cooling": ("liquid", "immersion", "air")}  # GAME.md §2
     _ranges = {
         **{k: (0.0, 1.0) for k in ("apa_share", "asic_share_of_free_power", "borrow_fraction", "max_region_share", "supply_share_cap", "subcontract_share", "upkeep_budget_share", "smr_share_of_offer", "cash_buffer_fraction")},
         "rfp_price_factor": (0.05, 1.0),  # an RFP refuses bids above its ceiling
