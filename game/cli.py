@@ -129,10 +129,28 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from .agents import REGISTRY
+    from .agents.catalogue import rows, table
 
-    for name, (cls, archetype, thesis) in sorted(REGISTRY.items()):
-        print(f"{name:<14} {archetype:<12} {thesis}")
+    if args.json:
+        picked = [r for r in rows() if args.archetype is None or r["archetype"] in (args.archetype, "any")]
+        json.dump(picked, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(table(args.archetype, full=args.all))
+    return EXIT_OK
+
+
+def cmd_agents_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .agents.catalogue import new_agent_file
+
+    try:
+        path, cls = new_agent_file(args.name, Path(args.dir))
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    seat = path if path.is_absolute() or str(path).startswith(".") else f"./{path}"
+    print(f"Wrote {path} (class {cls}). Try it:  gridlock run --seat corecell={seat}:{cls}")
     return EXIT_OK
 
 
@@ -207,8 +225,21 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=cmd_scenario_list)
     sc.set_defaults(func=lambda a: (sc.print_help(), EXIT_INPUT)[1])
 
-    ag = sub.add_parser("agents", help="list the built-in agents", description="List the built-in agents with their archetype and thesis.")
+    ag = sub.add_parser(
+        "agents",
+        help="list the built-in agents, or start a plug-in agent",
+        description="List the built-in agents: archetype, whether they draw random numbers, thesis and parameters.",
+        epilog="Seat one: gridlock run --seat corecell=landgrab:leverage=0.8 — or your own: --seat corecell=./my_agent.py:MyAgent",
+    )
+    ag.add_argument("--json", action="store_true", help="print the list as JSON, every parameter with its default")
+    ag.add_argument("--all", action="store_true", help="list every parameter of each agent, not only those it sets itself")
+    ag.add_argument("--archetype", choices=["hyperscaler", "neocloud"], help="only agents that can play a hyperscaler or a neocloud")
     ag.set_defaults(func=cmd_agents)
+    ags = ag.add_subparsers(dest="agents_command", metavar="ACTION")
+    new = ags.add_parser("new", help="write a documented starting file for your own agent", description="Write NAME.py in --dir: a documented template agent that plays legal orders. Never overwrites a file.")
+    new.add_argument("name", help="the agent's name, a Python identifier (the file is NAME.py)")
+    new.add_argument("--dir", default=".", help="the directory to write it in (default: the current one)")
+    new.set_defaults(func=cmd_agents_new)
 
     pl = sub.add_parser("play", help="play a game (for now: a headless tutorial game)", description="Play Gridlock. Until the terminal UI lands this plays a headless game and prints the report.")
     pl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
