@@ -392,26 +392,27 @@ def _cents(musd: float) -> float:
     return math.floor(musd * 100) / 100
 
 
+def _apa_deposit(x: o.SignChipAgreement, v: CompanyView) -> float:
+    gen = v.generation(x.generation)
+    return gen.apa_price_musd * x.units_per_quarter * x.quarters * v.scenario.vendors[gen.vendor].apa_deposit_fraction
+
+
+# the most cash each kind of order can take this quarter, as the engine counts it when checking funds
+_COSTS: dict[type, Any] = {
+    o.SignChipAgreement: _apa_deposit,
+    o.SignSmrPpa: lambda x, v: x.mw * v.scenario.power.smr.deposit_musd_per_mw,
+    o.FundAsicProgramme: lambda x, v: v.scenario.asic.programme_cost_musd_per_quarter,
+    o.RetrofitCooling: lambda x, v: next(s.mw for s in v.me.sites if s.id == x.site) * v.scenario.rules.retrofit_capex_musd_per_mw,
+    o.BidInterconnect: lambda x, v: x.mw * x.price_musd_per_mw,
+    o.BidGasTurbines: lambda x, v: x.mw * x.price_musd_per_mw,
+    o.BidChips: lambda x, v: x.units * x.price_musd_per_unit,
+    o.BidCrews: lambda x, v: x.crews * x.wage_musd,
+    o.BidLot: lambda x, v: x.price_musd,
+    o.FundTraining: lambda x, v: x.musd,
+}
+
+
 def _cost(order: Any, v: CompanyView) -> float:
     """Most cash an order can take this quarter (as the engine counts it when checking funds)."""
-    spec = v.scenario
-    if isinstance(order, o.SignChipAgreement):
-        gen = v.generation(order.generation)
-        return gen.apa_price_musd * order.units_per_quarter * order.quarters * spec.vendors[gen.vendor].apa_deposit_fraction
-    if isinstance(order, o.SignSmrPpa):
-        return order.mw * spec.power.smr.deposit_musd_per_mw
-    if isinstance(order, o.FundAsicProgramme):
-        return spec.asic.programme_cost_musd_per_quarter
-    if isinstance(order, o.RetrofitCooling):
-        return next(s.mw for s in v.me.sites if s.id == order.site) * spec.rules.retrofit_capex_musd_per_mw
-    if isinstance(order, (o.BidInterconnect, o.BidGasTurbines)):
-        return order.mw * order.price_musd_per_mw
-    if isinstance(order, o.BidChips):
-        return order.units * order.price_musd_per_unit
-    if isinstance(order, o.BidCrews):
-        return order.crews * order.wage_musd
-    if isinstance(order, o.BidLot):
-        return order.price_musd
-    if isinstance(order, o.FundTraining):
-        return order.musd
-    return 0.0
+    f = _COSTS.get(type(order))
+    return f(order, v) if f is not None else 0.0

@@ -217,7 +217,13 @@ class CompanyView:
         return self.quarters_total - self.quarter
 
     def region(self, rid: str) -> RegionView:
-        return next(r for r in self.regions if r.id == rid)
+        for r in self.regions:
+            if r.id == rid:
+                return r
+        raise KeyError(f"no region {rid!r}")
 
     def generation(self, gid: str) -> GenerationView:
-        return next(x for x in self.generations if x.id == gid)
+        for x in self.generations:
+            if x.id == gid:
+                return x
+        raise KeyError(f"no generation {gid!r}")
