@@ -140,9 +140,9 @@ class Builder(Tunable):
         per_mw = self._all_in_musd_per_mw(v)
         want = min(want, budget / per_mw * self.power_budget_quarters)
         spent = 0.0
-        regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0 and math.isfinite(self.region_preference(v, r))]
         # where a position comes online soonest and runs cheapest
-        regions.sort(key=lambda r: (self.region_preference(v, r), r.id))
+        ranked = sorted((self.region_preference(v, r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0)
+        regions = [r for pref, _, r in ranked if math.isfinite(pref)]
         for r in regions:
             if want <= 1:
                 break
