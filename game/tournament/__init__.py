@@ -1,4 +1,4 @@
-"""Tournaments: many seeded headless games, played in parallel, stored in SQLite."""
+"""Tournaments: many seeded headless games, their stored results, and the statistics read from them."""
 
 
 class TournamentError(Exception):
