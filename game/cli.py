@@ -60,10 +60,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .runner import play, seat_agents
     from .saves import SaveError, load_game, save_game
 
-    if getattr(args, "plugin", None):
-        from .tournament.executors import import_plugins
-
-        import_plugins(args.plugin)  # agents registered by a module, as in the tournament that stored the game
     seats = dict(args.seat or [])
     if len(seats) != len(args.seat or []):
         raise InputError("a company is seated twice")
@@ -220,7 +216,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quarters", type=int, metavar="N", help="stop after N more quarters (with --save, to continue later with --load)")
     run.add_argument("--json", action="store_true", help="print a machine-readable result as JSON instead of the report")
     run.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE", help="override a scenario setting, e.g. regions.ercot.queue_wait_quarters_max=8; repeatable")
-    run.add_argument("--plugin", action="append", metavar="MODULE", help="import a module that registers more agents; repeatable")
     run.add_argument("--bot-timeout", type=_seconds, metavar="SECONDS", help="each quarter's time limit for cmd: bots (default: the scenario's rules.bot_quarter_time_limit_s)")
     run.add_argument("--bot-log-dir", metavar="DIR", default="bot-logs", help="where each cmd: bot's stderr goes, one COMPANY.log per seat (default: bot-logs)")
     run.set_defaults(func=cmd_run)

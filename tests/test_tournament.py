@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from game.agents import REGISTRY
 from game.runner import play, seat_agents
 from game.tournament import TournamentError
 from game.tournament.run import TournamentConfig, run_tournament
@@ -199,9 +200,9 @@ def test_resuming_with_different_settings_is_refused(tmp_path):
 
 # ---- a failing agent -------------------------------------------------------------------------------
 def test_a_game_that_raises_is_stored_as_an_error_and_the_run_goes_on(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), os.environ.get("PYTHONPATH", "")])}
-    args = ["tournament", "--scenario", "tutorial", "--agents", "hyperscaler,neocloud,flaky", "--plugin", "flaky_agent", "--games", "12", "--seed", "4", "--workers", "2", "--batch-size", "2"]
-    r = gridlock(*args, "--db", "a.sqlite", cwd=tmp_path, env=env)
+    flaky = f"{PLUGINS / 'flaky_agent.py'}:Flaky"  # a plug-in agent, named by its file
+    args = ["tournament", "--scenario", "tutorial", "--agents", f"hyperscaler,neocloud,{flaky}", "--games", "12", "--seed", "4", "--workers", "2", "--batch-size", "2"]
+    r = gridlock(*args, "--db", "a.sqlite", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     db = tmp_path / "a.sqlite"
     games = rows(db, "SELECT idx, seed, status, seats, error FROM games ORDER BY idx")
@@ -210,31 +211,29 @@ def test_a_game_that_raises_is_stored_as_an_error_and_the_run_goes_on(tmp_path):
     assert 0 < len(errors) < 12
     for idx, seed, _, seats, error in errors:
         assert seed == game_seed(4, idx)
-        assert "flaky" in json.loads(seats).values()
+        assert flaky in json.loads(seats).values()
         assert "Traceback" in error and "RuntimeError: flaky agent failed to start" in error
         assert rows(db, f"SELECT COUNT(*) FROM results WHERE idx = {idx}") == [(0,)]
     assert f"{len(errors)} errors" in r.stdout
     # the replay command printed for the first error plays that game again, and it fails the same way
     replay = shlex.split(r.stdout.split("Replay: ", 1)[1].splitlines()[0])
-    assert replay[:2] == ["gridlock", "run"] and str(errors[0][1]) in replay and "--plugin" in replay
-    again = gridlock(*replay[1:], cwd=tmp_path, env=env)
+    assert replay[:2] == ["gridlock", "run"] and str(errors[0][1]) in replay
+    again = gridlock(*replay[1:], cwd=tmp_path)
     assert again.returncode != 0 and "RuntimeError: flaky agent failed to start" in again.stderr
     for idx, *_ in (g for g in games if g[2] == "ok"):
         assert rows(db, f"SELECT COUNT(*) FROM results WHERE idx = {idx}") == [(3,)]
     # errors are results too: the same with one worker
-    r1 = gridlock(*args, "--workers", "1", "--db", "b.sqlite", cwd=tmp_path, env=env)
+    r1 = gridlock(*args, "--workers", "1", "--db", "b.sqlite", cwd=tmp_path)
     assert r1.returncode == 0, r1.stderr
     assert results_digest(tmp_path / "b.sqlite") == results_digest(db)
 
 
 def test_without_agents_every_registered_agent_with_a_seat_plays(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PLUGINS), os.environ.get("PYTHONPATH", "")])}
-    r = gridlock("tournament", "--scenario", "tutorial", "--plugin", "flaky_agent", "--games", "4", "--workers", "0", cwd=tmp_path, env=env)
+    r = gridlock("tournament", "--scenario", "tutorial", "--games", "4", "--workers", "0", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     agents = json.loads(rows(tmp_path / "results.sqlite", "SELECT value FROM meta WHERE key = 'config'")[0][0])["agents"]
-    assert "flaky" in agents and "random" in agents and "hyperscaler" in agents and "neocloud" in agents
-    assert "sovereign" not in agents  # no sovereign company in the tutorial
-    assert agents == sorted(agents)
+    assert agents == sorted(name for name, info in REGISTRY.items() if info.archetype in ("hyperscaler", "neocloud", "any"))
+    assert {"hyperscaler", "neocloud", "random"} <= set(agents)
 
 
 # ---- the command line --------------------------------------------------------------------------------
@@ -248,7 +247,7 @@ def test_without_agents_every_registered_agent_with_a_seat_plays(tmp_path):
         (["--workers", "-1"], "--workers must be 0 or more"),
         (["--set", "regions.atlantis.queue_wait_quarters_max=8"], "no table [regions.atlantis]"),
         (["--set", "regions.ercot.queue_wait_quarters_max=-3"], "--set: [regions.ercot] key `queue_wait_quarters_max`"),
-        (["--plugin", "no_such_module_here"], "cannot import agent plug-in 'no_such_module_here'"),
+        (["--agents", "hyperscaler,neocloud,no_such_module_here:Bot"], "no_such_module_here"),
         (["--address", "tcp://127.0.0.1:1"], "--address needs --backend dask"),
         (["--from", "missing.json"], "no such save file"),
         (["--human-agent", "random"], "--human-agent only applies"),

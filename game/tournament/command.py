@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -12,14 +13,13 @@ from . import TournamentError
 
 def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--scenario", default="baseline", help="a shipped scenario name or a .toml path (default: baseline)")
-    p.add_argument("--agents", help="comma-separated agent specs to rotate through the seats, e.g. hyperscaler,neocloud:ambition=1.2,random (default: every registered agent that has a seat in the scenario)")
+    p.add_argument("--agents", help="comma-separated agent specs to rotate through the seats, e.g. hyperscaler,neocloud:ambition=1.2,mybots.py:Bold (default: every registered agent that has a seat in the scenario)")
     p.add_argument("--games", type=int, default=100, help="games to play (default: 100)")
     p.add_argument("--seed", type=seed_type, default=0, help="tournament seed; game i's seed and seats derive from it and i (default: 0)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core; 0 plays in this process)")
     p.add_argument("--backend", choices=("process", "dask"), default="process", help="local process pool, or Dask distributed (needs gridlock[cluster])")
     p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
     p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16); does not change results")
-    p.add_argument("--plugin", action="append", default=[], metavar="MODULE", help="import a module that registers more agents (also in every worker); repeatable")
     p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
 
 
@@ -73,7 +73,6 @@ def _config(args, overrides):
         games=args.games,
         seed=args.seed,
         overrides=tuple(overrides),
-        plugins=tuple(args.plugin),
         from_save=getattr(args, "from_save", None),
         human_agent=getattr(args, "human_agent", None),
     )
@@ -83,25 +82,12 @@ def _run_kw(args) -> dict:
     return {"workers": args.workers, "backend": args.backend, "address": args.address, "batch_size": args.batch_size}
 
 
-def replay_command(scenario: str, overrides, seed: int, seats: dict[str, str], plugins=()) -> str:
-    """The `gridlock run` command that plays one stored game again."""
-    parts = ["gridlock", "run", "--scenario", scenario, "--seed", str(seed)]
-    for o in overrides:
-        parts += ["--set", o]
-    for m in plugins:
-        parts += ["--plugin", m]
-    for cid, agent in seats.items():
-        parts += ["--seat", f"{cid}={agent}"]
-    return shlex.join(parts)
-
-
 def cmd_tournament(args: argparse.Namespace) -> int:
-    import json
-
     from .aggregate import outcomes, outcomes_table
     from .progress import progress_for
+    from .report import replay_command
     from .run import run_tournament
-    from .store import open_existing
+    from .store import meta, open_existing
 
     cfg = _config(args, args.overrides)
     try:
@@ -117,9 +103,9 @@ def cmd_tournament(args: argparse.Namespace) -> int:
     if out.errors:
         db = open_existing(out.db)
         idx, seed, seats = db.execute("SELECT idx, seed, seats FROM games WHERE status = 'error' ORDER BY idx LIMIT 1").fetchone()
+        command = replay_command(json.loads(meta(db)["config"]), seed, seats)
         db.close()
-        replay = "" if cfg.from_save else f" Replay: {replay_command(cfg.scenario, cfg.overrides, seed, json.loads(seats), cfg.plugins)}"
-        print(f"first error: game {idx}; its traceback is in the games table.{replay}")
+        print(f"first error: game {idx}; its traceback is in the games table." + (f" Replay: {command}" if command else ""))
     print(f"results digest: {out.digest}")
     if not cfg.from_save:
         print(f"next: gridlock report {shlex.quote(str(out.db))}")

@@ -8,7 +8,6 @@ triples. A task returns compact rows, never game objects, so pickling stays chea
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import multiprocessing
 import traceback
@@ -28,20 +27,10 @@ class Job:
 
     scenario: str
     overrides: tuple[str, ...] = ()
-    plugins: tuple[str, ...] = ()
     from_save: str | None = None
 
 
 Task = tuple[int, int, dict[str, str]]  # idx, seed, {company: agent spec}
-
-
-def import_plugins(plugins: Sequence[str]) -> None:
-    """Import each plug-in module (it registers its agents as it loads)."""
-    for name in plugins:
-        try:
-            importlib.import_module(name)
-        except Exception as e:
-            raise TournamentError(f"cannot import agent plug-in {name!r}: {type(e).__name__}: {e}") from None
 
 
 class Prepared:
@@ -52,7 +41,6 @@ class Prepared:
         from ..saves import load_game
         from ..scenario import load_scenario
 
-        import_plugins(job.plugins)
         self.save = job.from_save
         self.positions: dict[str, tuple[Any, dict]] = {}  # seats -> (saved game, agents that watched it)
         if job.from_save:
@@ -62,6 +50,7 @@ class Prepared:
 
     def position(self, seats: dict[str, str]) -> tuple[Any, dict]:
         """The saved game replayed with these agents watching, so stateful ones know its past."""
+        from ..agents.external import in_process
         from ..runner import seat_agents
         from ..saves import load_game
 
@@ -69,7 +58,7 @@ class Prepared:
         if key not in self.positions:
             game, _ = load_game(self.save)
             agents = seat_agents(game.spec, game.seed, seats)
-            game, _ = load_game(self.save, agents)
+            game, _ = load_game(self.save, in_process(agents))  # bot processes are not shown the past
             self.spec = game.spec
             self.positions = {key: (game, agents)}
         return self.positions[key]

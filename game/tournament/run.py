@@ -13,8 +13,8 @@ from attrs import asdict, field, frozen
 
 from .. import __version__
 from . import TournamentError
-from .executors import Job, Task, import_plugins, open_executor, run_batch
-from .schedule import ANY, SeatPlan, check_agents, game_seed
+from .executors import Job, Task, open_executor, run_batch
+from .schedule import SeatPlan, check_agents, game_seed
 from .store import canonical_json, done_indices, open_store, results_digest, write_batch
 
 MAX_BATCH = 16  # ~0.8 s of baseline games: task overhead is negligible and the tail stays short
@@ -29,13 +29,12 @@ class TournamentConfig:
     games: int
     seed: int = 0
     overrides: tuple[str, ...] = field(default=(), converter=tuple)
-    plugins: tuple[str, ...] = field(default=(), converter=tuple)
     from_save: str | None = None
     human_agent: str | None = None
 
     @property
     def job(self) -> Job:
-        return Job(self.scenario, self.overrides, self.plugins, self.from_save)
+        return Job(self.scenario, self.overrides, self.from_save)
 
 
 class Progress(Protocol):
@@ -72,12 +71,12 @@ class Plan:
 
     def __init__(self, cfg: TournamentConfig):
         from ..agents import REGISTRY
+        from ..agents.plugin import looks_like_plugin
         from ..saves import SaveError, load_game
         from ..scenario import ScenarioError, load_scenario, scenario_to_dict
 
         if not 1 <= cfg.games <= 10**9:
             raise TournamentError(f"--games must be between 1 and 10^9, got {cfg.games}")
-        import_plugins(cfg.plugins)
         self.cfg = cfg
         extra: dict[str, Any] = {}
         if cfg.from_save:
@@ -94,8 +93,8 @@ class Plan:
             seats = {}
             for cid, c in self.spec.companies.items():
                 name = saved.get(cid)
-                if isinstance(name, str) and name.partition(":")[0] in REGISTRY:
-                    seats[cid] = name
+                if isinstance(name, str) and not name.startswith("cmd:") and (name.partition(":")[0] in REGISTRY or looks_like_plugin(name)):
+                    seats[cid] = name  # an agent sat here: it plays on (a person, or a bot process, needs --human-agent)
                 elif cfg.human_agent:
                     seats[cid] = cfg.human_agent
                 else:
@@ -112,8 +111,7 @@ class Plan:
             except ScenarioError as e:
                 raise TournamentError("the scenario has problems:\n" + "\n".join(f"  {p}" for p in e.problems)) from None
             # no agents named: every registered agent that has a seat in this scenario
-            archetypes = {c.archetype for c in self.spec.companies.values()} | {ANY}
-            agents = cfg.agents or tuple(sorted(a for a, (_, kind, _) in REGISTRY.items() if kind in archetypes))
+            agents = cfg.agents or tuple(sorted(a for a, info in REGISTRY.items() if any(info.plays(c.archetype) for c in self.spec.companies.values())))
             self.seat_plan = SeatPlan(self.spec, agents)
             self.fixed_seats = None
             extra = {"agents": list(agents)}

@@ -17,7 +17,6 @@ from typing import Sequence
 import numpy as np
 
 from ..agents import REGISTRY, UnknownAgent, make_agent
-from ..agents.base import parse_agent_spec
 from ..scenario import Scenario
 from . import TournamentError
 
@@ -48,13 +47,12 @@ def check_agents(agents: Sequence[str]) -> dict[str, str]:
     kinds = {}
     for a in agents:
         try:
-            name, _ = parse_agent_spec(a)
-            if name not in REGISTRY:
-                raise UnknownAgent(f"unknown agent {name!r}; agents: {', '.join(sorted(REGISTRY))}")
-            make_agent(a, np.random.SeedSequence(0))
+            agent = make_agent(a, np.random.SeedSequence(0))  # a bot process starts only when seated
         except UnknownAgent as e:
             raise TournamentError(str(e)) from None
-        kinds[a] = REGISTRY[name][1]
+        info = REGISTRY.get(a.partition(":")[0].strip())
+        # a plug-in class says which companies it plays with an `archetype` attribute (default: any)
+        kinds[a] = info.archetype if info is not None else str(getattr(agent, "archetype", ANY))
     return kinds
 
 
