@@ -118,10 +118,32 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    """Until the TUI exists: play the tutorial headless and print its report."""
-    ns = argparse.Namespace(scenario=args.scenario, seed=args.seed, seat=[], save=None, json=False, load=args.load, quarters=None)
-    print("(The terminal UI is not built yet: playing a headless game with the built-in agents.)\n")
-    return cmd_run(ns)
+    """Open the terminal UI (game.tui); a bad scenario or save is refused before it starts."""
+    from .saves import SaveError
+    from .session import Session
+
+    session = None
+    if args.load:
+        try:
+            session = Session.load(args.load)
+        except (SaveError, ValueError) as e:
+            raise InputError(str(e)) from None
+    elif args.scenario is not None:
+        spec = _load(args.scenario)
+        from .session import HUMAN
+
+        first = next(iter(spec.companies))
+        session = Session.start(spec, args.seed if args.seed is not None else _random_seed(), {first: HUMAN})
+    from .tui.app import GridlockApp
+
+    GridlockApp(session, seed=args.seed).run()
+    return EXIT_OK
+
+
+def _random_seed() -> int:
+    from .session import random_seed
+
+    return random_seed()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,9 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     ag = sub.add_parser("agents", help="list the built-in agents", description="List the built-in agents with their archetype and thesis.")
     ag.set_defaults(func=cmd_agents)
 
-    pl = sub.add_parser("play", help="play a game (for now: a headless tutorial game)", description="Play Gridlock. Until the terminal UI lands this plays a headless game and prints the report.")
-    pl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
-    pl.add_argument("--seed", type=_seed, default=0, help="game seed (default: 0)")
+    pl = sub.add_parser(
+        "play",
+        help="play in the terminal (Textual UI), against agents or hot-seat",
+        description="Play Gridlock in the terminal. Without options a new-game screen asks for the scenario, seed and seats.",
+        epilog="Example: gridlock play --scenario tutorial --seed 7   (you run the first company; agents the rest)",
+    )
+    pl.add_argument("--scenario", help="start this scenario at once (name or path), you at the first company")
+    pl.add_argument("--seed", type=_seed, help="game seed (default: random, shown on screen)")
     pl.add_argument("--load", metavar="PATH", help="continue a saved game")
     pl.set_defaults(func=cmd_play)
     return p
