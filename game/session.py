@@ -320,6 +320,11 @@ class Session:
     def private_report(self, company: str) -> PrivateReport | None:
         return self.game.private_reports[-1].get(company) if self.game.private_reports else None
 
+    def to_date(self, company: str) -> tuple[float, float]:
+        """(revenue, net income) summed over the quarters played so far, in $M."""
+        reps = [q[company] for q in self.game.private_reports if company in q]
+        return sum(v for r in reps for k, v in r.pnl.items() if k.startswith("revenue")), sum(r.net_income_musd for r in reps)
+
     def result(self) -> GameResult:
         return self.game.result(self.seats)
 

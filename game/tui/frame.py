@@ -22,6 +22,7 @@ class Frame:
     names: dict[str, str]
     humans: tuple[str, ...]
     hint: str
+    to_date: tuple[float, float]  # my revenue and net income over the quarters played
 
 
 def frame_of(session: Session, seat: str) -> Frame:
@@ -38,4 +39,5 @@ def frame_of(session: Session, seat: str) -> Frame:
         names={cid: c.name for cid, c in session.spec.companies.items()},
         humans=tuple(c for c, a in session.seats.items() if a == HUMAN),
         hint=hint(view, len(pending)) if tutorial else "",
+        to_date=session.to_date(seat),
     )

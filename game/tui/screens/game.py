@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from rich.measure import Measurement
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
@@ -26,6 +27,10 @@ class OrdersTable(DataTable):
         Binding("d,delete", "delete", "Delete order"),
         Binding("enter", "edit", "Edit order"),
     ]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.Edit(event.cursor_row))
 
     class Delete(Message):
         def __init__(self, index: int) -> None:
@@ -90,14 +95,14 @@ class GameScreen(Screen):
         yield Static("", id="hint")
         with TabbedContent(initial="market", id="tabs"):
             with TabPane("1 Market", id="market"):
-                with VerticalScroll():
+                with ScrollableContainer(classes="wide"):
                     yield Static(id="market-body")
                     yield Static(id="news-body")
             with TabPane("2 Company", id="company"):
-                with VerticalScroll():
+                with ScrollableContainer(classes="wide"):
                     yield Static(id="company-body")
             with TabPane("3 Rivals", id="rivals"):
-                with VerticalScroll():
+                with ScrollableContainer(classes="wide"):
                     yield Static(id="rivals-body")
             with TabPane("4 Orders", id="orders"):
                 yield Static(id="orders-summary")
@@ -131,10 +136,10 @@ class GameScreen(Screen):
         hint = self.query_one("#hint", Static)
         hint.update(Text("Tutorial: " + f.hint) if f.hint else "")
         hint.display = bool(f.hint)
-        self.query_one("#market-body", Static).update(panels.market(f))
+        self._wide("#market-body", panels.market(f))
         self.query_one("#news-body", Static).update(panels.news(f))
-        self.query_one("#company-body", Static).update(panels.company(f))
-        self.query_one("#rivals-body", Static).update(panels.rivals(f))
+        self._wide("#company-body", panels.company(f))
+        self._wide("#rivals-body", panels.rivals(f))
         self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
         self.query_one(OrdersTable).show(f)
         mine = [h.get(f.seat, {}) for h in f.history]
@@ -144,9 +149,19 @@ class GameScreen(Screen):
         self.query_one("#plot-cash", BlockPlot).plot([m.get("cash_musd", 0) for m in mine], span)
         self.query_one("#plot-demand", BlockPlot).plot([h["demand_h100e"] for h in f.history], span)
 
+    def _wide(self, selector: str, renderable) -> None:
+        """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing them."""
+        w = self.query_one(selector, Static)
+        w.update(renderable)
+        console = self.app.console
+        natural = Measurement.get(console, console.options.update_width(400), renderable).maximum
+        w.styles.min_width = natural
+
     # ---- intents ---------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "orders":
+            self.query_one(OrdersTable).focus()
 
     def action_order(self, group: str) -> None:
         if self.busy:
@@ -168,7 +183,7 @@ class GameScreen(Screen):
             self.notify(f"Changed order {index + 1}", timeout=3)
         self.session.submit(self.app.frame.seat, orders)
         self.app.refresh_frame()
-        self.query_one(TabbedContent).active = "orders"
+        self.action_tab("orders")
 
     @on(OrdersTable.Delete)
     def _delete(self, event: OrdersTable.Delete) -> None:

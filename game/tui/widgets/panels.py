@@ -89,6 +89,7 @@ def company(f: Frame) -> Group:
     fin.add_row(money(me.cash_musd) + " " + spark([m.get("cash_musd", 0) for m in mine] + [me.cash_musd]), money(me.debt_musd), f"{me.debt_rate:.1%}", money(me.borrow_headroom_musd), money(me.book_equity_musd), f"{me.ownership:.0%}", covenant)
     pnl = _table("Profit and loss", "", "Revenue", "Net income", "EBITDA", right=(1, 2, 3))
     pnl.add_row("Last quarter", money(me.revenue_musd), money(me.net_income_musd), money(me.ebitda_musd))
+    pnl.add_row("To date", money(f.to_date[0]), money(f.to_date[1]), "")
     rep = f.last_private
     if rep is not None and rep.pnl:
         pnl.add_row("  by line", "", ", ".join(f"{k.replace('_', ' ')} {money(val)}" for k, val in sorted(rep.pnl.items(), key=lambda kv: kv[1])[:6]), "")
