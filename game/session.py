@@ -106,7 +106,7 @@ def random_seed() -> int:
 ORDER_GROUPS: dict[str, tuple[str, ...]] = {
     "Power": ("bid_interconnect", "bid_gas", "sign_smr", "bid_lot"),
     "Build": ("start_site", "retrofit"),
-    "Chips": ("sign_apa", "bid_chips", "fund_asic"),
+    "Chips": ("bid_chips", "sign_apa", "fund_asic"),
     "Labour": ("bid_crews", "fund_training"),
     "Compute": ("offer_compute", "bid_rfp", "subcontract"),
     "Finance": ("borrow", "repay", "raise_equity"),

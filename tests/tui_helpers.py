@@ -12,7 +12,7 @@ RENDERING_VARS = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "TERM_PROGRAM",
 
 def clean_env(monkeypatch) -> None:
     for k in list(os.environ):
-        if k in RENDERING_VARS or k.startswith("TEXTUAL_"):
+        if k in RENDERING_VARS or (k.startswith("TEXTUAL_") and not k.startswith("TEXTUAL_SNAPSHOT")):
             monkeypatch.delenv(k, raising=False)
 
 
