@@ -56,7 +56,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             game, data = load_game(args.load)  # every check on the file happens here
             spec, seed = game.spec, game.seed
             saved = data.get("seats")
-            saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str)} if isinstance(saved, dict) else {}
+            # a seat a person played (gridlock play) goes to the company's default agent here
+            saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str) and v != "human"} if isinstance(saved, dict) else {}
             agents = seat_agents(spec, seed, {**saved, **seats})
             # replay once more with the agents watching, so stateful ones pick up where they were
             game, _ = load_game(args.load, agents)

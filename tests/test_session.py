@@ -101,3 +101,23 @@ def test_looking_at_the_game_never_changes_it_so_a_save_mid_quarter_loads(name, 
         path = s.save(tmp_path / f"q{q}.json")
         assert Session.load(path, saves_dir=tmp_path).game.history == s.game.history
         s.advance()
+
+
+def test_cli_play_refuses_a_bad_save_or_scenario_with_exit_2(tmp_path, capsys):
+    from game.cli import main
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert main(["play", "--load", str(broken)]) == 2
+    assert "not a Gridlock save" in capsys.readouterr().err
+    assert main(["play", "--scenario", str(tmp_path / "none.toml")]) == 2
+
+
+def test_a_game_played_by_a_person_continues_headless_with_the_default_agent(tutorial, tmp_path, capsys):
+    from game.cli import main
+
+    s = Session.start(tutorial, 3, {"aurora": HUMAN}, saves_dir=tmp_path)
+    s.advance()
+    s.save(tmp_path / "h.json")
+    assert main(["run", "--load", str(tmp_path / "h.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["quarters_played"] == 8

@@ -40,19 +40,31 @@ class OrderForm(ModalScreen):
             yield Label("Edit order" if self.existing is not None else "New order", classes="title")
             yield Select(KIND_LABELS, value=self.kind, allow_blank=False, id="kind")
             yield Static("", id="doc", classes="dim")
-            yield VerticalScroll(id="fields")
+            yield VerticalScroll(*self._field_widgets(), id="fields")
             yield Static("", id="verdict")
             yield Static("Enter or ctrl+s adds · Esc cancels · Tab moves between fields", classes="dim")
 
-    async def on_mount(self) -> None:
-        await self._build_fields()
+    def on_mount(self) -> None:
+        self._ready()
 
     async def _build_fields(self) -> None:
         box = self.query_one("#fields", VerticalScroll)
         await box.remove_children()
+        await box.mount_all(self._field_widgets())
+        self._ready()
+
+    def _ready(self) -> None:
+        """Describe the kind, focus its first field and check what is there."""
+        self.query_one("#doc", Static).update((ORDER_TYPES[self.kind].__doc__ or "").strip())
+        widgets = list(self.query_one("#fields", VerticalScroll).children)
+        first = next((w for w in widgets if isinstance(w, Input)), None) or next((w for w in widgets if isinstance(w, (Select, Checkbox))), None)
+        if first is not None:
+            first.focus()
+        self._check()
+
+    def _field_widgets(self) -> list:
         view = self.session.view(self.seat)
         cls = ORDER_TYPES[self.kind]
-        self.query_one("#doc", Static).update((cls.__doc__ or "").strip())
         old = attrs.asdict(self.existing) if self.existing is not None and type(self.existing) is cls else {}
         widgets = []
         for name, typ in order_fields(self.kind):
@@ -74,11 +86,7 @@ class OrderForm(ModalScreen):
                 widgets.append(Input(value=value, placeholder=self._suggest(view, name), type=kind, id=f"f-{name}"))
         if not widgets:
             widgets.append(Static("This order has no fields.", classes="dim"))
-        await box.mount_all(widgets)
-        first = next((w for w in widgets if isinstance(w, Input)), None) or next((w for w in widgets if isinstance(w, (Select, Checkbox))), None)
-        if first is not None:
-            first.focus()
-        self._check()
+        return widgets
 
     def _suggest(self, view, name: str) -> str:
         hints = {
