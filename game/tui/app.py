@@ -22,7 +22,7 @@ from .screens.saves import ContinueDialog, LoadDialog, SaveDialog
 
 
 class GridlockApp(App):
-    CSS_PATH = "gridlock.tcss"
+    CSS_PATH = Path(__file__).with_name("gridlock.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Gridlock"
     BINDINGS = [
         Binding("f1,question_mark", "help", "Rules"),
@@ -79,22 +79,31 @@ class GridlockApp(App):
             self.push_screen(screen)
 
     # ---- the quarter --------------------------------------------------------------------------
-    def _open_quarter(self) -> None:
+    def _open_quarter(self, prepared: Frame | None = None) -> None:
         s = self.session
         if s.finished:
             self.frame = None
             self._reset_to(GameOverScreen(s))
             return
         self.seat_index = 0
-        self._reset_to(GameScreen(s))
-        self._hand_to_seat()
+        if not s.humans_alive:  # every person's company is bankrupt: the agents play on, a report a quarter
+            self.notify("Your company is out of the game; the others play on. Enter moves to the next quarter.", timeout=6)
+            self.resolve_quarter()
+            return
+        if isinstance(self.screen, GameScreen) and self.screen.session is s:
+            self.screen.set_busy(False)  # the same screen, redrawn from the new quarter's frame
+        else:
+            self._reset_to(GameScreen(s))
+        self._hand_to_seat(prepared)
 
-    def _hand_to_seat(self) -> None:
+    def _hand_to_seat(self, prepared: Frame | None = None) -> None:
         s = self.session
         seat = s.humans_alive[self.seat_index]
         if len(s.humans_alive) > 1:
             self.frame = None  # nothing of the last human's stays on screen behind the hand-over
             self.push_screen(HandoverScreen(s.spec.companies[seat].name, s.view(seat).quarter_label), lambda _: self._show_seat(seat))
+        elif prepared is not None and prepared.seat == seat:
+            self.frame = prepared
         else:
             self._show_seat(seat)
 
@@ -121,21 +130,25 @@ class GridlockApp(App):
 
     @work(thread=True, exclusive=True, group="engine")
     def resolve_quarter(self) -> None:
-        """The engine's work runs here, off the UI thread."""
+        """The engine's work runs here, off the UI thread; so does building the next frame."""
+        s = self.session
         try:
-            report = self.session.advance()
+            report = s.advance()
+            prepared = frame_of(s, s.humans_alive[0]) if s.humans_alive and not s.finished else None
         except Exception as e:  # shown, never a crash of the terminal
             self.call_from_thread(self.notify, f"The quarter could not be resolved: {type(e).__name__}: {e}", severity="error")
             return
-        self.call_from_thread(self._resolved, report)
+        self.call_from_thread(self._resolved, report, prepared)
 
-    def _resolved(self, report) -> None:
+    def _resolved(self, report, prepared: Frame | None) -> None:
         s = self.session
         names = {cid: c.name for cid, c in s.spec.companies.items()}
         regions = {rid: r.name for rid, r in s.spec.regions.items()}
-        mine = frame_of(s, s.humans[0]) if len(s.humans) == 1 else None
+        mine = None
+        if len(s.humans) == 1:  # with one person at the keyboard, their own report comes first
+            mine = prepared if prepared is not None else frame_of(s, s.humans[0])
         self.frame = None
-        self.push_screen(ReportScreen(report, names, regions, mine), lambda _: self._open_quarter())
+        self.push_screen(ReportScreen(report, names, regions, mine), lambda _: self._open_quarter(prepared if len(s.humans_alive) == 1 else None))
 
     # ---- app-wide actions ---------------------------------------------------------------------
     def action_help(self) -> None:

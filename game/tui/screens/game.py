@@ -118,7 +118,8 @@ class GameScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watch(self.app, "frame", self.redraw)
+        # after the first refresh, when the header's parts exist to take the title
+        self.call_after_refresh(self.watch, self.app, "frame", self.redraw)
 
     def redraw(self, f: Frame | None) -> None:
         if f is None:
