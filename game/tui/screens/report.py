@@ -28,7 +28,7 @@ def public_report(pub, names: dict[str, str], regions: dict[str, str]) -> Group:
     for c in ("Generation", "Supply", "On agreements", "Spot bid", "Spot sold", "Spot $k"):
         t.add_column(c, justify="left" if c == "Generation" else "right")
     for gid, r in m.get("chips", {}).items():
-        t.add_row(gid, f"{r['supply']:,}", f"{r['agreements']:,}", f"{r['spot_bid']:,}", f"{r['spot_sold']:,}", f"{r['spot_price_musd'] * 1000:,.1f}")
+        t.add_row(gid, f"{r['supply']:,.0f}", f"{r['agreements']:,.0f}", f"{r['spot_bid']:,.0f}", f"{r['spot_sold']:,.0f}", f"{r['spot_price_musd'] * 1000:,.1f}")
     parts.append(t)
     lab = m.get("labour", {})
     if lab:

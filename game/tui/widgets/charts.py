@@ -14,7 +14,7 @@ EIGHTHS = " ▁▂▃▄▅▆▇█"
 def spark(values: Sequence[float], width: int = 8) -> str:
     """The last `width` values as bar heights between their own minimum and maximum."""
     vals = [v for v in values if v is not None][-width:]
-    if not vals:
+    if not vals or not any(vals):
         return ""
     lo, hi = min(vals), max(vals)
     if hi - lo < 1e-12:

@@ -54,9 +54,9 @@ def market(f: Frame) -> Group:
         ("Compute  ", "bold"),
         f"price index ${v.price_index:.2f}/H100e-h {spark(idx)}   demand {v.demand_h100e / 1e3:,.0f}k H100e: ",
         f"inference {v.demand_h100e * v.inference_share / 1e3:,.0f}k ({v.inference_share:.0%}), training {v.demand_h100e * (1 - v.inference_share) / 1e3:,.0f}k",
-        f"   gas {v.gas_supply_mw:,.0f} MW on offer",
     )
-    parts = [regions, chips, compute]
+    gas = Text(f"Gas turbines: {v.gas_supply_mw:,.0f} MW on offer this quarter, reserve ${v.gas_reserve_price_musd_per_mw:.2f}M/MW", style="dim")
+    parts = [regions, gas, chips, compute]
     if f.markets:
         c = f.markets[-1].get("compute", {})
         if c:
@@ -91,8 +91,9 @@ def company(f: Frame) -> Group:
     pnl.add_row("Last quarter", money(me.revenue_musd), money(me.net_income_musd), money(me.ebitda_musd))
     pnl.add_row("To date", money(f.to_date[0]), money(f.to_date[1]), "")
     rep = f.last_private
+    lines = Text("")
     if rep is not None and rep.pnl:
-        pnl.add_row("  by line", "", ", ".join(f"{k.replace('_', ' ')} {money(val)}" for k, val in sorted(rep.pnl.items(), key=lambda kv: kv[1])[:6]), "")
+        lines = Text("  by line: " + ", ".join(f"{k.replace('_', ' ')} {money(val)}" for k, val in sorted(rep.pnl.items(), key=lambda kv: -abs(kv[1]))[:7]), style="dim")
     ops = Text(f"Capacity {me.capacity_h100e:,.0f} H100e, used {me.used_h100e:,.0f} ({(me.used_h100e / me.capacity_h100e if me.capacity_h100e else 0):.0%})"
                + (f"; internal demand {me.internal_demand_h100e:,.0f}" if me.internal_demand_h100e else "")
                + (f"; ASIC programme {me.asic_quarters_funded}/{f.view.scenario.asic.programme_quarters}" + (" done" if me.asic_active else "") if me.asic_quarters_funded else ""))
@@ -104,7 +105,7 @@ def company(f: Frame) -> Group:
         sites.add_row(s.id, s.region, f"{s.mw:,.0f}", f"{s.it_mw:,.0f}", s.cooling, f"{s.stage} ({s.stage_quarters}q)", f"{s.built_mw:,.0f}", blocked, eta, chips)
     power = _table("Power held", "Source", "Kind", "Region", "MW", "State", "Feeds", "$/MWh", right=(3, 6))
     for p in me.power:
-        power.add_row(p.id, p.kind, p.region, f"{p.mw:,.0f}", "energised" if p.energised else f"~{when(f, p.ready_quarter)}", p.site or "— (free: start a site)", f"{p.price_usd_per_mwh:,.0f}")
+        power.add_row(p.id, p.kind, p.region, f"{p.mw:,.0f}", "energised" if p.energised else f"~{when(f, p.ready_quarter)}", p.site or "— (free: start a site)", f"{p.price_usd_per_mwh:,.0f}" if p.price_usd_per_mwh else "market")
     inv = ", ".join(f"{n:,} {g}" for g, n in me.inventory.items() if n) or "none"
     dels = ", ".join(f"{d.units:,} {d.generation} in {when(f, d.quarter)}" for d in me.deliveries) or "none due"
     stock = Text.assemble(("Inventory waiting for installation: ", "bold"), inv, ("   Deliveries: ", "bold"), dels)
@@ -115,7 +116,7 @@ def company(f: Frame) -> Group:
         book.add_row(k.id, "bought", f.names.get(k.supplier, k.supplier), f"{k.h100e:,.0f}", f"{k.price_usd_per_h100e_hour:.2f}", str(k.quarters_left))
     for a in me.agreements:
         book.add_row(a.id, "chip APA", a.generation, f"{a.units_per_quarter:,}/q", f"${a.price_musd_per_unit * 1000:,.1f}k", str(a.quarters_left))
-    parts = [fin, pnl, ops, sites if me.sites else Text("No sites yet.", style="dim"), power if me.power else Text("No power held.", style="dim"), stock]
+    parts = [fin, pnl, lines, ops, sites if me.sites else Text("No sites yet.", style="dim"), power if me.power else Text("No power held.", style="dim"), stock]
     parts.append(book if (me.contracts or me.subcontracts or me.agreements) else Text("No contracts.", style="dim"))
     parts.append(last_quarter(f))
     return Group(*parts)
