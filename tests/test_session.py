@@ -121,3 +121,13 @@ def test_a_game_played_by_a_person_continues_headless_with_the_default_agent(tut
     s.save(tmp_path / "h.json")
     assert main(["run", "--load", str(tmp_path / "h.json"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["quarters_played"] == 8
+
+
+def test_the_session_is_headless():
+    """A server could host a game through the session without any terminal UI installed."""
+    import subprocess
+    import sys
+
+    code = "import sys, game.session; bad = sorted(m for m in ('textual', 'rich') if m in sys.modules); print(bad); sys.exit(1 if bad else 0)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

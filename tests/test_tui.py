@@ -9,6 +9,7 @@ from game.tui.app import GridlockApp
 from game.tui.screens.game import GameScreen
 from game.tui.screens.game_over import GameOverScreen
 from game.tui.screens.handover import HandoverScreen
+from game.tui.screens.help import HelpScreen
 from game.tui.screens.new_game import NewGameScreen
 from game.tui.screens.report import ReportScreen
 
@@ -177,8 +178,17 @@ async def test_the_rules_open_from_any_screen(tmp_path):
     app = GridlockApp(saves_dir=tmp_path, seed=1)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f1")
-        await pilot.pause()
-        md = app.screen.query_one("#rules")
-        assert "How Gridlock works" in md.document.source if hasattr(md.document, "source") else True
+        await until(pilot, HelpScreen)
+        text = "\n".join(str(b._content) if hasattr(b, "_content") else "" for b in app.screen.query("MarkdownBlock"))
+        assert "How Gridlock works" in text and "A bankrupt company scores zero" in text
         await pilot.press("escape")
         await until(pilot, NewGameScreen)
+
+
+async def test_every_game_action_is_in_the_command_palette(tmp_path):
+    app = GridlockApp(saves_dir=tmp_path, seed=1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        screen = await until(pilot, GameScreen)
+        titles = {c.title for c in app.get_system_commands(screen)}
+        assert {"End quarter", "Power", "Chips", "Build", "Labour (crews)", "Compute", "Finance", "Save", "Load", "Rules"} <= titles

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 
@@ -151,6 +152,17 @@ class GridlockApp(App):
         self.push_screen(ReportScreen(report, names, regions, mine), lambda _: self._open_quarter(prepared if len(s.humans_alive) == 1 else None))
 
     # ---- app-wide actions ---------------------------------------------------------------------
+    def get_system_commands(self, screen):
+        """The palette lists every action bound on the screen, hidden footer keys included."""
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for key, active in screen.active_bindings.items():
+            b = active.binding
+            if not b.description or (b.description, b.action, id(active.node)) in seen or not active.enabled:
+                continue
+            seen.add((b.description, b.action, id(active.node)))
+            yield SystemCommand(b.description, f"key: {key}", partial(self.run_action, b.action, active.node))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
