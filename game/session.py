@@ -125,8 +125,8 @@ def field_choices(view: CompanyView, kind: str, name: str) -> tuple[tuple[str, s
     me = view.me
     if name == "region":
         return tuple((r.id, f"{r.name}" + (" — moratorium" if r.moratorium and kind == "bid_interconnect" else "")) for r in view.regions)
-    if name == "generation":
-        return tuple((x.id, f"{x.name} ({x.vendor})") for x in view.generations if x.released and x.in_production)
+    if name == "generation":  # newest first: what most orders are for
+        return tuple((x.id, f"{x.name} ({x.vendor})") for x in sorted(view.generations, key=lambda x: -x.release_quarter) if x.released and x.in_production)
     if name == "power":
         return tuple((p.id, f"{p.id}: {p.mw:,.0f} MW {p.kind} in {view.region(p.region).name}" + ("" if p.energised else f", energises ~{_label(view, p.ready_quarter)}")) for p in me.power if p.site is None)
     if name == "site":

@@ -128,8 +128,10 @@ async def test_hot_seat_views_never_show_another_humans_orders(tutorial, tmp_pat
         await pilot.press("enter")
         await until(pilot, GameScreen)
         assert app.frame.seat == "aurora"
-        text = visible_text(app)
-        assert "33.0" not in text or "mw=33.0" not in text
+        for tab in "12345":
+            await pilot.press(tab)
+            await pilot.pause()
+            assert "mw=33.0, price_musd_per_mw=0.25" not in visible_text(app)
 
 
 async def test_save_then_load_in_app_restores_the_quarter(tmp_path):
@@ -192,3 +194,21 @@ async def test_every_game_action_is_in_the_command_palette(tmp_path):
         screen = await until(pilot, GameScreen)
         titles = {c.title for c in app.get_system_commands(screen)}
         assert {"End quarter", "Power", "Chips", "Build", "Labour (crews)", "Compute", "Finance", "Save", "Load", "Rules"} <= titles
+
+
+async def test_a_site_is_started_from_the_build_form_with_keys_only(tutorial, tmp_path):
+    """Lesson 2: a form with only choices (no number to type) is added from its button."""
+    session = Session.start(tutorial, 3, {"corecell": HUMAN}, saves_dir=tmp_path)
+    free = [p.id for p in session.view("corecell").me.power if p.site is None]
+    assert free, "the tutorial gives CoreCell a power source without a site"
+    app = GridlockApp(session, saves_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, GameScreen)
+        await pilot.press("b")
+        await pilot.pause()
+        # power (first free source) is chosen; move to cooling, open it, pick the second (liquid)
+        await pilot.press("tab", "enter", "down", "enter", "tab", "tab", "enter")
+        await pilot.pause()
+        pending = session.pending("corecell")
+        assert len(pending) == 1 and pending[0].kind == "start_site"
+        assert pending[0].power == free[0] and pending[0].cooling == "liquid"

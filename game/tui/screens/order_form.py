@@ -9,9 +9,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...model.orders import ORDER_TYPES
 from ...session import ORDER_GROUPS, Session, field_choices, order_fields, parse_order
@@ -42,7 +42,10 @@ class OrderForm(ModalScreen):
             yield Static("", id="doc", classes="dim")
             yield VerticalScroll(*self._field_widgets(), id="fields")
             yield Static("", id="verdict")
-            yield Static("Enter or ctrl+s adds · Esc cancels · Tab moves between fields", classes="dim")
+            with Horizontal(id="form-buttons"):
+                yield Button("Add order", id="add", variant="primary")
+                yield Button("Cancel", id="cancel")
+            yield Static("Enter in a number field or ctrl+s adds · Esc cancels · Tab moves between fields", classes="dim")
 
     def on_mount(self) -> None:
         self._ready()
@@ -127,6 +130,7 @@ class OrderForm(ModalScreen):
             order = parse_order(self.kind, self._values())
         except ValueError as e:
             self.order = None
+            self.query_one("#add", Button).disabled = True
             verdict.update(Text.assemble(("… ", "bold"), str(e)))
             verdict.set_class(False, "ok")
             verdict.set_class(True, "bad")
@@ -140,6 +144,7 @@ class OrderForm(ModalScreen):
         check = preview.checks[self.index if self.index is not None else len(others) - 1]
         ok = check.reason is None
         self.order = order if ok else None
+        self.query_one("#add", Button).disabled = not ok
         if ok:
             text = Text.assemble(("✓ accepted as of now", "bold"), f"  cash {'+' if check.cash_musd > 0 else ''}{money(check.cash_musd)}", "\n", check.consequence,
                                  f"\nAll my orders: cash out up to {money(preview.cash_out_musd)}, in {money(preview.cash_in_musd)}; funds {money(preview.funds_musd)}")
@@ -168,6 +173,14 @@ class OrderForm(ModalScreen):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         self.action_add()
+
+    @on(Button.Pressed, "#add")
+    def _add_pressed(self) -> None:
+        self.action_add()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
 
     def action_add(self) -> None:
         self._check()
