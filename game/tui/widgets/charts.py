@@ -29,8 +29,10 @@ def block_plot(values: Sequence[float], width: int, height: int, unit: str = "",
     if not vals or width < 12 or height < 2:
         out.append("(no data yet)", style="dim")
         return out
-    lo, hi = min(0.0, min(vals)), max(vals)
-    span = (hi - lo) or 1.0
+    lo, hi = min(vals), max(vals)
+    # the axis starts a little below the lowest value, so changes show; flat series sit mid-height
+    lo = lo - 0.15 * (hi - lo) if hi > lo else lo - (abs(lo) or 1.0)
+    span = hi - lo
     axis = max(len(_fmt(hi, unit)), len(_fmt(lo, unit))) + 1
     cols = width - axis - 1
     # each quarter gets an equal slice of the width

@@ -41,13 +41,16 @@ def market(f: Frame) -> Group:
             r.name, f"{r.power_price_usd_per_mwh:,.0f}", f"{r.queue_wait_quarters_min}–{r.queue_wait_quarters_max}", f"{r.grid_release_mw:,.0f}",
             f"{r.grid_reserve_price_musd_per_mw:.2f}", f"{r.last_grid_price_musd_per_mw:.2f}", spark(trend), f"{r.crews_pool:,.0f}", f"{r.last_wage_musd or r.wage_reserve_musd:.2f}", notes,
         )
-    chips = _table("Chips — supply, spot and advance purchase", "Generation", "Vendor", "H100e", "kW", "Supply", "Spot $k", "Trend", "APA $k", "APA room", "Status", right=(2, 3, 4, 5, 7, 8))
+    chips = _table("Chips — supply, spot and the advance-purchase (APA) book", "Generation", "Vendor", "H100e", "kW", "Supply", "Spot $k", "Trend", "APA $k", "Book", "Room", "Status", right=(2, 3, 4, 5, 7, 8, 9))
+    chips.columns[0].max_width = 20
+    chips.columns[0].overflow = "ellipsis"
+    last = f.markets[-1].get("chips", {}) if f.markets else {}
     for g in v.generations:
         trend = [m.get("chips", {}).get(g.id, {}).get("spot_price_musd", 0) * 1000 for m in f.markets]
-        status = "not yet (" + when(f, g.release_quarter) + ")" if not g.released else ("out of production" if not g.in_production else "liquid only" if g.liquid_only else "on sale")
+        status = "from " + when(f, g.release_quarter) if not g.released else ("ended" if not g.in_production else "liquid only" if g.liquid_only else "on sale")
         chips.add_row(
             g.name, g.vendor, f"{g.performance_h100e:.1f}", f"{g.power_kw:.2f}", f"{g.supply_units:,}", f"{g.last_spot_price_musd * 1000:,.1f}" if g.last_spot_price_musd else "—", spark(trend),
-            f"{g.apa_price_musd * 1000:,.1f}", f"{g.apa_room_units:,}", status,
+            f"{g.apa_price_musd * 1000:,.1f}", f"{last.get(g.id, {}).get('agreements', 0):,.0f}", f"{g.apa_room_units:,}", status,
         )
     idx = [h["price_index"] for h in f.history] + [v.price_index]
     compute = Text.assemble(
@@ -56,7 +59,8 @@ def market(f: Frame) -> Group:
         f"inference {v.demand_h100e * v.inference_share / 1e3:,.0f}k ({v.inference_share:.0%}), training {v.demand_h100e * (1 - v.inference_share) / 1e3:,.0f}k",
     )
     gas = Text(f"Gas turbines: {v.gas_supply_mw:,.0f} MW on offer this quarter, reserve ${v.gas_reserve_price_musd_per_mw:.2f}M/MW", style="dim")
-    parts = [regions, gas, chips, compute]
+    apa_note = Text("APA Book: units delivered on agreements last quarter; Room: units a quarter still open to new ones", style="dim")
+    parts = [regions, gas, chips, apa_note, compute]
     if f.markets:
         c = f.markets[-1].get("compute", {})
         if c:
