@@ -179,7 +179,7 @@ async def test_start_offers_to_continue_an_unfinished_autosave(tutorial, tmp_pat
 async def test_the_rules_open_from_any_screen(tmp_path):
     app = GridlockApp(saves_dir=tmp_path, seed=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f1")
+        await pilot.press("question_mark")
         await until(pilot, HelpScreen)
         text = "\n".join(str(b._content) if hasattr(b, "_content") else "" for b in app.screen.query("MarkdownBlock"))
         assert "How Gridlock works" in text and "A bankrupt company scores zero" in text
@@ -212,3 +212,24 @@ async def test_a_site_is_started_from_the_build_form_with_keys_only(tutorial, tm
         pending = session.pending("corecell")
         assert len(pending) == 1 and pending[0].kind == "start_site"
         assert pending[0].power == free[0] and pending[0].cooling == "liquid"
+
+
+async def test_orders_the_engine_refused_are_shown_with_their_reasons_next_quarter(tutorial, tmp_path):
+    """An order valid when typed can still be refused at the end (here: sent straight to the
+    session, as a stale form would); the next quarter says so, with the engine's reason."""
+    from game.model.orders import Repay
+
+    session = Session.start(tutorial, 3, {"nebula": HUMAN}, saves_dir=tmp_path)
+    session.submit("nebula", [Repay(10**6)])  # more than Nebula owes
+    app = GridlockApp(session, saves_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, GameScreen)
+        await pilot.press("e")
+        await until(pilot, ReportScreen)
+        assert "✗ REJECTED repay(musd=1000000)" in visible_text(app) and "you owe only" in visible_text(app)
+        await pilot.press("enter")
+        await until(pilot, GameScreen)
+        await pilot.press("2")
+        await pilot.pause()
+        text = visible_text(app)
+        assert "1 refused last quarter" in text and "you owe only" in text

@@ -9,7 +9,6 @@ import pytest
 
 from game.session import HUMAN, Session
 from game.tui.app import GridlockApp
-from game.tui.screens.game import GameScreen
 from game.tui.screens.report import ReportScreen
 
 from tui_helpers import clean_env

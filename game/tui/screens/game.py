@@ -133,6 +133,9 @@ class GameScreen(Screen):
             f"online {sum(s.mw for s in v.me.sites if s.stage == 'online'):,.0f} MW  index ${v.price_index:.2f}  ",
             (f"{len(f.preview.checks)} order(s) pending", "bold"),
         )
+        refused = len(f.last_private.rejected) if f.last_private is not None else 0
+        if refused:
+            status.append(f"  ✗ {refused} refused last quarter (2 Company)", style="bold")
         self.query_one("#status", Static).update(status)
         hint = self.query_one("#hint", Static)
         hint.update(Text("Tutorial: " + f.hint) if f.hint else "")
