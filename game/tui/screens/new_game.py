@@ -64,8 +64,9 @@ class NewGameScreen(Screen):
         options = [("Human (you)", HUMAN)] + [(f"Agent: {name} ({arch})", name) for name, arch, _ in self.agents]
         rows = []
         for i, (cid, name, arch, default) in enumerate(c.companies):
+            mine = options if default in {v for _, v in options} else options + [(f"Agent: {default} (the scenario's)", default)]
             rows.append(Label(f"{name} — {arch}"))
-            rows.append(Select(options, value=HUMAN if i == 0 else default, allow_blank=False, id=f"seat-{cid}"))
+            rows.append(Select(mine, value=HUMAN if i == 0 else default, allow_blank=False, id=f"seat-{cid}"))
         await seats.mount_all(rows)
         self._show_theses()
 
