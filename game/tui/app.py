@@ -36,6 +36,7 @@ class GridlockApp(App):
 
     def __init__(self, session: Session | None = None, saves_dir: Path | str = "saves", scenario: str | None = None, seed: int | None = None):
         super().__init__()
+        self.animation_level = "none"  # a trading terminal: screens change at once, nothing slides
         self.session = session
         self.saves_dir = Path(saves_dir)
         self.start_scenario, self.start_seed = scenario, seed

@@ -33,5 +33,5 @@ def hint(view: CompanyView, pending: int) -> str:
     else:
         text = "Play on: keep power, crews and chips in step. The Company tab shows what blocks each site. e ends the quarter."
     if pending == 0 and q < 5:
-        text += "  (No orders yet — ending a quarter with none is allowed.)"
+        text += "  (Ending a quarter with no orders is fine too.)"
     return text

@@ -77,6 +77,7 @@ class GameScreen(Screen):
         Binding("w", "order('Labour')", "Labour (crews)", show=False),
         Binding("m", "order('Compute')", "Compute", show=False),
         Binding("f", "order('Finance')", "Finance", show=False),
+        Binding("h", "toggle_hint", "Hint on/off", show=False),
         Binding("1", "tab('market')", "Market", show=False),
         Binding("2", "tab('company')", "Company", show=False),
         Binding("3", "tab('rivals')", "Rivals", show=False),
@@ -88,6 +89,7 @@ class GameScreen(Screen):
         super().__init__()
         self.session = session
         self.busy = False
+        self.hint_hidden = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,8 +140,8 @@ class GameScreen(Screen):
             status.append(f"  ✗ {refused} refused last quarter (2 Company)", style="bold")
         self.query_one("#status", Static).update(status)
         hint = self.query_one("#hint", Static)
-        hint.update(Text("Tutorial: " + f.hint) if f.hint else "")
-        hint.display = bool(f.hint)
+        hint.update(Text("Tutorial: " + f.hint + "  [h hides this]") if f.hint else "")
+        hint.display = bool(f.hint) and not self.hint_hidden
         self._wide("#market-body", panels.market(f))
         self.query_one("#news-body", Static).update(panels.news(f))
         self._wide("#company-body", panels.company(f))
@@ -156,10 +158,19 @@ class GameScreen(Screen):
     def _wide(self, selector: str, renderable) -> None:
         """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing them."""
         w = self.query_one(selector, Static)
-        w.update(renderable)
         console = self.app.console
         natural = Measurement.get(console, console.options.update_width(400), renderable).maximum
+        # rendered once here, at a fixed size, so switching tabs lays out without re-measuring tables
+        lines = console.render_lines(renderable, console.options.update_width(natural), pad=False)
+        w.update(Text("\n").join(Text.assemble(*((seg.text, seg.style) for seg in line)) for line in lines))
+        w.styles.width = natural
         w.styles.min_width = natural
+        w.styles.height = len(lines)
+
+    def action_toggle_hint(self) -> None:
+        self.hint_hidden = not self.hint_hidden
+        if self.app.frame is not None:
+            self.query_one("#hint", Static).display = bool(self.app.frame.hint) and not self.hint_hidden
 
     # ---- intents ---------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
