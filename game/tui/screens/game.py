@@ -114,6 +114,8 @@ class GameScreen(Screen):
                 with VerticalScroll():
                     yield Static("Price index over the campaign", classes="title")
                     yield Sparkline([], id="spark-index")
+                    yield BlockPlot("Price index ($ per H100e-hour)", id="plot-index", unit="")
+                    yield BlockPlot("Installed capacity, every company (H100e)", id="plot-market-capacity", unit="")
                     yield BlockPlot("My capacity (H100e)", id="plot-capacity", unit="")
                     yield BlockPlot("My cash ($M)", id="plot-cash", unit="")
                     yield BlockPlot("Market demand (H100e)", id="plot-demand", unit="")
@@ -151,6 +153,8 @@ class GameScreen(Screen):
         mine = [h.get(f.seat, {}) for h in f.history]
         span = (f.history[0]["quarter"], f.history[-1]["quarter"]) if f.history else ("", "")
         self.query_one("#spark-index", Sparkline).data = [h["price_index"] for h in f.history] + [v.price_index]
+        self.query_one("#plot-index", BlockPlot).plot([h["price_index"] for h in f.history], span)
+        self.query_one("#plot-market-capacity", BlockPlot).plot([sum(h[c]["capacity_h100e"] for c in f.names if c in h) for h in f.history], span)
         self.query_one("#plot-capacity", BlockPlot).plot([m.get("capacity_h100e", 0) for m in mine], span)
         self.query_one("#plot-cash", BlockPlot).plot([m.get("cash_musd", 0) for m in mine], span)
         self.query_one("#plot-demand", BlockPlot).plot([h["demand_h100e"] for h in f.history], span)
