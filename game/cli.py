@@ -33,6 +33,16 @@ def _seed(text: str) -> int:
     return v
 
 
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0.01 <= v <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0.01 and 3600 seconds, got {text}")
+    return v
+
+
 def _load(name: str):
     from .scenario import ScenarioError, load_scenario
 
@@ -44,6 +54,7 @@ def _load(name: str):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .agents import UnknownAgent
+    from .agents.external import configure_bots, in_process
     from .report import result_json, text_report
     from .runner import play, seat_agents
     from .saves import SaveError, load_game, save_game
@@ -58,9 +69,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             saved = data.get("seats")
             # a seat a person played (gridlock play) goes to the company's default agent here
             saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str) and v != "human"} if isinstance(saved, dict) else {}
+            for cid, agent in saved.items():  # a save file must not run programs; a person may
+                if agent.startswith("cmd:") and cid not in seats:
+                    raise InputError(f"the save seats {cid} with a bot process ({agent}); to run it again say so with --seat {cid}={agent}, or seat another agent")
             agents = seat_agents(spec, seed, {**saved, **seats})
             # replay once more with the agents watching, so stateful ones pick up where they were
-            game, _ = load_game(args.load, agents)
+            # (bot processes are not shown the past: they start afresh at the current quarter)
+            game, _ = load_game(args.load, in_process(agents))
         except (SaveError, UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
     else:
@@ -75,7 +90,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         game = Game(spec, seed)
     if args.quarters is not None and args.quarters < 0:
         raise InputError("--quarters must not be negative")
-    game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
+    configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None))
+    try:
+        game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
+    except UnknownAgent as e:  # a bot that cannot be started at all
+        raise InputError(str(e)) from None
     names = {cid: a.name for cid, a in agents.items()}
     if args.save:
         try:
@@ -83,10 +102,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise InputError(f"cannot write the save {args.save}: {e}") from None
     if args.json:
-        json.dump(result_json(game, result), sys.stdout, indent=1)
+        json.dump(result_json(game, result, agents), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:
-        print(text_report(game, result))
+        print(text_report(game, result, agents))
         if args.save:
             print(f"\nSaved to {args.save}")
     return EXIT_OK
@@ -111,10 +130,49 @@ def cmd_scenario_list(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from .agents import REGISTRY
+    from .agents.catalogue import rows, table
 
-    for name, (cls, archetype, thesis) in sorted(REGISTRY.items()):
-        print(f"{name:<14} {archetype:<12} {thesis}")
+    if args.json:
+        picked = [r for r in rows() if args.archetype is None or r["archetype"] in (args.archetype, "any")]
+        json.dump(picked, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(table(args.archetype, full=args.all))
+    return EXIT_OK
+
+
+def cmd_agents_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .agents.catalogue import new_agent_file
+
+    try:
+        path, cls = new_agent_file(args.name, Path(args.dir))
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    seat = path if path.is_absolute() or str(path).startswith(".") else f"./{path}"
+    print(f"Wrote {path} (class {cls}). Try it:  gridlock run --seat corecell={seat}:{cls}")
+    return EXIT_OK
+
+
+def cmd_rl(args: argparse.Namespace) -> int:
+    """The RL adapter's observation and action layout for a scenario (docs/rl.md explains it)."""
+    try:
+        from .rl.encoding import Encoding
+    except ImportError as e:
+        raise InputError(f"the RL adapter needs the [rl] extra ({e.name} is missing): pip install -e '.[rl]'") from None
+    try:
+        layout = Encoding(_load(args.scenario), args.region_slots, args.generation_slots).layout()
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    if args.json:
+        print(json.dumps(layout, indent=1))
+        return EXIT_OK
+    print(f"{layout['scenario']}: observation {layout['observation_size']} float32 slots; action {layout['action_dimensions']} discrete dimensions; mask {layout['mask_size']} entries")
+    print("\nobservation:")
+    print("\n".join(f"  {i:>4}  {label}" for i, label in enumerate(layout["observation"])))
+    print("\naction:")
+    print("\n".join(f"  {i:>4}  {d['dimension']:<22} {' | '.join(d['choices'])}" for i, d in enumerate(layout["action"])))
     return EXIT_OK
 
 
@@ -147,6 +205,16 @@ def _random_seed() -> int:
     return random_seed()
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .tournament.report import ReportError, run_report
+
+    try:
+        run_report(args.path, as_json=args.json, csv_dir=args.csv, parquet_dir=args.parquet)
+    except ReportError as e:
+        raise InputError(str(e)) from None
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gridlock", description="Gridlock: a strategy simulator of the AI-infrastructure market.")
     p.add_argument("--version", action="version", version=f"gridlock {__version__}")
@@ -156,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="play one headless game with agents and print the report",
         description="Play one headless game: every company is run by an agent (its scenario default unless --seat says otherwise).",
-        epilog="Example: gridlock run --scenario baseline --seed 7 --seat corecell=random --save saves/g7.json",
+        epilog="Example: gridlock run --scenario baseline --seed 7 --seat corecell=random --save saves/g7.json\n"
+        'External bot: gridlock run --seat corecell=cmd:"python3 examples/bots/steady.py" (docs/bot-protocol.md)',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--scenario", default="baseline", help="a shipped scenario name or a path to a .toml file (default: baseline)")
     run.add_argument("--seed", type=_seed, default=0, help="the game seed; the same seed gives the same game (default: 0)")
@@ -165,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--load", metavar="PATH", help="continue a saved game to the end instead of starting one")
     run.add_argument("--quarters", type=int, metavar="N", help="stop after N more quarters (with --save, to continue later with --load)")
     run.add_argument("--json", action="store_true", help="print a machine-readable result as JSON instead of the report")
+    run.add_argument("--bot-timeout", type=_seconds, metavar="SECONDS", help="each quarter's time limit for cmd: bots (default: the scenario's rules.bot_quarter_time_limit_s)")
+    run.add_argument("--bot-log-dir", metavar="DIR", default="bot-logs", help="where each cmd: bot's stderr goes, one COMPANY.log per seat (default: bot-logs)")
     run.set_defaults(func=cmd_run)
 
     sc = sub.add_parser("scenario", help="check or list scenarios", description="Work with scenario files.")
@@ -176,8 +248,21 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(func=cmd_scenario_list)
     sc.set_defaults(func=lambda a: (sc.print_help(), EXIT_INPUT)[1])
 
-    ag = sub.add_parser("agents", help="list the built-in agents", description="List the built-in agents with their archetype and thesis.")
+    ag = sub.add_parser(
+        "agents",
+        help="list the built-in agents, or start a plug-in agent",
+        description="List the built-in agents: archetype, whether they draw random numbers, thesis and parameters.",
+        epilog="Seat one: gridlock run --seat corecell=landgrab:leverage=0.8 — or your own: --seat corecell=./my_agent.py:MyAgent",
+    )
+    ag.add_argument("--json", action="store_true", help="print the list as JSON, every parameter with its default")
+    ag.add_argument("--all", action="store_true", help="list every parameter of each agent, not only those it sets itself")
+    ag.add_argument("--archetype", choices=["hyperscaler", "neocloud"], help="only agents that can play a hyperscaler or a neocloud")
     ag.set_defaults(func=cmd_agents)
+    ags = ag.add_subparsers(dest="agents_command", metavar="ACTION")
+    new = ags.add_parser("new", help="write a documented starting file for your own agent", description="Write NAME.py in --dir: a documented template agent that plays legal orders. Never overwrites a file.")
+    new.add_argument("name", help="the agent's name, a Python identifier (the file is NAME.py)")
+    new.add_argument("--dir", default=".", help="the directory to write it in (default: the current one)")
+    new.set_defaults(func=cmd_agents_new)
 
     pl = sub.add_parser(
         "play",
@@ -189,6 +274,24 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--seed", type=_seed, help="game seed (default: random, shown on screen)")
     pl.add_argument("--load", metavar="PATH", help="continue a saved game")
     pl.set_defaults(func=cmd_play)
+
+    rl = sub.add_parser("rl", help="show the RL observation and action layout", description="Show the reinforcement-learning observation slots and action dimensions for a scenario (docs/rl.md).")
+    rl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
+    rl.add_argument("--region-slots", type=int, help="pad the region block to this many slots")
+    rl.add_argument("--generation-slots", type=int, help="pad the generation block to this many slots")
+    rl.add_argument("--json", action="store_true", help="print the layout as JSON")
+    rl.set_defaults(func=cmd_rl)
+    rp = sub.add_parser(
+        "report",
+        help="summarise a tournament's results file (also while it is still running)",
+        description="Per-agent win rates with Wilson intervals, scores with bootstrap intervals, a pairwise matrix, results by seat and archetype, openskill ratings and the most extreme games with the command that replays each.",
+        epilog="Example: gridlock report results.sqlite --csv out/ --json > summary.json",
+    )
+    rp.add_argument("path", help="a results file written by `gridlock tournament`")
+    rp.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
+    rp.add_argument("--csv", metavar="DIR", help="also write one CSV file per table into DIR")
+    rp.add_argument("--parquet", metavar="DIR", help="also write one Parquet file per table into DIR (needs pyarrow)")
+    rp.set_defaults(func=cmd_report)
     return p
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
+from .agents.external import bot_records
 from .engine import Game
 from .engine.scoring import GameResult
 from .scenario.load import CONVERTER
@@ -32,18 +33,34 @@ def market_summary(game: Game) -> dict[str, Any]:
     }
 
 
-def result_json(game: Game, result: GameResult) -> dict[str, Any]:
+def result_json(game: Game, result: GameResult, agents: Mapping[str, Any] | None = None) -> dict[str, Any]:
     out = CONVERTER.unstructure(result)
     out["market"] = market_summary(game)
     out["history"] = game.history
+    bots = bot_records(agents or {})
+    if bots:
+        out["bots"] = bots
     return out
+
+
+def bots_section(agents: Mapping[str, Any]) -> list[str]:
+    """What went wrong with external bots, if anything did: each fault, each retired seat, each log."""
+    faulty = [b for b in bot_records(agents) if b["faults"]]
+    if not faulty:
+        return []
+    lines = ["", "Bots (a fault costs the bot that quarter's orders; see docs/bot-protocol.md)"]
+    for b in faulty:
+        end = f"; retired in {b['retired']}, no orders after that" if b["retired"] else ""
+        lines.append(f"  - {b['company']} ({b['agent'][:40]}): {len(b['faults'])} fault{'s' if len(b['faults']) != 1 else ''}{end}; stderr log {b['log']}")
+        lines += [f"      {f['quarter']} {f['kind']}: {f['detail']}" for f in b["faults"]]
+    return lines
 
 
 def _b(x: float) -> str:
     return f"{x / 1000:,.1f}"
 
 
-def text_report(game: Game, result: GameResult) -> str:
+def text_report(game: Game, result: GameResult, agents: Mapping[str, Any] | None = None) -> str:
     spec = game.spec
     m = market_summary(game)
     lines = [
@@ -76,4 +93,5 @@ def text_report(game: Game, result: GameResult) -> str:
             lines.append(f"      {spec.regions[rid].name:<28} {len(years):>3} sites, mean {sum(years) / len(years):.1f}, longest {max(years):.1f}")
     if m["events"]:
         lines.append(f"  - Events ({len(m['events'])}): " + "; ".join(m["events"][:10]) + (" …" if len(m["events"]) > 10 else ""))
+    lines += bots_section(agents or {})
     return "\n".join(lines)

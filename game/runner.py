@@ -21,18 +21,37 @@ def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = Non
         raise ValueError(f"no company {', '.join(map(repr, unknown))} in this scenario; companies: {', '.join(spec.companies)}")
     out = {}
     for i, (cid, cs) in enumerate(spec.companies.items()):
+        if cid not in seats and cs.agent.startswith("cmd:"):  # a file must not run programs; a person may
+            raise ValueError(f"company {cid!r}: a scenario cannot seat a bot process ({cs.agent!r}); seat it with --seat {cid}=…")
         out[cid] = make_agent(seats.get(cid, cs.agent), agent_seed(seed, i))
     return out
 
 
 def play(spec: Scenario, seed: int, agents: Mapping[str, Agent], game: Game | None = None, max_quarters: int | None = None) -> tuple[Game, GameResult]:
-    """Run to the end (or for max_quarters). An agent that raises loses that quarter's orders; the game goes on."""
+    """Run to the end (or for max_quarters). An agent that raises loses that quarter's orders; the game goes on.
+
+    Agents may have start(spec, company), called before the first quarter, and close(result),
+    called however the game ends (result None if it raised): bot processes live exactly that long."""
     game = game or Game(spec, seed)
+    result = None
+    try:
+        for cid, agent in agents.items():
+            if hasattr(agent, "start"):
+                agent.start(spec, cid)
+        _quarters(game, agents, max_quarters)
+        result = game.result({cid: a.name for cid, a in agents.items()})
+        return game, result
+    finally:
+        for agent in agents.values():
+            if hasattr(agent, "close"):
+                agent.close(result)
+
+
+def _quarters(game: Game, agents: Mapping[str, Agent], max_quarters: int | None) -> None:
     played = 0
     while not game.finished and (max_quarters is None or played < max_quarters):
         played += 1
         game.step(agent_orders(game, agents))
-    return game, game.result({cid: a.name for cid, a in agents.items()})
 
 
 def agent_orders(game: Game, agents: Mapping[str, Agent]) -> dict[str, list]:

@@ -244,6 +244,7 @@ class Session:
         self.saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
         self._pending: dict[str, tuple[Any, ...]] = {cid: () for cid in self.humans}
         self._views: dict[str, CompanyView] = {}
+        self._start_agents()
 
     # ---- making one ----------------------------------------------------------------------------
     @classmethod
@@ -262,6 +263,11 @@ class Session:
         full = {cid: seats.get(cid, spec.companies[cid].agent) for cid in spec.companies}
         return cls(Game(spec, seed), full, agents, saves_dir)
 
+    def _start_agents(self) -> None:
+        for cid, agent in self.agents.items():
+            if hasattr(agent, "start"):
+                agent.start(self.spec, cid)
+
     @classmethod
     def load(cls, path: str | Path, saves_dir: Path | None = None) -> "Session":
         """A saved game, replayed and checked; SaveError with one sentence if it cannot be used."""
@@ -273,6 +279,9 @@ class Session:
             game, _ = load_game(path)
             spec = game.spec
             seats = {cid: saved[cid] if isinstance(saved.get(cid), str) else spec.companies[cid].agent for cid in spec.companies}
+            bots = sorted(cid for cid, a in seats.items() if a.startswith("cmd:"))
+            if bots:  # a save file must not start programs
+                raise SaveError(f"{path}: it seats a bot process at {', '.join(bots)}; continue it with `gridlock run --load` and --seat")
             agents = seat_agents(spec, game.seed, {cid: a for cid, a in seats.items() if a != HUMAN})
             agents = {cid: a for cid, a in agents.items() if seats[cid] != HUMAN}
             # replay once more with the agents watching, so stateful ones pick up where they were
@@ -369,6 +378,11 @@ class Session:
         self._pending = {cid: () for cid in self.humans}
         self._views.clear()
         self.autosave()
+        if self.finished:
+            result = self.result()
+            for agent in self.agents.values():
+                if hasattr(agent, "close"):
+                    agent.close(result)
         return report
 
     # ---- saves ---------------------------------------------------------------------------------

@@ -1,6 +1,18 @@
-"""Agents: the Agent protocol and the built-in strategies (one file each)."""
+"""Agents: the Agent protocol, the built-in strategies (one file each) and plug-in loading."""
 
-from . import hyperscaler, neocloud, random_legal  # noqa: F401  (registers them)
-from .base import REGISTRY, Agent, UnknownAgent, make_agent
+from . import (  # noqa: F401  (registers them)
+    asic_bet,
+    cautious,
+    fast_follower,
+    fortress,
+    hyperscaler,
+    internaliser,
+    landgrab,
+    neocloud,
+    random_legal,
+    stranded_power,
+    utilisation_king,
+)
+from .base import REGISTRY, Agent, AgentInfo, UnknownAgent, agents_for, make_agent
 
-__all__ = ["REGISTRY", "Agent", "UnknownAgent", "make_agent"]
+__all__ = ["REGISTRY", "Agent", "AgentInfo", "UnknownAgent", "agents_for", "make_agent"]

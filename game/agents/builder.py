@@ -9,9 +9,10 @@ import numpy as np
 
 from ..model import orders as o
 from ..model.view import CompanyView, GenerationView, RegionView
+from .base import Tunable
 
 
-class Builder:
+class Builder(Tunable):
     """A planning agent whose habits are set by parameters; subclasses choose the parameters.
 
     Each quarter it (1) keeps a pipeline of power proportional to what it runs, bidding where
@@ -56,6 +57,15 @@ class Builder:
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     cooling = "liquid"
+    _choices = {"cooling": ("liquid", "immersion", "air")}  # GAME.md §2
+    _ranges = {
+        **{k: (0.0, 1.0) for k in ("apa_share", "asic_share_of_free_power", "borrow_fraction", "max_region_share", "supply_share_cap", "subcontract_share", "upkeep_budget_share", "smr_share_of_offer", "cash_buffer_fraction")},
+        "rfp_price_factor": (0.05, 1.0),  # an RFP refuses bids above its ceiling
+        "repay_above_rate": (0.0, 1.0),
+        "max_power_price_musd_per_mw": (0.0, 100.0),
+        **{k: (1, 40) for k in ("apa_quarters", "subcontract_quarters", "smr_every_quarters", "horizon_quarters")},
+        **{k: (0.01, 10.0) for k in ("chip_bid_markup", "power_bid_markup", "lot_bid_markup", "crew_wage_markup", "offer_price_factor", "subcontract_price_factor")},
+    }
     use_fast_track = False
     buy_lots = False
     buy_gas = False
@@ -64,28 +74,15 @@ class Builder:
     subcontract = False
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
-        self.rng = np.random.default_rng(seed)
+        super().__init__(seed, **params)
         self._best: GenerationView | None = None
-        for k, v in params.items():
-            default = getattr(type(self), k, None)
-            if k.startswith("_") or not isinstance(default, (bool, int, float, str)):
-                raise ValueError(f"no parameter {k!r}; parameters: {', '.join(self.parameters())}")
-            try:
-                value = (str(v).lower() in ("1", "true", "yes")) if isinstance(default, bool) else type(default)(v)
-            except ValueError:
-                raise ValueError(f"parameter {k} takes a {type(default).__name__}, got {v!r}") from None
-            setattr(self, k, value)
-
-    @classmethod
-    def parameters(cls) -> dict[str, object]:
-        """Every tunable habit and its default."""
-        return {k: getattr(cls, k) for k in sorted(dir(cls)) if not k.startswith("_") and k != "name" and isinstance(getattr(cls, k), (bool, int, float))}
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
         me = v.me
         orders: list[Any] = []
-        budget = me.cash_musd + me.borrow_headroom_musd * self.borrow_fraction - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        # a hair under the engine's funds, so rounded prices never overrun it
+        budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         gens = {gen.id: gen for gen in v.generations}
         self._best = self._best_generation(v, gens, liquid=True)  # today's best buy, for planning
         budget -= self._chips(v, gens, orders, budget)
@@ -124,10 +121,14 @@ class Builder:
         sellable = spec.archetypes[me.archetype].sellable_fraction
         need_h100e = (share * future_market * self.ambition + future_internal) / sellable
         per_mw = self._h100e_per_mw(v)
+        return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
+
+    def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
+        """H100e it runs now plus what the power it holds but has not filled could host."""
+        me = v.me
         installed_mw = sum((s.it_mw - s.free_mw) * s.mw / s.it_mw for s in me.sites if s.it_mw > 0)  # grid MW in use
         held_mw = sum(p.mw for p in me.power)
-        have_h100e = me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
-        return max(0.0, (need_h100e - have_h100e) / per_mw)
+        return me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
 
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
         if v.quarter < self.power_from_quarter:
@@ -139,9 +140,9 @@ class Builder:
         per_mw = self._all_in_musd_per_mw(v)
         want = min(want, budget / per_mw * self.power_budget_quarters)
         spent = 0.0
-        regions = [r for r in v.regions if not r.moratorium and r.grid_release_mw > 0]
         # where a position comes online soonest and runs cheapest
-        regions.sort(key=lambda r: ((r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10, r.id))
+        ranked = sorted((self.region_preference(v, r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0)
+        regions = [r for pref, _, r in ranked if math.isfinite(pref)]
         for r in regions:
             if want <= 1:
                 break
@@ -150,8 +151,12 @@ class Builder:
                 continue  # would not earn before the end
             mw = min(max(want, self.min_block_mw), r.grid_release_mw * self.max_region_share)
             price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
-            if mw >= self.min_block_mw and price >= r.grid_reserve_price_musd_per_mw:
-                orders.append(o.BidInterconnect(r.id, round(mw, 1), round(price, 4)))
+            price = round(price, 4)
+            if price < r.grid_reserve_price_musd_per_mw or price <= 0:
+                continue  # its ceiling is below the reserve
+            mw = math.floor(min(mw, max(0.0, budget - spent) / price) * 10) / 10  # no more than is left to pay with
+            if mw >= max(self.min_block_mw, 1.0):
+                orders.append(o.BidInterconnect(r.id, mw, price))
                 want -= mw
                 spent += mw * price
         if self.buy_gas and want > 10 and v.quarters_left > 8:
@@ -160,7 +165,7 @@ class Builder:
                 r = min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id))
                 mw = min(want, v.gas_supply_mw * self.max_region_share)
                 price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * self.power_bid_markup
-                if mw >= self.min_block_mw and mw * price < budget - spent:
+                if mw >= max(self.min_block_mw, 1.0) and mw * price < budget - spent:
                     orders.append(o.BidGasTurbines(r.id, round(mw, 1), round(price, 4)))
                     spent += mw * price
                     want -= mw
@@ -170,11 +175,25 @@ class Builder:
                     continue
                 if lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves:
                     continue
-                bid = lot.reserve_musd * self.lot_bid_markup
+                bid = max(0.01, math.ceil(lot.reserve_musd * max(1.0, self.lot_bid_markup) * 100) / 100)
+                if bid < lot.reserve_musd:  # the float behind a whole number of cents can sit just under it
+                    bid = round(bid + 0.01, 2)
                 if bid < (budget - spent) * 0.5:
-                    orders.append(o.BidLot(lot.id, round(bid, 2)))
+                    orders.append(o.BidLot(lot.id, bid))
                     spent += bid
         return spent
+
+    def region_preference(self, v: CompanyView, r: RegionView) -> float:
+        """Lower is better (infinite: never bid there): where a position comes online soonest and runs cheapest."""
+        return (r.queue_wait_quarters_max + self._build_quarters(v, r)) * 8 + r.power_price_usd_per_mwh / 10
+
+    def merchant_share(self, v: CompanyView) -> float:
+        """Share of its free hall power it fills with merchant chips (the rest waits for its own)."""
+        return 1.0
+
+    def borrow_share(self, v: CompanyView) -> float:
+        """Share of the covenant headroom it will draw on this quarter."""
+        return self.borrow_fraction
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
         best = self._best
@@ -227,10 +246,11 @@ class Builder:
         liquid_kinds = {k for k, c in v.scenario.cooling.items() if c.hosts_liquid_only}
         free_kw = {True: 0.0, False: 0.0}
         lead = 2
+        share = self.merchant_share(v)
         for s in me.sites:
             soon = s.stage == "online" or (0 <= s.expected_online <= v.quarter + lead)
             if soon:
-                free_kw[s.cooling in liquid_kinds] += s.free_mw * 1000
+                free_kw[s.cooling in liquid_kinds] += s.free_mw * 1000 * share
         # what is already coming: inventory, deliveries, agreements
         coming_kw = sum(gens[g].power_kw * n for g, n in me.inventory.items())
         coming_kw += sum(gens[d.generation].power_kw * d.units for d in me.deliveries)
@@ -249,12 +269,13 @@ class Builder:
                 if units <= 0:
                     continue
                 apa_units = int(min(units * self.apa_share, best.apa_room_units))
-                if not signed and apa_units > 100 and v.quarters_left > self.apa_quarters:
-                    deposit = best.apa_price_musd * apa_units * self.apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
+                apa_quarters = min(self.apa_quarters, v.scenario.vendors[best.vendor].apa_max_quarters)
+                if not signed and apa_units > 100 and v.quarters_left > apa_quarters:
+                    deposit = best.apa_price_musd * apa_units * apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
                     if deposit + spent < budget:
-                        orders.append(o.SignChipAgreement(best.id, apa_units, self.apa_quarters))
+                        orders.append(o.SignChipAgreement(best.id, apa_units, apa_quarters))
                         spent += deposit + best.apa_price_musd * apa_units
-                        units -= apa_units
+                        units = int(min(units - apa_units, max(0.0, budget - spent) / price))  # the deposit used some of the money
                         need_kw -= apa_units * best.power_kw
                         signed = True
                 if units > 0:
@@ -296,7 +317,7 @@ class Builder:
             r = v.region(rid)
             if r.last_wage_musd > r.wage_reserve_musd * self.training_wage_trigger and v.quarters_left > spec.regions[rid].training_lead_quarters + 2:
                 musd = spec.regions[rid].training_musd_per_crew * self.training_crews
-                if musd < budget * self.upkeep_budget_share:
+                if 0.01 <= musd < budget * self.upkeep_budget_share:
                     orders.append(o.FundTraining(rid, round(musd, 2)))
 
     # ---- archetype specials ---------------------------------------------------------------------
@@ -314,19 +335,20 @@ class Builder:
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
                 if units > 100 and units * price < budget:
                     orders.append(o.BidChips(asic.id, units, round(price, 6)))
-        if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
+        if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 % self.smr_every_quarters and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
             rs = [r for r in v.regions if r.smr_allowed]
             if rs:
                 r = min(rs, key=lambda r: r.queue_wait_quarters_max)
                 mw = spec.power.smr.max_mw_per_quarter * self.smr_share_of_offer
-                if mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
+                if mw >= 1 and mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
                     orders.append(o.SignSmrPpa(r.id, round(mw, 1)))
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
             have = sum(k.h100e for k in me.subcontracts)
             gap = me.internal_demand_h100e - own - have
-            if gap > 0:
-                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), self.subcontract_quarters, round(v.price_index * self.subcontract_price_factor, 4)))
+            if round(gap * self.subcontract_share, 1) > 0:
+                quarters = min(self.subcontract_quarters, spec.demand.training.contract_quarters_max * 2)
+                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), quarters, round(v.price_index * self.subcontract_price_factor, 4)))
 
     # ---- finance ---------------------------------------------------------------------------------
     def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
@@ -334,16 +356,18 @@ class Builder:
         buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         spare = me.cash_musd - committed
         if spare < buffer and me.borrow_headroom_musd > 1:
-            orders.append(o.Borrow(round(min(me.borrow_headroom_musd * self.borrow_fraction, buffer - spare), 2)))
+            amount = _cents(min(me.borrow_headroom_musd * self.borrow_share(v), buffer - spare))
+            if amount > 0:
+                orders.append(o.Borrow(amount))
         elif spare > 3 * buffer and me.debt_musd > 0 and me.debt_rate > self.repay_above_rate:
-            amount = math.floor(min(me.debt_musd, spare - 2 * buffer) * 100) / 100
+            amount = _cents(min(me.debt_musd, spare - 2 * buffer))
             if amount > 0:
                 orders.append(o.Repay(amount))
         if (me.distress_quarters > 0 or me.covenant_breached) and me.book_equity_musd > 0:
             cap = me.book_equity_musd * v.scenario.rules.equity_raise_max_fraction
             need = max(-me.cash_musd, 0) + buffer
-            if need > 0:
-                orders.append(o.RaiseEquity(round(min(cap, need), 2)))
+            if _cents(min(cap, need)) > 0:
+                orders.append(o.RaiseEquity(_cents(min(cap, need))))
 
 
 _RANKED: dict[bool, tuple[tuple, list]] = {}  # liquid? -> (the generations seen, their ranking)
@@ -363,26 +387,32 @@ def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[Gener
     return ranked
 
 
+def _cents(musd: float) -> float:
+    """Rounded down to the cent, so a rounded amount never overruns the limit it was sized to."""
+    return math.floor(musd * 100) / 100
+
+
+def _apa_deposit(x: o.SignChipAgreement, v: CompanyView) -> float:
+    gen = v.generation(x.generation)
+    return gen.apa_price_musd * x.units_per_quarter * x.quarters * v.scenario.vendors[gen.vendor].apa_deposit_fraction
+
+
+# the most cash each kind of order can take this quarter, as the engine counts it when checking funds
+_COSTS: dict[type, Any] = {
+    o.SignChipAgreement: _apa_deposit,
+    o.SignSmrPpa: lambda x, v: x.mw * v.scenario.power.smr.deposit_musd_per_mw,
+    o.FundAsicProgramme: lambda x, v: v.scenario.asic.programme_cost_musd_per_quarter,
+    o.RetrofitCooling: lambda x, v: next(s.mw for s in v.me.sites if s.id == x.site) * v.scenario.rules.retrofit_capex_musd_per_mw,
+    o.BidInterconnect: lambda x, v: x.mw * x.price_musd_per_mw,
+    o.BidGasTurbines: lambda x, v: x.mw * x.price_musd_per_mw,
+    o.BidChips: lambda x, v: x.units * x.price_musd_per_unit,
+    o.BidCrews: lambda x, v: x.crews * x.wage_musd,
+    o.BidLot: lambda x, v: x.price_musd,
+    o.FundTraining: lambda x, v: x.musd,
+}
+
+
 def _cost(order: Any, v: CompanyView) -> float:
     """Most cash an order can take this quarter (as the engine counts it when checking funds)."""
-    spec = v.scenario
-    if isinstance(order, o.SignChipAgreement):
-        gen = v.generation(order.generation)
-        return gen.apa_price_musd * order.units_per_quarter * order.quarters * spec.vendors[gen.vendor].apa_deposit_fraction
-    if isinstance(order, o.SignSmrPpa):
-        return order.mw * spec.power.smr.deposit_musd_per_mw
-    if isinstance(order, o.FundAsicProgramme):
-        return spec.asic.programme_cost_musd_per_quarter
-    if isinstance(order, o.RetrofitCooling):
-        return next(s.mw for s in v.me.sites if s.id == order.site) * spec.rules.retrofit_capex_musd_per_mw
-    if isinstance(order, (o.BidInterconnect, o.BidGasTurbines)):
-        return order.mw * order.price_musd_per_mw
-    if isinstance(order, o.BidChips):
-        return order.units * order.price_musd_per_unit
-    if isinstance(order, o.BidCrews):
-        return order.crews * order.wage_musd
-    if isinstance(order, o.BidLot):
-        return order.price_musd
-    if isinstance(order, o.FundTraining):
-        return order.musd
-    return 0.0
+    f = _COSTS.get(type(order))
+    return f(order, v) if f is not None else 0.0

@@ -104,41 +104,48 @@ def allocate_demand(
     Returns (sold per offer, demand that found no room, demand that chose not to buy).
     """
     n_cells, n_offers = utilities.shape
-    sold = np.zeros(n_offers)
-    remaining = demand.astype(float).copy()
+    # the logit weights once (a masked offer's weight is exp(-inf) = 0); each round only
+    # zeroes the columns of offers that filled up. A cell's demand for an offer is its weight
+    # times the cell's demand per unit of weight, so no cell × offer matrix is formed per round.
+    u = np.where(mask, utilities, -np.inf)
+    top = np.maximum(np.maximum.reduce(u, axis=1, initial=-np.inf), outside)
+    w = np.exp(u - top[:, None])
+    stay_out = np.exp(outside - top)
     open_ = mask.copy()
+    open_rows = np.logical_or.reduce(open_, axis=1)
+    sold = np.zeros(n_offers)
+    room = capacity.astype(float)  # a copy: capacity - sold
+    remaining = demand.astype(float)  # a copy
     declined = 0.0
     unmet = 0.0
-    # the logit weights once; each round only closes the offers that filled up
-    u = np.where(mask, utilities, -np.inf)
-    top = np.maximum(u.max(axis=1, initial=-np.inf), outside)
-    weight = np.where(mask, np.exp(u - top[:, None]), 0.0)
-    stay_out = np.exp(outside - top)
     for _ in range(rounds):
         # customers with no offer left open to them are unmet, not priced out
-        stuck = ~open_.any(axis=1)
-        if stuck.any():
-            unmet += float(remaining[stuck].sum())
-            remaining = np.where(stuck, 0.0, remaining)
-        if remaining.sum() <= 1e-9:
+        if not open_rows.all():
+            unmet += float(remaining[~open_rows].sum())
+            remaining[~open_rows] = 0.0
+        total = float(remaining.sum())
+        if total <= 1e-9:
             break
-        w = weight * open_
-        shares = w / (w.sum(axis=1) + stay_out)[:, None]
-        want = shares * remaining[:, None]
-        declined += float((remaining * (1.0 - shares.sum(axis=1))).sum())
-        asked = want.sum(axis=0)
-        room = capacity - sold
+        wsum = np.add.reduce(w, axis=1)
+        per_weight = remaining / (wsum + stay_out)
+        chosen = wsum * per_weight
+        declined += total - float(chosen.sum())
+        asked = per_weight @ w
         over = (asked > room) & (asked > 0)
-        fill = np.ones_like(asked)
+        if not over.any():
+            sold += asked  # nobody is turned away
+            remaining = np.zeros(n_cells)
+            break
+        fill = np.ones(n_offers)
         fill[over] = np.maximum(room[over], 0.0) / asked[over]
-        got = want * fill[None, :]
-        sold += got.sum(axis=0)
-        remaining = (want - got).sum(axis=1)
-        full = sold >= capacity - 1e-9
-        if not full.any():
-            break  # nobody was turned away
-        open_ = open_ & ~full[None, :]
-    unmet += float(remaining.sum())
+        taken = asked * fill
+        sold += taken
+        room -= taken
+        remaining = chosen - per_weight * (w @ fill)
+        full = room <= 1e-9
+        w[:, full] = 0.0
+        open_ &= ~full
+        open_rows = np.logical_or.reduce(open_, axis=1)
     return sold, unmet, declined
 
 

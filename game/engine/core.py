@@ -111,6 +111,7 @@ class GameCore:
     _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # lever values and supply, until the next news
     _static: dict[str, Any] = field(factory=dict, repr=False)
     _labels: dict[int, str] = field(factory=dict, repr=False)
+    _alive: tuple[Company, ...] | None = field(default=None, repr=False)
 
     # ---- time -------------------------------------------------------------------------------
     @property
@@ -180,8 +181,17 @@ class GameCore:
         if rep is not None:
             rep._lines.append((text, args) if args else text)
 
-    def alive(self) -> list[Company]:
-        return [c for c in self.world.companies.values() if c.alive]
+    def alive(self) -> tuple[Company, ...]:
+        """The companies still in the game, in scenario order (kept until a bankruptcy)."""
+        hit = self._alive
+        if hit is None:
+            hit = self._alive = tuple(c for c in self.world.companies.values() if c.alive)
+        return hit
+
+    def bury(self, c: Company) -> None:
+        """A company leaves the game."""
+        c.alive = False
+        self._alive = None
 
     # ---- capacity ------------------------------------------------------------------------------
     def site_figures(self, site: Site) -> tuple[float, float, float, tuple[tuple[int, float], ...]]:
@@ -207,11 +217,7 @@ class GameCore:
 
     def design_pue(self, cooling: str, region: str) -> float:
         """PUE a hall is built for: its cooling's, plus the climate's toll on air cooling."""
-        spec = self.spec
-        pue = spec.cooling[cooling].pue
-        if not spec.cooling[cooling].hosts_liquid_only:
-            pue += spec.regions[region].climate_air_pue_add
-        return pue
+        return self.cache("design_pue", _design_pues)[cooling, region]
 
     def site_it_mw(self, site: Site) -> float:
         """IT load a site can host: its grid MW over the PUE it was built for."""
@@ -288,6 +294,15 @@ class GameCore:
         # borrowed cash is itself an asset: debt' <= L (assets + x)  =>  x <= (L*assets - debt)/(1-L)
         room = (a.max_leverage * assets - c.debt_musd) / max(1e-9, 1.0 - a.max_leverage)
         return max(0.0, room)
+
+
+def _design_pues(g: GameCore) -> dict[tuple[str, str], float]:
+    spec = g.spec
+    return {
+        (kind, rid): cool.pue + (0.0 if cool.hosts_liquid_only else r.climate_air_pue_add)
+        for kind, cool in spec.cooling.items()
+        for rid, r in spec.regions.items()
+    }
 
 
 def new_core(spec: Scenario, seed: int, rng: dict[str, np.random.Generator]) -> GameCore:

@@ -90,7 +90,7 @@ def _covenants(g: GameCore, c: Company) -> None:
 def bankrupt(g: GameCore, c: Company) -> None:
     """The company leaves the game; its sites, power and chips are auctioned next quarter."""
     w, spec = g.world, g.spec
-    c.alive = False
+    g.bury(c)
     c.bankrupt_quarter = g.q
     g.public.bankruptcies.append(c.id)
     w.news.append(f"{c.name} is BANKRUPT: its sites, power and chips go to auction next quarter")

@@ -114,9 +114,7 @@ def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
     if s.stage == ONLINE:  # most sites, most quarters: unchanged since last quarter
         v = g._site_views.get(s.id)
         if v is None:
-            v = g._site_views[s.id] = SiteView(
-                s.id, s.region, s.mw, s.cooling, ONLINE, s.stage_quarters, s.built_mw, "", s.online_quarter, dict(s.installed), g.site_it_mw(s) - g.site_used_kw(s) / 1000, s.power, s.fast_track, g.site_it_mw(s)
-            )
+            v = g._site_views[s.id] = _site_view(g, s, "", s.online_quarter)
         return v
     spec, rules = g.spec, g.spec.rules
     p = power.get(s.power)
@@ -150,22 +148,12 @@ def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
         expected = g.q + max(0, rules.retrofit_quarters - s.stage_quarters)
     else:
         expected = s.online_quarter
-    return SiteView(
-        id=s.id,
-        region=s.region,
-        mw=s.mw,
-        cooling=s.cooling,
-        stage=s.stage,
-        stage_quarters=s.stage_quarters,
-        built_mw=s.built_mw,
-        blocked_by=blocked,
-        expected_online=expected,
-        installed=dict(s.installed),
-        free_mw=g.site_it_mw(s) - g.site_used_kw(s) / 1000,
-        power=s.power,
-        fast_track=s.fast_track,
-        it_mw=g.site_it_mw(s),
-    )
+    return _site_view(g, s, blocked, expected)
+
+
+def _site_view(g: GameCore, s: Site, blocked: str, expected: int) -> SiteView:
+    it_mw = g.site_it_mw(s)
+    return SiteView(s.id, s.region, s.mw, s.cooling, s.stage, s.stage_quarters, s.built_mw, blocked, expected, dict(s.installed), it_mw - g.site_used_kw(s) / 1000, s.power, s.fast_track, it_mw)
 
 
 def _power(g: GameCore, p) -> PowerView:
@@ -179,11 +167,10 @@ def _contract(k) -> ContractView:
     return ContractView(k.id, k.customer, k.supplier, k.h100e, k.price_usd_per_h100e_hour, k.quarters_left, k.kind)
 
 
-def _me(g: GameCore, c: Company) -> MeView:
+def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
     power = {p.id: p for p in c.power}
     equity = g.book_equity(c)
     assets = equity + c.debt_musd
-    subs = tuple(_contract(k) for x in g.world.companies.values() for k in x.contracts if k.customer == c.id)
     return MeView(
         id=c.id,
         name=c.name,
@@ -223,6 +210,7 @@ class Observer:
         self.g = g
         self._quarter = -1
         self._public: dict = {}
+        self._subcontracts: dict[str, tuple[ContractView, ...]] = {}
 
     def _refresh(self) -> None:
         g = self.g
@@ -251,6 +239,12 @@ class Observer:
             rivals=tuple(_rival(g, c) for c in w.companies.values()),
             news=tuple(w.news),
         )
+        subs: dict[str, list[ContractView]] = {}
+        for x in w.companies.values():
+            for k in x.contracts:
+                if k.customer in w.companies:
+                    subs.setdefault(k.customer, []).append(_contract(k))
+        self._subcontracts = {cid: tuple(ks) for cid, ks in subs.items()}
         self._smr_first = quarter_offset(spec.game.start, spec.power.smr.first_delivery)
 
     def invalidate(self) -> None:
@@ -274,7 +268,7 @@ class Observer:
             gas_reserve_price_musd_per_mw=spec.power.gas.reserve_price_musd_per_mw,
             last_gas_price_musd_per_mw=w.last_gas_price_musd_per_mw,
             smr_first_delivery_quarter=self._smr_first,
-            me=_me(g, c),
+            me=_me(g, c, self._subcontracts.get(cid, ())),
             rivals=tuple(r for r in pub["rivals"] if r.id != cid),
             regions=pub["regions"],
             generations=pub["generations"],

@@ -59,14 +59,16 @@ def operate_phase(g: GameCore) -> None:
                 x = min(p.book_musd, p.dep_musd_per_quarter)
                 p.book_musd -= x
                 dep += x
+        spent = False
         for k in c.cohorts:
-            if k.book_musd > 0:
-                x = min(k.book_musd, k.dep_musd_per_quarter)
-                k.book_musd -= x
-                dep += x
-        c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]  # fully depreciated: off the books
+            x = min(k.book_musd, k.dep_musd_per_quarter)
+            k.book_musd -= x
+            dep += x
+            spent = spent or k.book_musd <= 1e-9
+        if spent:
+            c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]  # fully depreciated: off the books
         g.depreciation[c.id] = dep
-        ebitda = sum(line.amount_musd for line in c.ledger if line.category in PNL)
+        ebitda = sum(v for cat, v in g.private[c.id].pnl.items() if cat in PNL)
         c.ebitda_musd = ebitda
         rate = g.debt_rate(c)
         interest = c.debt_musd * rate / 4

@@ -1,15 +1,22 @@
-"""What one company may know in a quarter (GAME.md §4). Built by engine.observe and nowhere else."""
+"""What one company may know in a quarter (GAME.md §4). Built by engine.observe and nowhere else.
+
+Views are plain slotted records, not frozen ones: a game builds several thousand of them and a
+frozen attrs class costs about four times as much to build. Nothing in the engine reads a view
+back, so writing to one changes nothing in the game; agents treat them as read-only (the
+regions, generations, RFPs, lots and rivals of a quarter are one set shared by every company's
+view, and an out-of-process bot gets them as JSON).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from attrs import frozen
+from attrs import define
 
 from ..scenario import Scenario
 
 
-@frozen
+@define
 class RegionView:
     id: str
     name: str
@@ -34,7 +41,7 @@ class RegionView:
     inference_demand_weight: float
 
 
-@frozen
+@define
 class GenerationView:
     id: str
     name: str
@@ -56,7 +63,7 @@ class GenerationView:
     apa_room_units: int  # per quarter still open for new agreements
 
 
-@frozen
+@define
 class RfpView:
     id: str
     customer: str
@@ -67,7 +74,7 @@ class RfpView:
     max_price_usd_per_h100e_hour: float
 
 
-@frozen
+@define
 class LotView:
     id: str
     kind: str
@@ -80,7 +87,7 @@ class LotView:
     quarters_left: int
 
 
-@frozen
+@define
 class RivalView:
     id: str
     name: str
@@ -93,7 +100,7 @@ class RivalView:
     power_mw: float  # held, energised or not
 
 
-@frozen
+@define
 class SiteView:
     id: str
     region: str
@@ -111,7 +118,7 @@ class SiteView:
     it_mw: float  # IT load it can host: grid MW ÷ design PUE
 
 
-@frozen
+@define
 class PowerView:
     id: str
     kind: str
@@ -123,7 +130,7 @@ class PowerView:
     price_usd_per_mwh: float
 
 
-@frozen
+@define
 class ContractView:
     id: str
     customer: str
@@ -134,7 +141,7 @@ class ContractView:
     kind: str
 
 
-@frozen
+@define
 class AgreementView:
     id: str
     generation: str
@@ -143,14 +150,14 @@ class AgreementView:
     price_musd_per_unit: float
 
 
-@frozen
+@define
 class DeliveryView:
     quarter: int
     generation: str
     units: int
 
 
-@frozen
+@define
 class MeView:
     id: str
     name: str
@@ -182,7 +189,7 @@ class MeView:
     ebitda_musd: float
 
 
-@frozen
+@define
 class CompanyView:
     scenario: Scenario  # the rules are public
     quarter: int
@@ -210,7 +217,13 @@ class CompanyView:
         return self.quarters_total - self.quarter
 
     def region(self, rid: str) -> RegionView:
-        return next(r for r in self.regions if r.id == rid)
+        for r in self.regions:
+            if r.id == rid:
+                return r
+        raise KeyError(f"no region {rid!r}")
 
     def generation(self, gid: str) -> GenerationView:
-        return next(x for x in self.generations if x.id == gid)
+        for x in self.generations:
+            if x.id == gid:
+                return x
+        raise KeyError(f"no generation {gid!r}")

@@ -101,6 +101,10 @@ class RulesSpec:
     equity_raise_max_fraction: float = num(0, 10, required=True)
     asset_reserve_fraction_of_book: float = num(0, 5, required=True)
     asset_lot_quarters: int = num(1, 8, required=True)
+    # external bots (docs/bot-protocol.md): wall-clock limits decide faults only, never the game
+    bot_quarter_time_limit_s: float = num(0.01, 3600, default=2.0)
+    bot_startup_time_limit_s: float = num(0, 3600, default=5.0)  # added to the first quarter after a (re)start
+    bot_max_faults: int = num(1, 1000, default=3)  # faults before a bot's seat plays no more orders
 
 
 @frozen(kw_only=True)
