@@ -61,9 +61,10 @@ class NewGameScreen(Screen):
         self.query_one("#scenario-about", Static).update(Text.assemble((f"{c.title}\n", "bold"), f"{c.quarters} quarters from {c.start}. ", c.description))
         seats = self.query_one("#seats", Vertical)
         await seats.remove_children()
-        options = [("Human (you)", HUMAN)] + [(f"Agent: {name} ({arch})", name) for name, arch, _ in self.agents]
         rows = []
         for i, (cid, name, arch, default) in enumerate(c.companies):
+            # only agents written for this archetype (or for any)
+            options = [("Human (you)", HUMAN)] + [(f"Agent: {a}", a) for a, a_arch, _ in self.agents if a_arch in (arch, "any")]
             mine = options if default in {v for _, v in options} else options + [(f"Agent: {default} (the scenario's)", default)]
             rows.append(Label(f"{name} — {arch}"))
             rows.append(Select(mine, value=HUMAN if i == 0 else default, allow_blank=False, id=f"seat-{cid}"))
