@@ -70,7 +70,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             game, data = load_game(args.load)  # every check on the file happens here
             spec, seed = game.spec, game.seed
             saved = data.get("seats")
-            saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str)} if isinstance(saved, dict) else {}
+            # a seat a person played (gridlock play) goes to the company's default agent here
+            saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str) and v != "human"} if isinstance(saved, dict) else {}
             for cid, agent in saved.items():  # a save file must not run programs; a person may
                 if agent.startswith("cmd:") and cid not in seats:
                     raise InputError(f"the save seats {cid} with a bot process ({agent}); to run it again say so with --seat {cid}={agent}, or seat another agent")
@@ -179,10 +180,32 @@ def cmd_rl(args: argparse.Namespace) -> int:
 
 
 def cmd_play(args: argparse.Namespace) -> int:
-    """Until the TUI exists: play the tutorial headless and print its report."""
-    ns = argparse.Namespace(scenario=args.scenario, seed=args.seed, seat=[], save=None, json=False, load=args.load, quarters=None)
-    print("(The terminal UI is not built yet: playing a headless game with the built-in agents.)\n")
-    return cmd_run(ns)
+    """Open the terminal UI (game.tui); a bad scenario or save is refused before it starts."""
+    from .saves import SaveError
+    from .session import Session
+
+    session = None
+    if args.load:
+        try:
+            session = Session.load(args.load)
+        except (SaveError, ValueError) as e:
+            raise InputError(str(e)) from None
+    elif args.scenario is not None:
+        spec = _load(args.scenario)
+        from .session import HUMAN
+
+        first = next(iter(spec.companies))
+        session = Session.start(spec, args.seed if args.seed is not None else _random_seed(), {first: HUMAN})
+    from .tui.app import GridlockApp
+
+    GridlockApp(session, seed=args.seed).run()
+    return EXIT_OK
+
+
+def _random_seed() -> int:
+    from .session import random_seed
+
+    return random_seed()
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -245,9 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--dir", default=".", help="the directory to write it in (default: the current one)")
     new.set_defaults(func=cmd_agents_new)
 
-    pl = sub.add_parser("play", help="play a game (for now: a headless tutorial game)", description="Play Gridlock. Until the terminal UI lands this plays a headless game and prints the report.")
-    pl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
-    pl.add_argument("--seed", type=_seed, default=0, help="game seed (default: 0)")
+    pl = sub.add_parser(
+        "play",
+        help="play in the terminal (Textual UI), against agents or hot-seat",
+        description="Play Gridlock in the terminal. Without options a new-game screen asks for the scenario, seed and seats.",
+        epilog="Example: gridlock play --scenario tutorial --seed 7   (you run the first company; agents the rest)",
+    )
+    pl.add_argument("--scenario", help="start this scenario at once (name or path), you at the first company")
+    pl.add_argument("--seed", type=_seed, help="game seed (default: random, shown on screen)")
     pl.add_argument("--load", metavar="PATH", help="continue a saved game")
     pl.set_defaults(func=cmd_play)
 

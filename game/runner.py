@@ -51,14 +51,20 @@ def _quarters(game: Game, agents: Mapping[str, Agent], max_quarters: int | None)
     played = 0
     while not game.finished and (max_quarters is None or played < max_quarters):
         played += 1
-        orders = {}
-        for cid, agent in agents.items():
-            if not game.alive(cid):
-                continue
-            try:
-                orders[cid] = agent.decide(game.view(cid))
-            except Exception as e:  # an agent's bug must not stop the game
-                orders[cid] = []
-                game.core.private[cid].rejected.append({"order": "(all)", "reason": f"agent {agent.name} raised {type(e).__name__}: {e}"})
-                game.core.private[cid].lines.append("".join(traceback.format_exception_only(type(e), e)).strip())
-        game.step(orders)
+        game.step(agent_orders(game, agents))
+
+
+def agent_orders(game: Game, agents: Mapping[str, Agent]) -> dict[str, list]:
+    """Each living company's agent decides on its own view. An agent that raises loses that
+    quarter's orders, with the reason in its report; the game goes on."""
+    orders = {}
+    for cid, agent in agents.items():
+        if not game.alive(cid):
+            continue
+        try:
+            orders[cid] = agent.decide(game.view(cid))
+        except Exception as e:  # an agent's bug must not stop the game
+            orders[cid] = []
+            game.core.private[cid].rejected.append({"order": "(all)", "reason": f"agent {agent.name} raised {type(e).__name__}: {e}"})
+            game.core.private[cid].lines.append("".join(traceback.format_exception_only(type(e), e)).strip())
+    return orders

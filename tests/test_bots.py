@@ -217,6 +217,9 @@ def test_a_bot_that_prints_garbage_loses_that_quarter_and_its_late_answer_is_ski
         ("[" * 100_000 + "]" * 100_000, "not JSON"),
         ('{"type": "orders", "company": "nebula", "quarter": ["2026Q1"], "orders": []}', "orders for quarter ['2026Q1']"),
     ],
+    # short ids: pytest puts the test id in PYTEST_CURRENT_TEST, and a 200 kB id makes the
+    # environment too big to start the bot process at all (E2BIG), a crash instead of garbage
+    ids=["list", "wrong_type", "orders_not_a_list", "bad_bytes", "deep_nesting", "quarter_as_list"],
 )
 def test_malformed_messages_are_garbage_and_the_bot_plays_no_more_when_one_fault_is_the_limit(tutorial, tmp_path, line, detail):
     body = f"if n == 1:\n    answer = None\n    print({line!r} % q if '%s' in {line!r} else {line!r}, flush=True)\n    continue"

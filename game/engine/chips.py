@@ -29,7 +29,6 @@ def generation_supply(g: GameCore) -> dict[str, int]:
         gens = [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid and g.in_production(gid)]
         weight = sum(g.spec.generations[gid].supply_weight for gid in gens)
         total = vendor_supply(g, vid)
-        g.world.vendors[vid].last_supply_units = total
         for gid in gens:
             out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
     g._quarter_cache[key] = out
@@ -67,6 +66,8 @@ def asic_programmes(g: GameCore, book: OrderBook) -> None:
 def chip_markets(g: GameCore, book: OrderBook) -> None:
     w, spec = g.world, g.spec
     supply = generation_supply(g)
+    for vid in spec.vendors:  # recorded by the market, not by whichever view asks first: looking must not change the state
+        w.vendors[vid].last_supply_units = vendor_supply(g, vid)
     # 1. new agreements, capped per generation at the vendor's share for agreements
     new_by_gen: dict[str, list[tuple[str, o.SignChipAgreement]]] = defaultdict(list)
     for cid, x in book.of(o.SignChipAgreement):

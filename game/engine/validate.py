@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..model import orders as o
 from ..model.state import ONLINE, Company
@@ -292,32 +292,18 @@ class OrderBook:
         return [(cid, x) for cid, orders in self.by_company.items() for x in orders if type(x) in wanted]
 
 
-def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
-    """Accepted orders in the order given; each rejection goes to the company's report."""
-    rep = g.private[c.id]
-
-    def reject(order: Any, reason: str) -> None:
-        rep.rejected.append({"order": describe(order) if type(order) in CHECKS else repr(order)[:200], "reason": reason})
-
-    if raw is None:
-        return []
-    if not isinstance(raw, (list, tuple)):
-        rep.rejected.append({"order": repr(raw)[:200], "reason": "an order set must be a list of orders"})
-        return []
-    limit = g.spec.rules.max_orders_per_quarter
-    if len(raw) > limit:
-        rep.rejected.append({"order": f"{len(raw) - limit} orders", "reason": f"at most {limit} orders per quarter; the rest were dropped"})
-        raw = raw[:limit]
-    accepted = []
+def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[Any, Any, str | None, float]]:
+    """(as given, parsed order, reason or None, cash committed) for each order, in order; writes
+    nothing, so a player's pending orders can be checked as they are typed."""
     seen: set = set()
     funds = c.cash_musd + g.borrow_headroom(c)
-    for item in raw:
+    for item in items:
         order = item
         if type(item) not in CHECKS:
             try:
                 order = order_from_dict(item)
             except ValueError as e:
-                reject(item, str(e))
+                yield item, None, str(e), 0.0
                 continue
         try:
             reason, cost = CHECKS[type(order)](g, c, order)
@@ -330,9 +316,29 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
             seen.add(key)
         if reason is None and cost > 0 and cost > funds + 1e-6:
             reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
-        if reason is not None:
-            reject(order, reason)
-            continue
-        funds -= cost
-        accepted.append(order)
+        if reason is None:
+            funds -= cost
+        yield item, order, reason, cost
+
+
+def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
+    """Accepted orders in the order given; each rejection goes to the company's report."""
+    rep = g.private[c.id]
+
+    if raw is None:
+        return []
+    if not isinstance(raw, (list, tuple)):
+        rep.rejected.append({"order": repr(raw)[:200], "reason": "an order set must be a list of orders"})
+        return []
+    limit = g.spec.rules.max_orders_per_quarter
+    if len(raw) > limit:
+        rep.rejected.append({"order": f"{len(raw) - limit} orders", "reason": f"at most {limit} orders per quarter; the rest were dropped"})
+        raw = raw[:limit]
+    accepted = []
+    for item, order, reason, _cost in judge_orders(g, c, list(raw)):
+        if reason is None:
+            accepted.append(order)
+        else:
+            shown = order if order is not None else item
+            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else repr(shown)[:200], "reason": reason})
     return accepted

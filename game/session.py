@@ -1,0 +1,423 @@
+"""One game as people play it: seats, pending orders checked as they are typed, quarters, saves."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import attrs
+from attrs import frozen
+
+from .agents import REGISTRY, UnknownAgent
+from .agents.base import Agent
+from .engine import Game
+from .engine.core import PrivateReport, PublicReport
+from .engine.scoring import GameResult
+from .engine.validate import judge_orders
+from .model import orders as o
+from .model.orders import ORDER_TYPES, Order, describe
+from .model.view import CompanyView
+from .runner import agent_orders, seat_agents
+from .saves import SaveError, load_game, read_save, save_game
+from .scenario import Scenario, available_scenarios, load_scenario, quarter_label
+
+HUMAN = "human"
+AUTOSAVE = "autosave.json"
+SEED_LIMIT = 2**31  # random seeds short enough to read out and type back in
+
+
+class SessionError(ValueError):
+    """A request the session cannot carry out, with one sentence saying why."""
+
+
+@frozen
+class OrderCheck:
+    """One pending order as the engine would judge it now."""
+
+    order: Any  # the typed order, or what was given when it does not parse
+    text: str
+    reason: str | None  # None when the engine would accept it
+    cash_musd: float  # the most this order can move cash this quarter; negative = paid out
+    consequence: str  # what it does to capacity, power or the balance sheet, in words
+
+
+@frozen
+class Preview:
+    checks: tuple[OrderCheck, ...]
+    funds_musd: float  # cash plus borrowing room before these orders
+
+    @property
+    def accepted(self) -> tuple[OrderCheck, ...]:
+        return tuple(c for c in self.checks if c.reason is None)
+
+    @property
+    def cash_out_musd(self) -> float:
+        return -sum(c.cash_musd for c in self.accepted if c.cash_musd < 0)
+
+    @property
+    def cash_in_musd(self) -> float:
+        return sum(c.cash_musd for c in self.accepted if c.cash_musd > 0)
+
+
+@frozen
+class ScenarioChoice:
+    name: str
+    title: str
+    description: str
+    quarters: int
+    start: str
+    companies: tuple[tuple[str, str, str, str], ...]  # (id, name, archetype, default agent)
+
+
+def scenario_choices() -> tuple[ScenarioChoice, ...]:
+    """The shipped scenarios that load cleanly, for a new-game menu."""
+    out = []
+    for name in available_scenarios():
+        try:
+            s = load_scenario(name)
+        except Exception:  # a broken shipped file must not stop the menu; `scenario check` explains it
+            continue
+        out.append(
+            ScenarioChoice(
+                name,
+                s.game.name,
+                " ".join(s.game.description.split()),
+                s.game.quarters,
+                s.game.start,
+                tuple((cid, c.name, c.archetype, c.agent) for cid, c in s.companies.items()),
+            )
+        )
+    # the tutorial first: it is where a newcomer starts
+    return tuple(sorted(out, key=lambda c: (c.name != "tutorial", c.name)))
+
+
+def agent_choices() -> tuple[tuple[str, str, str], ...]:
+    """(name, archetype, thesis) of every built-in agent."""
+    return tuple((name, arch, thesis) for name, (_cls, arch, thesis) in sorted(REGISTRY.items()))
+
+
+def random_seed() -> int:
+    return secrets.randbelow(SEED_LIMIT)
+
+
+# ---- the order forms ------------------------------------------------------------------------------
+ORDER_GROUPS: dict[str, tuple[str, ...]] = {
+    "Power": ("bid_interconnect", "bid_gas", "sign_smr", "bid_lot"),
+    "Build": ("start_site", "retrofit"),
+    "Chips": ("bid_chips", "sign_apa", "fund_asic"),
+    "Labour": ("bid_crews", "fund_training"),
+    "Compute": ("offer_compute", "bid_rfp", "subcontract"),
+    "Finance": ("borrow", "repay", "raise_equity"),
+}
+
+
+def order_fields(kind: str) -> tuple[tuple[str, type], ...]:
+    """The fields a form asks for, with their types."""
+    cls = ORDER_TYPES[kind]
+    hints = {"float": float, "int": int, "bool": bool, "str": str, "str | None": str}
+    return tuple((f.name, hints.get(f.type if isinstance(f.type, str) else f.type.__name__, str)) for f in attrs.fields(cls))
+
+
+def field_choices(view: CompanyView, kind: str, name: str) -> tuple[tuple[str, str], ...]:
+    """(value, label) pairs for a field that names something in the game; empty for numbers."""
+    me = view.me
+    if name == "region":
+        return tuple((r.id, f"{r.name}" + (" — moratorium" if r.moratorium and kind == "bid_interconnect" else "")) for r in view.regions)
+    if name == "generation":  # newest first: what most orders are for
+        return tuple((x.id, f"{x.name} ({x.vendor})") for x in sorted(view.generations, key=lambda x: -x.release_quarter) if x.released and x.in_production)
+    if name == "power":
+        return tuple((p.id, f"{p.id}: {p.mw:,.0f} MW {p.kind} in {view.region(p.region).name}" + ("" if p.energised else f", energises ~{_label(view, p.ready_quarter)}")) for p in me.power if p.site is None)
+    if name == "site":
+        return tuple((s.id, f"{s.id}: {s.mw:,.0f} MW {s.cooling} in {s.region}") for s in me.sites if s.stage == "online")
+    if name == "cooling":
+        return tuple((k, c.name) for k, c in view.scenario.cooling.items() if kind != "retrofit" or c.hosts_liquid_only)
+    if name == "lot":
+        return tuple((x.id, f"{x.id}: {x.kind.replace('_', ' ')} {x.mw:,.0f} MW in {x.region}, reserve ${x.reserve_musd:,.0f}M") for x in view.lots)
+    if name == "rfp":
+        return tuple((r.id, f"{r.id}: {r.h100e:,.0f} H100e × {r.quarters}q, ceiling ${r.max_price_usd_per_h100e_hour:.2f}") for r in view.rfps if r.customer != me.id)
+    return ()
+
+
+def parse_order(kind: str, values: Mapping[str, Any]) -> Order:
+    """A typed order from a form's text fields; ValueError naming the field otherwise."""
+    if kind not in ORDER_TYPES:
+        raise ValueError(f"unknown order kind {kind!r}")
+    body: dict[str, Any] = {}
+    for name, typ in order_fields(kind):
+        raw = values.get(name)
+        text = raw.strip() if isinstance(raw, str) else raw
+        if text in (None, ""):
+            if typ is bool:
+                body[name] = False
+                continue
+            raise ValueError(f"{name.replace('_', ' ')} is missing")
+        try:
+            if typ is bool:
+                body[name] = text if isinstance(text, bool) else str(text).lower() in ("1", "true", "yes", "y", "on")
+            elif typ is int:
+                body[name] = int(str(text).replace(",", "").replace("_", ""))
+            elif typ is float:
+                body[name] = float(str(text).replace(",", "").replace("_", ""))
+            else:
+                body[name] = str(text)
+        except ValueError:
+            kind_word = "a whole number" if typ is int else "a number"
+            raise ValueError(f"{name.replace('_', ' ')} must be {kind_word}, got {text!r}") from None
+    return ORDER_TYPES[kind](**body)
+
+
+def _label(view: CompanyView, q: int) -> str:
+    return quarter_label(view.scenario.game.start, max(q, 0))
+
+
+def consequence(view: CompanyView, x: Order) -> str:
+    """What an order does to the company's power, capacity or balance sheet, in words."""
+    spec = view.scenario
+    try:
+        if isinstance(x, o.BidInterconnect):
+            r = view.region(x.region)
+            return f"+{x.mw:,.0f} MW grid power in {r.name} if the bid clears; energises {r.queue_wait_quarters_min}–{r.queue_wait_quarters_max} quarters later"
+        if isinstance(x, o.BidGasTurbines):
+            return f"+{x.mw:,.0f} MW on-site gas in {view.region(x.region).name} if the bid clears"
+        if isinstance(x, o.SignSmrPpa):
+            return f"+{x.mw:,.0f} MW SMR power from about {_label(view, view.smr_first_delivery_quarter)}"
+        if isinstance(x, o.BidLot):
+            lot = next(lt for lt in view.lots if lt.id == x.lot)
+            return f"+{lot.mw:,.0f} MW {lot.kind.replace('_', ' ')} in {lot.region} if yours is the best bid"
+        if isinstance(x, o.StartSite):
+            p = next(p for p in view.me.power if p.id == x.power)
+            pue = spec.cooling[x.cooling].pue
+            return f"a {p.mw:,.0f} MW site ({p.mw / pue:,.0f} MW of IT load); permitting first, then crews build it"
+        if isinstance(x, o.RetrofitCooling):
+            return f"site {x.site} goes offline for {spec.rules.retrofit_quarters} quarter(s), then hosts liquid-only chips"
+        if isinstance(x, o.SignChipAgreement):
+            g = view.generation(x.generation)
+            return f"+{x.units_per_quarter * g.performance_h100e:,.0f} H100e delivered each quarter for {x.quarters} quarters (take-or-pay)"
+        if isinstance(x, o.BidChips):
+            g = view.generation(x.generation)
+            return f"+{x.units * g.performance_h100e:,.0f} H100e if won; needs {x.units * g.power_kw / 1000:,.1f} MW of IT load to install"
+        if isinstance(x, o.FundAsicProgramme):
+            return f"ASIC programme: quarter {view.me.asic_quarters_funded + 1} of {spec.asic.programme_quarters}"
+        if isinstance(x, o.BidCrews):
+            return f"builds up to {x.crews * spec.rules.construction_mw_per_crew_quarter:,.0f} MW this quarter in {view.region(x.region).name} if hired"
+        if isinstance(x, o.FundTraining):
+            return f"more crews in the {view.region(x.region).name} pool in later quarters, for everyone"
+        if isinstance(x, o.OfferCompute):
+            return f"free capacity in {view.region(x.region).name} offered at ${x.price_usd_per_h100e_hour:.2f} (index ${view.price_index:.2f})"
+        if isinstance(x, o.BidRfp):
+            r = next(r for r in view.rfps if r.id == x.rfp)
+            return f"commits {r.h100e:,.0f} H100e for {r.quarters} quarters at ${x.price_usd_per_h100e_hour:.2f} if lowest"
+        if isinstance(x, o.Subcontract):
+            return f"{x.h100e:,.0f} H100e of internal demand put to tender for {x.quarters} quarters"
+        if isinstance(x, o.Borrow):
+            return f"debt ${view.me.debt_musd:,.0f}M → ${view.me.debt_musd + x.musd:,.0f}M"
+        if isinstance(x, o.Repay):
+            return f"debt ${view.me.debt_musd:,.0f}M → ${max(0.0, view.me.debt_musd - x.musd):,.0f}M"
+        if isinstance(x, o.RaiseEquity):
+            return f"founders' stake {view.me.ownership:.0%} falls (new shares at a {spec.rules.equity_issue_discount:.0%} discount)"
+    except (StopIteration, KeyError, AttributeError):
+        return ""
+    return ""
+
+
+def _cash_effect(x: Any, committed: float) -> float:
+    """Cash in is positive. Borrowing and equity bring cash; everything else may take some."""
+    if isinstance(x, o.Borrow):
+        return x.musd
+    if isinstance(x, o.RaiseEquity):
+        return x.musd
+    return -committed
+
+
+# ---- the session ----------------------------------------------------------------------------------
+class Session:
+    """A game with seats: humans enter orders (checked as typed), agents decide for the rest.
+
+    The TUI — or later a server — talks only to this object."""
+
+    def __init__(self, game: Game, seats: Mapping[str, str], agents: Mapping[str, Agent], saves_dir: Path | None = None):
+        self.game = game
+        self.seats = dict(seats)  # company -> HUMAN or an agent spec
+        self.agents = dict(agents)
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
+        self._pending: dict[str, tuple[Any, ...]] = {cid: () for cid in self.humans}
+        self._views: dict[str, CompanyView] = {}
+        self._start_agents()
+
+    # ---- making one ----------------------------------------------------------------------------
+    @classmethod
+    def start(cls, scenario: Scenario | str, seed: int, seats: Mapping[str, str], saves_dir: Path | None = None) -> "Session":
+        spec = load_scenario(scenario) if isinstance(scenario, str) else scenario
+        seats = dict(seats)
+        unknown = sorted(set(seats) - set(spec.companies))
+        if unknown:
+            raise SessionError(f"no company {', '.join(map(repr, unknown))} in {spec.game.name}")
+        agent_seats = {cid: a for cid, a in seats.items() if a != HUMAN}
+        try:
+            agents = seat_agents(spec, seed, agent_seats)
+        except UnknownAgent as e:
+            raise SessionError(str(e)) from None
+        agents = {cid: a for cid, a in agents.items() if seats.get(cid) != HUMAN}
+        full = {cid: seats.get(cid, spec.companies[cid].agent) for cid in spec.companies}
+        return cls(Game(spec, seed), full, agents, saves_dir)
+
+    def _start_agents(self) -> None:
+        for cid, agent in self.agents.items():
+            if hasattr(agent, "start"):
+                agent.start(self.spec, cid)
+
+    @classmethod
+    def load(cls, path: str | Path, saves_dir: Path | None = None) -> "Session":
+        """A saved game, replayed and checked; SaveError with one sentence if it cannot be used."""
+        data = read_save(path)
+        saved = data.get("seats")
+        if not isinstance(saved, dict):
+            saved = {}
+        try:
+            game, _ = load_game(path)
+            spec = game.spec
+            seats = {cid: saved[cid] if isinstance(saved.get(cid), str) else spec.companies[cid].agent for cid in spec.companies}
+            bots = sorted(cid for cid, a in seats.items() if a.startswith("cmd:"))
+            if bots:  # a save file must not start programs
+                raise SaveError(f"{path}: it seats a bot process at {', '.join(bots)}; continue it with `gridlock run --load` and --seat")
+            agents = seat_agents(spec, game.seed, {cid: a for cid, a in seats.items() if a != HUMAN})
+            agents = {cid: a for cid, a in agents.items() if seats[cid] != HUMAN}
+            # replay once more with the agents watching, so stateful ones pick up where they were
+            game, _ = load_game(path, agents)
+        except UnknownAgent as e:
+            raise SaveError(f"{path}: {e}") from None
+        return cls(game, seats, agents, saves_dir)
+
+    # ---- reading -------------------------------------------------------------------------------
+    @property
+    def spec(self) -> Scenario:
+        return self.game.spec
+
+    @property
+    def humans(self) -> tuple[str, ...]:
+        return tuple(cid for cid, a in self.seats.items() if a == HUMAN)
+
+    @property
+    def humans_alive(self) -> tuple[str, ...]:
+        return tuple(cid for cid in self.humans if self.game.alive(cid))
+
+    @property
+    def finished(self) -> bool:
+        return self.game.finished
+
+    @property
+    def quarter(self) -> int:
+        return self.game.quarter
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.game.history
+
+    def view(self, company: str) -> CompanyView:
+        if company not in self.seats:
+            raise SessionError(f"no company {company!r} in this game")
+        v = self._views.get(company)
+        if v is None or v.quarter != self.game.quarter:
+            v = self._views[company] = self.game.view(company)
+        return v
+
+    def public_report(self) -> PublicReport | None:
+        return self.game.public_reports[-1] if self.game.public_reports else None
+
+    def private_report(self, company: str) -> PrivateReport | None:
+        return self.game.private_reports[-1].get(company) if self.game.private_reports else None
+
+    def to_date(self, company: str) -> tuple[float, float]:
+        """(revenue, net income) summed over the quarters played so far, in $M."""
+        reps = [q[company] for q in self.game.private_reports if company in q]
+        return sum(v for r in reps for k, v in r.pnl.items() if k.startswith("revenue")), sum(r.net_income_musd for r in reps)
+
+    def result(self) -> GameResult:
+        return self.game.result(self.seats)
+
+    # ---- orders --------------------------------------------------------------------------------
+    def pending(self, company: str) -> tuple[Any, ...]:
+        self._human(company)
+        return self._pending[company]
+
+    def preview(self, company: str, orders: Sequence[Any]) -> Preview:
+        """How the engine would judge these orders if the quarter ended now; changes nothing."""
+        self._human(company)
+        g = self.game.core
+        c = g.world.companies[company]
+        view = self.view(company)
+        checks = []
+        for item, order, reason, cost in judge_orders(g, c, list(orders)[: self.spec.rules.max_orders_per_quarter]):
+            shown = order if order is not None else item
+            text = describe(shown) if order is not None else json.dumps(item, default=repr)[:200]
+            cash = _cash_effect(order, cost) if reason is None else 0.0
+            checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else ""))
+        return Preview(tuple(checks), c.cash_musd + g.borrow_headroom(c))
+
+    def submit(self, company: str, orders: Sequence[Any]) -> Preview:
+        """Replace the company's pending order set (sealed until the quarter ends)."""
+        self._human(company)
+        if not self.game.alive(company):
+            raise SessionError(f"{company} is bankrupt and gives no more orders")
+        limit = self.spec.rules.max_orders_per_quarter
+        if len(orders) > limit:
+            raise SessionError(f"at most {limit} orders per quarter")
+        self._pending[company] = tuple(orders)
+        return self.preview(company, orders)
+
+    def advance(self) -> PublicReport:
+        """End the quarter: humans' pending orders and the agents' decisions go to the engine."""
+        if self.finished:
+            raise SessionError("the game is over")
+        orders = agent_orders(self.game, self.agents)
+        for cid in self.humans_alive:
+            orders[cid] = list(self._pending[cid])
+        report = self.game.step(orders)
+        self._pending = {cid: () for cid in self.humans}
+        self._views.clear()
+        self.autosave()
+        if self.finished:
+            result = self.result()
+            for agent in self.agents.values():
+                if hasattr(agent, "close"):
+                    agent.close(result)
+        return report
+
+    # ---- saves ---------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Atomic; pending orders are not saved (they are sealed only when the quarter ends)."""
+        return save_game(self.game, path, self.seats)
+
+    @property
+    def autosave_path(self) -> Path:
+        return self.saves_dir / AUTOSAVE
+
+    def autosave(self) -> Path | None:
+        try:
+            return self.save(self.autosave_path)
+        except OSError:
+            return None  # a read-only directory must not end the game; the next manual save says why
+
+    def _human(self, company: str) -> None:
+        if self.seats.get(company) != HUMAN:
+            raise SessionError(f"{company!r} is not a human seat in this game")
+
+
+def unfinished_autosave(saves_dir: Path | None = None) -> tuple[Path, str] | None:
+    """The autosave of a game that has not ended, with a line describing it; None otherwise."""
+    path = Path(saves_dir if saves_dir is not None else "saves") / AUTOSAVE
+    if not path.is_file():
+        return None
+    try:
+        data = read_save(path)
+        quarters = int(data["scenario"]["game"]["quarters"])
+        name = str(data["scenario"]["game"]["name"])
+        q = int(data["quarter"])
+        seed = int(data["seed"])
+    except (SaveError, KeyError, TypeError, ValueError):
+        return None
+    if q >= quarters or data.get("state", {}).get("finished"):
+        return None
+    return path, f"{name}, seed {seed}: quarter {q + 1} of {quarters}"

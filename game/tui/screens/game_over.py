@@ -1,0 +1,55 @@
+"""The end: standings, scores, what decided the game, and every company's campaign in charts."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ..widgets.charts import BlockPlot, spark
+from ..widgets.panels import money
+
+
+def standings(result, seats: dict[str, str], history: list[dict]) -> Table:
+    t = Table(title="Standings", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False)
+    for c in ("#", "Company", "Type", "Seat", "Score", "Equity", "Online MW", "Share", "Util", "Capacity trend", "Status"):
+        t.add_column(c, justify="right" if c in ("#", "Score", "Equity", "Online MW", "Share", "Util") else "left")
+    for r in result.standings:
+        trend = spark([h.get(r.id, {}).get("capacity_h100e", 0) for h in history], width=16)
+        t.add_row(str(r.rank), r.name, r.archetype, seats.get(r.id, r.agent), f"{r.score:.2f}×", money(r.equity_value_musd), f"{r.online_mw:,.0f}",
+                  f"{r.share_h100e:.0%}", f"{r.utilisation:.0%}", trend, f"BANKRUPT {r.bankrupt_quarter}" if r.bankrupt else "ok")
+    return t
+
+
+class GameOverScreen(Screen):
+    BINDINGS = [
+        Binding("n", "app.new_game", "New game"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        result = s.result()
+        yield Header()
+        with VerticalScroll(id="debrief"):
+            yield Static(Text(f"Game over — {s.spec.game.name}, seed {s.game.seed}, {result.quarters_played} quarters to {result.final_quarter}", style="bold"))
+            yield Static(standings(result, s.seats, s.history))
+            yield Static(Text("What decided the game", style="bold"))
+            yield Static(Text("\n".join(f"• {d}" for d in result.decisive) or "—"))
+            span = (s.history[0]["quarter"], s.history[-1]["quarter"]) if s.history else ("", "")
+            for cid, c in s.spec.companies.items():
+                yield BlockPlot(f"{c.name}: capacity (H100e)", [h.get(cid, {}).get("capacity_h100e", 0) for h in s.history], labels=span, rows=4)
+            yield BlockPlot("Price index ($/H100e-hour)", [h["price_index"] for h in s.history], labels=span, rows=4)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title, self.sub_title = "Gridlock", "Game over"

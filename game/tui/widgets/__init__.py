@@ -1,0 +1,1 @@
+"""Widgets that redraw from a Frame and post intents up."""
