@@ -113,6 +113,7 @@ class Builder(Tunable):
         self._liquid_kinds = [k for k, c in spec.cooling.items() if c.hosts_liquid_only]
         self._liquid = frozenset(self._liquid_kinds)
         self._sellable = spec.archetypes[v.me.archetype].sellable_fraction
+        self._commissioning = spec.rules.commissioning_quarters
 
     def _survey(self, v: CompanyView, gens: dict[str, GenerationView]) -> None:
         """One pass over its own sites, power and chips for the facts several steps need this quarter."""
@@ -121,7 +122,8 @@ class Builder(Tunable):
         liquid = self._liquid
         share = self.merchant_share(v)
         per_crew = v.scenario.rules.construction_mw_per_crew_quarter
-        free_kw = {True: 0.0, False: 0.0}  # hall power online or about to be, by liquid cooling
+        soon = q + 2  # chips bought now arrive about then
+        free_liquid_kw = free_air_kw = 0.0  # hall power online or about to be
         installed_mw = 0  # grid MW in use
         crews: dict[str, float] = {}  # region -> crews its sites under construction need
         ready: dict[str, int] | None = None  # power id -> quarter it is ready (built when first needed)
@@ -132,8 +134,11 @@ class Builder(Tunable):
         building: set[str] = set()
         for s in me.sites:
             stage = s.stage
-            if stage == "online" or 0 <= s.expected_online <= q + 2:  # chips bought now arrive about then
-                free_kw[s.cooling in liquid] += s.free_mw * 1000 * share
+            if stage == "online" or 0 <= s.expected_online <= soon:
+                if s.cooling in liquid:
+                    free_liquid_kw += s.free_mw * 1000 * share
+                else:
+                    free_air_kw += s.free_mw * 1000 * share
             if stage == "online":
                 online.append(s)
                 if s.installed:
@@ -175,7 +180,8 @@ class Builder(Tunable):
             agreed += gens[a.generation].power_kw * a.units_per_quarter
         coming_kw += agreed
         self._seen = v
-        self._free_kw, self._installed_mw, self._crews_needed, self._selling = free_kw, installed_mw, crews, selling
+        self._free_kw = {True: free_liquid_kw, False: free_air_kw}
+        self._installed_mw, self._crews_needed, self._selling = installed_mw, crews, selling
         self._largest_mw = 0.0 if largest is None else largest
         self._online, self._empty_air, self._building, self._held_mw, self._unsited = online, empty_air, building, held_mw, unsited
         self._coming_kw, self._waiting_liquid = coming_kw, waiting_liquid
@@ -237,11 +243,11 @@ class Builder(Tunable):
         # where a position comes online soonest and runs cheapest, of those that would come
         # online early enough to earn before the end
         left = v.quarters_left
-        earning = self.min_earning_quarters
+        latest = left - self.min_earning_quarters - 2 - self._commissioning  # the longest queue and permit that still earn
         ranked = sorted(
             (self.region_preference(v, r), r.id, r)
             for r in v.regions
-            if not r.moratorium and r.grid_release_mw > 0 and r.queue_wait_quarters_max + self._build_quarters(v, r) + earning <= left
+            if not r.moratorium and r.grid_release_mw > 0 and r.queue_wait_quarters_max + r.permitting_quarters <= latest
         )
         for pref, _, r in ranked:
             if want <= 1:
@@ -333,9 +339,10 @@ class Builder(Tunable):
             n = min(n, max(0.0, budget - spent) / wage)
             if n < 0.5:
                 continue
-            orders.append(o.BidCrews(rid, round(n, 2), round(wage, 4)))
-            spent += round(n, 2) * round(wage, 4)
-            self._committed += round(n, 2) * round(wage, 4)
+            x = o.BidCrews(rid, round(n, 2), round(wage, 4))
+            orders.append(x)
+            spent += x.crews * x.wage_musd
+            self._committed += x.crews * x.wage_musd
         return spent
 
     # ---- chips -------------------------------------------------------------------------------------
@@ -372,8 +379,9 @@ class Builder(Tunable):
                         need_kw -= apa_units * best.power_kw
                         signed = True
                 if units > 0:
-                    orders.append(o.BidChips(best.id, units, round(price, 6)))
-                    committed += units * round(price, 6)
+                    x = o.BidChips(best.id, units, round(price, 6))
+                    orders.append(x)
+                    committed += units * x.price_musd_per_unit
                     spent += units * price
                     need_kw -= units * best.power_kw
         self._committed = committed
@@ -393,10 +401,11 @@ class Builder(Tunable):
         for k in me.contracts:
             committed += k.h100e
         free = me.capacity_h100e * self._sellable - committed - me.internal_demand_h100e
+        cid, factor = me.id, self.rfp_price_factor
         for r in _shared("by price", v.rfps, _by_price):
-            if r.customer == me.id or r.min_site_mw > largest or r.h100e > free:
+            if r.customer == cid or r.min_site_mw > largest or r.h100e > free:
                 continue
-            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * self.rfp_price_factor, 4)))
+            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * factor, 4)))
             free -= r.h100e
 
     # ---- upkeep: retrofits and the crew commons ---------------------------------------------------
@@ -419,8 +428,9 @@ class Builder(Tunable):
             if r.last_wage_musd > r.wage_reserve_musd * self.training_wage_trigger and v.quarters_left > spec.regions[rid].training_lead_quarters + 2:
                 musd = spec.regions[rid].training_musd_per_crew * self.training_crews
                 if 0.01 <= musd < budget * self.upkeep_budget_share:
-                    orders.append(o.FundTraining(rid, round(musd, 2)))
-                    self._committed += round(musd, 2)
+                    x = o.FundTraining(rid, round(musd, 2))
+                    orders.append(x)
+                    self._committed += x.musd
 
     # ---- archetype specials ---------------------------------------------------------------------
     def _special(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> None:
@@ -439,16 +449,18 @@ class Builder(Tunable):
                 units = int(min(free_kw * self.asic_share_of_free_power / asic.power_kw, asic.supply_units * self.supply_share_cap))
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
                 if units > 100 and units * price < budget:
-                    orders.append(o.BidChips(asic.id, units, round(price, 6)))
-                    self._committed += units * round(price, 6)
+                    x = o.BidChips(asic.id, units, round(price, 6))
+                    orders.append(x)
+                    self._committed += units * x.price_musd_per_unit
         if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 % self.smr_every_quarters and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
             rs = [r for r in v.regions if r.smr_allowed]
             if rs:
                 r = min(rs, key=lambda r: r.queue_wait_quarters_max)
                 mw = spec.power.smr.max_mw_per_quarter * self.smr_share_of_offer
                 if mw >= 1 and mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
-                    orders.append(o.SignSmrPpa(r.id, round(mw, 1)))
-                    self._committed += round(mw, 1) * spec.power.smr.deposit_musd_per_mw
+                    x = o.SignSmrPpa(r.id, round(mw, 1))
+                    orders.append(x)
+                    self._committed += x.mw * spec.power.smr.deposit_musd_per_mw
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
             have = sum(k.h100e for k in me.subcontracts)
