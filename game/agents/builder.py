@@ -88,9 +88,9 @@ class Builder(Tunable):
         orders: list[Any] = []
         # a hair under the engine's funds, so rounded prices never overrun it
         budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
-        gens = _shared("generations by id", v.generations, _by_id)
-        ranked = buyable(v.generations, True)
-        self._best = ranked[0] if ranked else None  # today's best buy, for planning
+        gens, ranked = _shared("market", v.generations, _market)
+        self._best = ranked[True][0] if ranked[True] else None  # today's best buy, for planning
+        self._regions = _shared("regions by id", v.regions, _by_id)
         self._survey(v, gens)
         # the most cash the orders so far can take this quarter, as the engine counts it when
         # checking funds; each step adds what it orders, in order, so the sum is the engine's
@@ -114,6 +114,7 @@ class Builder(Tunable):
         self._liquid = frozenset(self._liquid_kinds)
         self._sellable = spec.archetypes[v.me.archetype].sellable_fraction
         self._commissioning = spec.rules.commissioning_quarters
+        self._pue = spec.cooling[self.cooling].pue
 
     def _survey(self, v: CompanyView, gens: dict[str, GenerationView]) -> None:
         """One pass over its own sites, power and chips for the facts several steps need this quarter."""
@@ -129,7 +130,6 @@ class Builder(Tunable):
         ready: dict[str, int] | None = None  # power id -> quarter it is ready (built when first needed)
         selling: set[str] = set()
         largest = None
-        online = []
         empty_air = []
         building: set[str] = set()
         for s in me.sites:
@@ -140,7 +140,6 @@ class Builder(Tunable):
                 else:
                     free_air_kw += s.free_mw * 1000 * share
             if stage == "online":
-                online.append(s)
                 if s.installed:
                     selling.add(s.region)
                     if largest is None or s.mw > largest:
@@ -183,13 +182,13 @@ class Builder(Tunable):
         self._free_kw = {True: free_liquid_kw, False: free_air_kw}
         self._installed_mw, self._crews_needed, self._selling = installed_mw, crews, selling
         self._largest_mw = 0.0 if largest is None else largest
-        self._online, self._empty_air, self._building, self._held_mw, self._unsited = online, empty_air, building, held_mw, unsited
+        self._empty_air, self._building, self._held_mw, self._unsited = empty_air, building, held_mw, unsited
         self._coming_kw, self._waiting_liquid = coming_kw, waiting_liquid
 
     def _look(self, v: CompanyView) -> None:
         if v.scenario is not self._spec or v.me.id != self._cid:
             self._learn(v)
-        self._survey(v, _shared("generations by id", v.generations, _by_id))
+        self._survey(v, _shared("market", v.generations, _market)[0])
 
     # ---- power ------------------------------------------------------------------------------
     def _build_quarters(self, v: CompanyView, r: RegionView) -> float:
@@ -199,7 +198,7 @@ class Builder(Tunable):
     def _h100e_per_mw(self, v: CompanyView) -> float:
         """H100e one grid MW can host with today's best chips in our cooling."""
         best = self._best if self._best is not None else self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
-        pue = v.scenario.cooling[self.cooling].pue
+        pue = self._pue if v.scenario is self._spec else v.scenario.cooling[self.cooling].pue
         return 1000 / (best.power_kw * pue) * best.performance_h100e if best else 1000.0
 
     def power_wanted_mw(self, v: CompanyView) -> float:
@@ -307,7 +306,7 @@ class Builder(Tunable):
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
         best = self._best
-        pue = v.scenario.cooling[self.cooling].pue
+        pue = self._pue if v.scenario is self._spec else v.scenario.cooling[self.cooling].pue
         chips = 1000 / (best.power_kw * pue) * best.list_price_musd if best else 0.0
         return v.regions[0].capex_musd_per_mw[self.cooling] + chips
 
@@ -319,7 +318,7 @@ class Builder(Tunable):
             return
         fast = self.use_fast_track and "fast_track" in v.me.special_moves
         factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
-        regions = _shared("regions by id", v.regions, _by_id)
+        regions = self._regions
         for p in self._unsited:
             permit = regions[p.region].permitting_quarters * factor
             if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
@@ -329,7 +328,7 @@ class Builder(Tunable):
         spent = 0.0
         if not self._crews_needed:
             return spent
-        regions = _shared("regions by id", v.regions, _by_id)
+        regions = self._regions
         for rid, n in self._crews_needed.items():
             r = regions[rid]
             n = min(n, r.crews_pool * 0.6)
@@ -422,7 +421,7 @@ class Builder(Tunable):
                 self._committed += capex
         if not self._building:
             return
-        regions = _shared("regions by id", v.regions, _by_id)
+        regions = self._regions
         for rid in sorted(self._building):
             r = regions[rid]
             if r.last_wage_musd > r.wage_reserve_musd * self.training_wage_trigger and v.quarters_left > spec.regions[rid].training_lead_quarters + 2:
@@ -443,8 +442,8 @@ class Builder(Tunable):
                 self._committed += spec.asic.programme_cost_musd_per_quarter
             elif me.asic_active and asic.in_production:
                 free_kw = 0
-                for s in self._online:
-                    if s.cooling in self._liquid or not asic.liquid_only:
+                for s in me.sites:
+                    if s.stage == "online" and (s.cooling in self._liquid or not asic.liquid_only):
                         free_kw += s.free_mw * 1000
                 units = int(min(free_kw * self.asic_share_of_free_power / asic.power_kw, asic.supply_units * self.supply_share_cap))
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
@@ -520,7 +519,12 @@ def _by_price(rfps: tuple[RfpView, ...]) -> list[RfpView]:
 
 def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
     """Merchant generations on sale now, best H100e per dollar (weighted by ecosystem) first."""
-    return _shared("buyable liquid" if liquid else "buyable air", generations, _ranked_liquid if liquid else _ranked_air)
+    return _shared("market", generations, _market)[1][liquid]
+
+
+def _market(generations: tuple[GenerationView, ...]) -> tuple[dict[str, GenerationView], dict[bool, list[GenerationView]]]:
+    """The generations by id, and those on sale for liquid-cooled halls and for any hall, best first."""
+    return _by_id(generations), {True: _ranked(generations, True), False: _ranked(generations, False)}
 
 
 def _ranked(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
@@ -528,11 +532,3 @@ def _ranked(generations: tuple[GenerationView, ...], liquid: bool) -> list[Gener
         (g for g in generations if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0),
         key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id),
     )
-
-
-def _ranked_liquid(generations: tuple[GenerationView, ...]) -> list[GenerationView]:
-    return _ranked(generations, True)
-
-
-def _ranked_air(generations: tuple[GenerationView, ...]) -> list[GenerationView]:
-    return _ranked(generations, False)
