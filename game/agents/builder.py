@@ -113,6 +113,10 @@ class Builder(Tunable):
         self._liquid_kinds = [k for k, c in spec.cooling.items() if c.hosts_liquid_only]
         self._liquid = frozenset(self._liquid_kinds)
         self._sellable = spec.archetypes[v.me.archetype].sellable_fraction
+        self._internal_growth = spec.companies[v.me.id].internal_demand_growth_per_quarter if v.me.id in spec.companies else 0.0
+        d = spec.demand
+        self._growth_start, self._growth_rise = d.growth_per_quarter_start, d.growth_per_quarter_end - d.growth_per_quarter_start
+        self._last_quarter = max(1, spec.game.quarters - 1)
         self._commissioning = spec.rules.commissioning_quarters
         self._pue = spec.cooling[self.cooling].pue
 
@@ -203,11 +207,12 @@ class Builder(Tunable):
 
     def power_wanted_mw(self, v: CompanyView) -> float:
         """MW of new power needed to hold our share of the market a few years out."""
-        me, spec = v.me, v.scenario
-        d = spec.demand
+        me = v.me
+        if v.scenario is not self._spec or me.id != self._cid:
+            self._learn(v)
         horizon = self.horizon_quarters
-        f = min(1.0, (v.quarter + horizon / 2) / max(1, spec.game.quarters - 1))
-        growth = d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
+        f = min(1.0, (v.quarter + horizon / 2) / self._last_quarter)
+        growth = self._growth_start + self._growth_rise * f
         future_market = v.demand_h100e * (1 + growth) ** horizon
         rivals = 0
         for r in v.rivals:
@@ -215,10 +220,8 @@ class Builder(Tunable):
                 rivals += r.capacity_h100e
         total = me.capacity_h100e + rivals
         share = me.capacity_h100e / total if total > 0 else 1.0 / (1 + len(v.rivals))
-        internal_growth = spec.companies[me.id].internal_demand_growth_per_quarter if me.id in spec.companies else 0.0
-        future_internal = me.internal_demand_h100e * (1 + internal_growth) ** horizon
-        sellable = spec.archetypes[me.archetype].sellable_fraction
-        need_h100e = (share * future_market * self.ambition + future_internal) / sellable
+        future_internal = me.internal_demand_h100e * (1 + self._internal_growth) ** horizon
+        need_h100e = (share * future_market * self.ambition + future_internal) / self._sellable
         per_mw = self._h100e_per_mw(v)
         return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
 
@@ -243,11 +246,11 @@ class Builder(Tunable):
         # online early enough to earn before the end
         left = v.quarters_left
         latest = left - self.min_earning_quarters - 2 - self._commissioning  # the longest queue and permit that still earn
-        ranked = sorted(
-            (self.region_preference(v, r), r.id, r)
-            for r in v.regions
-            if not r.moratorium and r.grid_release_mw > 0 and r.queue_wait_quarters_max + r.permitting_quarters <= latest
-        )
+        ranked = []
+        for r in v.regions:
+            if r.queue_wait_quarters_max + r.permitting_quarters <= latest and not r.moratorium and r.grid_release_mw > 0:
+                ranked.append((self.region_preference(v, r), r.id, r))
+        ranked.sort()
         for pref, _, r in ranked:
             if want <= 1:
                 break
