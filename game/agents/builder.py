@@ -245,7 +245,9 @@ class Builder(Tunable):
         # where a position comes online soonest and runs cheapest, of those that would come
         # online early enough to earn before the end
         left = v.quarters_left
-        latest = left - self.min_earning_quarters - 2 - self._commissioning  # the longest queue and permit that still earn
+        # queue + _build_quarters + min_earning_quarters <= left, rearranged (whole quarters, so exact):
+        # the longest queue and permit that still earn
+        latest = left - self.min_earning_quarters - 2 - self._commissioning
         ranked = []
         for r in v.regions:
             if r.queue_wait_quarters_max + r.permitting_quarters <= latest and not r.moratorium and r.grid_release_mw > 0:
