@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..model import orders as o
-from ..model.view import CompanyView, GenerationView, RegionView
+from ..model.view import CompanyView, GenerationView, RegionView, RfpView
 from .base import Tunable
 
 
@@ -76,24 +76,123 @@ class Builder(Tunable):
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         super().__init__(seed, **params)
         self._best: GenerationView | None = None
+        self._spec: Any = None  # the scenario (and company) the constants below were read from
+        self._cid = ""
+        self._seen: CompanyView | None = None  # the view the holdings below describe (only while deciding)
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
         me = v.me
+        if v.scenario is not self._spec or me.id != self._cid:
+            self._learn(v)
         orders: list[Any] = []
         # a hair under the engine's funds, so rounded prices never overrun it
         budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
-        gens = {gen.id: gen for gen in v.generations}
-        self._best = self._best_generation(v, gens, liquid=True)  # today's best buy, for planning
+        gens, ranked = _shared("market", v.generations, _market)
+        self._best = ranked[True][0] if ranked[True] else None  # today's best buy, for planning
+        self._regions = _shared("regions by id", v.regions, _by_id)
+        self._survey(v, gens)
+        # the most cash the orders so far can take this quarter, as the engine counts it when
+        # checking funds; each step adds what it orders, in order, so the sum is the engine's
+        self._committed = 0
         budget -= self._chips(v, gens, orders, budget)
         budget -= self._crews(v, orders, budget)
         self._sites(v, orders)
         budget -= self._power(v, orders, budget)
         self._sell(v, orders)
         self._special(v, gens, orders, budget)
-        self._upkeep(v, gens, orders, budget)
-        self._finance(v, orders, committed=sum(_cost(x, v) for x in orders))
+        self._upkeep(v, orders, budget)
+        self._finance(v, orders, committed=self._committed)
+        self._seen = None
         return orders
+
+    def _learn(self, v: CompanyView) -> None:
+        """What it reads from the scenario once a game rather than every quarter: it never changes."""
+        spec = v.scenario
+        self._spec, self._cid = spec, v.me.id
+        self._liquid_kinds = [k for k, c in spec.cooling.items() if c.hosts_liquid_only]
+        self._liquid = frozenset(self._liquid_kinds)
+        self._sellable = spec.archetypes[v.me.archetype].sellable_fraction
+        self._internal_growth = spec.companies[v.me.id].internal_demand_growth_per_quarter if v.me.id in spec.companies else 0.0
+        d = spec.demand
+        self._growth_start, self._growth_rise = d.growth_per_quarter_start, d.growth_per_quarter_end - d.growth_per_quarter_start
+        self._last_quarter = max(1, spec.game.quarters - 1)
+        self._commissioning = spec.rules.commissioning_quarters
+        self._pue = spec.cooling[self.cooling].pue
+
+    def _survey(self, v: CompanyView, gens: dict[str, GenerationView]) -> None:
+        """One pass over its own sites, power and chips for the facts several steps need this quarter."""
+        me = v.me
+        q = v.quarter
+        liquid = self._liquid
+        share = self.merchant_share(v)
+        per_crew = v.scenario.rules.construction_mw_per_crew_quarter
+        soon = q + 2  # chips bought now arrive about then
+        free_liquid_kw = free_air_kw = 0.0  # hall power online or about to be
+        installed_mw = 0  # grid MW in use
+        crews: dict[str, float] = {}  # region -> crews its sites under construction need
+        ready: dict[str, int] | None = None  # power id -> quarter it is ready (built when first needed)
+        selling: set[str] = set()
+        largest = None
+        empty_air = []
+        building: set[str] = set()
+        for s in me.sites:
+            stage = s.stage
+            if stage == "online" or 0 <= s.expected_online <= soon:
+                if s.cooling in liquid:
+                    free_liquid_kw += s.free_mw * 1000 * share
+                else:
+                    free_air_kw += s.free_mw * 1000 * share
+            if stage == "online":
+                if s.installed:
+                    selling.add(s.region)
+                    if largest is None or s.mw > largest:
+                        largest = s.mw
+                elif s.cooling not in liquid:
+                    empty_air.append(s)
+            elif stage in ("construction", "power", "permitting"):
+                building.add(s.region)
+                if stage == "power" and ready is None:
+                    ready = {p.id: p.ready_quarter for p in me.power}
+                # crews for what is being built, or will be once its power is ready this quarter
+                if stage == "construction" or (stage == "power" and s.power in ready and ready[s.power] <= q):
+                    crews[s.region] = crews.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
+            it = s.it_mw
+            if it > 0:
+                installed_mw += (it - s.free_mw) * s.mw / it
+        held_mw = 0
+        unsited = []
+        for p in me.power:
+            held_mw += p.mw
+            if p.site is None:
+                unsited.append(p)
+        # what is already coming: inventory, deliveries, agreements
+        coming_kw = 0
+        waiting_liquid = 0  # liquid-only chips in the warehouse
+        for g, n in me.inventory.items():
+            gen = gens[g]
+            coming_kw += gen.power_kw * n
+            if gen.liquid_only:
+                waiting_liquid += n
+        delivered = 0
+        for d in me.deliveries:
+            delivered += gens[d.generation].power_kw * d.units
+        coming_kw += delivered
+        agreed = 0
+        for a in me.agreements:
+            agreed += gens[a.generation].power_kw * a.units_per_quarter
+        coming_kw += agreed
+        self._seen = v
+        self._free_kw = {True: free_liquid_kw, False: free_air_kw}
+        self._installed_mw, self._crews_needed, self._selling = installed_mw, crews, selling
+        self._largest_mw = 0.0 if largest is None else largest
+        self._empty_air, self._building, self._held_mw, self._unsited = empty_air, building, held_mw, unsited
+        self._coming_kw, self._waiting_liquid = coming_kw, waiting_liquid
+
+    def _look(self, v: CompanyView) -> None:
+        if v.scenario is not self._spec or v.me.id != self._cid:
+            self._learn(v)
+        self._survey(v, _shared("market", v.generations, _market)[0])
 
     # ---- power ------------------------------------------------------------------------------
     def _build_quarters(self, v: CompanyView, r: RegionView) -> float:
@@ -103,32 +202,34 @@ class Builder(Tunable):
     def _h100e_per_mw(self, v: CompanyView) -> float:
         """H100e one grid MW can host with today's best chips in our cooling."""
         best = self._best if self._best is not None else self._best_generation(v, {g.id: g for g in v.generations}, liquid=True)
-        pue = v.scenario.cooling[self.cooling].pue
+        pue = self._pue if v.scenario is self._spec else v.scenario.cooling[self.cooling].pue
         return 1000 / (best.power_kw * pue) * best.performance_h100e if best else 1000.0
 
     def power_wanted_mw(self, v: CompanyView) -> float:
         """MW of new power needed to hold our share of the market a few years out."""
-        me, spec = v.me, v.scenario
-        d = spec.demand
+        me = v.me
+        if v.scenario is not self._spec or me.id != self._cid:
+            self._learn(v)
         horizon = self.horizon_quarters
-        f = min(1.0, (v.quarter + horizon / 2) / max(1, spec.game.quarters - 1))
-        growth = d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
+        f = min(1.0, (v.quarter + horizon / 2) / self._last_quarter)
+        growth = self._growth_start + self._growth_rise * f
         future_market = v.demand_h100e * (1 + growth) ** horizon
-        total = me.capacity_h100e + sum(r.capacity_h100e for r in v.rivals if r.alive)
+        rivals = 0
+        for r in v.rivals:
+            if r.alive:
+                rivals += r.capacity_h100e
+        total = me.capacity_h100e + rivals
         share = me.capacity_h100e / total if total > 0 else 1.0 / (1 + len(v.rivals))
-        internal_growth = spec.companies[me.id].internal_demand_growth_per_quarter if me.id in spec.companies else 0.0
-        future_internal = me.internal_demand_h100e * (1 + internal_growth) ** horizon
-        sellable = spec.archetypes[me.archetype].sellable_fraction
-        need_h100e = (share * future_market * self.ambition + future_internal) / sellable
+        future_internal = me.internal_demand_h100e * (1 + self._internal_growth) ** horizon
+        need_h100e = (share * future_market * self.ambition + future_internal) / self._sellable
         per_mw = self._h100e_per_mw(v)
         return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
 
     def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
         """H100e it runs now plus what the power it holds but has not filled could host."""
-        me = v.me
-        installed_mw = sum((s.it_mw - s.free_mw) * s.mw / s.it_mw for s in me.sites if s.it_mw > 0)  # grid MW in use
-        held_mw = sum(p.mw for p in me.power)
-        return me.capacity_h100e + max(0.0, held_mw - installed_mw) * per_mw
+        if self._seen is not v:
+            self._look(v)
+        return v.me.capacity_h100e + max(0.0, self._held_mw - self._installed_mw) * per_mw
 
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
         if v.quarter < self.power_from_quarter:
@@ -140,15 +241,23 @@ class Builder(Tunable):
         per_mw = self._all_in_musd_per_mw(v)
         want = min(want, budget / per_mw * self.power_budget_quarters)
         spent = 0.0
-        # where a position comes online soonest and runs cheapest
-        ranked = sorted((self.region_preference(v, r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0)
-        regions = [r for pref, _, r in ranked if math.isfinite(pref)]
-        for r in regions:
+        committed = self._committed
+        # where a position comes online soonest and runs cheapest, of those that would come
+        # online early enough to earn before the end
+        left = v.quarters_left
+        # queue + _build_quarters + min_earning_quarters <= left, rearranged (whole quarters, so exact):
+        # the longest queue and permit that still earn
+        latest = left - self.min_earning_quarters - 2 - self._commissioning
+        ranked = []
+        for r in v.regions:
+            if r.queue_wait_quarters_max + r.permitting_quarters <= latest and not r.moratorium and r.grid_release_mw > 0:
+                ranked.append((self.region_preference(v, r), r.id, r))
+        ranked.sort()
+        for pref, _, r in ranked:
             if want <= 1:
                 break
-            ready = r.queue_wait_quarters_max + self._build_quarters(v, r)
-            if ready + self.min_earning_quarters > v.quarters_left:
-                continue  # would not earn before the end
+            if not math.isfinite(pref):
+                continue
             mw = min(max(want, self.min_block_mw), r.grid_release_mw * self.max_region_share)
             price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
             price = round(price, 4)
@@ -159,17 +268,20 @@ class Builder(Tunable):
                 orders.append(o.BidInterconnect(r.id, mw, price))
                 want -= mw
                 spent += mw * price
-        if self.buy_gas and want > 10 and v.quarters_left > 8:
+                committed += mw * price
+        if self.buy_gas and want > 10 and left > 8:
             gas_regions = [r for r in v.regions if r.gas_allowed]
             if gas_regions:
                 r = min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id))
                 mw = min(want, v.gas_supply_mw * self.max_region_share)
                 price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * self.power_bid_markup
                 if mw >= max(self.min_block_mw, 1.0) and mw * price < budget - spent:
-                    orders.append(o.BidGasTurbines(r.id, round(mw, 1), round(price, 4)))
+                    x = o.BidGasTurbines(r.id, round(mw, 1), round(price, 4))
+                    orders.append(x)
+                    committed += x.mw * x.price_musd_per_mw
                     spent += mw * price
                     want -= mw
-        if self.buy_lots and v.quarters_left > 4:
+        if self.buy_lots and left > 4:
             for lot in v.lots:
                 if lot.kind not in ("powered_site", "site") or lot.seller == v.me.id:
                     continue
@@ -181,6 +293,8 @@ class Builder(Tunable):
                 if bid < (budget - spent) * 0.5:
                     orders.append(o.BidLot(lot.id, bid))
                     spent += bid
+                    committed += bid
+        self._committed = committed
         return spent
 
     def region_preference(self, v: CompanyView, r: RegionView) -> float:
@@ -197,7 +311,7 @@ class Builder(Tunable):
 
     def _all_in_musd_per_mw(self, v: CompanyView) -> float:
         best = self._best
-        pue = v.scenario.cooling[self.cooling].pue
+        pue = self._pue if v.scenario is self._spec else v.scenario.cooling[self.cooling].pue
         chips = 1000 / (best.power_kw * pue) * best.list_price_musd if best else 0.0
         return v.regions[0].capex_musd_per_mw[self.cooling] + chips
 
@@ -205,26 +319,23 @@ class Builder(Tunable):
     def _sites(self, v: CompanyView, orders: list) -> None:
         """Start a site on each free power source once its permit would land about when the
         power does: earlier ties up nothing useful, later wastes the power."""
+        if not self._unsited:
+            return
         fast = self.use_fast_track and "fast_track" in v.me.special_moves
         factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
-        for p in v.me.power:
-            if p.site is None:
-                permit = v.region(p.region).permitting_quarters * factor
-                if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
-                    orders.append(o.StartSite(p.id, self.cooling, fast))
+        regions = self._regions
+        for p in self._unsited:
+            permit = regions[p.region].permitting_quarters * factor
+            if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
+                orders.append(o.StartSite(p.id, self.cooling, fast))
 
     def _crews(self, v: CompanyView, orders: list, budget: float) -> float:
-        per_crew = v.scenario.rules.construction_mw_per_crew_quarter
-        need: dict[str, float] = {}
-        power = {p.id: p for p in v.me.power}
-        for s in v.me.sites:
-            p = power.get(s.power)
-            building = s.stage == "construction" or (s.stage == "power" and p is not None and p.ready_quarter <= v.quarter)
-            if building:
-                need[s.region] = need.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
         spent = 0.0
-        for rid, n in need.items():
-            r = v.region(rid)
+        if not self._crews_needed:
+            return spent
+        regions = self._regions
+        for rid, n in self._crews_needed.items():
+            r = regions[rid]
             n = min(n, r.crews_pool * 0.6)
             if n < 0.5:
                 continue
@@ -232,8 +343,10 @@ class Builder(Tunable):
             n = min(n, max(0.0, budget - spent) / wage)
             if n < 0.5:
                 continue
-            orders.append(o.BidCrews(rid, round(n, 2), round(wage, 4)))
-            spent += round(n, 2) * round(wage, 4)
+            x = o.BidCrews(rid, round(n, 2), round(wage, 4))
+            orders.append(x)
+            spent += x.crews * x.wage_musd
+            self._committed += x.crews * x.wage_musd
         return spent
 
     # ---- chips -------------------------------------------------------------------------------------
@@ -242,20 +355,10 @@ class Builder(Tunable):
         return ranked[0] if ranked else None
 
     def _chips(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> float:
-        me = v.me
-        liquid_kinds = {k for k, c in v.scenario.cooling.items() if c.hosts_liquid_only}
-        free_kw = {True: 0.0, False: 0.0}
-        lead = 2
-        share = self.merchant_share(v)
-        for s in me.sites:
-            soon = s.stage == "online" or (0 <= s.expected_online <= v.quarter + lead)
-            if soon:
-                free_kw[s.cooling in liquid_kinds] += s.free_mw * 1000 * share
-        # what is already coming: inventory, deliveries, agreements
-        coming_kw = sum(gens[g].power_kw * n for g, n in me.inventory.items())
-        coming_kw += sum(gens[d.generation].power_kw * d.units for d in me.deliveries)
-        coming_kw += sum(gens[a.generation].power_kw * a.units_per_quarter for a in me.agreements)
+        free_kw = self._free_kw
+        coming_kw = self._coming_kw
         spent = 0.0
+        committed = self._committed
         signed = False
         for liquid in (True, False):
             need_kw = free_kw[liquid] - coming_kw
@@ -274,51 +377,64 @@ class Builder(Tunable):
                     deposit = best.apa_price_musd * apa_units * apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
                     if deposit + spent < budget:
                         orders.append(o.SignChipAgreement(best.id, apa_units, apa_quarters))
+                        committed += deposit
                         spent += deposit + best.apa_price_musd * apa_units
                         units = int(min(units - apa_units, max(0.0, budget - spent) / price))  # the deposit used some of the money
                         need_kw -= apa_units * best.power_kw
                         signed = True
                 if units > 0:
-                    orders.append(o.BidChips(best.id, units, round(price, 6)))
+                    x = o.BidChips(best.id, units, round(price, 6))
+                    orders.append(x)
+                    committed += units * x.price_musd_per_unit
                     spent += units * price
                     need_kw -= units * best.power_kw
+        self._committed = committed
         return spent
 
     # ---- selling ---------------------------------------------------------------------------------
     def _sell(self, v: CompanyView, orders: list) -> None:
         me = v.me
-        regions_with_capacity = {s.region for s in me.sites if s.stage == "online" and s.installed}
-        for rid in sorted(regions_with_capacity):
-            orders.append(o.OfferCompute(rid, round(v.price_index * self.offer_price_factor, 4)))
-        largest = max((s.mw for s in me.sites if s.stage == "online" and s.installed), default=0.0)
-        committed = sum(k.h100e for k in me.contracts)
-        free = me.capacity_h100e * v.scenario.archetypes[me.archetype].sellable_fraction - committed - me.internal_demand_h100e
-        for r in sorted(v.rfps, key=lambda r: -r.max_price_usd_per_h100e_hour):
-            if r.customer == me.id or r.min_site_mw > largest or r.h100e > free:
+        if self._selling:
+            price = round(v.price_index * self.offer_price_factor, 4)
+            for rid in sorted(self._selling):
+                orders.append(o.OfferCompute(rid, price))
+        if not v.rfps:
+            return
+        largest = self._largest_mw
+        committed = 0
+        for k in me.contracts:
+            committed += k.h100e
+        free = me.capacity_h100e * self._sellable - committed - me.internal_demand_h100e
+        cid, factor = me.id, self.rfp_price_factor
+        for r in _shared("by price", v.rfps, _by_price):
+            if r.customer == cid or r.min_site_mw > largest or r.h100e > free:
                 continue
-            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * self.rfp_price_factor, 4)))
+            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * factor, 4)))
             free -= r.h100e
 
     # ---- upkeep: retrofits and the crew commons ---------------------------------------------------
-    def _upkeep(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> None:
+    def _upkeep(self, v: CompanyView, orders: list, budget: float) -> None:
         """Retrofit an empty air hall when liquid-only chips wait for a home; fund crew training
         where wages have run far above the floor and we still have halls to build."""
-        me, spec = v.me, v.scenario
-        liquid_kinds = [k for k, c in spec.cooling.items() if c.hosts_liquid_only]
-        waiting_liquid = sum(n for g, n in me.inventory.items() if gens[g].liquid_only)
-        if waiting_liquid and liquid_kinds and v.quarters_left > spec.rules.retrofit_quarters + 2:
-            empty_air = [s for s in me.sites if s.stage == "online" and s.cooling not in liquid_kinds and not s.installed]
-            if empty_air:
-                s = max(empty_air, key=lambda s: (s.mw, s.id))
-                if s.mw * spec.rules.retrofit_capex_musd_per_mw < budget * self.upkeep_budget_share:
-                    orders.append(o.RetrofitCooling(s.id, self.cooling if self.cooling in liquid_kinds else liquid_kinds[0]))
-        building = {s.region for s in me.sites if s.stage in ("construction", "power", "permitting")}
-        for rid in sorted(building):
-            r = v.region(rid)
+        spec = v.scenario
+        liquid_kinds = self._liquid_kinds
+        if self._waiting_liquid and liquid_kinds and self._empty_air and v.quarters_left > spec.rules.retrofit_quarters + 2:
+            s = max(self._empty_air, key=lambda s: (s.mw, s.id))
+            capex = s.mw * spec.rules.retrofit_capex_musd_per_mw
+            if capex < budget * self.upkeep_budget_share:
+                orders.append(o.RetrofitCooling(s.id, self.cooling if self.cooling in liquid_kinds else liquid_kinds[0]))
+                self._committed += capex
+        if not self._building:
+            return
+        regions = self._regions
+        for rid in sorted(self._building):
+            r = regions[rid]
             if r.last_wage_musd > r.wage_reserve_musd * self.training_wage_trigger and v.quarters_left > spec.regions[rid].training_lead_quarters + 2:
                 musd = spec.regions[rid].training_musd_per_crew * self.training_crews
                 if 0.01 <= musd < budget * self.upkeep_budget_share:
-                    orders.append(o.FundTraining(rid, round(musd, 2)))
+                    x = o.FundTraining(rid, round(musd, 2))
+                    orders.append(x)
+                    self._committed += x.musd
 
     # ---- archetype specials ---------------------------------------------------------------------
     def _special(self, v: CompanyView, gens: dict[str, GenerationView], orders: list, budget: float) -> None:
@@ -328,20 +444,27 @@ class Builder(Tunable):
             asic = gens[spec.asic.generation]
             if not me.asic_active and v.quarters_left > spec.asic.programme_quarters + self.apa_quarters and budget > spec.asic.programme_cost_musd_per_quarter * spec.asic.programme_quarters:
                 orders.append(o.FundAsicProgramme())
+                self._committed += spec.asic.programme_cost_musd_per_quarter
             elif me.asic_active and asic.in_production:
-                liquid_kinds = {k for k, c in spec.cooling.items() if c.hosts_liquid_only}
-                free_kw = sum(s.free_mw * 1000 for s in me.sites if s.stage == "online" and (s.cooling in liquid_kinds or not asic.liquid_only))
+                free_kw = 0
+                for s in me.sites:
+                    if s.stage == "online" and (s.cooling in self._liquid or not asic.liquid_only):
+                        free_kw += s.free_mw * 1000
                 units = int(min(free_kw * self.asic_share_of_free_power / asic.power_kw, asic.supply_units * self.supply_share_cap))
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
                 if units > 100 and units * price < budget:
-                    orders.append(o.BidChips(asic.id, units, round(price, 6)))
+                    x = o.BidChips(asic.id, units, round(price, 6))
+                    orders.append(x)
+                    self._committed += units * x.price_musd_per_unit
         if self.sign_smr and "smr" in me.special_moves and v.quarter % self.smr_every_quarters == 1 % self.smr_every_quarters and v.quarter + spec.power.smr.delivery_lead_quarters + self.min_earning_quarters < spec.game.quarters:
             rs = [r for r in v.regions if r.smr_allowed]
             if rs:
                 r = min(rs, key=lambda r: r.queue_wait_quarters_max)
                 mw = spec.power.smr.max_mw_per_quarter * self.smr_share_of_offer
                 if mw >= 1 and mw * spec.power.smr.deposit_musd_per_mw < budget * self.upkeep_budget_share:
-                    orders.append(o.SignSmrPpa(r.id, round(mw, 1)))
+                    x = o.SignSmrPpa(r.id, round(mw, 1))
+                    orders.append(x)
+                    self._committed += x.mw * spec.power.smr.deposit_musd_per_mw
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
             have = sum(k.h100e for k in me.subcontracts)
@@ -370,49 +493,47 @@ class Builder(Tunable):
                 orders.append(o.RaiseEquity(_cents(min(cap, need))))
 
 
-_RANKED: dict[bool, tuple[tuple, list]] = {}  # liquid? -> (the generations seen, their ranking)
-
-
-def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
-    """Merchant generations on sale now, best H100e per dollar (weighted by ecosystem) first.
-    Every company's view of a quarter shares one generations tuple, so the ranking is made once."""
-    hit = _RANKED.get(liquid)
-    if hit is not None and hit[0] is generations:
-        return hit[1]
-    ranked = sorted(
-        (g for g in generations if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0),
-        key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id),
-    )
-    _RANKED[liquid] = (generations, ranked)
-    return ranked
-
-
 def _cents(musd: float) -> float:
     """Rounded down to the cent, so a rounded amount never overruns the limit it was sized to."""
     return math.floor(musd * 100) / 100
 
 
-def _apa_deposit(x: o.SignChipAgreement, v: CompanyView) -> float:
-    gen = v.generation(x.generation)
-    return gen.apa_price_musd * x.units_per_quarter * x.quarters * v.scenario.vendors[gen.vendor].apa_deposit_fraction
+# Every company's view of a quarter shares one tuple of regions, generations and RFPs, so what
+# is made from one of them alone is made once a quarter: what -> (the tuple, what was made from it).
+# Holding the tuple keeps its id from being reused by a later one.
+_SHARED: dict[str, tuple[tuple, Any]] = {}
 
 
-# the most cash each kind of order can take this quarter, as the engine counts it when checking funds
-_COSTS: dict[type, Any] = {
-    o.SignChipAgreement: _apa_deposit,
-    o.SignSmrPpa: lambda x, v: x.mw * v.scenario.power.smr.deposit_musd_per_mw,
-    o.FundAsicProgramme: lambda x, v: v.scenario.asic.programme_cost_musd_per_quarter,
-    o.RetrofitCooling: lambda x, v: next(s.mw for s in v.me.sites if s.id == x.site) * v.scenario.rules.retrofit_capex_musd_per_mw,
-    o.BidInterconnect: lambda x, v: x.mw * x.price_musd_per_mw,
-    o.BidGasTurbines: lambda x, v: x.mw * x.price_musd_per_mw,
-    o.BidChips: lambda x, v: x.units * x.price_musd_per_unit,
-    o.BidCrews: lambda x, v: x.crews * x.wage_musd,
-    o.BidLot: lambda x, v: x.price_musd,
-    o.FundTraining: lambda x, v: x.musd,
-}
+def _shared(what: str, items: tuple, make: Callable[[tuple], Any]) -> Any:
+    hit = _SHARED.get(what)
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    made = make(items)
+    _SHARED[what] = (items, made)
+    return made
 
 
-def _cost(order: Any, v: CompanyView) -> float:
-    """Most cash an order can take this quarter (as the engine counts it when checking funds)."""
-    f = _COSTS.get(type(order))
-    return f(order, v) if f is not None else 0.0
+def _by_id(items: tuple) -> dict[str, Any]:
+    return {x.id: x for x in items}
+
+
+def _by_price(rfps: tuple[RfpView, ...]) -> list[RfpView]:
+    """The best-paying RFPs first."""
+    return sorted(rfps, key=lambda r: -r.max_price_usd_per_h100e_hour)
+
+
+def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
+    """Merchant generations on sale now, best H100e per dollar (weighted by ecosystem) first."""
+    return _shared("market", generations, _market)[1][liquid]
+
+
+def _market(generations: tuple[GenerationView, ...]) -> tuple[dict[str, GenerationView], dict[bool, list[GenerationView]]]:
+    """The generations by id, and those on sale for liquid-cooled halls and for any hall, best first."""
+    return _by_id(generations), {True: _ranked(generations, True), False: _ranked(generations, False)}
+
+
+def _ranked(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
+    return sorted(
+        (g for g in generations if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0),
+        key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id),
+    )
