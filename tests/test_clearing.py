@@ -244,6 +244,17 @@ def test_overflow_from_a_full_offer_chooses_again_among_offers_with_room():
     assert declined == pytest.approx(35.0)
 
 
+def test_customers_still_turned_away_when_the_rounds_run_out_are_unmet():
+    # The overflow example above with a single round: offer 2 fills at 30 and turns away 20,
+    # who get no second choice. Sold 25 and 30, declined 25, unmet 20; 25+30+25+20 = 100.
+    sold, unmet, declined = allocate_demand(
+        np.array([100.0]), np.array([[0.0, math.log(2)]]), np.array([0.0]), np.array([[True, True]]), np.array([1000.0, 30.0]), rounds=1
+    )
+    assert sold == pytest.approx(np.array([25.0, 30.0]))
+    assert unmet == pytest.approx(20.0)
+    assert declined == pytest.approx(25.0)
+
+
 def test_demand_turned_away_when_every_offer_is_full_is_unmet_not_declined():
     # capacity 10 and 30.  Round 1: want 25 and 50 (25 decline); offer 1 fills at 10 and
     # offer 2 at 30, so 15 + 20 = 35 customers found no room: unmet 35, declined 25.
@@ -274,7 +285,7 @@ def test_turned_away_demand_with_no_open_offer_left_is_unmet_even_when_other_cel
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.data(), n_cells=st.integers(1, 4), n_offers=st.integers(1, 4))
+@given(data=st.data(), n_cells=st.integers(1, 4), n_offers=st.integers(1, 8))
 def test_demand_allocation_invariants(data, n_cells, n_offers):
     fl = lambda lo, hi: st.floats(min_value=lo, max_value=hi, allow_nan=False)  # noqa: E731
     demand = np.array(data.draw(st.lists(fl(0, 500), min_size=n_cells, max_size=n_cells)))

@@ -131,21 +131,23 @@ def allocate_demand(
         chosen = wsum * per_weight
         declined += total - float(chosen.sum())
         asked = per_weight @ w
-        over = (asked > room) & (asked > 0)
+        room_left = np.maximum(room, 0.0)
+        over = asked > room_left
         if not over.any():
             sold += asked  # nobody is turned away
             remaining = np.zeros(n_cells)
             break
-        fill = np.ones(n_offers)
-        fill[over] = np.maximum(room[over], 0.0) / asked[over]
+        fill = np.divide(room_left, asked, out=np.ones(n_offers), where=over)
         taken = asked * fill
         sold += taken
         room -= taken
         remaining = chosen - per_weight * (w @ fill)
         full = room <= 1e-9
-        w[:, full] = 0.0
-        open_ &= ~full
-        open_rows = np.logical_or.reduce(open_, axis=1)
+        if full.any():
+            w[:, full] = 0.0
+            open_ &= ~full
+            open_rows = np.logical_or.reduce(open_, axis=1)
+    unmet += float(remaining.sum())  # still turned away when the rounds ran out
     return sold, unmet, declined
 
 
