@@ -90,6 +90,10 @@ def logit_shares(utilities: np.ndarray, outside: np.ndarray, mask: np.ndarray) -
     return e / denom[:, None]
 
 
+# the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
+_sum, _any, _all = np.add.reduce, np.logical_or.reduce, np.logical_and.reduce
+
+
 def allocate_demand(
     demand: np.ndarray,
     utilities: np.ndarray,
@@ -112,7 +116,8 @@ def allocate_demand(
     w = np.exp(u - top[:, None])
     stay_out = np.exp(outside - top)
     open_ = mask.copy()
-    open_rows = np.logical_or.reduce(open_, axis=1)
+    open_rows = _any(open_, axis=1)
+    all_open = bool(_all(open_rows))
     sold = np.zeros(n_offers)
     room = capacity.astype(float)  # a copy: capacity - sold
     remaining = demand.astype(float)  # a copy
@@ -120,20 +125,20 @@ def allocate_demand(
     unmet = 0.0
     for _ in range(rounds):
         # customers with no offer left open to them are unmet, not priced out
-        if not open_rows.all():
-            unmet += float(remaining[~open_rows].sum())
+        if not all_open:
+            unmet += float(_sum(remaining[~open_rows]))
             remaining[~open_rows] = 0.0
-        total = float(remaining.sum())
+        total = float(_sum(remaining))
         if total <= 1e-9:
             break
-        wsum = np.add.reduce(w, axis=1)
+        wsum = _sum(w, axis=1)
         per_weight = remaining / (wsum + stay_out)
         chosen = wsum * per_weight
-        declined += total - float(chosen.sum())
+        declined += total - float(_sum(chosen))
         asked = per_weight @ w
         room_left = np.maximum(room, 0.0)
         over = asked > room_left
-        if not over.any():
+        if not _any(over):
             sold += asked  # nobody is turned away
             remaining = np.zeros(n_cells)
             break
@@ -143,11 +148,12 @@ def allocate_demand(
         room -= taken
         remaining = chosen - per_weight * (w @ fill)
         full = room <= 1e-9
-        if full.any():
+        if _any(full):
             w[:, full] = 0.0
             open_ &= ~full
-            open_rows = np.logical_or.reduce(open_, axis=1)
-    unmet += float(remaining.sum())  # still turned away when the rounds ran out
+            open_rows = _any(open_, axis=1)
+            all_open = bool(_all(open_rows))
+    unmet += float(_sum(remaining))  # still turned away when the rounds ran out
     return sold, unmet, declined
 
 
