@@ -45,7 +45,7 @@ class Tunable:
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         self.rng = np.random.default_rng(seed)
-        known = self.parameters()
+        known = self.parameters() if params else {}  # listing them costs more than a quarter's decision
         for key, raw in params.items():
             if key not in known:
                 near = difflib.get_close_matches(key, known, n=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.state import GAS, ONLINE, SMR
+from ..model.state import GAS, ONLINE, RETROFIT, SMR
 from .core import PNL, GameCore
 
 
@@ -21,6 +21,17 @@ def site_pue(g: GameCore, cooling: str, region: str) -> float:
     if not g.spec.cooling[cooling].hosts_liquid_only:
         pue += g.mod("air_pue_add", region, 0.0)
     return pue
+
+
+def _depreciate(assets) -> float:
+    """Write each asset down by its quarter's charge, never below nothing; the total charged."""
+    total = 0.0
+    for a in assets:
+        book, charge = a.book_musd, a.dep_musd_per_quarter
+        x = charge if charge < book else book
+        a.book_musd = book - x
+        total += x
+    return total
 
 
 def operate_phase(g: GameCore) -> None:
@@ -48,24 +59,10 @@ def operate_phase(g: GameCore) -> None:
         if c.outside_cash_flow_musd:
             g.post(c, "outside_cash_flow", c.outside_cash_flow_musd, "rest of the business")
         # depreciation (no cash): halls and power once in service, chips from delivery
-        dep = 0.0
-        for s in c.sites:
-            if s.stage in (ONLINE, "retrofit") and s.book_musd > 0:
-                x = min(s.book_musd, s.dep_musd_per_quarter)
-                s.book_musd -= x
-                dep += x
-        for p in c.power:
-            if p.energised and p.book_musd > 0:
-                x = min(p.book_musd, p.dep_musd_per_quarter)
-                p.book_musd -= x
-                dep += x
-        spent = False
-        for k in c.cohorts:
-            x = min(k.book_musd, k.dep_musd_per_quarter)
-            k.book_musd -= x
-            dep += x
-            spent = spent or k.book_musd <= 1e-9
-        if spent:
+        dep = _depreciate([s for s in c.sites if s.stage in (ONLINE, RETROFIT) and s.book_musd > 0])
+        dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])
+        dep += _depreciate(c.cohorts)
+        if any(k.book_musd <= 1e-9 for k in c.cohorts):
             c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]  # fully depreciated: off the books
         g.depreciation[c.id] = dep
         ebitda = sum(v for cat, v in g.private[c.id].pnl.items() if cat in PNL)

@@ -142,7 +142,12 @@ class Game:
                 rep.debt_musd = c.debt_musd
                 c.net_income_musd = rep.net_income_musd
                 c.revenue_musd = sum(v for k, v in rep.pnl.items() if k.startswith("revenue"))
-            online = sum(s.mw for s in c.sites if s.stage == ONLINE)
+            online = pipeline = 0.0
+            for s in c.sites:
+                if s.stage == ONLINE:
+                    online += s.mw
+                else:
+                    pipeline += s.mw
             st = self.stats[c.id]
             if c.alive and c.capacity_h100e > 0:
                 st["util_sum"] = st.get("util_sum", 0.0) + min(1.0, c.used_h100e / c.capacity_h100e)
@@ -156,7 +161,7 @@ class Game:
                 "archetype": c.archetype,
                 "alive": c.alive,
                 "online_mw": online,
-                "pipeline_mw": sum(s.mw for s in c.sites if s.stage != ONLINE),
+                "pipeline_mw": pipeline,
                 "capacity_h100e": c.capacity_h100e if c.alive else 0.0,
                 "share_h100e": c.capacity_h100e / total_h if c.alive else 0.0,
             }
