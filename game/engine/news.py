@@ -52,13 +52,17 @@ def _rebuild_mods(g: GameCore) -> None:
     g.set_mods(mods)
 
 
+def _inject_quarters(g: GameCore) -> list[int]:
+    return [quarter_offset(g.spec.game.start, inj.quarter) for inj in g.spec.injects]
+
+
 def events_phase(g: GameCore) -> None:
     w = g.world
     for ev in w.events:
         ev.quarters_left -= 1
     w.events = [ev for ev in w.events if ev.quarters_left > 0]
-    for inj in g.spec.injects:
-        if quarter_offset(g.spec.game.start, inj.quarter) == g.q:
+    for inj, q in zip(g.spec.injects, g.cache("inject_quarters", _inject_quarters)):
+        if q == g.q:
             _fire(g, inj.event, inj.target)
     draws = g.rng["events"].random(len(g.spec.events))
     for (eid, ev), u in zip(g.spec.events.items(), draws):

@@ -211,6 +211,7 @@ class Observer:
         self._quarter = -1
         self._public: dict = {}
         self._subcontracts: dict[str, tuple[ContractView, ...]] = {}
+        self._smr_first = quarter_offset(g.spec.game.start, g.spec.power.smr.first_delivery)
 
     def _refresh(self) -> None:
         g = self.g
@@ -245,7 +246,6 @@ class Observer:
                 if k.customer in w.companies:
                     subs.setdefault(k.customer, []).append(_contract(k))
         self._subcontracts = {cid: tuple(ks) for cid, ks in subs.items()}
-        self._smr_first = quarter_offset(spec.game.start, spec.power.smr.first_delivery)
 
     def invalidate(self) -> None:
         self._public = {}

@@ -187,7 +187,7 @@ def _offer(g: GameCore, c: Company, x: o.OfferCompute) -> tuple[str | None, floa
 
 
 def _rfp(g: GameCore, c: Company, x: o.BidRfp) -> tuple[str | None, float]:
-    r = next((r for r in g.world.rfps if r.id == x.rfp), None)
+    r = g.open_rfp(x.rfp)
     if r is None:
         return f"no open RFP {x.rfp!r}", 0
     if r.customer == c.id:
