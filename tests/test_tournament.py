@@ -282,3 +282,14 @@ def test_the_tournament_modules_import_without_textual_or_rich():
     # progress.py too: it imports rich only when a bar is actually drawn on a terminal
     modules = [f"game.tournament.{m}" for m in ("run", "executors", "store", "schedule", "sweep", "aggregate", "command", "progress")]
     assert ui_modules_after_importing(*modules) == []
+
+
+def test_bots_in_a_tournament_keep_a_stderr_log_per_game(tmp_path):
+    bot = Path(__file__).resolve().parent.parent / "examples" / "bots" / "steady.py"
+    out = gridlock("tournament", "--scenario", "tutorial", "--games", "2", "--workers", "2", "--agents", f"hyperscaler,cmd:{sys.executable} {bot}", "--db", "t.sqlite", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    with sqlite3.connect(tmp_path / "t.sqlite") as db:
+        seated = {(f"game-{idx:06d}", cid) for idx, seats in db.execute("SELECT idx, seats FROM games") for cid, agent in json.loads(seats).items() if agent.startswith("cmd:")}
+    logs = {(p.parent.name, p.stem) for p in (tmp_path / "bot-logs").rglob("*.log")}
+    assert {game for game, _ in seated} == {"game-000000", "game-000001"}
+    assert logs == seated  # one log per bot seat, in its own game's folder

@@ -65,12 +65,15 @@ class Prepared:
 
     def play(self, idx: int, seed: int, seats: dict[str, str]) -> tuple[GameRow, list[ResultRow]]:
         """One game, exactly as `gridlock run` plays it; a game that raises becomes an error row."""
+        from ..agents.external import DEFAULT_LOG_DIR, configure_bots
         from ..runner import play, seat_agents
 
         seats_json = json.dumps(seats, separators=(",", ":"))
         try:
             if self.save is None:
                 agents = seat_agents(self.spec, seed, seats)
+                # games run side by side: each bot's stderr log goes to its game's own folder
+                configure_bots(agents, log_dir=DEFAULT_LOG_DIR / f"game-{idx:06d}")
                 _, result = play(self.spec, seed, agents)
             else:  # a what-if: the saved position, its agents, and a new future from `seed`
                 game, agents = copy.deepcopy(self.position(seats), {id(self.spec): self.spec})
