@@ -78,20 +78,25 @@ def clear_uniform_price(
     return Clearing(price, tuple(awards), asked, supply)
 
 
+# the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
+_sum, _any, _all = np.add.reduce, np.logical_or.reduce, np.logical_and.reduce
+
+
+def logit_weights(utilities: np.ndarray, outside: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each offer's logit weight per row (demand cell), and the outside option's, scaled by the
+    row's best so large utilities do not overflow; a masked offer's weight is exp(-inf) = 0."""
+    u = np.where(mask, utilities, -np.inf)
+    top = np.maximum(np.maximum.reduce(u, axis=1, initial=-np.inf), outside)
+    return np.exp(u - top[:, None]), np.exp(outside - top)
+
+
 def logit_shares(utilities: np.ndarray, outside: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Multinomial-logit shares per row (demand cell) over columns (offers), with an outside option.
 
     Masked-out offers get nothing; what is not chosen goes to the outside option.
     """
-    u = np.where(mask, utilities, -np.inf)
-    top = np.maximum(u.max(axis=1, initial=-np.inf), outside)
-    e = np.where(mask, np.exp(u - top[:, None]), 0.0)
-    denom = e.sum(axis=1) + np.exp(outside - top)
-    return e / denom[:, None]
-
-
-# the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
-_sum, _any, _all = np.add.reduce, np.logical_or.reduce, np.logical_and.reduce
+    w, stay_out = logit_weights(utilities, outside, mask)
+    return w / (_sum(w, axis=1) + stay_out)[:, None]
 
 
 def allocate_demand(
@@ -108,13 +113,10 @@ def allocate_demand(
     Returns (sold per offer, demand that found no room, demand that chose not to buy).
     """
     n_cells, n_offers = utilities.shape
-    # the logit weights once (a masked offer's weight is exp(-inf) = 0); each round only
-    # zeroes the columns of offers that filled up. A cell's demand for an offer is its weight
-    # times the cell's demand per unit of weight, so no cell × offer matrix is formed per round.
-    u = np.where(mask, utilities, -np.inf)
-    top = np.maximum(np.maximum.reduce(u, axis=1, initial=-np.inf), outside)
-    w = np.exp(u - top[:, None])
-    stay_out = np.exp(outside - top)
+    # the logit weights once; each round only zeroes the columns of offers that filled up. A
+    # cell's demand for an offer is its weight times the cell's demand per unit of weight, so no
+    # cell × offer matrix is formed per round.
+    w, stay_out = logit_weights(utilities, outside, mask)
     open_ = mask.copy()
     open_rows = _any(open_, axis=1)
     all_open = bool(_all(open_rows))
