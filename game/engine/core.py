@@ -143,9 +143,9 @@ class GameCore:
     def open_rfp(self, rid: Any) -> Any:
         """The open RFP with this id, or None (indexed once per list of RFPs)."""
         rfps = self.world.rfps
-        hit = self._quarter_cache.get("rfps")
+        hit = self._quarter_cache.get(("rfps",))
         if hit is None or hit[0] is not rfps or hit[1] != len(rfps):
-            hit = self._quarter_cache["rfps"] = (rfps, len(rfps), {r.id: r for r in rfps})
+            hit = self._quarter_cache[("rfps",)] = (rfps, len(rfps), {r.id: r for r in rfps})
         return hit[2].get(rid) if isinstance(rid, str) else None
 
     # ---- event levers -------------------------------------------------------------------------

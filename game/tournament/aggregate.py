@@ -1,4 +1,4 @@
-"""Simple per-agent and per-company outcomes straight from a results store, in plain SQL.
+"""Simple per-agent and per-company outcomes of a results store, for sweeps and what-ifs.
 
 The full statistics (intervals, ratings, pairwise) are `gridlock report`; these few numbers
 are what a sweep compares across settings and what a what-if prints at its end."""
@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 from attrs import frozen
 
-from .store import open_existing
+from .report import read_results
+from .stats import Plays, by_group
 
 
 @frozen
@@ -25,29 +27,18 @@ class Outcomes:
     p90: float
 
 
-def _quantile(xs: Sequence[float], q: float) -> float:
-    """Linear interpolation between order statistics (numpy's default method)."""
-    if not xs:
-        return float("nan")
-    pos = q * (len(xs) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
 def outcomes(path: str | Path, by: str = "agent") -> list[Outcomes]:
-    """One line per agent (by='agent') or company (by='company'), over every 'ok' game stored."""
+    """One line per agent (by='agent') or company (by='company'), over every 'ok' game stored,
+    from the same snapshot and counting as `gridlock report`."""
     if by not in ("agent", "company"):
         raise ValueError(by)
-    db = open_existing(path)
-    try:
-        scores: dict[str, list[float]] = {}
-        for who, score in db.execute(f"SELECT {by}, score FROM results ORDER BY {by}, score"):
-            scores.setdefault(who, []).append(score)
-        rows = db.execute(f"SELECT {by}, COUNT(*), AVG(score), AVG(rank = 1), AVG(bankrupt) FROM results GROUP BY {by} ORDER BY {by}").fetchall()
-    finally:
-        db.close()
-    return [Outcomes(w, n, m, win, bust, _quantile(scores[w], 0.1), _quantile(scores[w], 0.5), _quantile(scores[w], 0.9)) for w, n, m, win, bust in rows]
+    p = Plays.from_rows(read_results(path)["rows"])
+    lines = []
+    for row in by_group(p, by):
+        scores = p.score[getattr(p, by) == row[by]]
+        p10, median, p90 = (float(v) for v in np.quantile(scores, [0.1, 0.5, 0.9]))
+        lines.append(Outcomes(row[by], row["games"], row["mean_score"], row["win_rate"], row["bankruptcy_rate"], p10, median, p90))
+    return lines
 
 
 def outcomes_table(lines: Sequence[Outcomes], title: str) -> str:
