@@ -204,13 +204,16 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
 
 
 class Observer:
-    """Builds views; the public part is built once per quarter and shared by every company's view."""
+    """Builds views; the public part is built once per quarter and shared by every company's view,
+    and each company's view once per quarter, however often it is asked for (by an agent, an RL
+    env, a screen): nothing changes between the news and the orders."""
 
     def __init__(self, g: GameCore):
         self.g = g
         self._quarter = -1
         self._public: dict = {}
         self._subcontracts: dict[str, tuple[ContractView, ...]] = {}
+        self._views: dict[str, CompanyView] = {}
         self._smr_first = quarter_offset(g.spec.game.start, g.spec.power.smr.first_delivery)
 
     def _refresh(self) -> None:
@@ -219,6 +222,7 @@ class Observer:
             return
         w, spec = g.world, g.spec
         self._quarter = g.q
+        self._views = {}
         self._public = dict(
             regions=_public_regions(g),
             generations=_public_generations(g),
@@ -252,6 +256,12 @@ class Observer:
 
     def view(self, cid: str, last_public, last_private) -> CompanyView:
         self._refresh()
+        hit = self._views.get(cid)
+        if hit is None:
+            hit = self._views[cid] = self._build(cid, last_public, last_private)
+        return hit
+
+    def _build(self, cid: str, last_public, last_private) -> CompanyView:
         g = self.g
         w, spec = g.world, g.spec
         c = w.companies[cid]
