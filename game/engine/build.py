@@ -159,7 +159,7 @@ def install_chips(g: GameCore) -> None:
         for s in c.sites:
             if s.stage != ONLINE:
                 continue
-            free_kw = g.site_it_mw(s) * 1000 - g.site_used_kw(s)
+            free_kw = g.site_free_kw(s)
             if free_kw < smallest_kw:
                 continue  # full
             liquid = spec.cooling[s.cooling].hosts_liquid_only

@@ -105,6 +105,7 @@ class GameCore:
     depreciation: dict[str, float] = field(factory=dict)  # this quarter, per company
     equity_raised: dict[str, float] = field(factory=dict)
     _figures: dict[str, tuple] = field(factory=dict, repr=False)  # site id -> site_figures
+    _free_kw: dict[str, float] = field(factory=dict, repr=False)  # site id -> site_free_kw
     _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
     _fleets: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> fleet()
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
@@ -231,9 +232,17 @@ class GameCore:
         """IT load a site can host: its grid MW over the PUE it was built for."""
         return site.mw / self.design_pue(site.cooling, site.region)
 
+    def site_free_kw(self, site: Site) -> float:
+        """kW of IT load a site can still take (cached until forget_site)."""
+        f = self._free_kw.get(site.id)
+        if f is None:
+            f = self._free_kw[site.id] = self.site_it_mw(site) * 1000 - self.site_used_kw(site)
+        return f
+
     def forget_site(self, site: Site, owner: Company | None = None) -> None:
         """Drop what is cached about a site whose chips or stage changed (and its owner's totals)."""
         self._figures.pop(site.id, None)
+        self._free_kw.pop(site.id, None)
         self._site_views.pop(site.id, None)
         if owner is not None:
             self._fleets.pop(owner.id, None)

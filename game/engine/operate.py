@@ -23,6 +23,9 @@ def site_pue(g: GameCore, cooling: str, region: str) -> float:
     return pue
 
 
+_IN_SERVICE = frozenset((ONLINE, RETROFIT))
+
+
 def _depreciate(assets) -> float:
     """Write each asset down by its quarter's charge, never below nothing; the total charged."""
     total = 0.0
@@ -59,7 +62,7 @@ def operate_phase(g: GameCore) -> None:
         if c.outside_cash_flow_musd:
             g.post(c, "outside_cash_flow", c.outside_cash_flow_musd, "rest of the business")
         # depreciation (no cash): halls and power once in service, chips from delivery
-        dep = _depreciate([s for s in c.sites if s.stage in (ONLINE, RETROFIT) and s.book_musd > 0])
+        dep = _depreciate([s for s in c.sites if s.stage in _IN_SERVICE and s.book_musd > 0])
         dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])
         dep += _depreciate(c.cohorts)
         if any(k.book_musd <= 1e-9 for k in c.cohorts):

@@ -8,6 +8,7 @@ triples. A task returns compact rows, never game objects, so pickling stays chea
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import multiprocessing
 import traceback
@@ -97,12 +98,17 @@ def run_batch(job: Job, batch: Sequence[Task]) -> list[tuple[GameRow, list[Resul
     prepared = _PREPARED.get(job)
     if prepared is None:
         _PREPARED.clear()  # one tournament at a time per worker: memory stays flat across a sweep
+        gc.unfreeze()  # the last job's objects may go now
         try:
             prepared = _PREPARED[job] = Prepared(job)
         except TournamentError:
             raise
         except Exception as e:  # e.g. a remote worker without the scenario file
             raise TournamentError(f"a worker could not load the tournament's scenario or save: {type(e).__name__}: {e}") from None
+        # everything alive now (modules, the scenario, a what-if's position) lives as long as the
+        # job: the cyclic collector need not scan it again after every few thousand games' garbage
+        gc.collect()
+        gc.freeze()
     return [prepared.play(idx, seed, seats) for idx, seed, seats in batch]
 
 
