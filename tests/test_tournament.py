@@ -21,7 +21,7 @@ from hypothesis import given, settings, strategies as st
 from game.agents import REGISTRY
 from game.runner import play, seat_agents
 from game.tournament import TournamentError
-from game.tournament.run import TournamentConfig, run_tournament
+from game.tournament.run import MAX_BATCH, TournamentConfig, batches, run_tournament
 from game.tournament.schedule import SeatPlan, game_seed, split_agents
 from game.tournament.store import results_digest
 
@@ -293,3 +293,22 @@ def test_bots_in_a_tournament_keep_a_stderr_log_per_game(tmp_path):
     logs = {(p.parent.name, p.stem) for p in (tmp_path / "bot-logs").rglob("*.log")}
     assert {game for game, _ in seated} == {"game-000000", "game-000001"}
     assert logs == seated  # one log per bot seat, in its own game's folder
+
+
+def test_guided_batches_cover_every_game_once_and_shrink_towards_the_end():
+    sizes = [len(b) for b in batches(range(100), 100, 2)]
+    # worked by hand: a quarter of each slot's fair share of what is left, at most MAX_BATCH
+    assert sizes[:4] == [12, 11, 9, 8]  # 100//8, 88//8, 77//8, 68//8
+    assert sizes[-6:] == [1] * 6  # the last games go one at a time
+    assert sum(sizes) == 100 and sizes == sorted(sizes, reverse=True)
+    assert [i for b in batches(range(5, 1005), 1000, 2) for i in b] == list(range(5, 1005))
+    assert max(len(b) for b in batches(range(10_000), 10_000, 2)) == MAX_BATCH
+    assert [len(b) for b in batches(range(12), 12, 2, size=5)] == [5, 5, 2]  # --batch-size fixes it
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 3000), st.integers(1, 64))
+def test_guided_batches_partition_any_run(n, slots):
+    out = list(batches(iter(range(n)), n, slots))
+    assert [i for b in out for i in b] == list(range(n))
+    assert all(1 <= len(b) <= MAX_BATCH for b in out)

@@ -127,10 +127,17 @@ class Plan:
         return idx, game_seed(self.cfg.seed, idx), self.seats(idx)
 
 
-def batches(todo: Iterable[int], size: int) -> Iterator[list[int]]:
-    """Consecutive chunks of `size` indices, made lazily."""
+def batches(todo: Iterable[int], left: int, slots: int, size: int | None = None) -> Iterator[list[int]]:
+    """Consecutive chunks of indices, made lazily: `size` each if given, else guided — a
+    quarter of a fair share of what is left per slot, at most MAX_BATCH — so batches shrink
+    towards the end and no worker sits idle while another finishes a long last batch."""
     it = iter(todo)
-    while chunk := list(itertools.islice(it, size)):
+    while True:
+        n = size or max(1, min(MAX_BATCH, left // (4 * slots)))
+        chunk = list(itertools.islice(it, n))
+        if not chunk:
+            return
+        left -= len(chunk)
         yield chunk
 
 
@@ -188,10 +195,9 @@ def run_tournament(
         if left:
             try:
                 with open_executor(backend, workers, address) as (executor, slots):
-                    size = batch_size or max(1, min(MAX_BATCH, left // (slots * 8)))
                     progress.start(cfg.games, len(done), errors)
                     try:
-                        for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, size))):
+                        for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):
                             write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])  # one transaction
                             bad = sum(1 for g, _ in out if g[2] == "error")
                             errors += bad
