@@ -32,10 +32,10 @@ def start_sites(g: GameCore, book: OrderBook) -> None:
 def energise(g: GameCore) -> None:
     """Power sources come on when due, unless the region's queue slips (or the SMR is late)."""
     rng = g.rng["build"]
-    spec = g.spec
+    spec, q = g.spec, g.q
     for c in g.alive():
         for p in c.power:
-            if p.energised or p.ready_quarter > g.q:
+            if p.energised or p.ready_quarter > q:
                 continue
             if p.kind == GRID:
                 slip = spec.regions[p.region].queue_slip_probability
@@ -54,10 +54,14 @@ def energise(g: GameCore) -> None:
 
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
     """$M per MW of hall this quarter: the cooling's capex, the region's multiplier, escalation."""
-    spec = g.spec
-    base = spec.cooling[cooling].capex_musd_per_mw * spec.regions[region].facility_capex_multiplier
-    base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
-    return base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
+    key = ("facility_capex", cooling, region, fast_track, g.q)
+    hit = g._quarter_cache.get(key)
+    if hit is None:
+        spec = g.spec
+        base = spec.cooling[cooling].capex_musd_per_mw * spec.regions[region].facility_capex_multiplier
+        base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
+        hit = g._quarter_cache[key] = base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
+    return hit
 
 
 def advance_pipeline(g: GameCore) -> None:

@@ -56,6 +56,7 @@ CAPITAL = frozenset(
         "equity_raise",
     }
 )
+_CATEGORIES = PNL | CAPITAL
 
 
 @define
@@ -176,7 +177,7 @@ class GameCore:
     # ---- money -------------------------------------------------------------------------------
     def post(self, c: Company, category: str, amount: float, note: str = "") -> None:
         """Every dollar in or out of a company passes here as a ledger line."""
-        assert category in PNL or category in CAPITAL, category
+        assert category in _CATEGORIES, category
         c.cash_musd += amount
         c.ledger.append(LedgerLine(category, amount, note))
         rep = self.private.get(c.id)
