@@ -19,7 +19,7 @@ def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core; 0 plays in this process)")
     p.add_argument("--backend", choices=("process", "dask"), default="process", help="local process pool, or Dask distributed (needs gridlock[cluster])")
     p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
-    p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16); does not change results")
+    p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16 and shrinking towards the end so the workers finish together); does not change results")
     p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
 
 
