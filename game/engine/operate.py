@@ -41,6 +41,7 @@ def operate_phase(g: GameCore) -> None:
     spec, rules = g.spec, g.spec.rules
     hours = rules.hours_per_quarter
     pues: dict[tuple[str, str], float] = {}
+    prices: dict[tuple[str, float, str], float] = {}
     for c in g.alive():
         util = c.used_h100e / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
@@ -54,7 +55,11 @@ def operate_phase(g: GameCore) -> None:
             pue = pues.get(key)
             if pue is None:
                 pue = pues[key] = site_pue(g, cooling, region)
-            bill += used_mw * draw * pue * hours * power_price(g, kind, contract_price, region) / 1e6
+            key = (kind, contract_price, region)
+            price = prices.get(key)
+            if price is None:
+                price = prices[key] = power_price(g, kind, contract_price, region)
+            bill += used_mw * draw * pue * hours * price / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
         if it_mw:
