@@ -20,7 +20,9 @@ _NO_MIN = -(10**6)
 class Capacity:
     """A company's usable H100e this quarter, by region, with what has been taken so far."""
 
-    def __init__(self, g: GameCore, c: Company):
+    def __init__(self, g: GameCore, c: Company, up: dict[tuple[str, str], float]):
+        """`up` holds the fraction of a (region, cooling) fleet not out this quarter, the same for
+        every company: filled as regions and coolings turn up."""
         spec = g.spec
         sell = spec.archetypes[c.archetype].sellable_fraction
         self.total: dict[str, float] = defaultdict(float)  # usable H100e by region
@@ -33,8 +35,11 @@ class Capacity:
         total = self.total
         groups, self.largest_site_mw = g.fleet(c)
         for (region, cooling, _, _), (_, h, eco, releases) in groups.items():
-            outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
-            k = (1.0 - min(1.0, outage)) * sell
+            f = up.get((region, cooling))
+            if f is None:
+                outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
+                f = up[region, cooling] = 1.0 - min(1.0, outage)
+            k = f * sell
             installed += h
             total[region] += h * k
             eco_sum[region] += eco * k
@@ -77,6 +82,16 @@ class Capacity:
         return got
 
 
+def _remote_first(g: GameCore) -> list[str]:
+    regions = g.spec.regions
+    return sorted(regions, key=lambda r: (-regions[r].latency_tier, r))
+
+
+def _nearest_first(g: GameCore) -> list[str]:
+    regions = g.spec.regions
+    return sorted(regions, key=lambda r: (regions[r].latency_tier, r))
+
+
 def _hours(g: GameCore) -> float:
     return g.spec.rules.hours_per_quarter
 
@@ -89,9 +104,10 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     w, spec = g.world, g.spec
     hours = _hours(g)
     alive = g.alive()
-    caps = {c.id: Capacity(g, c) for c in alive}
+    up: dict[tuple[str, str], float] = {}
+    caps = {c.id: Capacity(g, c, up) for c in alive}
     # latency-insensitive work goes to the remotest regions first, keeping the best for inference
-    remote_first = sorted(spec.regions, key=lambda r: (-spec.regions[r].latency_tier, r))
+    remote_first = g.cache("remote_first", _remote_first)
 
     # 1. running contracts
     for c in alive:
@@ -157,13 +173,19 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
 
     # 3. hyperscalers' internal demand, served by their own capacity first
     internal_value = w.price_index
+    subcontracted: dict[str, float] = {}  # H100e each customer has under sub-contract, summed in company order
+    for x in alive:
+        for k in x.contracts:
+            if k.customer != "market":
+                subcontracted[k.customer] = subcontracted.get(k.customer, 0) + k.h100e
+    nearest_first = g.cache("nearest_first", _nearest_first)
     for c in alive:
         if c.internal_demand_h100e <= 0:
             continue
         cs = spec.companies[c.id]
         want = c.internal_demand_h100e * g.mod("demand_multiplier")
-        sub = sum(k.h100e for x in g.alive() for k in x.contracts if k.customer == c.id)
-        own = caps[c.id].take(max(0.0, want - sub), sorted(spec.regions, key=lambda r: (spec.regions[r].latency_tier, r)))
+        sub = subcontracted.get(c.id, 0)
+        own = caps[c.id].take(max(0.0, want - sub), nearest_first)
         served = min(want, own + sub)
         value = _musd(served, internal_value * cs.internal_value_multiple, hours)
         g.post(c, "revenue_internal", value, "internal AI demand served")
