@@ -81,6 +81,16 @@ class Capacity:
         self.used_total += got
         return got
 
+    def take_in(self, rid: str, amount: float) -> float:
+        """take(amount, [rid]), without the list."""
+        f = self.total.get(rid, 0.0) - self.used[rid]
+        if f <= 0:
+            return 0.0
+        x = min(f, amount)
+        self.used[rid] += x
+        self.used_total += x
+        return x
+
 
 def _remote_first(g: GameCore) -> list[str]:
     regions = g.spec.regions
@@ -132,8 +142,9 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     rfp_results = []
     for r in w.rfps:
         bids = bids_by_rfp.get(r.id, [])
-        keys = g.rng["ties"].random(len(bids))
-        ranked = [b for _, b in sorted(zip(keys, bids), key=lambda kb: (kb[1][1], kb[0]))]
+        # cheapest first, equal prices in the order of a seeded draw (none is drawn for no bids)
+        keys = g.rng["ties"].random(len(bids)).tolist() if bids else []
+        ranked = [bids[i] for _, _, i in sorted(zip([p for _, p in bids], keys, range(len(bids))))]
         if r.customer == "market":
             offered += r.h100e
         winner = None
@@ -271,16 +282,18 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     for c in g.alive():
         cap = caps[c.id]
         a = spec.archetypes[c.archetype]
-        for rid in cap.total:
-            f = cap.free(rid)
+        used, eco = cap.used, cap.eco
+        for rid, t in cap.total.items():
+            f = t - used.get(rid, 0.0)
             if f > 1e-6:
                 # no offer given: the capacity is offered at the index (a standing order)
-                offers.append((c, rid, prices.get((c.id, rid), index), f, cap.eco.get(rid, 1.0), a))
+                offers.append((c, rid, prices.get((c.id, rid), index), f, eco.get(rid, 1.0), a))
     total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
     demand = cells.share * total
+    demand_total = float(demand.sum())
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
     if not offers:
-        return {"demand": float(demand.sum()), "sold": 0.0, "unmet": float(demand.sum()), "idle": 0.0, "by_region": by_region}
+        return {"demand": demand_total, "sold": 0.0, "unmet": demand_total, "idle": 0.0, "by_region": by_region}
     # customers judge price against the cost-led trend, not the index itself, so a rising index
     # prices some of them out (the outside option) and bounds it
     ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
@@ -299,17 +312,27 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     mask = tier <= cells.max_tier
     sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
     mine: dict[str, list[float]] = {}
+    notes = g.cache("spot_notes", _spot_notes)
     for (c, rid, p, f, _, _), q in zip(offers, sold.tolist()):
+        musd = _musd(q, p, hours)
         if q > 1e-9:
-            caps[c.id].take(q, [rid])
-            g.post(c, "revenue_spot", _musd(q, p, hours), f"inference in {rid}")
-        by_region[rid]["sold_h100e"] += q
-        by_region[rid]["offered_h100e"] += f
-        m = mine.setdefault(c.id, [0.0, 0.0, 0.0])
+            caps[c.id].take_in(rid, q)
+            g.post(c, "revenue_spot", musd, notes[rid])
+        r = by_region[rid]
+        r["sold_h100e"] += q
+        r["offered_h100e"] += f
+        m = mine.get(c.id)
+        if m is None:
+            m = mine[c.id] = [0.0, 0.0, 0.0]
         m[0] += q
         m[1] += f
-        m[2] += _musd(q, p, hours)
+        m[2] += musd
     for cid, (q, f, musd) in mine.items():
         g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
-    idle = float(capacity.sum() - sold.sum())
-    return {"demand": float(demand.sum()), "sold": float(sold.sum()), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
+    sold_total = sold.sum()
+    idle = float(capacity.sum() - sold_total)
+    return {"demand": demand_total, "sold": float(sold_total), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
+
+
+def _spot_notes(g: GameCore) -> dict[str, str]:
+    return {rid: f"inference in {rid}" for rid in g.spec.regions}
