@@ -111,30 +111,66 @@ def _musd(h100e: float, price: float, hours: float) -> float:
 
 
 def compute_markets(g: GameCore, book: OrderBook) -> None:
-    w, spec = g.world, g.spec
-    hours = _hours(g)
+    w = g.world
     alive = g.alive()
     up: dict[tuple[str, str], float] = {}
     caps = {c.id: Capacity(g, c, up) for c in alive}
+    _serve_contracts(g, caps)
+    offered, awarded, rfp_results = _award_rfps(g, book, caps)
+    _serve_internal_demand(g, caps)
+    spot = _spot_market(g, book, caps)
+    unmet = spot["unmet"] + (offered - awarded)
+    idle = spot["idle"]
+    _move_price_index(g, unmet, idle, spot["demand"] + offered)
+    for c in alive:
+        c.capacity_h100e = caps[c.id].installed
+        c.used_h100e = caps[c.id].used_total
+    g.public.markets["compute"] = {
+        "price_index_next": w.price_index,
+        "inference_demand_h100e": spot["demand"],
+        "spot_sold_h100e": spot["sold"],
+        "unmet_h100e": unmet,
+        "idle_offered_h100e": idle,
+        "training_offered_h100e": offered,
+        "training_awarded_h100e": awarded,
+        "rfps": rfp_results,
+        "spot_by_region": spot["by_region"],
+    }
+    # new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
+    w.rfps = []
+    for cid, x in book.of(o.Subcontract):
+        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
+        w.rfps.append(r)
+        g.say(cid, "Sub-contract RFP {} for {:,.0f} H100e published for next quarter", r.id, x.h100e)
+
+
+def _serve_contracts(g: GameCore, caps: dict[str, Capacity]) -> None:
+    """Running contracts take capacity first; what is short pays a penalty."""
+    hours = _hours(g)
+    penalty_rate = g.spec.rules.contract_shortfall_penalty
     # latency-insensitive work goes to the remotest regions first, keeping the best for inference
     remote_first = g.cache("remote_first", _remote_first)
-
-    # 1. running contracts
-    for c in alive:
+    for c in g.alive():
         cap = caps[c.id]
         for k in c.contracts:
             avail = min(cap.free(), cap.free_qualifying(k.min_release))
             got = cap.take(min(k.h100e, avail), remote_first)
             pay = _musd(got, k.price_usd_per_h100e_hour, hours)
             short = k.h100e - got
-            penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * spec.rules.contract_shortfall_penalty
+            penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * penalty_rate
             _settle_contract(g, c, k, pay, penalty)
             if short > 1e-6:
                 g.say(c.id, "Contract {}: delivered {:,.0f} of {:,.0f} H100e; shortfall penalty ${:,.1f}M", k.id, got, k.h100e, penalty)
             k.quarters_left -= 1
         c.contracts = [k for k in c.contracts if k.quarters_left > 0]
 
-    # 2. training and sub-contract RFPs: lowest qualified bid wins, pays as bid
+
+def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> tuple[float, float, list[dict]]:
+    """Training and sub-contract RFPs: the lowest qualified bid wins and is paid as bid.
+    Returns the market's H100e offered and awarded, and each RFP's outcome."""
+    w = g.world
+    hours = _hours(g)
+    remote_first = g.cache("remote_first", _remote_first)
     bids_by_rfp: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for cid, x in book.of(o.BidRfp):
         bids_by_rfp[x.rfp].append((cid, float(x.price_usd_per_h100e_hour)))
@@ -181,9 +217,15 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             if other != cid:
                 g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, price)
         rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
+    return offered, awarded, rfp_results
 
-    # 3. hyperscalers' internal demand, served by their own capacity first
-    internal_value = w.price_index
+
+def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity]) -> None:
+    """Hyperscalers' internal demand, served by their sub-contracts and then their own capacity."""
+    spec = g.spec
+    hours = _hours(g)
+    alive = g.alive()
+    internal_value = g.world.price_index
     subcontracted: dict[str, float] = {}  # H100e each customer has under sub-contract, summed in company order
     for x in alive:
         for k in x.contracts:
@@ -203,40 +245,16 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
         if want - served > 1e-6:
             g.say(c.id, "Internal demand: served {:,.0f} of {:,.0f} H100e; {:,.0f} unserved (sub-contract it or build)", served, want, want - served)
 
-    # 4. inference spot market
-    spot = _spot_market(g, book, caps)
 
-    # 5. the price index moves with unmet demand and idle capacity
-    unmet = spot["unmet"] + (offered - awarded)
-    idle = spot["idle"]
-    demand = spot["demand"] + offered
-    rules = spec.rules
+def _move_price_index(g: GameCore, unmet: float, idle: float, demand: float) -> None:
+    """The price index moves with unmet demand and idle capacity."""
+    w = g.world
+    rules = g.spec.rules
     cap = rules.price_index_excess_cap
     ex = max(-cap, min(cap, (unmet - idle) / demand)) if demand > 0 else 0.0
     new_index = w.price_index * (1 + rules.price_index_trend_per_quarter) * math.exp(rules.price_index_sensitivity * ex)
     w.price_index = min(rules.price_index_ceiling_usd_per_h100e_hour, max(rules.price_index_floor_usd_per_h100e_hour, new_index))
     w.last_unmet_h100e = unmet
-    for c in alive:
-        c.capacity_h100e = caps[c.id].installed
-        c.used_h100e = caps[c.id].used_total
-    g.public.markets["compute"] = {
-        "price_index_next": w.price_index,
-        "inference_demand_h100e": spot["demand"],
-        "spot_sold_h100e": spot["sold"],
-        "unmet_h100e": unmet,
-        "idle_offered_h100e": idle,
-        "training_offered_h100e": offered,
-        "training_awarded_h100e": awarded,
-        "rfps": rfp_results,
-        "spot_by_region": spot["by_region"],
-    }
-
-    # 6. new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
-    w.rfps = []
-    for cid, x in book.of(o.Subcontract):
-        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
-        w.rfps.append(r)
-        g.say(cid, "Sub-contract RFP {} for {:,.0f} H100e published for next quarter", r.id, x.h100e)
 
 
 def _settle_contract(g: GameCore, supplier: Company, k: Contract, pay: float, penalty: float) -> None:
