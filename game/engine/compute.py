@@ -278,14 +278,15 @@ class Cells:
         cells = [(seg, rid) for seg in spec.demand.segments.values() for rid in homes]
         self.share = np.array([seg.share_of_inference * spec.regions[rid].inference_demand_weight / weight_sum for seg, rid in cells])
         col = lambda f: np.array([f(seg) for seg, _ in cells], dtype=float)[:, None]  # noqa: E731
-        self.pw = col(lambda x: x.price_weight)
-        self.lw = col(lambda x: x.latency_weight)
-        self.hb = col(lambda x: x.home_region_bonus)
+        self.neg_pw = -col(lambda x: x.price_weight)
         self.ew = col(lambda x: x.ecosystem_weight)
         self.rw = col(lambda x: x.reliability_weight)
-        self.max_tier = col(lambda x: x.max_latency_tier)
         self.outside = col(lambda x: x.outside_option)[:, 0]
-        self.home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
+        # the utility terms and the reach that depend only on an offer's region, per cell × region
+        home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
+        self.latency = col(lambda x: x.latency_weight) * (self.region_tier - 1.0)
+        self.home_bonus = col(lambda x: x.home_region_bonus) * (np.arange(len(self.region_ids)) == home)
+        self.reachable = self.region_tier <= col(lambda x: x.max_latency_tier)
 
 
 def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dict:
@@ -315,19 +316,20 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     # customers judge price against the cost-led trend, not the index itself, so a rising index
     # prices some of them out (the outside option) and bounds it
     ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
-    cols = np.array([(x[2] / ref, cells.region_index[x[1]], x[4], x[5].reliability, x[5].enterprise_premium, x[3]) for x in offers]).T
-    price_vs_ref, ridx, eco, rel, prem, capacity = cols
-    ridx = ridx.astype(int)
-    tier = cells.region_tier[ridx]
+    flat: list[float] = []
+    for _, _, p, f, e, a in offers:
+        flat += (p / ref - 1.0, e - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
+    price_gap, eco_gap, rel_gap, prem, capacity = np.array(flat).reshape(len(offers), 5).T
+    ridx = np.array([cells.region_index[x[1]] for x in offers])
     util = (
-        -cells.pw * (price_vs_ref - 1.0)
-        - cells.lw * (tier - 1.0)
-        + cells.hb * (ridx == cells.home)
-        + cells.ew * (eco - 1.0)
-        + cells.rw * (rel - 1.0)
+        cells.neg_pw * price_gap
+        - cells.latency[:, ridx]
+        + cells.home_bonus[:, ridx]
+        + cells.ew * eco_gap
+        + cells.rw * rel_gap
         + prem
     )
-    mask = tier <= cells.max_tier
+    mask = cells.reachable[:, ridx]
     sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
     mine: dict[str, list[float]] = {}
     notes = g.cache("spot_notes", _spot_notes)
