@@ -37,8 +37,11 @@ def generation_supply(g: GameCore) -> dict[str, int]:
 
 def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> None:
     dep = cost / g.spec.generations[gid].depreciation_quarters
-    for k in c.cohorts:
-        if k.generation == gid and k.quarter == g.q:  # same schedule: one cohort
+    q = g.q
+    # only this function makes cohorts dated in the game, one per generation and quarter, so
+    # this quarter's is among the newest
+    for k in reversed(c.cohorts):
+        if k.quarter == q and k.generation == gid:  # same schedule: one cohort
             k.units += units
             k.book_musd += cost
             k.dep_musd_per_quarter += dep
@@ -91,16 +94,25 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             g.post(c, "apa_deposit", -deposit, f"{gen.name} agreement deposit")
             c.deposits_musd += deposit
             c.agreements.append(ChipAgreement(w.new_id("A"), gid, units, x.quarters, price, deposit))
-            g.say(cid, f"Signed an agreement for {units:,} {gen.name}/quarter × {x.quarters} quarters at ${price * 1e6:,.0f} each (deposit ${deposit:,.0f}M)" + ("" if scale >= 1 else f"; scaled to {scale:.0%} of your request"))
+            signed = "Signed an agreement for {:,} {}/quarter × {} quarters at ${:,.0f} each (deposit ${:,.0f}M)"
+            if scale >= 1:
+                g.say(cid, signed, units, gen.name, x.quarters, price * 1e6, deposit)
+            else:
+                g.say(cid, signed + "; scaled to {:.0%} of your request", units, gen.name, x.quarters, price * 1e6, deposit, scale)
     # 2. agreements deliver first, pro rata if supply fell short
     left = dict(supply)
     apa_units: dict[str, int] = defaultdict(int)
     # generations out of production deliver nothing; their deposits come back as the quarters pass
-    gens_due = list(supply) + sorted({a.generation for c in g.alive() for a in c.agreements} - set(supply))
-    for gid in gens_due:
-        due = [(c, a) for c in g.alive() for a in c.agreements if a.generation == gid and a.quarters_left > 0]
+    due_by_gen: dict[str, list[tuple[Company, ChipAgreement]]] = {}
+    for c in g.alive():
+        for a in c.agreements:
+            if a.quarters_left > 0:
+                due_by_gen.setdefault(a.generation, []).append((c, a))
+    for gid in list(supply) + sorted(due_by_gen.keys() - supply.keys()):
+        due = due_by_gen.get(gid, ())
         want = sum(a.units_per_quarter for _, a in due)
         scale = min(1.0, supply.get(gid, 0) / want) if want else 0.0
+        name = spec.generations[gid].name
         for c, a in due:
             units = int(a.units_per_quarter * scale)
             credit = a.deposit_musd / a.quarters_left
@@ -113,7 +125,10 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             if units:
                 _add_cohort(g, c, gid, units, cost)
             apa_units[gid] += units
-            g.say(c.id, f"Agreement {a.id}: {units:,} {spec.generations[gid].name} delivered" + ("" if scale >= 1 else f" ({scale:.0%} of contract: supply short)"))
+            if scale >= 1:
+                g.say(c.id, "Agreement {}: {:,} {} delivered", a.id, units, name)
+            else:
+                g.say(c.id, "Agreement {}: {:,} {} delivered ({:.0%} of contract: supply short)", a.id, units, name, scale)
         if gid in supply:
             left[gid] = max(0, supply[gid] - apa_units[gid])
     for c in g.alive():
