@@ -31,10 +31,7 @@ class Clearing:
     awards: tuple[Award, ...]
     bid_quantity: float
     supply: float
-
-    @property
-    def sold(self) -> float:
-        return sum(a.quantity for a in self.awards)
+    sold: float  # the awards' quantities summed
 
 
 def clear_uniform_price(
@@ -53,15 +50,17 @@ def clear_uniform_price(
     seeded draw, so ties are fair and reproducible. Indivisible bids are skipped, not split,
     when they do not fit.
     """
+    if not bids:
+        return Clearing(reserve, (), 0, supply, 0)
     valid = [b for b in bids if b.price >= reserve and b.quantity > 0]
     asked = sum(b.quantity for b in valid)
     if not valid or supply <= 0:
-        return Clearing(reserve, (), asked, supply)
+        return Clearing(reserve, (), asked, supply, 0)
     if asked <= supply + 1e-9:
-        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply)
+        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply, asked)
     # a seeded tie-break key for every bid, then highest price first
-    keys = rng.random(len(valid))
-    order = sorted(range(len(valid)), key=lambda i: (-valid[i].price, keys[i]))
+    keys = rng.random(len(valid)).tolist()
+    order = [i for _, _, i in sorted(zip([-b.price for b in valid], keys, range(len(valid))))]
     left = supply
     awards = []
     price = reserve
@@ -75,7 +74,7 @@ def clear_uniform_price(
         awards.append(Award(b, q))
         left -= q
         price = b.price
-    return Clearing(price, tuple(awards), asked, supply)
+    return Clearing(price, tuple(awards), asked, supply, sum(a.quantity for a in awards))
 
 
 # the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
