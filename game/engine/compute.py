@@ -25,38 +25,41 @@ class Capacity:
         every company: filled as regions and coolings turn up."""
         spec = g.spec
         sell = spec.archetypes[c.archetype].sellable_fraction
-        self.total: dict[str, float] = defaultdict(float)  # usable H100e by region
-        self.eco: dict[str, float] = {}
-        self.by_release: dict[int, float] = defaultdict(float)  # usable H100e by release quarter
-        self.largest_site_mw = 0.0
-        eco_sum: dict[str, float] = defaultdict(float)
+        total: dict[str, float] = {}  # usable H100e by region
+        eco_sum: dict[str, float] = {}
         installed = 0.0
-        by_release = self.by_release
-        total = self.total
         groups, self.largest_site_mw = g.fleet(c)
-        for (region, cooling, _, _), (_, h, eco, releases) in groups.items():
+        factors = []  # usable share of each group's H100e
+        for region, cooling, _, _ in groups:
             f = up.get((region, cooling))
             if f is None:
                 outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
                 f = up[region, cooling] = 1.0 - min(1.0, outage)
-            k = f * sell
+            factors.append(f * sell)
+        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
             installed += h
-            total[region] += h * k
-            eco_sum[region] += eco * k
-            for rel, x in releases.items():
-                by_release[rel] += x * k
-        for rid, t in self.total.items():
-            self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0
+            total[region] = total.get(region, 0.0) + h * k
+            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
+        self.total = total
+        self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
         self.installed = installed
-        self.usable = sum(self.total.values())
+        self.usable = sum(total.values())
+        self._groups, self._factors = groups, factors
+        self._by_release: dict[int, float] | None = None
         self._older: dict[int, float] = {}  # usable H100e released before a quarter
-        self.used: dict[str, float] = defaultdict(float)
+        self.used: dict[str, float] = {}
         self.used_total = 0.0
 
-    def free(self, rid: str | None = None) -> float:
-        if rid is None:
-            return self.usable - self.used_total
-        return self.total.get(rid, 0.0) - self.used.get(rid, 0.0)
+    @property
+    def by_release(self) -> dict[int, float]:
+        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
+        if self._by_release is None:
+            by_release: dict[int, float] = {}
+            for (_, _, _, releases), k in zip(self._groups.values(), self._factors):
+                for rel, x in releases.items():
+                    by_release[rel] = by_release.get(rel, 0.0) + x * k
+            self._by_release = by_release
+        return self._by_release
 
     def free_qualifying(self, min_release: int) -> float:
         """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
@@ -65,16 +68,24 @@ class Capacity:
             older = self._older[min_release] = sum(u for rel, u in self.by_release.items() if rel < min_release)
         return max(0.0, self.usable - older - max(0.0, self.used_total - older))
 
+    def free_for(self, min_release: int) -> float:
+        """What work needing generations released at or after min_release can still get."""
+        return min(self.usable - self.used_total, self.free_qualifying(min_release))
+
     def take(self, amount: float, order: list[str]) -> float:
         """Take up to `amount` from regions in the given order; returns what was taken."""
         got = 0.0
         total, used = self.total, self.used
         for rid in order:
-            f = total.get(rid, 0.0) - used[rid]
+            t = total.get(rid)
+            if t is None:
+                continue
+            u = used.get(rid, 0.0)
+            f = t - u
             if f <= 0:
                 continue
             x = min(f, amount - got)
-            self.used[rid] += x
+            used[rid] = u + x
             got += x
             if got >= amount - 1e-9:
                 break
@@ -83,11 +94,12 @@ class Capacity:
 
     def take_in(self, rid: str, amount: float) -> float:
         """take(amount, [rid]), without the list."""
-        f = self.total.get(rid, 0.0) - self.used[rid]
+        u = self.used.get(rid, 0.0)
+        f = self.total.get(rid, 0.0) - u
         if f <= 0:
             return 0.0
         x = min(f, amount)
-        self.used[rid] += x
+        self.used[rid] = u + x
         self.used_total += x
         return x
 
@@ -153,7 +165,7 @@ def _serve_contracts(g: GameCore, caps: dict[str, Capacity]) -> None:
     for c in g.alive():
         cap = caps[c.id]
         for k in c.contracts:
-            avail = min(cap.free(), cap.free_qualifying(k.min_release))
+            avail = cap.free_for(k.min_release)
             got = cap.take(min(k.h100e, avail), remote_first)
             pay = _musd(got, k.price_usd_per_h100e_hour, hours)
             short = k.h100e - got
@@ -191,7 +203,7 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> tupl
             if cap.largest_site_mw < r.min_site_mw:
                 g.say(cid, "RFP {}: needs a site of at least {:,.0f} MW online; you do not qualify", r.id, r.min_site_mw)
                 continue
-            if min(cap.free(), cap.free_qualifying(r.min_release)) < r.h100e:
+            if cap.free_for(r.min_release) < r.h100e:
                 g.say(cid, "RFP {}: needs {:,.0f} H100e of current generations free; you do not qualify", r.id, r.h100e)
                 continue
             winner = (cid, price)
