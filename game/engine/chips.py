@@ -147,10 +147,11 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         price = reserve
         sold = 0.0
         pools = []
-        if vendor.neocloud_reserved_share > 0:
-            favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]
-            pools.append((units_left * vendor.neocloud_reserved_share, favoured))
-        pools.append((None, bids))
+        if bids:  # no bids: nothing sold, the price stays at the reserve
+            if vendor.neocloud_reserved_share > 0:
+                favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]
+                pools.append((units_left * vendor.neocloud_reserved_share, favoured))
+            pools.append((None, bids))
         for pool_supply, pool_bids in pools:
             supply_here = units_left - sold if pool_supply is None else pool_supply
             open_bids = [Bid(b.bidder, b.quantity - won[id(b)], b.price, b) for b in pool_bids if b.quantity - won[id(b)] > 0]
@@ -186,6 +187,8 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
 def deliveries(g: GameCore) -> None:
     """Spot purchases arrive after the vendor's lead time."""
     for c in g.alive():
+        if not c.deliveries:
+            continue
         due = [d for d in c.deliveries if d.quarter <= g.q]
         if not due:
             continue
