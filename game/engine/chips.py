@@ -38,16 +38,22 @@ def generation_supply(g: GameCore) -> dict[str, int]:
 def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> None:
     dep = cost / g.spec.generations[gid].depreciation_quarters
     q = g.q
-    # only this function makes cohorts dated in the game, one per generation and quarter, so
-    # this quarter's is among the newest
+    same = None  # this quarter's cohort of the generation: same schedule, one cohort
+    # only this function dates cohorts (the rest are undated, -1), appending them as the quarters
+    # pass, so this quarter's are the newest dated ones
     for k in reversed(c.cohorts):
-        if k.quarter == q and k.generation == gid:  # same schedule: one cohort
-            k.units += units
-            k.book_musd += cost
-            k.dep_musd_per_quarter += dep
+        if k.quarter == q:
+            if k.generation == gid:
+                same = k
+                break
+        elif k.quarter >= 0:
             break
+    if same is None:
+        c.cohorts.append(ChipCohort(gid, units, cost, dep, q))
     else:
-        c.cohorts.append(ChipCohort(gid, units, cost, dep, g.q))
+        same.units += units
+        same.book_musd += cost
+        same.dep_musd_per_quarter += dep
     c.inventory[gid] = c.inventory.get(gid, 0) + units
     g.world.chips_supplied[gid] = g.world.chips_supplied.get(gid, 0) + units
 
