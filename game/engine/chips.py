@@ -25,14 +25,18 @@ def generation_supply(g: GameCore) -> dict[str, int]:
     if hit is not None:
         return hit
     out: dict[str, int] = {}
-    for vid in g.spec.vendors:
-        gens = [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid and g.in_production(gid)]
+    for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
+        gens = [gid for gid in made if g.in_production(gid)]
         weight = sum(g.spec.generations[gid].supply_weight for gid in gens)
         total = vendor_supply(g, vid)
         for gid in gens:
             out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
     g._quarter_cache[key] = out
     return out
+
+
+def _generations_by_vendor(g: GameCore) -> dict[str, list[str]]:
+    return {vid: [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid] for vid in g.spec.vendors}
 
 
 def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> None:
@@ -138,7 +142,8 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         if gid in supply:
             left[gid] = max(0, supply[gid] - apa_units[gid])
     for c in g.alive():
-        c.agreements = [a for a in c.agreements if a.quarters_left > 0]
+        if c.agreements:
+            c.agreements = [a for a in c.agreements if a.quarters_left > 0]
     # 3. spot auctions, with a share reserved for neo-clouds where the vendor says so
     bids_by_gen: dict[str, list[Bid]] = defaultdict(list)
     for cid, x in book.of(o.BidChips):

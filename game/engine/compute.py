@@ -174,7 +174,8 @@ def _serve_contracts(g: GameCore, caps: dict[str, Capacity]) -> None:
             if short > 1e-6:
                 g.say(c.id, "Contract {}: delivered {:,.0f} of {:,.0f} H100e; shortfall penalty ${:,.1f}M", k.id, got, k.h100e, penalty)
             k.quarters_left -= 1
-        c.contracts = [k for k in c.contracts if k.quarters_left > 0]
+        if c.contracts:
+            c.contracts = [k for k in c.contracts if k.quarters_left > 0]
 
 
 def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> tuple[float, float, list[dict]]:
