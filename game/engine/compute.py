@@ -330,10 +330,13 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     # prices some of them out (the outside option) and bounds it
     ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
     flat: list[float] = []
-    for _, _, p, f, e, a in offers:
+    regions: list[int] = []
+    region_index = cells.region_index
+    for _, rid, p, f, e, a in offers:
         flat += (p / ref - 1.0, e - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
+        regions.append(region_index[rid])
     price_gap, eco_gap, rel_gap, prem, capacity = np.array(flat).reshape(len(offers), 5).T
-    ridx = np.array([cells.region_index[x[1]] for x in offers])
+    ridx = np.array(regions)
     util = (
         cells.neg_pw * price_gap
         - cells.latency[:, ridx]
