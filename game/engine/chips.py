@@ -25,8 +25,8 @@ def generation_supply(g: GameCore) -> dict[str, int]:
     if hit is not None:
         return hit
     out: dict[str, int] = {}
-    for vid in g.spec.vendors:
-        gens = [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid and g.in_production(gid)]
+    for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
+        gens = [gid for gid in made if g.in_production(gid)]
         weight = sum(g.spec.generations[gid].supply_weight for gid in gens)
         total = vendor_supply(g, vid)
         for gid in gens:
@@ -35,16 +35,29 @@ def generation_supply(g: GameCore) -> dict[str, int]:
     return out
 
 
+def _generations_by_vendor(g: GameCore) -> dict[str, list[str]]:
+    return {vid: [gid for gid, gen in g.spec.generations.items() if gen.vendor == vid] for vid in g.spec.vendors}
+
+
 def _add_cohort(g: GameCore, c: Company, gid: str, units: int, cost: float) -> None:
     dep = cost / g.spec.generations[gid].depreciation_quarters
-    for k in c.cohorts:
-        if k.generation == gid and k.quarter == g.q:  # same schedule: one cohort
-            k.units += units
-            k.book_musd += cost
-            k.dep_musd_per_quarter += dep
+    q = g.q
+    same = None  # this quarter's cohort of the generation: same schedule, one cohort
+    # only this function dates cohorts (the rest are undated, -1), appending them as the quarters
+    # pass, so this quarter's are the newest dated ones
+    for k in reversed(c.cohorts):
+        if k.quarter == q:
+            if k.generation == gid:
+                same = k
+                break
+        elif k.quarter >= 0:
             break
+    if same is None:
+        c.cohorts.append(ChipCohort(gid, units, cost, dep, q))
     else:
-        c.cohorts.append(ChipCohort(gid, units, cost, dep, g.q))
+        same.units += units
+        same.book_musd += cost
+        same.dep_musd_per_quarter += dep
     c.inventory[gid] = c.inventory.get(gid, 0) + units
     g.world.chips_supplied[gid] = g.world.chips_supplied.get(gid, 0) + units
 
@@ -91,16 +104,25 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             g.post(c, "apa_deposit", -deposit, f"{gen.name} agreement deposit")
             c.deposits_musd += deposit
             c.agreements.append(ChipAgreement(w.new_id("A"), gid, units, x.quarters, price, deposit))
-            g.say(cid, f"Signed an agreement for {units:,} {gen.name}/quarter × {x.quarters} quarters at ${price * 1e6:,.0f} each (deposit ${deposit:,.0f}M)" + ("" if scale >= 1 else f"; scaled to {scale:.0%} of your request"))
+            signed = "Signed an agreement for {:,} {}/quarter × {} quarters at ${:,.0f} each (deposit ${:,.0f}M)"
+            if scale >= 1:
+                g.say(cid, signed, units, gen.name, x.quarters, price * 1e6, deposit)
+            else:
+                g.say(cid, signed + "; scaled to {:.0%} of your request", units, gen.name, x.quarters, price * 1e6, deposit, scale)
     # 2. agreements deliver first, pro rata if supply fell short
     left = dict(supply)
     apa_units: dict[str, int] = defaultdict(int)
     # generations out of production deliver nothing; their deposits come back as the quarters pass
-    gens_due = list(supply) + sorted({a.generation for c in g.alive() for a in c.agreements} - set(supply))
-    for gid in gens_due:
-        due = [(c, a) for c in g.alive() for a in c.agreements if a.generation == gid and a.quarters_left > 0]
+    due_by_gen: dict[str, list[tuple[Company, ChipAgreement]]] = {}
+    for c in g.alive():
+        for a in c.agreements:
+            if a.quarters_left > 0:
+                due_by_gen.setdefault(a.generation, []).append((c, a))
+    for gid in list(supply) + sorted(due_by_gen.keys() - supply.keys()):
+        due = due_by_gen.get(gid, ())
         want = sum(a.units_per_quarter for _, a in due)
         scale = min(1.0, supply.get(gid, 0) / want) if want else 0.0
+        name = spec.generations[gid].name
         for c, a in due:
             units = int(a.units_per_quarter * scale)
             credit = a.deposit_musd / a.quarters_left
@@ -113,11 +135,15 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             if units:
                 _add_cohort(g, c, gid, units, cost)
             apa_units[gid] += units
-            g.say(c.id, f"Agreement {a.id}: {units:,} {spec.generations[gid].name} delivered" + ("" if scale >= 1 else f" ({scale:.0%} of contract: supply short)"))
+            if scale >= 1:
+                g.say(c.id, "Agreement {}: {:,} {} delivered", a.id, units, name)
+            else:
+                g.say(c.id, "Agreement {}: {:,} {} delivered ({:.0%} of contract: supply short)", a.id, units, name, scale)
         if gid in supply:
             left[gid] = max(0, supply[gid] - apa_units[gid])
     for c in g.alive():
-        c.agreements = [a for a in c.agreements if a.quarters_left > 0]
+        if c.agreements:
+            c.agreements = [a for a in c.agreements if a.quarters_left > 0]
     # 3. spot auctions, with a share reserved for neo-clouds where the vendor says so
     bids_by_gen: dict[str, list[Bid]] = defaultdict(list)
     for cid, x in book.of(o.BidChips):
@@ -132,10 +158,11 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         price = reserve
         sold = 0.0
         pools = []
-        if vendor.neocloud_reserved_share > 0:
-            favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]
-            pools.append((units_left * vendor.neocloud_reserved_share, favoured))
-        pools.append((None, bids))
+        if bids:  # no bids: nothing sold, the price stays at the reserve
+            if vendor.neocloud_reserved_share > 0:
+                favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]
+                pools.append((units_left * vendor.neocloud_reserved_share, favoured))
+            pools.append((None, bids))
         for pool_supply, pool_bids in pools:
             supply_here = units_left - sold if pool_supply is None else pool_supply
             open_bids = [Bid(b.bidder, b.quantity - won[id(b)], b.price, b) for b in pool_bids if b.quantity - won[id(b)] > 0]
@@ -171,6 +198,8 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
 def deliveries(g: GameCore) -> None:
     """Spot purchases arrive after the vendor's lead time."""
     for c in g.alive():
+        if not c.deliveries:
+            continue
         due = [d for d in c.deliveries if d.quarter <= g.q]
         if not due:
             continue

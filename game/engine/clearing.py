@@ -31,10 +31,7 @@ class Clearing:
     awards: tuple[Award, ...]
     bid_quantity: float
     supply: float
-
-    @property
-    def sold(self) -> float:
-        return sum(a.quantity for a in self.awards)
+    sold: float  # the awards' quantities summed
 
 
 def clear_uniform_price(
@@ -53,15 +50,17 @@ def clear_uniform_price(
     seeded draw, so ties are fair and reproducible. Indivisible bids are skipped, not split,
     when they do not fit.
     """
+    if not bids:
+        return Clearing(reserve, (), 0, supply, 0)
     valid = [b for b in bids if b.price >= reserve and b.quantity > 0]
     asked = sum(b.quantity for b in valid)
     if not valid or supply <= 0:
-        return Clearing(reserve, (), asked, supply)
+        return Clearing(reserve, (), asked, supply, 0)
     if asked <= supply + 1e-9:
-        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply)
+        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply, asked)
     # a seeded tie-break key for every bid, then highest price first
-    keys = rng.random(len(valid))
-    order = sorted(range(len(valid)), key=lambda i: (-valid[i].price, keys[i]))
+    keys = rng.random(len(valid)).tolist()
+    order = [i for _, _, i in sorted(zip([-b.price for b in valid], keys, range(len(valid))))]
     left = supply
     awards = []
     price = reserve
@@ -75,7 +74,7 @@ def clear_uniform_price(
         awards.append(Award(b, q))
         left -= q
         price = b.price
-    return Clearing(price, tuple(awards), asked, supply)
+    return Clearing(price, tuple(awards), asked, supply, sum(a.quantity for a in awards))
 
 
 # the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
@@ -112,51 +111,67 @@ def allocate_demand(
     Customers turned away by a full offer choose again among offers that still have room.
     Returns (sold per offer, demand that found no room, demand that chose not to buy).
     """
-    n_cells, n_offers = utilities.shape
+    n_offers = utilities.shape[1]
     # the logit weights once; each round only zeroes the columns of offers that filled up. A
     # cell's demand for an offer is its weight times the cell's demand per unit of weight, so no
-    # cell × offer matrix is formed per round.
+    # cell × offer matrix is formed per round. What is per offer is a handful of numbers, kept as
+    # plain floats: numpy calls on them cost more than the arithmetic.
     w, stay_out = logit_weights(utilities, outside, mask)
     open_ = mask.copy()
     open_rows = _any(open_, axis=1)
     all_open = bool(_all(open_rows))
-    sold = np.zeros(n_offers)
-    room = capacity.astype(float)  # a copy: capacity - sold
-    remaining = demand.astype(float)  # a copy
+    sold = [0.0] * n_offers
+    room = np.asarray(capacity, dtype=float).tolist()  # capacity - sold
+    full = [False] * n_offers
+    remaining = np.asarray(demand, dtype=float)
     declined = 0.0
     unmet = 0.0
+    wsum = None  # of the weights still open, per cell: recomputed when a column is zeroed
     for _ in range(rounds):
         # customers with no offer left open to them are unmet, not priced out
         if not all_open:
-            unmet += float(_sum(remaining[~open_rows]))
-            remaining[~open_rows] = 0.0
+            closed = ~open_rows
+            unmet += float(_sum(remaining[closed]))
+            remaining = np.where(closed, 0.0, remaining)
         total = float(_sum(remaining))
         if total <= 1e-9:
             break
-        wsum = _sum(w, axis=1)
-        per_weight = remaining / (wsum + stay_out)
+        if wsum is None:
+            wsum = _sum(w, axis=1)
+            per_weight_of = wsum + stay_out
+        per_weight = remaining / per_weight_of
         chosen = wsum * per_weight
         declined += total - float(_sum(chosen))
-        asked = per_weight @ w
-        room_left = np.maximum(room, 0.0)
-        over = asked > room_left
-        if not _any(over):
-            sold += asked  # nobody is turned away
-            remaining = np.zeros(n_cells)
+        asked = (per_weight @ w).tolist()
+        fill = [1.0] * n_offers
+        turned_away = False
+        for j, a in enumerate(asked):
+            room_left = room[j] if room[j] > 0.0 else 0.0
+            if a > room_left:
+                fill[j] = room_left / a
+                turned_away = True
+        if not turned_away:
+            sold = [s + a for s, a in zip(sold, asked)]  # nobody is turned away
+            remaining = None
             break
-        fill = np.divide(room_left, asked, out=np.ones(n_offers), where=over)
-        taken = asked * fill
-        sold += taken
-        room -= taken
-        remaining = chosen - per_weight * (w @ fill)
-        full = room <= 1e-9
-        if _any(full):
-            w[:, full] = 0.0
-            open_ &= ~full
+        newly_full = []
+        for j, (a, f) in enumerate(zip(asked, fill)):
+            taken = a * f
+            sold[j] += taken
+            room[j] -= taken
+            if room[j] <= 1e-9 and not full[j]:
+                full[j] = True
+                newly_full.append(j)
+        remaining = chosen - per_weight * (w @ np.array(fill))
+        if newly_full:
+            w[:, newly_full] = 0.0
+            open_[:, newly_full] = False
             open_rows = _any(open_, axis=1)
             all_open = bool(_all(open_rows))
-    unmet += float(_sum(remaining))  # still turned away when the rounds ran out
-    return sold, unmet, declined
+            wsum = None
+    if remaining is not None:
+        unmet += float(_sum(remaining))  # still turned away when the rounds ran out
+    return np.array(sold), unmet, declined
 
 
 def finite_nonneg(x: float) -> bool:

@@ -20,38 +20,46 @@ _NO_MIN = -(10**6)
 class Capacity:
     """A company's usable H100e this quarter, by region, with what has been taken so far."""
 
-    def __init__(self, g: GameCore, c: Company):
+    def __init__(self, g: GameCore, c: Company, up: dict[tuple[str, str], float]):
+        """`up` holds the fraction of a (region, cooling) fleet not out this quarter, the same for
+        every company: filled as regions and coolings turn up."""
         spec = g.spec
         sell = spec.archetypes[c.archetype].sellable_fraction
-        self.total: dict[str, float] = defaultdict(float)  # usable H100e by region
-        self.eco: dict[str, float] = {}
-        self.by_release: dict[int, float] = defaultdict(float)  # usable H100e by release quarter
-        self.largest_site_mw = 0.0
-        eco_sum: dict[str, float] = defaultdict(float)
+        total: dict[str, float] = {}  # usable H100e by region
+        eco_sum: dict[str, float] = {}
         installed = 0.0
-        by_release = self.by_release
-        total = self.total
         groups, self.largest_site_mw = g.fleet(c)
-        for (region, cooling, _, _), (_, h, eco, releases) in groups.items():
-            outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
-            k = (1.0 - min(1.0, outage)) * sell
+        factors = []  # usable share of each group's H100e
+        for region, cooling, _, _ in groups:
+            f = up.get((region, cooling))
+            if f is None:
+                outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
+                f = up[region, cooling] = 1.0 - min(1.0, outage)
+            factors.append(f * sell)
+        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
             installed += h
-            total[region] += h * k
-            eco_sum[region] += eco * k
-            for rel, x in releases.items():
-                by_release[rel] += x * k
-        for rid, t in self.total.items():
-            self.eco[rid] = eco_sum[rid] / t if t > 0 else 1.0
+            total[region] = total.get(region, 0.0) + h * k
+            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
+        self.total = total
+        self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
         self.installed = installed
-        self.usable = sum(self.total.values())
+        self.usable = sum(total.values())
+        self._groups, self._factors = groups, factors
+        self._by_release: dict[int, float] | None = None
         self._older: dict[int, float] = {}  # usable H100e released before a quarter
-        self.used: dict[str, float] = defaultdict(float)
+        self.used: dict[str, float] = {}
         self.used_total = 0.0
 
-    def free(self, rid: str | None = None) -> float:
-        if rid is None:
-            return self.usable - self.used_total
-        return self.total.get(rid, 0.0) - self.used.get(rid, 0.0)
+    @property
+    def by_release(self) -> dict[int, float]:
+        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
+        if self._by_release is None:
+            by_release: dict[int, float] = {}
+            for (_, _, _, releases), k in zip(self._groups.values(), self._factors):
+                for rel, x in releases.items():
+                    by_release[rel] = by_release.get(rel, 0.0) + x * k
+            self._by_release = by_release
+        return self._by_release
 
     def free_qualifying(self, min_release: int) -> float:
         """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
@@ -60,21 +68,50 @@ class Capacity:
             older = self._older[min_release] = sum(u for rel, u in self.by_release.items() if rel < min_release)
         return max(0.0, self.usable - older - max(0.0, self.used_total - older))
 
+    def free_for(self, min_release: int) -> float:
+        """What work needing generations released at or after min_release can still get."""
+        return min(self.usable - self.used_total, self.free_qualifying(min_release))
+
     def take(self, amount: float, order: list[str]) -> float:
         """Take up to `amount` from regions in the given order; returns what was taken."""
         got = 0.0
         total, used = self.total, self.used
         for rid in order:
-            f = total.get(rid, 0.0) - used[rid]
+            t = total.get(rid)
+            if t is None:
+                continue
+            u = used.get(rid, 0.0)
+            f = t - u
             if f <= 0:
                 continue
             x = min(f, amount - got)
-            self.used[rid] += x
+            used[rid] = u + x
             got += x
             if got >= amount - 1e-9:
                 break
         self.used_total += got
         return got
+
+    def take_in(self, rid: str, amount: float) -> float:
+        """take(amount, [rid]), without the list."""
+        u = self.used.get(rid, 0.0)
+        f = self.total.get(rid, 0.0) - u
+        if f <= 0:
+            return 0.0
+        x = min(f, amount)
+        self.used[rid] = u + x
+        self.used_total += x
+        return x
+
+
+def _remote_first(g: GameCore) -> list[str]:
+    regions = g.spec.regions
+    return sorted(regions, key=lambda r: (-regions[r].latency_tier, r))
+
+
+def _nearest_first(g: GameCore) -> list[str]:
+    regions = g.spec.regions
+    return sorted(regions, key=lambda r: (regions[r].latency_tier, r))
 
 
 def _hours(g: GameCore) -> float:
@@ -86,29 +123,67 @@ def _musd(h100e: float, price: float, hours: float) -> float:
 
 
 def compute_markets(g: GameCore, book: OrderBook) -> None:
-    w, spec = g.world, g.spec
-    hours = _hours(g)
+    w = g.world
     alive = g.alive()
-    caps = {c.id: Capacity(g, c) for c in alive}
-    # latency-insensitive work goes to the remotest regions first, keeping the best for inference
-    remote_first = sorted(spec.regions, key=lambda r: (-spec.regions[r].latency_tier, r))
-
-    # 1. running contracts
+    up: dict[tuple[str, str], float] = {}
+    caps = {c.id: Capacity(g, c, up) for c in alive}
+    _serve_contracts(g, caps)
+    offered, awarded, rfp_results = _award_rfps(g, book, caps)
+    _serve_internal_demand(g, caps)
+    spot = _spot_market(g, book, caps)
+    unmet = spot["unmet"] + (offered - awarded)
+    idle = spot["idle"]
+    _move_price_index(g, unmet, idle, spot["demand"] + offered)
     for c in alive:
+        c.capacity_h100e = caps[c.id].installed
+        c.used_h100e = caps[c.id].used_total
+    g.public.markets["compute"] = {
+        "price_index_next": w.price_index,
+        "inference_demand_h100e": spot["demand"],
+        "spot_sold_h100e": spot["sold"],
+        "unmet_h100e": unmet,
+        "idle_offered_h100e": idle,
+        "training_offered_h100e": offered,
+        "training_awarded_h100e": awarded,
+        "rfps": rfp_results,
+        "spot_by_region": spot["by_region"],
+    }
+    # new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
+    w.rfps = []
+    for cid, x in book.of(o.Subcontract):
+        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
+        w.rfps.append(r)
+        g.say(cid, "Sub-contract RFP {} for {:,.0f} H100e published for next quarter", r.id, x.h100e)
+
+
+def _serve_contracts(g: GameCore, caps: dict[str, Capacity]) -> None:
+    """Running contracts take capacity first; what is short pays a penalty."""
+    hours = _hours(g)
+    penalty_rate = g.spec.rules.contract_shortfall_penalty
+    # latency-insensitive work goes to the remotest regions first, keeping the best for inference
+    remote_first = g.cache("remote_first", _remote_first)
+    for c in g.alive():
         cap = caps[c.id]
         for k in c.contracts:
-            avail = min(cap.free(), cap.free_qualifying(k.min_release))
+            avail = cap.free_for(k.min_release)
             got = cap.take(min(k.h100e, avail), remote_first)
             pay = _musd(got, k.price_usd_per_h100e_hour, hours)
             short = k.h100e - got
-            penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * spec.rules.contract_shortfall_penalty
+            penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * penalty_rate
             _settle_contract(g, c, k, pay, penalty)
             if short > 1e-6:
                 g.say(c.id, "Contract {}: delivered {:,.0f} of {:,.0f} H100e; shortfall penalty ${:,.1f}M", k.id, got, k.h100e, penalty)
             k.quarters_left -= 1
-        c.contracts = [k for k in c.contracts if k.quarters_left > 0]
+        if c.contracts:
+            c.contracts = [k for k in c.contracts if k.quarters_left > 0]
 
-    # 2. training and sub-contract RFPs: lowest qualified bid wins, pays as bid
+
+def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> tuple[float, float, list[dict]]:
+    """Training and sub-contract RFPs: the lowest qualified bid wins and is paid as bid.
+    Returns the market's H100e offered and awarded, and each RFP's outcome."""
+    w = g.world
+    hours = _hours(g)
+    remote_first = g.cache("remote_first", _remote_first)
     bids_by_rfp: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for cid, x in book.of(o.BidRfp):
         bids_by_rfp[x.rfp].append((cid, float(x.price_usd_per_h100e_hour)))
@@ -116,8 +191,9 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     rfp_results = []
     for r in w.rfps:
         bids = bids_by_rfp.get(r.id, [])
-        keys = g.rng["ties"].random(len(bids))
-        ranked = [b for _, b in sorted(zip(keys, bids), key=lambda kb: (kb[1][1], kb[0]))]
+        # cheapest first, equal prices in the order of a seeded draw (none is drawn for no bids)
+        keys = g.rng["ties"].random(len(bids)).tolist() if bids else []
+        ranked = [bids[i] for _, _, i in sorted(zip([p for _, p in bids], keys, range(len(bids))))]
         if r.customer == "market":
             offered += r.h100e
         winner = None
@@ -128,7 +204,7 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             if cap.largest_site_mw < r.min_site_mw:
                 g.say(cid, "RFP {}: needs a site of at least {:,.0f} MW online; you do not qualify", r.id, r.min_site_mw)
                 continue
-            if min(cap.free(), cap.free_qualifying(r.min_release)) < r.h100e:
+            if cap.free_for(r.min_release) < r.h100e:
                 g.say(cid, "RFP {}: needs {:,.0f} H100e of current generations free; you do not qualify", r.id, r.h100e)
                 continue
             winner = (cid, price)
@@ -154,56 +230,44 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
             if other != cid:
                 g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, price)
         rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
+    return offered, awarded, rfp_results
 
-    # 3. hyperscalers' internal demand, served by their own capacity first
-    internal_value = w.price_index
+
+def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity]) -> None:
+    """Hyperscalers' internal demand, served by their sub-contracts and then their own capacity."""
+    spec = g.spec
+    hours = _hours(g)
+    alive = g.alive()
+    internal_value = g.world.price_index
+    subcontracted: dict[str, float] = {}  # H100e each customer has under sub-contract, summed in company order
+    for x in alive:
+        for k in x.contracts:
+            if k.customer != "market":
+                subcontracted[k.customer] = subcontracted.get(k.customer, 0) + k.h100e
+    nearest_first = g.cache("nearest_first", _nearest_first)
     for c in alive:
         if c.internal_demand_h100e <= 0:
             continue
         cs = spec.companies[c.id]
         want = c.internal_demand_h100e * g.mod("demand_multiplier")
-        sub = sum(k.h100e for x in g.alive() for k in x.contracts if k.customer == c.id)
-        own = caps[c.id].take(max(0.0, want - sub), sorted(spec.regions, key=lambda r: (spec.regions[r].latency_tier, r)))
+        sub = subcontracted.get(c.id, 0)
+        own = caps[c.id].take(max(0.0, want - sub), nearest_first)
         served = min(want, own + sub)
         value = _musd(served, internal_value * cs.internal_value_multiple, hours)
         g.post(c, "revenue_internal", value, "internal AI demand served")
         if want - served > 1e-6:
             g.say(c.id, "Internal demand: served {:,.0f} of {:,.0f} H100e; {:,.0f} unserved (sub-contract it or build)", served, want, want - served)
 
-    # 4. inference spot market
-    spot = _spot_market(g, book, caps)
 
-    # 5. the price index moves with unmet demand and idle capacity
-    unmet = spot["unmet"] + (offered - awarded)
-    idle = spot["idle"]
-    demand = spot["demand"] + offered
-    rules = spec.rules
+def _move_price_index(g: GameCore, unmet: float, idle: float, demand: float) -> None:
+    """The price index moves with unmet demand and idle capacity."""
+    w = g.world
+    rules = g.spec.rules
     cap = rules.price_index_excess_cap
     ex = max(-cap, min(cap, (unmet - idle) / demand)) if demand > 0 else 0.0
     new_index = w.price_index * (1 + rules.price_index_trend_per_quarter) * math.exp(rules.price_index_sensitivity * ex)
     w.price_index = min(rules.price_index_ceiling_usd_per_h100e_hour, max(rules.price_index_floor_usd_per_h100e_hour, new_index))
     w.last_unmet_h100e = unmet
-    for c in alive:
-        c.capacity_h100e = caps[c.id].installed
-        c.used_h100e = caps[c.id].used_total
-    g.public.markets["compute"] = {
-        "price_index_next": w.price_index,
-        "inference_demand_h100e": spot["demand"],
-        "spot_sold_h100e": spot["sold"],
-        "unmet_h100e": unmet,
-        "idle_offered_h100e": idle,
-        "training_offered_h100e": offered,
-        "training_awarded_h100e": awarded,
-        "rfps": rfp_results,
-        "spot_by_region": spot["by_region"],
-    }
-
-    # 6. new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
-    w.rfps = []
-    for cid, x in book.of(o.Subcontract):
-        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
-        w.rfps.append(r)
-        g.say(cid, "Sub-contract RFP {} for {:,.0f} H100e published for next quarter", r.id, x.h100e)
 
 
 def _settle_contract(g: GameCore, supplier: Company, k: Contract, pay: float, penalty: float) -> None:
@@ -227,14 +291,15 @@ class Cells:
         cells = [(seg, rid) for seg in spec.demand.segments.values() for rid in homes]
         self.share = np.array([seg.share_of_inference * spec.regions[rid].inference_demand_weight / weight_sum for seg, rid in cells])
         col = lambda f: np.array([f(seg) for seg, _ in cells], dtype=float)[:, None]  # noqa: E731
-        self.pw = col(lambda x: x.price_weight)
-        self.lw = col(lambda x: x.latency_weight)
-        self.hb = col(lambda x: x.home_region_bonus)
+        self.neg_pw = -col(lambda x: x.price_weight)
         self.ew = col(lambda x: x.ecosystem_weight)
         self.rw = col(lambda x: x.reliability_weight)
-        self.max_tier = col(lambda x: x.max_latency_tier)
         self.outside = col(lambda x: x.outside_option)[:, 0]
-        self.home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
+        # the utility terms and the reach that depend only on an offer's region, per cell × region
+        home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
+        self.latency = col(lambda x: x.latency_weight) * (self.region_tier - 1.0)
+        self.home_bonus = col(lambda x: x.home_region_bonus) * (np.arange(len(self.region_ids)) == home)
+        self.reachable = self.region_tier <= col(lambda x: x.max_latency_tier)
 
 
 def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dict:
@@ -249,45 +314,61 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     for c in g.alive():
         cap = caps[c.id]
         a = spec.archetypes[c.archetype]
-        for rid in cap.total:
-            f = cap.free(rid)
+        used, eco = cap.used, cap.eco
+        for rid, t in cap.total.items():
+            f = t - used.get(rid, 0.0)
             if f > 1e-6:
                 # no offer given: the capacity is offered at the index (a standing order)
-                offers.append((c, rid, prices.get((c.id, rid), index), f, cap.eco.get(rid, 1.0), a))
+                offers.append((c, rid, prices.get((c.id, rid), index), f, eco.get(rid, 1.0), a))
     total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
     demand = cells.share * total
+    demand_total = float(demand.sum())
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
     if not offers:
-        return {"demand": float(demand.sum()), "sold": 0.0, "unmet": float(demand.sum()), "idle": 0.0, "by_region": by_region}
+        return {"demand": demand_total, "sold": 0.0, "unmet": demand_total, "idle": 0.0, "by_region": by_region}
     # customers judge price against the cost-led trend, not the index itself, so a rising index
     # prices some of them out (the outside option) and bounds it
     ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
-    cols = np.array([(x[2] / ref, cells.region_index[x[1]], x[4], x[5].reliability, x[5].enterprise_premium, x[3]) for x in offers]).T
-    price_vs_ref, ridx, eco, rel, prem, capacity = cols
-    ridx = ridx.astype(int)
-    tier = cells.region_tier[ridx]
+    flat: list[float] = []
+    regions: list[int] = []
+    region_index = cells.region_index
+    for _, rid, p, f, e, a in offers:
+        flat += (p / ref - 1.0, e - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
+        regions.append(region_index[rid])
+    price_gap, eco_gap, rel_gap, prem, capacity = np.array(flat).reshape(len(offers), 5).T
+    ridx = np.array(regions)
     util = (
-        -cells.pw * (price_vs_ref - 1.0)
-        - cells.lw * (tier - 1.0)
-        + cells.hb * (ridx == cells.home)
-        + cells.ew * (eco - 1.0)
-        + cells.rw * (rel - 1.0)
+        cells.neg_pw * price_gap
+        - cells.latency[:, ridx]
+        + cells.home_bonus[:, ridx]
+        + cells.ew * eco_gap
+        + cells.rw * rel_gap
         + prem
     )
-    mask = tier <= cells.max_tier
+    mask = cells.reachable[:, ridx]
     sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
     mine: dict[str, list[float]] = {}
+    notes = g.cache("spot_notes", _spot_notes)
     for (c, rid, p, f, _, _), q in zip(offers, sold.tolist()):
+        musd = _musd(q, p, hours)
         if q > 1e-9:
-            caps[c.id].take(q, [rid])
-            g.post(c, "revenue_spot", _musd(q, p, hours), f"inference in {rid}")
-        by_region[rid]["sold_h100e"] += q
-        by_region[rid]["offered_h100e"] += f
-        m = mine.setdefault(c.id, [0.0, 0.0, 0.0])
+            caps[c.id].take_in(rid, q)
+            g.post(c, "revenue_spot", musd, notes[rid])
+        r = by_region[rid]
+        r["sold_h100e"] += q
+        r["offered_h100e"] += f
+        m = mine.get(c.id)
+        if m is None:
+            m = mine[c.id] = [0.0, 0.0, 0.0]
         m[0] += q
         m[1] += f
-        m[2] += _musd(q, p, hours)
+        m[2] += musd
     for cid, (q, f, musd) in mine.items():
         g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
-    idle = float(capacity.sum() - sold.sum())
-    return {"demand": float(demand.sum()), "sold": float(sold.sum()), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
+    sold_total = sold.sum()
+    idle = float(capacity.sum() - sold_total)
+    return {"demand": demand_total, "sold": float(sold_total), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
+
+
+def _spot_notes(g: GameCore) -> dict[str, str]:
+    return {rid: f"inference in {rid}" for rid in g.spec.regions}

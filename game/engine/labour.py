@@ -28,8 +28,9 @@ def crew_markets(g: GameCore, book: OrderBook) -> None:
             c.crews[rid] = c.crews.get(rid, 0.0) + a.quantity
             c.crew_wage[rid] = res.price
             g.say(c.id, "Hired {:,.1f} crews in {} at ${:.2f}M each", a.quantity, r.name, res.price)
+        hired = {a.bid.bidder for a in res.awards}
         for b in by_region.get(rid, []):
-            if b.bidder not in {a.bid.bidder for a in res.awards}:
+            if b.bidder not in hired:
                 g.say(b.bidder, "Hired no crews in {}: bid ${:.2f}M, wage cleared at ${:.2f}M", r.name, b.price, res.price)
         rs.last_wage_musd = res.price
         rs.last_crews_hired = res.sold

@@ -64,7 +64,7 @@ def events_phase(g: GameCore) -> None:
     for inj, q in zip(g.spec.injects, g.cache("inject_quarters", _inject_quarters)):
         if q == g.q:
             _fire(g, inj.event, inj.target)
-    draws = g.rng["events"].random(len(g.spec.events))
+    draws = g.rng["events"].random(len(g.spec.events)).tolist()
     for (eid, ev), u in zip(g.spec.events.items(), draws):
         if u < ev.probability_per_quarter:
             _fire(g, eid, "")
@@ -97,7 +97,7 @@ def drift_phase(g: GameCore) -> None:
     """Prices, pools and capacities move before anyone orders (skipped in the first quarter)."""
     w, spec = g.world, g.spec
     rng = g.rng["power"]
-    shocks = rng.standard_normal(len(spec.regions))
+    shocks = rng.standard_normal(len(spec.regions)).tolist()
     for (rid, r), z in zip(spec.regions.items(), shocks):
         rs = w.regions[rid]
         rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z)
@@ -134,9 +134,9 @@ def rfp_phase(g: GameCore) -> None:
     running = sum(k.h100e for c in g.alive() for k in c.contracts if k.customer == "market")
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.rng["compute"]
-    weights = rng.dirichlet([t.rfp_size_concentration] * n) if n > 1 else [1.0]
+    weights = rng.dirichlet([t.rfp_size_concentration] * n).tolist() if n > 1 else [1.0]
     for share in weights:
-        size = float(volume * share)
+        size = volume * share
         if size <= 0:
             continue
         quarters = int(rng.integers(t.contract_quarters_min, t.contract_quarters_max + 1))

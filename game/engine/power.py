@@ -37,7 +37,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         rs.last_grid_price_musd_per_mw = res.price
         rs.last_grid_mw = res.sold
         rs.last_grid_bid_mw = res.bid_quantity
-        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0))
+        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) if res.awards else 0
         for a in res.awards:
             wait = int(rng.integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
             cost = a.quantity * res.price
