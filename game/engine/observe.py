@@ -156,11 +156,33 @@ def _site_view(g: GameCore, s: Site, blocked: str, expected: int) -> SiteView:
     return SiteView(s.id, s.region, s.mw, s.cooling, s.stage, s.stage_quarters, s.built_mw, blocked, expected, dict(s.installed), it_mw - g.site_used_kw(s) / 1000, s.power, s.fast_track, it_mw)
 
 
-def _power(g: GameCore, p) -> PowerView:
-    v = g._power_views.get(p.id)
-    if v is None or v.energised != p.energised or v.site != p.site or v.ready_quarter != p.ready_quarter:
-        v = g._power_views[p.id] = PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh)
-    return v
+def _sites(g: GameCore, c: Company) -> tuple[SiteView, ...]:
+    """A company's sites. The engine's cache of SiteViews holds online sites only and drops a site
+    whose chips, cooling or id change, so a hit is the view _site would return (one loop here
+    rather than a call per site: most sites are online and unchanged)."""
+    cached = g._site_views.get
+    power = None
+    out = []
+    for s in c.sites:
+        v = cached(s.id)
+        if v is None:
+            if power is None:
+                power = {p.id: p for p in c.power}
+            v = _site(g, c, s, power)
+        out.append(v)
+    return tuple(out)
+
+
+def _powers(g: GameCore, c: Company) -> tuple[PowerView, ...]:
+    """A company's power sources; each one's view is kept until it energises, slips or feeds a site."""
+    made = g._power_views
+    out = []
+    for p in c.power:
+        v = made.get(p.id)
+        if v is None or v.energised != p.energised or v.site != p.site or v.ready_quarter != p.ready_quarter:
+            v = made[p.id] = PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh)
+        out.append(v)
+    return tuple(out)
 
 
 def _contract(k) -> ContractView:
@@ -168,7 +190,6 @@ def _contract(k) -> ContractView:
 
 
 def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
-    power = {p.id: p for p in c.power}
     equity = g.book_equity(c)
     assets = equity + c.debt_musd
     return MeView(
@@ -184,8 +205,8 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         ownership=c.ownership,
         covenant_breached=c.covenant_breached,
         distress_quarters=c.distress_quarters,
-        sites=tuple(_site(g, c, s, power) for s in c.sites),
-        power=tuple(_power(g, p) for p in c.power),
+        sites=_sites(g, c),
+        power=_powers(g, c),
         inventory=dict(c.inventory),
         deliveries=tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),
         agreements=tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),
