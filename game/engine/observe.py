@@ -63,7 +63,7 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
 
 
 def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
-    spec, w = g.spec, g.world
+    spec, w, t = g.spec, g.world, g.q
     supply = generation_supply(g)
     committed: dict[str, int] = {}
     for c in g.alive():
@@ -74,6 +74,8 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
         gs = w.generations[gid]
         vendor = spec.vendors[gen.vendor]
         room = int(max(0.0, vendor.apa_max_share * supply.get(gid, 0) - committed.get(gid, 0)))
+        release = g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0))
+        released = release <= t  # as g.released and g.in_production have it
         out.append(
             GenerationView(
                 id=gid,
@@ -86,9 +88,9 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
                 apa_price_musd=gs.list_price_musd * (1 - vendor.apa_discount),
                 liquid_only=gen.liquid_only,
                 export_controlled=gen.export_controlled,
-                released=g.released(gid),
-                in_production=g.in_production(gid),
-                release_quarter=g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),
+                released=released,
+                in_production=released and t <= g.end[gid],
+                release_quarter=release,
                 ecosystem_factor=gen.ecosystem_factor,
                 supply_units=supply.get(gid, 0),
                 last_spot_price_musd=gs.last_spot_price_musd,
@@ -264,6 +266,9 @@ class Observer:
             ),
             rivals=tuple(_rival(g, c) for c in w.companies.values()),
             news=tuple(w.news),
+            label=g.label(),
+            demand_h100e=w.demand_h100e * g.mod("demand_multiplier"),
+            inference_share=inference_share(g),
         )
         subs: dict[str, list[ContractView]] = {}
         for x in w.companies.values():
@@ -290,11 +295,11 @@ class Observer:
         return CompanyView(
             scenario=spec,
             quarter=g.q,
-            quarter_label=g.label(),
+            quarter_label=pub["label"],
             quarters_total=spec.game.quarters,
             price_index=w.price_index,
-            demand_h100e=w.demand_h100e * g.mod("demand_multiplier"),
-            inference_share=inference_share(g),
+            demand_h100e=pub["demand_h100e"],
+            inference_share=pub["inference_share"],
             gas_supply_mw=w.gas_supply_mw,
             gas_reserve_price_musd_per_mw=spec.power.gas.reserve_price_musd_per_mw,
             last_gas_price_musd_per_mw=w.last_gas_price_musd_per_mw,
