@@ -26,6 +26,12 @@ from .core import GameCore
 from .news import inference_share
 
 
+# The wide records (regions, generations, a company's own figures, the view itself) are built
+# with positional arguments, each commented with its field: a keyword call to an attrs __init__
+# of twenty-odd fields costs more than building the record (tests/test_views.py keeps the
+# comments in the classes' field order).
+
+
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
     out = []
     spec = g.spec
@@ -36,34 +42,34 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
         capex = {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling}
         out.append(
             RegionView(
-                id=rid,
-                name=r.name,
-                latency_tier=r.latency_tier,
-                power_price_usd_per_mwh=rs.power_price_usd_per_mwh * g.mod("power_price_multiplier", rid),
-                queue_wait_quarters_min=r.queue_wait_quarters_min + extra,
-                queue_wait_quarters_max=r.queue_wait_quarters_max + extra,
-                grid_release_mw=0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid),
-                grid_reserve_price_musd_per_mw=r.grid_reserve_price_musd_per_mw,
-                last_grid_price_musd_per_mw=rs.last_grid_price_musd_per_mw,
-                last_grid_mw=rs.last_grid_mw,
-                last_grid_bid_mw=rs.last_grid_bid_mw,
-                crews_pool=rs.crews_pool * g.mod("crews_multiplier", rid),
-                wage_reserve_musd=rs.wage_reserve_musd,
-                last_wage_musd=rs.last_wage_musd,
-                permitting_quarters=r.permitting_quarters,
-                moratorium=moratorium,
-                export_restricted=r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0,
-                gas_allowed=r.gas_allowed,
-                smr_allowed=r.smr_allowed,
-                capex_musd_per_mw=capex,
-                inference_demand_weight=r.inference_demand_weight,
+                rid,  # id
+                r.name,  # name
+                r.latency_tier,  # latency_tier
+                rs.power_price_usd_per_mwh * g.mod("power_price_multiplier", rid),  # power_price_usd_per_mwh
+                r.queue_wait_quarters_min + extra,  # queue_wait_quarters_min
+                r.queue_wait_quarters_max + extra,  # queue_wait_quarters_max
+                0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid),  # grid_release_mw
+                r.grid_reserve_price_musd_per_mw,  # grid_reserve_price_musd_per_mw
+                rs.last_grid_price_musd_per_mw,  # last_grid_price_musd_per_mw
+                rs.last_grid_mw,  # last_grid_mw
+                rs.last_grid_bid_mw,  # last_grid_bid_mw
+                rs.crews_pool * g.mod("crews_multiplier", rid),  # crews_pool
+                rs.wage_reserve_musd,  # wage_reserve_musd
+                rs.last_wage_musd,  # last_wage_musd
+                r.permitting_quarters,  # permitting_quarters
+                moratorium,  # moratorium
+                r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0,  # export_restricted
+                r.gas_allowed,  # gas_allowed
+                r.smr_allowed,  # smr_allowed
+                capex,  # capex_musd_per_mw
+                r.inference_demand_weight,  # inference_demand_weight
             )
         )
     return tuple(out)
 
 
 def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
-    spec, w = g.spec, g.world
+    spec, w, t = g.spec, g.world, g.q
     supply = generation_supply(g)
     committed: dict[str, int] = {}
     for c in g.alive():
@@ -74,26 +80,28 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
         gs = w.generations[gid]
         vendor = spec.vendors[gen.vendor]
         room = int(max(0.0, vendor.apa_max_share * supply.get(gid, 0) - committed.get(gid, 0)))
+        release = g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0))
+        released = release <= t  # as g.released and g.in_production have it
         out.append(
             GenerationView(
-                id=gid,
-                name=gen.name,
-                vendor=gen.vendor,
-                custom=vendor.custom,
-                performance_h100e=gen.performance_h100e,
-                power_kw=gen.power_kw,
-                list_price_musd=gs.list_price_musd,
-                apa_price_musd=gs.list_price_musd * (1 - vendor.apa_discount),
-                liquid_only=gen.liquid_only,
-                export_controlled=gen.export_controlled,
-                released=g.released(gid),
-                in_production=g.in_production(gid),
-                release_quarter=g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),
-                ecosystem_factor=gen.ecosystem_factor,
-                supply_units=supply.get(gid, 0),
-                last_spot_price_musd=gs.last_spot_price_musd,
-                last_spot_units=gs.last_spot_units,
-                apa_room_units=0 if vendor.custom else room,
+                gid,  # id
+                gen.name,  # name
+                gen.vendor,  # vendor
+                vendor.custom,  # custom
+                gen.performance_h100e,  # performance_h100e
+                gen.power_kw,  # power_kw
+                gs.list_price_musd,  # list_price_musd
+                gs.list_price_musd * (1 - vendor.apa_discount),  # apa_price_musd
+                gen.liquid_only,  # liquid_only
+                gen.export_controlled,  # export_controlled
+                released,  # released
+                released and t <= g.end[gid],  # in_production
+                release,  # release_quarter
+                gen.ecosystem_factor,  # ecosystem_factor
+                supply.get(gid, 0),  # supply_units
+                gs.last_spot_price_musd,  # last_spot_price_musd
+                gs.last_spot_units,  # last_spot_units
+                0 if vendor.custom else room,  # apa_room_units
             )
         )
     return tuple(out)
@@ -156,11 +164,33 @@ def _site_view(g: GameCore, s: Site, blocked: str, expected: int) -> SiteView:
     return SiteView(s.id, s.region, s.mw, s.cooling, s.stage, s.stage_quarters, s.built_mw, blocked, expected, dict(s.installed), it_mw - g.site_used_kw(s) / 1000, s.power, s.fast_track, it_mw)
 
 
-def _power(g: GameCore, p) -> PowerView:
-    v = g._power_views.get(p.id)
-    if v is None or v.energised != p.energised or v.site != p.site or v.ready_quarter != p.ready_quarter:
-        v = g._power_views[p.id] = PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh)
-    return v
+def _sites(g: GameCore, c: Company) -> tuple[SiteView, ...]:
+    """A company's sites. The engine's cache of SiteViews holds online sites only and drops a site
+    whose chips, cooling or id change, so a hit is the view _site would return (one loop here
+    rather than a call per site: most sites are online and unchanged)."""
+    cached = g._site_views.get
+    power = None
+    out = []
+    for s in c.sites:
+        v = cached(s.id)
+        if v is None:
+            if power is None:
+                power = {p.id: p for p in c.power}
+            v = _site(g, c, s, power)
+        out.append(v)
+    return tuple(out)
+
+
+def _powers(g: GameCore, c: Company) -> tuple[PowerView, ...]:
+    """A company's power sources; each one's view is kept until it energises, slips or feeds a site."""
+    made = g._power_views
+    out = []
+    for p in c.power:
+        v = made.get(p.id)
+        if v is None or v.energised != p.energised or v.site != p.site or v.ready_quarter != p.ready_quarter:
+            v = made[p.id] = PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh)
+        out.append(v)
+    return tuple(out)
 
 
 def _contract(k) -> ContractView:
@@ -168,38 +198,37 @@ def _contract(k) -> ContractView:
 
 
 def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
-    power = {p.id: p for p in c.power}
     equity = g.book_equity(c)
     assets = equity + c.debt_musd
     return MeView(
-        id=c.id,
-        name=c.name,
-        archetype=c.archetype,
-        special_moves=g.spec.archetypes[c.archetype].special_moves,
-        cash_musd=c.cash_musd,
-        debt_musd=c.debt_musd,
-        debt_rate=g.debt_rate(c, assets),
-        borrow_headroom_musd=g.borrow_headroom(c, assets),
-        book_equity_musd=equity,
-        ownership=c.ownership,
-        covenant_breached=c.covenant_breached,
-        distress_quarters=c.distress_quarters,
-        sites=tuple(_site(g, c, s, power) for s in c.sites),
-        power=tuple(_power(g, p) for p in c.power),
-        inventory=dict(c.inventory),
-        deliveries=tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),
-        agreements=tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),
-        contracts=tuple(_contract(k) for k in c.contracts),
-        subcontracts=subs,
-        asic_quarters_funded=c.asic_quarters_funded,
-        asic_active=c.asic_active,
-        internal_demand_h100e=c.internal_demand_h100e,
-        outside_cash_flow_musd=c.outside_cash_flow_musd,
-        capacity_h100e=c.capacity_h100e,
-        used_h100e=c.used_h100e,
-        revenue_musd=c.revenue_musd,
-        net_income_musd=c.net_income_musd,
-        ebitda_musd=c.ebitda_musd,
+        c.id,  # id
+        c.name,  # name
+        c.archetype,  # archetype
+        g.spec.archetypes[c.archetype].special_moves,  # special_moves
+        c.cash_musd,  # cash_musd
+        c.debt_musd,  # debt_musd
+        g.debt_rate(c, assets),  # debt_rate
+        g.borrow_headroom(c, assets),  # borrow_headroom_musd
+        equity,  # book_equity_musd
+        c.ownership,  # ownership
+        c.covenant_breached,  # covenant_breached
+        c.distress_quarters,  # distress_quarters
+        _sites(g, c),  # sites
+        _powers(g, c),  # power
+        dict(c.inventory),  # inventory
+        tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),  # deliveries
+        tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),  # agreements
+        tuple(_contract(k) for k in c.contracts),  # contracts
+        subs,  # subcontracts
+        c.asic_quarters_funded,  # asic_quarters_funded
+        c.asic_active,  # asic_active
+        c.internal_demand_h100e,  # internal_demand_h100e
+        c.outside_cash_flow_musd,  # outside_cash_flow_musd
+        c.capacity_h100e,  # capacity_h100e
+        c.used_h100e,  # used_h100e
+        c.revenue_musd,  # revenue_musd
+        c.net_income_musd,  # net_income_musd
+        c.ebitda_musd,  # ebitda_musd
     )
 
 
@@ -243,6 +272,9 @@ class Observer:
             ),
             rivals=tuple(_rival(g, c) for c in w.companies.values()),
             news=tuple(w.news),
+            label=g.label(),
+            demand_h100e=w.demand_h100e * g.mod("demand_multiplier"),
+            inference_share=inference_share(g),
         )
         subs: dict[str, list[ContractView]] = {}
         for x in w.companies.values():
@@ -267,24 +299,24 @@ class Observer:
         c = w.companies[cid]
         pub = self._public
         return CompanyView(
-            scenario=spec,
-            quarter=g.q,
-            quarter_label=g.label(),
-            quarters_total=spec.game.quarters,
-            price_index=w.price_index,
-            demand_h100e=w.demand_h100e * g.mod("demand_multiplier"),
-            inference_share=inference_share(g),
-            gas_supply_mw=w.gas_supply_mw,
-            gas_reserve_price_musd_per_mw=spec.power.gas.reserve_price_musd_per_mw,
-            last_gas_price_musd_per_mw=w.last_gas_price_musd_per_mw,
-            smr_first_delivery_quarter=self._smr_first,
-            me=_me(g, c, self._subcontracts.get(cid, ())),
-            rivals=tuple(r for r in pub["rivals"] if r.id != cid),
-            regions=pub["regions"],
-            generations=pub["generations"],
-            rfps=pub["rfps"],
-            lots=pub["lots"],
-            news=pub["news"],
-            last_public=last_public,
-            last_private=last_private,
+            spec,  # scenario
+            g.q,  # quarter
+            pub["label"],  # quarter_label
+            spec.game.quarters,  # quarters_total
+            w.price_index,  # price_index
+            pub["demand_h100e"],  # demand_h100e
+            pub["inference_share"],  # inference_share
+            w.gas_supply_mw,  # gas_supply_mw
+            spec.power.gas.reserve_price_musd_per_mw,  # gas_reserve_price_musd_per_mw
+            w.last_gas_price_musd_per_mw,  # last_gas_price_musd_per_mw
+            self._smr_first,  # smr_first_delivery_quarter
+            _me(g, c, self._subcontracts.get(cid, ())),  # me
+            tuple(r for r in pub["rivals"] if r.id != cid),  # rivals
+            pub["regions"],  # regions
+            pub["generations"],  # generations
+            pub["rfps"],  # rfps
+            pub["lots"],  # lots
+            pub["news"],  # news
+            last_public,  # last_public
+            last_private,  # last_private
         )
