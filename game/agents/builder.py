@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any, Callable
 
 import numpy as np
@@ -89,6 +90,7 @@ class Builder(Tunable):
         # a hair under the engine's funds, so rounded prices never overrun it
         budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
         gens, ranked = _shared("market", v.generations, _market)
+        self._ranked = ranked  # what is on sale, best buy first, for liquid-cooled halls and for any
         self._best = ranked[True][0] if ranked[True] else None  # today's best buy, for planning
         self._regions = _shared("regions by id", v.regions, _by_id)
         self._survey(v, gens)
@@ -118,7 +120,9 @@ class Builder(Tunable):
         self._growth_start, self._growth_rise = d.growth_per_quarter_start, d.growth_per_quarter_end - d.growth_per_quarter_start
         self._last_quarter = max(1, spec.game.quarters - 1)
         self._commissioning = spec.rules.commissioning_quarters
+        self._per_crew = spec.rules.construction_mw_per_crew_quarter
         self._pue = spec.cooling[self.cooling].pue
+        self._settled: tuple[tuple, tuple] = ((), ())  # see _survey
 
     def _survey(self, v: CompanyView, gens: dict[str, GenerationView]) -> None:
         """One pass over its own sites, power and chips for the facts several steps need this quarter."""
@@ -126,24 +130,40 @@ class Builder(Tunable):
         q = v.quarter
         liquid = self._liquid
         share = self.merchant_share(v)
-        per_crew = v.scenario.rules.construction_mw_per_crew_quarter
+        per_crew = self._per_crew
         soon = q + 2  # chips bought now arrive about then
-        free_liquid_kw = free_air_kw = 0.0  # hall power online or about to be
-        installed_mw = 0  # grid MW in use
+        sites = me.sites
+        # The sites that lead the list online and unchanged since last quarter (the observer hands
+        # back the very same view objects) add up to what they did then: start from those sums.
+        settled, sums = self._settled
+        n = len(settled)
+        if n and sums[0] == share and len(sites) >= n and all(map(operator.is_, settled, sites)):
+            _, free_liquid_kw, free_air_kw, installed_mw, selling, largest, empty_air = sums
+            selling, empty_air = set(selling), list(empty_air)
+        else:
+            n = 0
+            free_liquid_kw = free_air_kw = 0.0  # hall power online or about to be
+            installed_mw = 0  # grid MW in use
+            selling = set()
+            largest = None
+            empty_air = []
+        k = n
+        while k < len(sites) and sites[k].stage == "online":
+            k += 1
+        last_settled = sites[k - 1] if k > n else None
         crews: dict[str, float] = {}  # region -> crews its sites under construction need
         ready: dict[str, int] | None = None  # power id -> quarter it is ready (built when first needed)
-        selling: set[str] = set()
-        largest = None
-        empty_air = []
         building: set[str] = set()
-        for s in me.sites:
+        for s in sites[n:] if n else sites:
             stage = s.stage
-            if stage == "online" or 0 <= s.expected_online <= soon:
+            free = s.free_mw
+            online = stage == "online"
+            if online or 0 <= s.expected_online <= soon:
                 if s.cooling in liquid:
-                    free_liquid_kw += s.free_mw * 1000 * share
+                    free_liquid_kw += free * 1000 * share
                 else:
-                    free_air_kw += s.free_mw * 1000 * share
-            if stage == "online":
+                    free_air_kw += free * 1000 * share
+            if online:
                 if s.installed:
                     selling.add(s.region)
                     if largest is None or s.mw > largest:
@@ -159,7 +179,9 @@ class Builder(Tunable):
                     crews[s.region] = crews.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
             it = s.it_mw
             if it > 0:
-                installed_mw += (it - s.free_mw) * s.mw / it
+                installed_mw += (it - free) * s.mw / it
+            if s is last_settled:
+                self._settled = sites[:k], (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
         held_mw = 0
         unsited = []
         for p in me.power:
@@ -253,29 +275,30 @@ class Builder(Tunable):
             if r.queue_wait_quarters_max + r.permitting_quarters <= latest and not r.moratorium and r.grid_release_mw > 0:
                 ranked.append((self.region_preference(v, r), r.id, r))
         ranked.sort()
+        block, smallest = self.min_block_mw, max(self.min_block_mw, 1.0)
+        region_share, ceiling, markup = self.max_region_share, self.max_power_price_musd_per_mw, self.power_bid_markup
         for pref, _, r in ranked:
             if want <= 1:
                 break
             if not math.isfinite(pref):
                 continue
-            mw = min(max(want, self.min_block_mw), r.grid_release_mw * self.max_region_share)
-            price = min(self.max_power_price_musd_per_mw, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * self.power_bid_markup)
+            mw = min(max(want, block), r.grid_release_mw * region_share)
+            price = min(ceiling, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * markup)
             price = round(price, 4)
             if price < r.grid_reserve_price_musd_per_mw or price <= 0:
                 continue  # its ceiling is below the reserve
             mw = math.floor(min(mw, max(0.0, budget - spent) / price) * 10) / 10  # no more than is left to pay with
-            if mw >= max(self.min_block_mw, 1.0):
+            if mw >= smallest:
                 orders.append(o.BidInterconnect(r.id, mw, price))
                 want -= mw
                 spent += mw * price
                 committed += mw * price
         if self.buy_gas and want > 10 and left > 8:
-            gas_regions = [r for r in v.regions if r.gas_allowed]
-            if gas_regions:
-                r = min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id))
-                mw = min(want, v.gas_supply_mw * self.max_region_share)
-                price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * self.power_bid_markup
-                if mw >= max(self.min_block_mw, 1.0) and mw * price < budget - spent:
+            r = _shared("cheapest gas region", v.regions, _cheapest_gas)
+            if r is not None:
+                mw = min(want, v.gas_supply_mw * region_share)
+                price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * markup
+                if mw >= smallest and mw * price < budget - spent:
                     x = o.BidGasTurbines(r.id, round(mw, 1), round(price, 4))
                     orders.append(x)
                     committed += x.mw * x.price_musd_per_mw
@@ -345,8 +368,9 @@ class Builder(Tunable):
                 continue
             x = o.BidCrews(rid, round(n, 2), round(wage, 4))
             orders.append(x)
-            spent += x.crews * x.wage_musd
-            self._committed += x.crews * x.wage_musd
+            cost = x.crews * x.wage_musd
+            spent += cost
+            self._committed += cost
         return spent
 
     # ---- chips -------------------------------------------------------------------------------------
@@ -360,18 +384,19 @@ class Builder(Tunable):
         spent = 0.0
         committed = self._committed
         signed = False
+        markup, supply_cap, apa_share = self.chip_bid_markup, self.supply_share_cap, self.apa_share
         for liquid in (True, False):
             need_kw = free_kw[liquid] - coming_kw
             coming_kw = max(0.0, coming_kw - free_kw[liquid])
             # the best value first, each taking at most a share of its generation's supply
-            for best in buyable(v.generations, liquid):
+            for best in self._ranked[liquid]:
                 if need_kw < best.power_kw * 100 or budget - spent <= 0:
                     break
-                price = max(best.list_price_musd, best.last_spot_price_musd) * self.chip_bid_markup
-                units = int(min(need_kw / best.power_kw, best.supply_units * self.supply_share_cap, (budget - spent) / price))
+                price = max(best.list_price_musd, best.last_spot_price_musd) * markup
+                units = int(min(need_kw / best.power_kw, best.supply_units * supply_cap, (budget - spent) / price))
                 if units <= 0:
                     continue
-                apa_units = int(min(units * self.apa_share, best.apa_room_units))
+                apa_units = int(min(units * apa_share, best.apa_room_units))
                 apa_quarters = min(self.apa_quarters, v.scenario.vendors[best.vendor].apa_max_quarters)
                 if not signed and apa_units > 100 and v.quarters_left > apa_quarters:
                     deposit = best.apa_price_musd * apa_units * apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
@@ -466,7 +491,7 @@ class Builder(Tunable):
                     orders.append(x)
                     self._committed += x.mw * spec.power.smr.deposit_musd_per_mw
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
-            own = me.capacity_h100e * spec.archetypes[me.archetype].sellable_fraction
+            own = me.capacity_h100e * self._sellable
             have = sum(k.h100e for k in me.subcontracts)
             gap = me.internal_demand_h100e - own - have
             if round(gap * self.subcontract_share, 1) > 0:
@@ -515,6 +540,12 @@ def _shared(what: str, items: tuple, make: Callable[[tuple], Any]) -> Any:
 
 def _by_id(items: tuple) -> dict[str, Any]:
     return {x.id: x for x in items}
+
+
+def _cheapest_gas(regions: tuple[RegionView, ...]) -> RegionView | None:
+    """Where on-site gas turbines run cheapest (None: nowhere allows them)."""
+    gas_regions = [r for r in regions if r.gas_allowed]
+    return min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id)) if gas_regions else None
 
 
 def _by_price(rfps: tuple[RfpView, ...]) -> list[RfpView]:
