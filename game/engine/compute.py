@@ -17,6 +17,43 @@ from .news import inference_share
 _NO_MIN = -(10**6)
 
 
+class FleetFigures:
+    """What a company's fleet can sell under a quarter's outages, by region, before anything is
+    taken: the same from quarter to quarter while the fleet and its outage factors stay the same,
+    so it is kept until one of them changes."""
+
+    def __init__(self, groups: dict, factors: list[float]):
+        total: dict[str, float] = {}  # usable H100e by region
+        eco_sum: dict[str, float] = {}
+        installed = 0.0
+        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
+            installed += h
+            total[region] = total.get(region, 0.0) + h * k
+            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
+        self.groups, self.factors = groups, factors
+        self.total = total
+        self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
+        self.installed = installed
+        self.usable = sum(total.values())
+        self._by_release: dict[int, float] | None = None
+        self.older: dict[int, float] = {}  # usable H100e released before a quarter
+
+    @property
+    def by_release(self) -> dict[int, float]:
+        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
+        if self._by_release is None:
+            by_release: dict[int, float] = {}
+            for (_, _, _, releases), k in zip(self.groups.values(), self.factors):
+                for rel, x in releases.items():
+                    by_release[rel] = by_release.get(rel, 0.0) + x * k
+            self._by_release = by_release
+        return self._by_release
+
+
+def _fleet_figures(g: GameCore) -> dict[str, FleetFigures]:
+    return {}  # company id -> its FleetFigures, replaced when its fleet or outage factors change
+
+
 class Capacity:
     """A company's usable H100e this quarter, by region, with what has been taken so far."""
 
@@ -25,9 +62,6 @@ class Capacity:
         every company: filled as regions and coolings turn up."""
         spec = g.spec
         sell = spec.archetypes[c.archetype].sellable_fraction
-        total: dict[str, float] = {}  # usable H100e by region
-        eco_sum: dict[str, float] = {}
-        installed = 0.0
         groups, self.largest_site_mw = g.fleet(c)
         factors = []  # usable share of each group's H100e
         for region, cooling, _, _ in groups:
@@ -36,36 +70,21 @@ class Capacity:
                 outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
                 f = up[region, cooling] = 1.0 - min(1.0, outage)
             factors.append(f * sell)
-        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
-            installed += h
-            total[region] = total.get(region, 0.0) + h * k
-            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
-        self.total = total
-        self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
-        self.installed = installed
-        self.usable = sum(total.values())
-        self._groups, self._factors = groups, factors
-        self._by_release: dict[int, float] | None = None
-        self._older: dict[int, float] = {}  # usable H100e released before a quarter
+        kept = g.cache("fleet_figures", _fleet_figures)
+        fig = kept.get(c.id)
+        if fig is None or fig.groups is not groups or fig.factors != factors:
+            fig = kept[c.id] = FleetFigures(groups, factors)
+        self.fig = fig
+        self.total, self.eco, self.installed, self.usable = fig.total, fig.eco, fig.installed, fig.usable
         self.used: dict[str, float] = {}
         self.used_total = 0.0
 
-    @property
-    def by_release(self) -> dict[int, float]:
-        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
-        if self._by_release is None:
-            by_release: dict[int, float] = {}
-            for (_, _, _, releases), k in zip(self._groups.values(), self._factors):
-                for rel, x in releases.items():
-                    by_release[rel] = by_release.get(rel, 0.0) + x * k
-            self._by_release = by_release
-        return self._by_release
-
     def free_qualifying(self, min_release: int) -> float:
         """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
-        older = self._older.get(min_release)
+        fig = self.fig
+        older = fig.older.get(min_release)
         if older is None:
-            older = self._older[min_release] = sum(u for rel, u in self.by_release.items() if rel < min_release)
+            older = fig.older[min_release] = sum(u for rel, u in fig.by_release.items() if rel < min_release)
         return max(0.0, self.usable - older - max(0.0, self.used_total - older))
 
     def free_for(self, min_release: int) -> float:
