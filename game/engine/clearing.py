@@ -144,24 +144,22 @@ def allocate_demand(
         declined += total - float(_sum(chosen))
         asked = (per_weight @ w).tolist()
         fill = [1.0] * n_offers
+        newly_full = []
         turned_away = False
         for j, a in enumerate(asked):
-            room_left = room[j] if room[j] > 0.0 else 0.0
-            if a > room_left:
-                fill[j] = room_left / a
+            left = room[j]
+            if a > (left if left > 0.0 else 0.0):
+                f = fill[j] = (left if left > 0.0 else 0.0) / a
+                a *= f  # what it takes; the rest is turned away
                 turned_away = True
-        if not turned_away:
-            sold = [s + a for s, a in zip(sold, asked)]  # nobody is turned away
-            remaining = None
-            break
-        newly_full = []
-        for j, (a, f) in enumerate(zip(asked, fill)):
-            taken = a * f
-            sold[j] += taken
-            room[j] -= taken
-            if room[j] <= 1e-9 and not full[j]:
+            sold[j] += a
+            left = room[j] = left - a
+            if left <= 1e-9 and not full[j]:
                 full[j] = True
                 newly_full.append(j)
+        if not turned_away:
+            remaining = None  # nobody is turned away
+            break
         remaining = chosen - per_weight * (w @ np.array(fill))
         if newly_full:
             w[:, newly_full] = 0.0
