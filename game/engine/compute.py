@@ -329,7 +329,13 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     prices: dict[tuple[str, str], float] = {}
     for cid, x in book.of(o.OfferCompute):
         prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
-    offers = []  # (company, region, price, capacity, eco, reliability + premium)
+    # customers judge price against the cost-led trend, not the index itself, so a rising index
+    # prices some of them out (the outside option) and bounds it
+    ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
+    offers = []  # (company, its capacity, region, price, H100e offered)
+    flat: list[float] = []  # each offer's price, ecosystem and reliability gaps, premium, H100e
+    regions: list[int] = []
+    region_index = cells.region_index
     for c in g.alive():
         cap = caps[c.id]
         a = spec.archetypes[c.archetype]
@@ -338,22 +344,16 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
             f = t - used.get(rid, 0.0)
             if f > 1e-6:
                 # no offer given: the capacity is offered at the index (a standing order)
-                offers.append((c, rid, prices.get((c.id, rid), index), f, eco.get(rid, 1.0), a))
+                p = prices.get((c.id, rid), index)
+                offers.append((c, cap, rid, p, f))
+                flat += (p / ref - 1.0, eco.get(rid, 1.0) - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
+                regions.append(region_index[rid])
     total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
     demand = cells.share * total
-    demand_total = float(demand.sum())
+    demand_total = float(np.add.reduce(demand))  # what ndarray.sum calls, without its Python layer
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
     if not offers:
         return {"demand": demand_total, "sold": 0.0, "unmet": demand_total, "idle": 0.0, "by_region": by_region}
-    # customers judge price against the cost-led trend, not the index itself, so a rising index
-    # prices some of them out (the outside option) and bounds it
-    ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
-    flat: list[float] = []
-    regions: list[int] = []
-    region_index = cells.region_index
-    for _, rid, p, f, e, a in offers:
-        flat += (p / ref - 1.0, e - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
-        regions.append(region_index[rid])
     price_gap, eco_gap, rel_gap, prem, capacity = np.array(flat).reshape(len(offers), 5).T
     ridx = np.array(regions)
     util = (
@@ -368,10 +368,10 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
     mine: dict[str, list[float]] = {}
     notes = g.cache("spot_notes", _spot_notes)
-    for (c, rid, p, f, _, _), q in zip(offers, sold.tolist()):
+    for (c, cap, rid, p, f), q in zip(offers, sold.tolist()):
         musd = _musd(q, p, hours)
         if q > 1e-9:
-            caps[c.id].take_in(rid, q)
+            cap.take_in(rid, q)
             g.post(c, "revenue_spot", musd, notes[rid])
         r = by_region[rid]
         r["sold_h100e"] += q
@@ -384,8 +384,8 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
         m[2] += musd
     for cid, (q, f, musd) in mine.items():
         g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
-    sold_total = sold.sum()
-    idle = float(capacity.sum() - sold_total)
+    sold_total = np.add.reduce(sold)
+    idle = float(np.add.reduce(capacity) - sold_total)
     return {"demand": demand_total, "sold": float(sold_total), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
 
 
