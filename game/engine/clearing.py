@@ -77,8 +77,8 @@ def clear_uniform_price(
     return Clearing(price, tuple(awards), asked, supply, sum(a.quantity for a in awards))
 
 
-# the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
-_sum, _any, _all = np.add.reduce, np.logical_or.reduce, np.logical_and.reduce
+# the ufuncs' own reductions: ndarray.sum/any add a Python-level call each, and these arrays are tiny
+_sum, _any = np.add.reduce, np.logical_or.reduce
 
 
 def logit_weights(utilities: np.ndarray, outside: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +119,8 @@ def allocate_demand(
     w, stay_out = logit_weights(utilities, outside, mask)
     open_ = mask.copy()
     open_rows = _any(open_, axis=1)
-    all_open = bool(_all(open_rows))
+    n_rows = len(open_rows)
+    all_open = np.count_nonzero(open_rows) == n_rows  # the cheapest "all" on a tiny array
     sold = [0.0] * n_offers
     room = np.asarray(capacity, dtype=float).tolist()  # capacity - sold
     full = [False] * n_offers
@@ -162,10 +163,11 @@ def allocate_demand(
             break
         remaining = chosen - per_weight * (w @ np.array(fill))
         if newly_full:
-            w[:, newly_full] = 0.0
-            open_[:, newly_full] = False
+            for j in newly_full:  # a column at a time: cheaper than indexing by a list
+                w[:, j] = 0.0
+                open_[:, j] = False
             open_rows = _any(open_, axis=1)
-            all_open = bool(_all(open_rows))
+            all_open = np.count_nonzero(open_rows) == n_rows
             wsum = None
     if remaining is not None:
         unmet += float(_sum(remaining))  # still turned away when the rounds ran out
