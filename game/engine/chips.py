@@ -152,6 +152,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
     for gid, units_left in left.items():
         gen = spec.generations[gid]
         vendor = spec.vendors[gen.vendor]
+        arrives = g.q + vendor.delivery_lead_quarters
         reserve = w.generations[gid].list_price_musd * vendor.spot_reserve_fraction
         bids = bids_by_gen.get(gid, [])
         won: dict[int, float] = defaultdict(float)
@@ -177,13 +178,13 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
                 cost = q * res.price
                 g.post(c, "chip_prepayment", -cost, f"spot {gen.name}")
                 c.deposits_musd += cost
-                c.deliveries.append(Delivery(g.q + vendor.delivery_lead_quarters, gid, q, cost))
+                c.deliveries.append(Delivery(arrives, gid, q, cost))
             if res.awards:
                 price = res.price
         for b in bids:
             got = int(won[id(b)])
             if got:
-                g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(g.q + vendor.delivery_lead_quarters))
+                g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(arrives))
             else:
                 g.say(b.bidder, "Spot bid for {:,} {} at ${:,.0f} won nothing", int(b.quantity), gen.name, b.price * 1e6)
         gs = w.generations[gid]
@@ -197,13 +198,14 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
 
 def deliveries(g: GameCore) -> None:
     """Spot purchases arrive after the vendor's lead time."""
+    q = g.q
     for c in g.alive():
         if not c.deliveries:
             continue
-        due = [d for d in c.deliveries if d.quarter <= g.q]
+        due = [d for d in c.deliveries if d.quarter <= q]
         if not due:
             continue
-        c.deliveries = [d for d in c.deliveries if d.quarter > g.q]
+        c.deliveries = [d for d in c.deliveries if d.quarter > q]
         for d in due:
             c.deposits_musd -= d.cost_musd
             _add_cohort(g, c, d.generation, d.units, d.cost_musd)

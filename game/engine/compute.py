@@ -84,7 +84,7 @@ class Capacity:
         fig = self.fig
         older = fig.older.get(min_release)
         if older is None:
-            older = fig.older[min_release] = sum(u for rel, u in fig.by_release.items() if rel < min_release)
+            older = fig.older[min_release] = sum([u for rel, u in fig.by_release.items() if rel < min_release])
         return max(0.0, self.usable - older - max(0.0, self.used_total - older))
 
     def free_for(self, min_release: int) -> float:
