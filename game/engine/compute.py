@@ -79,17 +79,15 @@ class Capacity:
         self.used: dict[str, float] = {}
         self.used_total = 0.0
 
-    def free_qualifying(self, min_release: int) -> float:
-        """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
+    def free_for(self, min_release: int) -> float:
+        """What work needing generations released at or after min_release can still get: what is
+        free, at most the free capacity of those generations (older chips are used first)."""
         fig = self.fig
         older = fig.older.get(min_release)
         if older is None:
             older = fig.older[min_release] = sum([u for rel, u in fig.by_release.items() if rel < min_release])
-        return max(0.0, self.usable - older - max(0.0, self.used_total - older))
-
-    def free_for(self, min_release: int) -> float:
-        """What work needing generations released at or after min_release can still get."""
-        return min(self.usable - self.used_total, self.free_qualifying(min_release))
+        qualifying = max(0.0, self.usable - older - max(0.0, self.used_total - older))
+        return min(self.usable - self.used_total, qualifying)
 
     def take(self, amount: float, order: list[str]) -> float:
         """Take up to `amount` from regions in the given order; returns what was taken."""
