@@ -27,7 +27,7 @@ def generation_supply(g: GameCore) -> dict[str, int]:
     out: dict[str, int] = {}
     for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
         gens = [gid for gid in made if g.in_production(gid)]
-        weight = sum(g.spec.generations[gid].supply_weight for gid in gens)
+        weight = sum([g.spec.generations[gid].supply_weight for gid in gens])
         total = vendor_supply(g, vid)
         for gid in gens:
             out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
@@ -89,9 +89,9 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
     for gid, asks in new_by_gen.items():
         gen = spec.generations[gid]
         vendor = spec.vendors[gen.vendor]
-        committed = sum(a.units_per_quarter for c in g.alive() for a in c.agreements if a.generation == gid)
+        committed = sum([a.units_per_quarter for c in g.alive() for a in c.agreements if a.generation == gid])
         room = max(0.0, vendor.apa_max_share * supply[gid] - committed)
-        asked = sum(x.units_per_quarter for _, x in asks)
+        asked = sum([x.units_per_quarter for _, x in asks])
         scale = min(1.0, room / asked) if asked else 0.0
         price = w.generations[gid].list_price_musd * (1 - vendor.apa_discount)
         for cid, x in asks:
@@ -120,7 +120,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
                 due_by_gen.setdefault(a.generation, []).append((c, a))
     for gid in list(supply) + sorted(due_by_gen.keys() - supply.keys()):
         due = due_by_gen.get(gid, ())
-        want = sum(a.units_per_quarter for _, a in due)
+        want = sum([a.units_per_quarter for _, a in due])
         scale = min(1.0, supply.get(gid, 0) / want) if want else 0.0
         name = spec.generations[gid].name
         for c, a in due:
@@ -192,7 +192,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         gs.last_spot_units = int(sold)
         gs.last_supply_units = supply[gid]
         gs.last_apa_units = apa_units[gid]
-        results[gid] = {"supply": supply[gid], "agreements": apa_units[gid], "spot_bid": sum(b.quantity for b in bids), "spot_sold": int(sold), "spot_price_musd": price}
+        results[gid] = {"supply": supply[gid], "agreements": apa_units[gid], "spot_bid": sum([b.quantity for b in bids]), "spot_sold": int(sold), "spot_price_musd": price}
     g.public.markets["chips"] = results
 
 

@@ -53,11 +53,11 @@ def clear_uniform_price(
     if not bids:
         return Clearing(reserve, (), 0, supply, 0)
     valid = [b for b in bids if b.price >= reserve and b.quantity > 0]
-    asked = sum(b.quantity for b in valid)
+    asked = sum([b.quantity for b in valid])
     if not valid or supply <= 0:
         return Clearing(reserve, (), asked, supply, 0)
     if asked <= supply + 1e-9:
-        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply, asked)
+        return Clearing(reserve, tuple([Award(b, b.quantity) for b in valid]), asked, supply, asked)
     # a seeded tie-break key for every bid, then highest price first
     keys = rng.random(len(valid)).tolist()
     order = [i for _, _, i in sorted(zip([-b.price for b in valid], keys, range(len(valid))))]
@@ -74,7 +74,7 @@ def clear_uniform_price(
         awards.append(Award(b, q))
         left -= q
         price = b.price
-    return Clearing(price, tuple(awards), asked, supply, sum(a.quantity for a in awards))
+    return Clearing(price, tuple(awards), asked, supply, sum([a.quantity for a in awards]))
 
 
 # the ufuncs' own reductions: ndarray.sum/any add a Python-level call each, and these arrays are tiny

@@ -133,7 +133,7 @@ def rfp_phase(g: GameCore) -> None:
         return
     # labs tender for the part of the training market not already under contract
     target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g))
-    running = sum(k.h100e for c in g.alive() for k in c.contracts if k.customer == "market")
+    running = sum([k.h100e for c in g.alive() for k in c.contracts if k.customer == "market"])
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.rng["compute"]
     min_release = g.q - t.current_generation_quarters

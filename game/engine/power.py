@@ -78,7 +78,7 @@ def smr_signing(g: GameCore, book: OrderBook) -> None:
     sm = g.spec.power.smr
     w = g.world
     asks = book.of(o.SignSmrPpa)
-    total = sum(x.mw for _, x in asks)
+    total = sum([x.mw for _, x in asks])
     scale = min(1.0, sm.max_mw_per_quarter / total) if total > 0 else 0.0
     first = quarter_offset(g.spec.game.start, sm.first_delivery)
     signed = 0.0
