@@ -27,7 +27,7 @@ def generation_supply(g: GameCore) -> dict[str, int]:
     out: dict[str, int] = {}
     for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
         gens = [gid for gid in made if g.in_production(gid)]
-        weight = sum(g.spec.generations[gid].supply_weight for gid in gens)
+        weight = sum([g.spec.generations[gid].supply_weight for gid in gens])
         total = vendor_supply(g, vid)
         for gid in gens:
             out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
@@ -89,9 +89,9 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
     for gid, asks in new_by_gen.items():
         gen = spec.generations[gid]
         vendor = spec.vendors[gen.vendor]
-        committed = sum(a.units_per_quarter for c in g.alive() for a in c.agreements if a.generation == gid)
+        committed = sum([a.units_per_quarter for c in g.alive() for a in c.agreements if a.generation == gid])
         room = max(0.0, vendor.apa_max_share * supply[gid] - committed)
-        asked = sum(x.units_per_quarter for _, x in asks)
+        asked = sum([x.units_per_quarter for _, x in asks])
         scale = min(1.0, room / asked) if asked else 0.0
         price = w.generations[gid].list_price_musd * (1 - vendor.apa_discount)
         for cid, x in asks:
@@ -120,7 +120,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
                 due_by_gen.setdefault(a.generation, []).append((c, a))
     for gid in list(supply) + sorted(due_by_gen.keys() - supply.keys()):
         due = due_by_gen.get(gid, ())
-        want = sum(a.units_per_quarter for _, a in due)
+        want = sum([a.units_per_quarter for _, a in due])
         scale = min(1.0, supply.get(gid, 0) / want) if want else 0.0
         name = spec.generations[gid].name
         for c, a in due:
@@ -152,6 +152,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
     for gid, units_left in left.items():
         gen = spec.generations[gid]
         vendor = spec.vendors[gen.vendor]
+        arrives = g.q + vendor.delivery_lead_quarters
         reserve = w.generations[gid].list_price_musd * vendor.spot_reserve_fraction
         bids = bids_by_gen.get(gid, [])
         won: dict[int, float] = defaultdict(float)
@@ -165,7 +166,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             pools.append((None, bids))
         for pool_supply, pool_bids in pools:
             supply_here = units_left - sold if pool_supply is None else pool_supply
-            open_bids = [Bid(b.bidder, b.quantity - won[id(b)], b.price, b) for b in pool_bids if b.quantity - won[id(b)] > 0]
+            open_bids = [Bid(b.bidder, rest, b.price, b) for b in pool_bids if (rest := b.quantity - won[id(b)]) > 0]
             res = clear_uniform_price(supply_here, open_bids, reserve, g.rng["ties"])
             for a in res.awards:
                 q = int(a.quantity)
@@ -177,13 +178,13 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
                 cost = q * res.price
                 g.post(c, "chip_prepayment", -cost, f"spot {gen.name}")
                 c.deposits_musd += cost
-                c.deliveries.append(Delivery(g.q + vendor.delivery_lead_quarters, gid, q, cost))
+                c.deliveries.append(Delivery(arrives, gid, q, cost))
             if res.awards:
                 price = res.price
         for b in bids:
             got = int(won[id(b)])
             if got:
-                g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(g.q + vendor.delivery_lead_quarters))
+                g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(arrives))
             else:
                 g.say(b.bidder, "Spot bid for {:,} {} at ${:,.0f} won nothing", int(b.quantity), gen.name, b.price * 1e6)
         gs = w.generations[gid]
@@ -191,19 +192,20 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         gs.last_spot_units = int(sold)
         gs.last_supply_units = supply[gid]
         gs.last_apa_units = apa_units[gid]
-        results[gid] = {"supply": supply[gid], "agreements": apa_units[gid], "spot_bid": sum(b.quantity for b in bids), "spot_sold": int(sold), "spot_price_musd": price}
+        results[gid] = {"supply": supply[gid], "agreements": apa_units[gid], "spot_bid": sum([b.quantity for b in bids]), "spot_sold": int(sold), "spot_price_musd": price}
     g.public.markets["chips"] = results
 
 
 def deliveries(g: GameCore) -> None:
     """Spot purchases arrive after the vendor's lead time."""
+    q = g.q
     for c in g.alive():
         if not c.deliveries:
             continue
-        due = [d for d in c.deliveries if d.quarter <= g.q]
+        due = [d for d in c.deliveries if d.quarter <= q]
         if not due:
             continue
-        c.deliveries = [d for d in c.deliveries if d.quarter > g.q]
+        c.deliveries = [d for d in c.deliveries if d.quarter > q]
         for d in due:
             c.deposits_musd -= d.cost_musd
             _add_cohort(g, c, d.generation, d.units, d.cost_musd)

@@ -53,11 +53,11 @@ def clear_uniform_price(
     if not bids:
         return Clearing(reserve, (), 0, supply, 0)
     valid = [b for b in bids if b.price >= reserve and b.quantity > 0]
-    asked = sum(b.quantity for b in valid)
+    asked = sum([b.quantity for b in valid])
     if not valid or supply <= 0:
         return Clearing(reserve, (), asked, supply, 0)
     if asked <= supply + 1e-9:
-        return Clearing(reserve, tuple(Award(b, b.quantity) for b in valid), asked, supply, asked)
+        return Clearing(reserve, tuple([Award(b, b.quantity) for b in valid]), asked, supply, asked)
     # a seeded tie-break key for every bid, then highest price first
     keys = rng.random(len(valid)).tolist()
     order = [i for _, _, i in sorted(zip([-b.price for b in valid], keys, range(len(valid))))]
@@ -74,11 +74,11 @@ def clear_uniform_price(
         awards.append(Award(b, q))
         left -= q
         price = b.price
-    return Clearing(price, tuple(awards), asked, supply, sum(a.quantity for a in awards))
+    return Clearing(price, tuple(awards), asked, supply, sum([a.quantity for a in awards]))
 
 
-# the ufuncs' own reductions: ndarray.sum/any/all add a Python-level call each, and these arrays are tiny
-_sum, _any, _all = np.add.reduce, np.logical_or.reduce, np.logical_and.reduce
+# the ufuncs' own reductions: ndarray.sum/any add a Python-level call each, and these arrays are tiny
+_sum, _any = np.add.reduce, np.logical_or.reduce
 
 
 def logit_weights(utilities: np.ndarray, outside: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +119,8 @@ def allocate_demand(
     w, stay_out = logit_weights(utilities, outside, mask)
     open_ = mask.copy()
     open_rows = _any(open_, axis=1)
-    all_open = bool(_all(open_rows))
+    n_rows = len(open_rows)
+    all_open = np.count_nonzero(open_rows) == n_rows  # the cheapest "all" on a tiny array
     sold = [0.0] * n_offers
     room = np.asarray(capacity, dtype=float).tolist()  # capacity - sold
     full = [False] * n_offers
@@ -144,30 +145,29 @@ def allocate_demand(
         declined += total - float(_sum(chosen))
         asked = (per_weight @ w).tolist()
         fill = [1.0] * n_offers
+        newly_full = []
         turned_away = False
         for j, a in enumerate(asked):
-            room_left = room[j] if room[j] > 0.0 else 0.0
-            if a > room_left:
-                fill[j] = room_left / a
+            left = room[j]
+            if a > (left if left > 0.0 else 0.0):
+                f = fill[j] = (left if left > 0.0 else 0.0) / a
+                a *= f  # what it takes; the rest is turned away
                 turned_away = True
-        if not turned_away:
-            sold = [s + a for s, a in zip(sold, asked)]  # nobody is turned away
-            remaining = None
-            break
-        newly_full = []
-        for j, (a, f) in enumerate(zip(asked, fill)):
-            taken = a * f
-            sold[j] += taken
-            room[j] -= taken
-            if room[j] <= 1e-9 and not full[j]:
+            sold[j] += a
+            left = room[j] = left - a
+            if left <= 1e-9 and not full[j]:
                 full[j] = True
                 newly_full.append(j)
+        if not turned_away:
+            remaining = None  # nobody is turned away
+            break
         remaining = chosen - per_weight * (w @ np.array(fill))
         if newly_full:
-            w[:, newly_full] = 0.0
-            open_[:, newly_full] = False
+            for j in newly_full:  # a column at a time: cheaper than indexing by a list
+                w[:, j] = 0.0
+                open_[:, j] = False
             open_rows = _any(open_, axis=1)
-            all_open = bool(_all(open_rows))
+            all_open = np.count_nonzero(open_rows) == n_rows
             wsum = None
     if remaining is not None:
         unmet += float(_sum(remaining))  # still turned away when the rounds ran out

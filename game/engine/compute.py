@@ -17,6 +17,43 @@ from .news import inference_share
 _NO_MIN = -(10**6)
 
 
+class FleetFigures:
+    """What a company's fleet can sell under a quarter's outages, by region, before anything is
+    taken: the same from quarter to quarter while the fleet and its outage factors stay the same,
+    so it is kept until one of them changes."""
+
+    def __init__(self, groups: dict, factors: list[float]):
+        total: dict[str, float] = {}  # usable H100e by region
+        eco_sum: dict[str, float] = {}
+        installed = 0.0
+        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
+            installed += h
+            total[region] = total.get(region, 0.0) + h * k
+            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
+        self.groups, self.factors = groups, factors
+        self.total = total
+        self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
+        self.installed = installed
+        self.usable = sum(total.values())
+        self._by_release: dict[int, float] | None = None
+        self.older: dict[int, float] = {}  # usable H100e released before a quarter
+
+    @property
+    def by_release(self) -> dict[int, float]:
+        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
+        if self._by_release is None:
+            by_release: dict[int, float] = {}
+            for (_, _, _, releases), k in zip(self.groups.values(), self.factors):
+                for rel, x in releases.items():
+                    by_release[rel] = by_release.get(rel, 0.0) + x * k
+            self._by_release = by_release
+        return self._by_release
+
+
+def _fleet_figures(g: GameCore) -> dict[str, FleetFigures]:
+    return {}  # company id -> its FleetFigures, replaced when its fleet or outage factors change
+
+
 class Capacity:
     """A company's usable H100e this quarter, by region, with what has been taken so far."""
 
@@ -25,9 +62,6 @@ class Capacity:
         every company: filled as regions and coolings turn up."""
         spec = g.spec
         sell = spec.archetypes[c.archetype].sellable_fraction
-        total: dict[str, float] = {}  # usable H100e by region
-        eco_sum: dict[str, float] = {}
-        installed = 0.0
         groups, self.largest_site_mw = g.fleet(c)
         factors = []  # usable share of each group's H100e
         for region, cooling, _, _ in groups:
@@ -36,41 +70,24 @@ class Capacity:
                 outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
                 f = up[region, cooling] = 1.0 - min(1.0, outage)
             factors.append(f * sell)
-        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
-            installed += h
-            total[region] = total.get(region, 0.0) + h * k
-            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
-        self.total = total
-        self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
-        self.installed = installed
-        self.usable = sum(total.values())
-        self._groups, self._factors = groups, factors
-        self._by_release: dict[int, float] | None = None
-        self._older: dict[int, float] = {}  # usable H100e released before a quarter
+        kept = g.cache("fleet_figures", _fleet_figures)
+        fig = kept.get(c.id)
+        if fig is None or fig.groups is not groups or fig.factors != factors:
+            fig = kept[c.id] = FleetFigures(groups, factors)
+        self.fig = fig
+        self.total, self.eco, self.installed, self.usable = fig.total, fig.eco, fig.installed, fig.usable
         self.used: dict[str, float] = {}
         self.used_total = 0.0
 
-    @property
-    def by_release(self) -> dict[int, float]:
-        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
-        if self._by_release is None:
-            by_release: dict[int, float] = {}
-            for (_, _, _, releases), k in zip(self._groups.values(), self._factors):
-                for rel, x in releases.items():
-                    by_release[rel] = by_release.get(rel, 0.0) + x * k
-            self._by_release = by_release
-        return self._by_release
-
-    def free_qualifying(self, min_release: int) -> float:
-        """Free capacity of generations released at or after min_release (assumes older chips are used first)."""
-        older = self._older.get(min_release)
-        if older is None:
-            older = self._older[min_release] = sum(u for rel, u in self.by_release.items() if rel < min_release)
-        return max(0.0, self.usable - older - max(0.0, self.used_total - older))
-
     def free_for(self, min_release: int) -> float:
-        """What work needing generations released at or after min_release can still get."""
-        return min(self.usable - self.used_total, self.free_qualifying(min_release))
+        """What work needing generations released at or after min_release can still get: what is
+        free, at most the free capacity of those generations (older chips are used first)."""
+        fig = self.fig
+        older = fig.older.get(min_release)
+        if older is None:
+            older = fig.older[min_release] = sum([u for rel, u in fig.by_release.items() if rel < min_release])
+        qualifying = max(0.0, self.usable - older - max(0.0, self.used_total - older))
+        return min(self.usable - self.used_total, qualifying)
 
     def take(self, amount: float, order: list[str]) -> float:
         """Take up to `amount` from regions in the given order; returns what was taken."""
@@ -310,7 +327,13 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     prices: dict[tuple[str, str], float] = {}
     for cid, x in book.of(o.OfferCompute):
         prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
-    offers = []  # (company, region, price, capacity, eco, reliability + premium)
+    # customers judge price against the cost-led trend, not the index itself, so a rising index
+    # prices some of them out (the outside option) and bounds it
+    ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
+    offers = []  # (company, its capacity, region, price, H100e offered)
+    flat: list[float] = []  # each offer's price, ecosystem and reliability gaps, premium, H100e
+    regions: list[int] = []
+    region_index = cells.region_index
     for c in g.alive():
         cap = caps[c.id]
         a = spec.archetypes[c.archetype]
@@ -319,22 +342,16 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
             f = t - used.get(rid, 0.0)
             if f > 1e-6:
                 # no offer given: the capacity is offered at the index (a standing order)
-                offers.append((c, rid, prices.get((c.id, rid), index), f, eco.get(rid, 1.0), a))
+                p = prices.get((c.id, rid), index)
+                offers.append((c, cap, rid, p, f))
+                flat += (p / ref - 1.0, eco.get(rid, 1.0) - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
+                regions.append(region_index[rid])
     total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
     demand = cells.share * total
-    demand_total = float(demand.sum())
+    demand_total = float(np.add.reduce(demand))  # what ndarray.sum calls, without its Python layer
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
     if not offers:
         return {"demand": demand_total, "sold": 0.0, "unmet": demand_total, "idle": 0.0, "by_region": by_region}
-    # customers judge price against the cost-led trend, not the index itself, so a rising index
-    # prices some of them out (the outside option) and bounds it
-    ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
-    flat: list[float] = []
-    regions: list[int] = []
-    region_index = cells.region_index
-    for _, rid, p, f, e, a in offers:
-        flat += (p / ref - 1.0, e - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
-        regions.append(region_index[rid])
     price_gap, eco_gap, rel_gap, prem, capacity = np.array(flat).reshape(len(offers), 5).T
     ridx = np.array(regions)
     util = (
@@ -349,10 +366,10 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
     sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
     mine: dict[str, list[float]] = {}
     notes = g.cache("spot_notes", _spot_notes)
-    for (c, rid, p, f, _, _), q in zip(offers, sold.tolist()):
+    for (c, cap, rid, p, f), q in zip(offers, sold.tolist()):
         musd = _musd(q, p, hours)
         if q > 1e-9:
-            caps[c.id].take_in(rid, q)
+            cap.take_in(rid, q)
             g.post(c, "revenue_spot", musd, notes[rid])
         r = by_region[rid]
         r["sold_h100e"] += q
@@ -365,8 +382,8 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dic
         m[2] += musd
     for cid, (q, f, musd) in mine.items():
         g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
-    sold_total = sold.sum()
-    idle = float(capacity.sum() - sold_total)
+    sold_total = np.add.reduce(sold)
+    idle = float(np.add.reduce(capacity) - sold_total)
     return {"demand": demand_total, "sold": float(sold_total), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
 
 

@@ -96,16 +96,18 @@ def inference_share(g: GameCore) -> float:
 def drift_phase(g: GameCore) -> None:
     """Prices, pools and capacities move before anyone orders (skipped in the first quarter)."""
     w, spec = g.world, g.spec
+    q = g.q
     rng = g.rng["power"]
     shocks = rng.standard_normal(len(spec.regions)).tolist()
     for (rid, r), z in zip(spec.regions.items(), shocks):
         rs = w.regions[rid]
         rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z)
         rs.crews_pool = max(0.0, rs.crews_pool * (1 + r.crew_growth_per_quarter))
-        arrived = [t for t in rs.training if t[0] <= g.q]
-        for t in arrived:
-            rs.crews_pool += t[1]
-        rs.training = [t for t in rs.training if t[0] > g.q]
+        if rs.training:
+            arrived = [t for t in rs.training if t[0] <= q]
+            for t in arrived:
+                rs.crews_pool += t[1]
+            rs.training = [t for t in rs.training if t[0] > q]
         rs.wage_reserve_musd *= 1 + r.wage_drift_per_quarter
     for vid, v in spec.vendors.items():
         vs = w.vendors[vid]
@@ -131,9 +133,10 @@ def rfp_phase(g: GameCore) -> None:
         return
     # labs tender for the part of the training market not already under contract
     target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g))
-    running = sum(k.h100e for c in g.alive() for k in c.contracts if k.customer == "market")
+    running = sum([k.h100e for c in g.alive() for k in c.contracts if k.customer == "market"])
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.rng["compute"]
+    min_release = g.q - t.current_generation_quarters
     weights = rng.dirichlet([t.rfp_size_concentration] * n).tolist() if n > 1 else [1.0]
     for share in weights:
         size = volume * share
@@ -147,7 +150,7 @@ def rfp_phase(g: GameCore) -> None:
                 round(size, 1),
                 quarters,
                 t.min_site_mw,
-                g.q - t.current_generation_quarters,
+                min_release,
                 round(w.price_index * t.price_premium, 4),
             )
         )

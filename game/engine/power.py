@@ -14,7 +14,8 @@ from .validate import OrderBook
 
 def _new_source(g: GameCore, cid: str, kind: str, region: str, mw: float, ready: int, price: float, cost: float) -> PowerSource:
     c = g.world.companies[cid]
-    p = PowerSource(g.world.new_id("P"), kind, region, mw, ready_quarter=ready, energised=ready <= g.q, price_usd_per_mwh=price, book_musd=cost, acquired_quarter=g.q)
+    q = g.q
+    p = PowerSource(g.world.new_id("P"), kind, region, mw, ready_quarter=ready, energised=ready <= q, price_usd_per_mwh=price, book_musd=cost, acquired_quarter=q)
     c.power.append(p)
     g.world.mw_created += mw
     return p
@@ -45,8 +46,9 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
             p = _new_source(g, c.id, GRID, rid, a.quantity, g.q + wait, 0.0, cost)
             g.post(c, "capex_power", -cost, f"queue position {p.id}")
             g.say(c.id, "Won {:,.0f} MW of interconnect in {} at ${:.2f}M/MW: position {}, energises about {}", a.quantity, r.name, res.price, p.id, g.label(p.ready_quarter))
+        won = {id(a.bid) for a in res.awards}
         for b in bids:
-            if not any(a.bid is b for a in res.awards):
+            if id(b) not in won:
                 g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.2f}M/MW (cleared at ${:.2f}M/MW)", r.name, b.quantity, b.price, res.price)
         results[rid] = {"supply_mw": supply, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price, "moratorium": moratorium}
     g.public.markets["interconnect"] = results
@@ -76,7 +78,7 @@ def smr_signing(g: GameCore, book: OrderBook) -> None:
     sm = g.spec.power.smr
     w = g.world
     asks = book.of(o.SignSmrPpa)
-    total = sum(x.mw for _, x in asks)
+    total = sum([x.mw for _, x in asks])
     scale = min(1.0, sm.max_mw_per_quarter / total) if total > 0 else 0.0
     first = quarter_offset(g.spec.game.start, sm.first_delivery)
     signed = 0.0
