@@ -19,7 +19,7 @@ from ..model.view import (
     RivalView,
     SiteView,
 )
-from ..scenario import quarter_offset
+from ..scenario import Scenario, quarter_offset
 from .build import facility_capex
 from .chips import generation_supply
 from .core import GameCore
@@ -32,14 +32,33 @@ from .news import inference_share
 # comments in the classes' field order).
 
 
+# (scenario, {quarter: {region: {cooling: capex $M/MW as the views show it}}}) for the last scenario seen
+_capex_memo: tuple[Scenario | None, dict[int, dict[str, dict[str, float]]]] = (None, {})
+
+
+def _capex(g: GameCore) -> dict[str, dict[str, float]]:
+    """Each region's facility capex per cooling kind this quarter, rounded as the views show it.
+    facility_capex depends on the scenario and the quarter alone, and rounding a float is slow, so
+    the figures are kept for the last scenario seen: the games of a tournament work them out once.
+    Read-only: each view gets copies."""
+    global _capex_memo
+    spec, by_quarter = _capex_memo
+    if spec is not g.spec:
+        spec, by_quarter = _capex_memo = (g.spec, {})
+    hit = by_quarter.get(g.q)
+    if hit is None:
+        hit = by_quarter[g.q] = {rid: {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions}
+    return hit
+
+
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
     out = []
     spec = g.spec
+    capexes = _capex(g)
     for rid, r in spec.regions.items():
         rs = g.world.regions[rid]
         extra = int(g.mod("queue_wait_add_quarters", rid, 0.0))
         moratorium = g.mod("moratorium", rid, 0.0) > 0
-        capex = {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling}
         out.append(
             RegionView(
                 rid,  # id
@@ -61,7 +80,7 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
                 r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0,  # export_restricted
                 r.gas_allowed,  # gas_allowed
                 r.smr_allowed,  # smr_allowed
-                capex,  # capex_musd_per_mw
+                dict(capexes[rid]),  # capex_musd_per_mw
                 r.inference_demand_weight,  # inference_demand_weight
             )
         )
