@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from game.engine import Game
 from game.engine.validate import OrderBook
 from game.model import orders as o
 
@@ -49,3 +50,26 @@ def test_order_book_gives_the_one_kind_given_of_several_asked_for():
     assert book.of(o.Borrow, o.RaiseEquity) == [("a", o.Borrow(10.0)), ("b", o.Borrow(20.0)), ("c", o.Borrow(30.0))]
     assert book.of(o.RaiseEquity, o.BidLot) == []
     assert book.of(o.OfferCompute) == [("a", o.OfferCompute("pjm", 1.0))]
+
+
+def test_funds_are_the_same_when_costless_and_rejected_orders_come_first(tutorial):
+    # as tests/test_orders.py works it out: funds = 4,000 cash + 20,030.4 borrowing room for nebula;
+    # offers cost nothing, a training programme in Atlantis is rejected before money
+    # is counted, 23,000 fits and leaves 1,030.4, so 1,100 does not
+    game = Game(tutorial, 1)
+    game.step(
+        {
+            "nebula": [
+                o.OfferCompute("nordics", 2.0),
+                o.FundTraining("atlantis", 5.0),
+                o.FundTraining("nordics", 23_000.0),
+                o.OfferCompute("nordics", 1.0),
+                o.FundTraining("nordics", 1_100.0),
+            ]
+        }
+    )
+    assert [r["reason"] for r in game.private_reports[-1]["nebula"].rejected] == [
+        "unknown region 'atlantis'",
+        "duplicate: only the first such order in a set counts",
+        "insufficient funds: needs up to $1,100M, $1,030M left (cash plus borrowing room)",
+    ]

@@ -304,7 +304,7 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     """(as given, parsed order, reason or None, cash committed) for each order, in order; writes
     nothing, so a player's pending orders can be checked as they are typed."""
     seen: set = set()
-    funds = c.cash_musd + g.borrow_headroom(c)
+    funds = None  # cash plus borrowing room, worked out for the first order that costs money
     for item in items:
         order = item
         rule = _RULES.get(type(item))
@@ -326,10 +326,13 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
                 if key in seen:
                     reason = "duplicate: only the first such order in a set counts"
                 seen.add(key)
-            if reason is None and cost > 0 and cost > funds + 1e-6:
-                reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
-            if reason is None:
-                funds -= cost
+            if reason is None and cost:
+                if funds is None:
+                    funds = c.cash_musd + g.borrow_headroom(c)
+                if cost > 0 and cost > funds + 1e-6:
+                    reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
+                else:
+                    funds -= cost
         yield item, order, reason, cost
 
 
