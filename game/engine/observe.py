@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 from ..model.state import COMMISSIONING, CONSTRUCTION, ONLINE, PERMITTING, POWER, RETROFIT, Company, Site
 from ..model.view import (
@@ -24,6 +25,8 @@ from .build import facility_capex
 from .chips import generation_supply
 from .core import GameCore
 from .news import inference_share
+
+_MW = attrgetter("mw")
 
 
 # The wide records (regions, generations, a company's own figures, the view itself) are built
@@ -134,7 +137,7 @@ def _rival(g: GameCore, c: Company) -> RivalView:
             h100e += g.site_figures(s)[1]
         else:
             pipeline_mw += s.mw
-    return RivalView(c.id, c.name, c.archetype, c.alive, online_mw, pipeline_mw, len(c.sites), h100e, sum(p.mw for p in c.power))
+    return RivalView(c.id, c.name, c.archetype, c.alive, online_mw, pipeline_mw, len(c.sites), h100e, sum(map(_MW, c.power)))
 
 
 def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
@@ -235,9 +238,9 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         _sites(g, c),  # sites
         _powers(g, c),  # power
         dict(c.inventory),  # inventory
-        tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),  # deliveries
-        tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),  # agreements
-        tuple(_contract(k) for k in c.contracts),  # contracts
+        tuple([DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries]),  # deliveries
+        tuple([AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements]),  # agreements
+        tuple([_contract(k) for k in c.contracts]),  # contracts
         subs,  # subcontracts
         c.asic_quarters_funded,  # asic_quarters_funded
         c.asic_active,  # asic_active
@@ -330,7 +333,7 @@ class Observer:
             w.last_gas_price_musd_per_mw,  # last_gas_price_musd_per_mw
             self._smr_first,  # smr_first_delivery_quarter
             _me(g, c, self._subcontracts.get(cid, ())),  # me
-            tuple(r for r in pub["rivals"] if r.id != cid),  # rivals
+            tuple([r for r in pub["rivals"] if r.id != cid]),  # rivals
             pub["regions"],  # regions
             pub["generations"],  # generations
             pub["rfps"],  # rfps

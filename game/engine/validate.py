@@ -285,9 +285,10 @@ class OrderBook:
     def __init__(self, accepted: dict[str, list[Any]]):
         self.by_company = accepted
         self._by_type: dict[type, list[tuple[str, Any]]] = {}
+        of_kind = self._by_type.setdefault
         for cid, orders in accepted.items():
             for x in orders:
-                self._by_type.setdefault(type(x), []).append((cid, x))
+                of_kind(type(x), []).append((cid, x))
 
     def of(self, *kinds: type) -> list[tuple[str, Any]]:
         """(company, order) pairs of the given kinds, in company order then as given."""
