@@ -38,3 +38,30 @@ def test_a_view_written_to_does_not_change_the_next_games_views(tutorial):
             r.capex_musd_per_mw[kind] = -1.0
     again = Game(tutorial, 2).view(game.companies[0])
     assert {r.id: r.capex_musd_per_mw for r in again.regions} == shown
+
+
+def test_region_views_show_the_levers_events_move_and_leave_the_rest_alone(tutorial):
+    game = Game(tutorial, 1)
+    g = game.core
+    cid = game.companies[0]
+    before = {r.id: r for r in game.view(cid).regions}
+    g.set_mods(
+        {
+            ("power_price_multiplier", "pjm"): 1.5,
+            ("moratorium", "ercot"): 1.0,
+            ("queue_wait_add_quarters", ""): 2.0,
+            ("crews_multiplier", ""): 0.5,
+            ("export_restricted", "nordics"): 1.0,
+        }
+    )
+    game.observer.invalidate()
+    after = {r.id: r for r in game.view(cid).regions}
+    assert set(after) == {"pjm", "ercot", "nordics"}
+    for rid, r in after.items():
+        b = before[rid]
+        assert r.power_price_usd_per_mwh == b.power_price_usd_per_mwh * (1.5 if rid == "pjm" else 1.0)
+        assert (r.moratorium, r.grid_release_mw) == ((True, 0.0) if rid == "ercot" else (False, b.grid_release_mw))
+        assert (r.queue_wait_quarters_min, r.queue_wait_quarters_max) == (b.queue_wait_quarters_min + 2, b.queue_wait_quarters_max + 2)
+        assert r.crews_pool == b.crews_pool * 0.5
+        assert r.export_restricted == (rid == "nordics" or b.export_restricted)
+    assert not any(b.moratorium for b in before.values())

@@ -58,29 +58,35 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
     out = []
     spec = g.spec
     capexes = _capex(g)
+    moved = {lever for lever, _ in g.mods}
+
+    def mod(lever: str, rid: str, neutral: float = 1.0) -> float:
+        # most quarters' events move a lever or two; any other is neutral without asking g.mod
+        return g.mod(lever, rid, neutral) if lever in moved else neutral
+
     for rid, r in spec.regions.items():
         rs = g.world.regions[rid]
-        extra = int(g.mod("queue_wait_add_quarters", rid, 0.0))
-        moratorium = g.mod("moratorium", rid, 0.0) > 0
+        extra = int(mod("queue_wait_add_quarters", rid, 0.0))
+        moratorium = mod("moratorium", rid, 0.0) > 0
         out.append(
             RegionView(
                 rid,  # id
                 r.name,  # name
                 r.latency_tier,  # latency_tier
-                rs.power_price_usd_per_mwh * g.mod("power_price_multiplier", rid),  # power_price_usd_per_mwh
+                rs.power_price_usd_per_mwh * mod("power_price_multiplier", rid),  # power_price_usd_per_mwh
                 r.queue_wait_quarters_min + extra,  # queue_wait_quarters_min
                 r.queue_wait_quarters_max + extra,  # queue_wait_quarters_max
-                0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid),  # grid_release_mw
+                0.0 if moratorium else r.grid_release_mw_per_quarter * mod("grid_release_multiplier", rid),  # grid_release_mw
                 r.grid_reserve_price_musd_per_mw,  # grid_reserve_price_musd_per_mw
                 rs.last_grid_price_musd_per_mw,  # last_grid_price_musd_per_mw
                 rs.last_grid_mw,  # last_grid_mw
                 rs.last_grid_bid_mw,  # last_grid_bid_mw
-                rs.crews_pool * g.mod("crews_multiplier", rid),  # crews_pool
+                rs.crews_pool * mod("crews_multiplier", rid),  # crews_pool
                 rs.wage_reserve_musd,  # wage_reserve_musd
                 rs.last_wage_musd,  # last_wage_musd
                 r.permitting_quarters,  # permitting_quarters
                 moratorium,  # moratorium
-                r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0,  # export_restricted
+                r.export_restricted or mod("export_restricted", rid, 0.0) > 0,  # export_restricted
                 r.gas_allowed,  # gas_allowed
                 r.smr_allowed,  # smr_allowed
                 dict(capexes[rid]),  # capex_musd_per_mw
