@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 from ..model.state import COMMISSIONING, CONSTRUCTION, ONLINE, PERMITTING, POWER, RETROFIT, Company, Site
 from ..model.view import (
@@ -19,11 +20,13 @@ from ..model.view import (
     RivalView,
     SiteView,
 )
-from ..scenario import quarter_offset
+from ..scenario import Scenario, quarter_offset
 from .build import facility_capex
 from .chips import generation_supply
 from .core import GameCore
 from .news import inference_share
+
+_MW = attrgetter("mw")
 
 
 # The wide records (regions, generations, a company's own figures, the view itself) are built
@@ -32,36 +35,61 @@ from .news import inference_share
 # comments in the classes' field order).
 
 
+# (scenario, {quarter: {region: {cooling: capex $M/MW as the views show it}}}) for the last scenario seen
+_capex_memo: tuple[Scenario | None, dict[int, dict[str, dict[str, float]]]] = (None, {})
+
+
+def _capex(g: GameCore) -> dict[str, dict[str, float]]:
+    """Each region's facility capex per cooling kind this quarter, rounded as the views show it.
+    facility_capex depends on the scenario and the quarter alone, and rounding a float is slow, so
+    the figures are kept for the last scenario seen: the games of a tournament work them out once.
+    Read-only: each view gets copies."""
+    global _capex_memo
+    spec, by_quarter = _capex_memo
+    if spec is not g.spec:
+        spec, by_quarter = _capex_memo = (g.spec, {})
+    hit = by_quarter.get(g.q)
+    if hit is None:
+        hit = by_quarter[g.q] = {rid: {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions}
+    return hit
+
+
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
     out = []
     spec = g.spec
+    capexes = _capex(g)
+    moved = {lever for lever, _ in g.mods}
+
+    def mod(lever: str, rid: str, neutral: float = 1.0) -> float:
+        # most quarters' events move a lever or two; any other is neutral without asking g.mod
+        return g.mod(lever, rid, neutral) if lever in moved else neutral
+
     for rid, r in spec.regions.items():
         rs = g.world.regions[rid]
-        extra = int(g.mod("queue_wait_add_quarters", rid, 0.0))
-        moratorium = g.mod("moratorium", rid, 0.0) > 0
-        capex = {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling}
+        extra = int(mod("queue_wait_add_quarters", rid, 0.0))
+        moratorium = mod("moratorium", rid, 0.0) > 0
         out.append(
             RegionView(
                 rid,  # id
                 r.name,  # name
                 r.latency_tier,  # latency_tier
-                rs.power_price_usd_per_mwh * g.mod("power_price_multiplier", rid),  # power_price_usd_per_mwh
+                rs.power_price_usd_per_mwh * mod("power_price_multiplier", rid),  # power_price_usd_per_mwh
                 r.queue_wait_quarters_min + extra,  # queue_wait_quarters_min
                 r.queue_wait_quarters_max + extra,  # queue_wait_quarters_max
-                0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid),  # grid_release_mw
+                0.0 if moratorium else r.grid_release_mw_per_quarter * mod("grid_release_multiplier", rid),  # grid_release_mw
                 r.grid_reserve_price_musd_per_mw,  # grid_reserve_price_musd_per_mw
                 rs.last_grid_price_musd_per_mw,  # last_grid_price_musd_per_mw
                 rs.last_grid_mw,  # last_grid_mw
                 rs.last_grid_bid_mw,  # last_grid_bid_mw
-                rs.crews_pool * g.mod("crews_multiplier", rid),  # crews_pool
+                rs.crews_pool * mod("crews_multiplier", rid),  # crews_pool
                 rs.wage_reserve_musd,  # wage_reserve_musd
                 rs.last_wage_musd,  # last_wage_musd
                 r.permitting_quarters,  # permitting_quarters
                 moratorium,  # moratorium
-                r.export_restricted or g.mod("export_restricted", rid, 0.0) > 0,  # export_restricted
+                r.export_restricted or mod("export_restricted", rid, 0.0) > 0,  # export_restricted
                 r.gas_allowed,  # gas_allowed
                 r.smr_allowed,  # smr_allowed
-                capex,  # capex_musd_per_mw
+                dict(capexes[rid]),  # capex_musd_per_mw
                 r.inference_demand_weight,  # inference_demand_weight
             )
         )
@@ -115,7 +143,7 @@ def _rival(g: GameCore, c: Company) -> RivalView:
             h100e += g.site_figures(s)[1]
         else:
             pipeline_mw += s.mw
-    return RivalView(c.id, c.name, c.archetype, c.alive, online_mw, pipeline_mw, len(c.sites), h100e, sum(p.mw for p in c.power))
+    return RivalView(c.id, c.name, c.archetype, c.alive, online_mw, pipeline_mw, len(c.sites), h100e, sum(map(_MW, c.power)))
 
 
 def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
@@ -216,9 +244,9 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         _sites(g, c),  # sites
         _powers(g, c),  # power
         dict(c.inventory),  # inventory
-        tuple(DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries),  # deliveries
-        tuple(AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements),  # agreements
-        tuple(_contract(k) for k in c.contracts),  # contracts
+        tuple([DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries]),  # deliveries
+        tuple([AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements]),  # agreements
+        tuple([_contract(k) for k in c.contracts]),  # contracts
         subs,  # subcontracts
         c.asic_quarters_funded,  # asic_quarters_funded
         c.asic_active,  # asic_active
@@ -311,7 +339,7 @@ class Observer:
             w.last_gas_price_musd_per_mw,  # last_gas_price_musd_per_mw
             self._smr_first,  # smr_first_delivery_quarter
             _me(g, c, self._subcontracts.get(cid, ())),  # me
-            tuple(r for r in pub["rivals"] if r.id != cid),  # rivals
+            tuple([r for r in pub["rivals"] if r.id != cid]),  # rivals
             pub["regions"],  # regions
             pub["generations"],  # generations
             pub["rfps"],  # rfps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any, Callable, Iterator
 
 from ..model import orders as o
@@ -120,7 +121,7 @@ def _generation(g: GameCore, gid: Any) -> str | None:
         return f"unknown generation {gid!r}"
     if not g.released(gid):
         return f"{g.spec.generations[gid].name} is not released yet"
-    if not g.in_production(gid):
+    if g.q > g.end[gid]:  # released, so as g.in_production has it
         return f"{g.spec.generations[gid].name} is out of production"
     return None
 
@@ -267,13 +268,15 @@ CHECKS: dict[type, Callable[[GameCore, Company, Any], tuple[str | None, float]]]
 }
 # Orders that may appear once per key in a set; a second is rejected rather than silently merged.
 _UNIQUE: dict[type, Callable[[Any], Any]] = {
-    o.OfferCompute: lambda x: x.region,
-    o.BidRfp: lambda x: x.rfp,
-    o.BidLot: lambda x: x.lot,
-    o.StartSite: lambda x: x.power,
-    o.RetrofitCooling: lambda x: x.site,
+    o.OfferCompute: attrgetter("region"),
+    o.BidRfp: attrgetter("rfp"),
+    o.BidLot: attrgetter("lot"),
+    o.StartSite: attrgetter("power"),
+    o.RetrofitCooling: attrgetter("site"),
     o.FundAsicProgramme: lambda x: None,
 }
+# Each kind's check and its key for _UNIQUE (None: any number may be given), found in one lookup.
+_RULES: dict[type, tuple[Callable, Callable[[Any], Any] | None]] = {kind: (check, _UNIQUE.get(kind)) for kind, check in CHECKS.items()}
 
 
 class OrderBook:
@@ -282,14 +285,18 @@ class OrderBook:
     def __init__(self, accepted: dict[str, list[Any]]):
         self.by_company = accepted
         self._by_type: dict[type, list[tuple[str, Any]]] = {}
+        of_kind = self._by_type.setdefault
         for cid, orders in accepted.items():
             for x in orders:
-                self._by_type.setdefault(type(x), []).append((cid, x))
+                of_kind(type(x), []).append((cid, x))
 
     def of(self, *kinds: type) -> list[tuple[str, Any]]:
         """(company, order) pairs of the given kinds, in company order then as given."""
         if len(kinds) == 1:
             return self._by_type.get(kinds[0], [])
+        given = [k for k in kinds if k in self._by_type]
+        if len(given) <= 1:  # one kind's list is already in that order
+            return self._by_type[given[0]] if given else []
         wanted = set(kinds)
         return [(cid, x) for cid, orders in self.by_company.items() for x in orders if type(x) in wanted]
 
@@ -298,28 +305,35 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     """(as given, parsed order, reason or None, cash committed) for each order, in order; writes
     nothing, so a player's pending orders can be checked as they are typed."""
     seen: set = set()
-    funds = c.cash_musd + g.borrow_headroom(c)
+    funds = None  # cash plus borrowing room, worked out for the first order that costs money
     for item in items:
         order = item
-        if type(item) not in CHECKS:
+        rule = _RULES.get(type(item))
+        if rule is None:
             try:
                 order = order_from_dict(item)
             except ValueError as e:
                 yield item, None, str(e), 0.0
                 continue
+            rule = _RULES[type(order)]
+        check, unique = rule
         try:
-            reason, cost = CHECKS[type(order)](g, c, order)
+            reason, cost = check(g, c, order)
         except (TypeError, ValueError, AttributeError) as e:  # wrongly typed fields in a typed order
             reason, cost = f"malformed order: {e}", 0
-        if reason is None and type(order) in _UNIQUE:
-            key = (type(order), _UNIQUE[type(order)](order))
-            if key in seen:
-                reason = "duplicate: only the first such order in a set counts"
-            seen.add(key)
-        if reason is None and cost > 0 and cost > funds + 1e-6:
-            reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
         if reason is None:
-            funds -= cost
+            if unique is not None:
+                key = (type(order), unique(order))
+                if key in seen:
+                    reason = "duplicate: only the first such order in a set counts"
+                seen.add(key)
+            if reason is None and cost:
+                if funds is None:
+                    funds = c.cash_musd + g.borrow_headroom(c)
+                if cost > 0 and cost > funds + 1e-6:
+                    reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
+                else:
+                    funds -= cost
         yield item, order, reason, cost
 
 
