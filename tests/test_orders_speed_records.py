@@ -73,3 +73,16 @@ def test_funds_are_the_same_when_costless_and_rejected_orders_come_first(tutoria
         "duplicate: only the first such order in a set counts",
         "insufficient funds: needs up to $1,100M, $1,030M left (cash plus borrowing room)",
     ]
+
+
+def test_an_order_once_given_cannot_be_changed():
+    # the order log a save replays keeps the objects agents gave: a changed one would silently
+    # rewrite history, so orders are frozen and an agent makes a new one (attrs.evolve)
+    a = o.BidChips("h100", 10, 0.03)
+    try:
+        a.units = 20  # type: ignore[misc]
+    except attrs.exceptions.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("an order could be changed after it was made")
+    assert a.units == 10

@@ -1,26 +1,17 @@
-"""The typed orders a company may give in a quarter, and their JSON form.
-
-Orders are slotted records compared and hashed by value, not frozen ones: the agents give over a
-thousand a game and a frozen attrs class costs more than twice as much to build (each field is set
-through object.__setattr__). The engine reads an order only while the quarter it was given in
-resolves, but the game's order log (what a save replays) keeps the objects as given: an agent
-builds a new order (attrs.evolve) rather than changing one it has already given.
-"""
+"""The typed orders a company may give in a quarter, and their JSON form."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 import attrs
-from attrs import define
+from attrs import frozen
 from cattrs import transform_error
 
 from ..scenario.load import CONVERTER
 
-_order = define(unsafe_hash=True)
 
-
-@_order
+@frozen
 class BidInterconnect:
     """Bid for new grid interconnect MW in a region (uniform-price auction)."""
 
@@ -30,7 +21,7 @@ class BidInterconnect:
     price_musd_per_mw: float
 
 
-@_order
+@frozen
 class BidGasTurbines:
     """Bid for on-site gas turbines from the scarce global supply, to be installed in a region."""
 
@@ -40,7 +31,7 @@ class BidGasTurbines:
     price_musd_per_mw: float
 
 
-@_order
+@frozen
 class SignSmrPpa:
     """Sign a nuclear/SMR power-purchase agreement: deposit now, power years later."""
 
@@ -49,7 +40,7 @@ class SignSmrPpa:
     mw: float
 
 
-@_order
+@frozen
 class BidLot:
     """Sealed bid for a lot on offer: a distressed powered site or a bankrupt rival's asset."""
 
@@ -58,7 +49,7 @@ class BidLot:
     price_musd: float
 
 
-@_order
+@frozen
 class StartSite:
     """Start a data-centre site on a power source you hold (it then runs the build pipeline)."""
 
@@ -68,7 +59,7 @@ class StartSite:
     fast_track: bool = False
 
 
-@_order
+@frozen
 class RetrofitCooling:
     """Convert an online air-cooled site to liquid or immersion (offline while it is done)."""
 
@@ -77,7 +68,7 @@ class RetrofitCooling:
     cooling: str
 
 
-@_order
+@frozen
 class SignChipAgreement:
     """Advance-purchase agreement: fixed price, take-or-pay volume per quarter, deposit up front."""
 
@@ -87,7 +78,7 @@ class SignChipAgreement:
     quarters: int
 
 
-@_order
+@frozen
 class BidChips:
     """Bid in this quarter's spot auction for a generation (custom ASICs: order at cost)."""
 
@@ -97,14 +88,14 @@ class BidChips:
     price_musd_per_unit: float
 
 
-@_order
+@frozen
 class FundAsicProgramme:
     """Fund one more quarter of the custom-ASIC programme."""
 
     kind: ClassVar[str] = "fund_asic"
 
 
-@_order
+@frozen
 class BidCrews:
     """Bid for construction crews in a region for this quarter (uniform clearing wage)."""
 
@@ -114,7 +105,7 @@ class BidCrews:
     wage_musd: float
 
 
-@_order
+@frozen
 class FundTraining:
     """Pay to train new crews for a region's pool; everyone may hire them later."""
 
@@ -123,7 +114,7 @@ class FundTraining:
     musd: float
 
 
-@_order
+@frozen
 class OfferCompute:
     """Offer free capacity in a region to inference customers at a price."""
 
@@ -132,7 +123,7 @@ class OfferCompute:
     price_usd_per_h100e_hour: float
 
 
-@_order
+@frozen
 class BidRfp:
     """Bid a price for a training RFP; the lowest qualified bid wins."""
 
@@ -141,7 +132,7 @@ class BidRfp:
     price_usd_per_h100e_hour: float
 
 
-@_order
+@frozen
 class Subcontract:
     """Put part of your internal demand out to tender (published next quarter as an RFP)."""
 
@@ -151,19 +142,19 @@ class Subcontract:
     max_price_usd_per_h100e_hour: float
 
 
-@_order
+@frozen
 class Borrow:
     kind: ClassVar[str] = "borrow"
     musd: float
 
 
-@_order
+@frozen
 class Repay:
     kind: ClassVar[str] = "repay"
     musd: float
 
 
-@_order
+@frozen
 class RaiseEquity:
     kind: ClassVar[str] = "raise_equity"
     musd: float
