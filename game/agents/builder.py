@@ -271,8 +271,8 @@ class Builder(Tunable):
         # the longest queue and permit that still earn
         latest = left - self.min_earning_quarters - 2 - self._commissioning
         ranked = []
-        for r in v.regions:
-            if r.queue_wait_quarters_max + r.permitting_quarters <= latest and not r.moratorium and r.grid_release_mw > 0:
+        for wait, r in _shared("open regions", v.regions, _open_regions):
+            if wait <= latest:
                 ranked.append((self.region_preference(v, r), r.id, r))
         ranked.sort()
         block, smallest = self.min_block_mw, max(self.min_block_mw, 1.0)
@@ -346,10 +346,9 @@ class Builder(Tunable):
             return
         fast = self.use_fast_track and "fast_track" in v.me.special_moves
         factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
-        regions = self._regions
+        regions, q, lead = self._regions, v.quarter, self.site_lead_quarters
         for p in self._unsited:
-            permit = regions[p.region].permitting_quarters * factor
-            if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
+            if p.energised or p.ready_quarter - q <= regions[p.region].permitting_quarters * factor + lead:
                 orders.append(o.StartSite(p.id, self.cooling, fast))
 
     def _crews(self, v: CompanyView, orders: list, budget: float) -> float:
@@ -421,8 +420,13 @@ class Builder(Tunable):
         me = v.me
         if self._selling:
             price = round(v.price_index * self.offer_price_factor, 4)
+            # companies asking the same price this quarter share the (immutable) orders that say so
+            offers = _shared("offers", v.regions, _memo).setdefault(price, {})
             for rid in sorted(self._selling):
-                orders.append(o.OfferCompute(rid, price))
+                x = offers.get(rid)
+                if x is None:
+                    x = offers[rid] = o.OfferCompute(rid, price)
+                orders.append(x)
         if not v.rfps:
             return
         largest = self._largest_mw
@@ -431,10 +435,14 @@ class Builder(Tunable):
             committed += k.h100e
         free = me.capacity_h100e * self._sellable - committed - me.internal_demand_h100e
         cid, factor = me.id, self.rfp_price_factor
+        bids = _shared("rfp bids", v.rfps, _memo).setdefault(factor, {})  # shared as the offers are
         for r in _shared("by price", v.rfps, _by_price):
             if r.customer == cid or r.min_site_mw > largest or r.h100e > free:
                 continue
-            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * factor, 4)))
+            x = bids.get(r.id)
+            if x is None:
+                x = bids[r.id] = o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * factor, 4))
+            orders.append(x)
             free -= r.h100e
 
     # ---- upkeep: retrofits and the crew commons ---------------------------------------------------
@@ -472,8 +480,9 @@ class Builder(Tunable):
                 self._committed += spec.asic.programme_cost_musd_per_quarter
             elif me.asic_active and asic.in_production:
                 free_kw = 0
+                anywhere, liquid = not asic.liquid_only, self._liquid
                 for s in me.sites:
-                    if s.stage == "online" and (s.cooling in self._liquid or not asic.liquid_only):
+                    if s.stage == "online" and (anywhere or s.cooling in liquid):
                         free_kw += s.free_mw * 1000
                 units = int(min(free_kw * self.asic_share_of_free_power / asic.power_kw, asic.supply_units * self.supply_share_cap))
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
@@ -538,8 +547,18 @@ def _shared(what: str, items: tuple, make: Callable[[tuple], Any]) -> Any:
     return made
 
 
+def _memo(items: tuple) -> dict:
+    """An empty dict to remember what is made for a quarter."""
+    return {}
+
+
 def _by_id(items: tuple) -> dict[str, Any]:
     return {x.id: x for x in items}
+
+
+def _open_regions(regions: tuple[RegionView, ...]) -> list[tuple[int, RegionView]]:
+    """The regions releasing grid power this quarter, each with its longest queue plus its permit."""
+    return [(r.queue_wait_quarters_max + r.permitting_quarters, r) for r in regions if not r.moratorium and r.grid_release_mw > 0]
 
 
 def _cheapest_gas(regions: tuple[RegionView, ...]) -> RegionView | None:
