@@ -76,6 +76,13 @@ class Builder(Tunable):
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         super().__init__(seed, **params)
+        # Its habits copied onto itself: Python reads an object's own attribute faster than its class's.
+        cls = type(self)
+        names = _HABITS.get(cls)
+        if names is None:
+            names = _HABITS[cls] = tuple(cls.parameters())
+        for k in names:
+            setattr(self, k, getattr(self, k))
         self._best: GenerationView | None = None
         self._spec: Any = None  # the scenario (and company) the constants below were read from
         self._cid = ""
@@ -147,41 +154,46 @@ class Builder(Tunable):
             selling = set()
             largest = None
             empty_air = []
-        k = n
-        while k < len(sites) and sites[k].stage == "online":
-            k += 1
-        last_settled = sites[k - 1] if k > n else None
         crews: dict[str, float] = {}  # region -> crews its sites under construction need
         ready: dict[str, int] | None = None  # power id -> quarter it is ready (built when first needed)
         building: set[str] = set()
-        for s in sites[n:] if n else sites:
-            stage = s.stage
+        lead = True  # still among the sites that lead the list online
+        for i, s in enumerate(sites[n:] if n else sites, n):
             free = s.free_mw
-            online = stage == "online"
-            if online or 0 <= s.expected_online <= soon:
+            stage = s.stage
+            if stage == "online":
                 if s.cooling in liquid:
                     free_liquid_kw += free * 1000 * share
                 else:
                     free_air_kw += free * 1000 * share
-            if online:
                 if s.installed:
                     selling.add(s.region)
                     if largest is None or s.mw > largest:
                         largest = s.mw
                 elif s.cooling not in liquid:
                     empty_air.append(s)
-            elif stage in ("construction", "power", "permitting"):
-                building.add(s.region)
-                if stage == "power" and ready is None:
-                    ready = {p.id: p.ready_quarter for p in me.power}
-                # crews for what is being built, or will be once its power is ready this quarter
-                if stage == "construction" or (stage == "power" and s.power in ready and ready[s.power] <= q):
-                    crews[s.region] = crews.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
+            else:
+                if lead:  # the sums so far are next quarter's start if these sites stay as they are
+                    lead = False
+                    if i > n:
+                        self._settled = sites[:i], (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
+                if 0 <= s.expected_online <= soon:
+                    if s.cooling in liquid:
+                        free_liquid_kw += free * 1000 * share
+                    else:
+                        free_air_kw += free * 1000 * share
+                if stage in ("construction", "power", "permitting"):
+                    building.add(s.region)
+                    if stage == "power" and ready is None:
+                        ready = {p.id: p.ready_quarter for p in me.power}
+                    # crews for what is being built, or will be once its power is ready this quarter
+                    if stage == "construction" or (stage == "power" and s.power in ready and ready[s.power] <= q):
+                        crews[s.region] = crews.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
             it = s.it_mw
             if it > 0:
                 installed_mw += (it - free) * s.mw / it
-            if s is last_settled:
-                self._settled = sites[:k], (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
+        if lead and len(sites) > n:
+            self._settled = sites, (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
         held_mw = 0
         unsited = []
         for p in me.power:
@@ -419,9 +431,14 @@ class Builder(Tunable):
     def _sell(self, v: CompanyView, orders: list) -> None:
         me = v.me
         if self._selling:
-            price = round(v.price_index * self.offer_price_factor, 4)
             # companies asking the same price this quarter share the (immutable) orders that say so
-            offers = _shared("offers", v.regions, _memo).setdefault(price, {})
+            # (and the rounding: Python's round to a number of digits is slow)
+            factor, index = self.offer_price_factor, v.price_index
+            by_factor = _shared("offers", v.regions, _memo)
+            hit = by_factor.get(factor)
+            if hit is None or hit[0] != index:
+                hit = by_factor[factor] = (index, round(index * factor, 4), {})
+            _, price, offers = hit
             for rid in sorted(self._selling):
                 x = offers.get(rid)
                 if x is None:
@@ -503,9 +520,10 @@ class Builder(Tunable):
             own = me.capacity_h100e * self._sellable
             have = sum(k.h100e for k in me.subcontracts)
             gap = me.internal_demand_h100e - own - have
-            if round(gap * self.subcontract_share, 1) > 0:
+            h100e = round(gap * self.subcontract_share, 1) if gap > 0 else 0.0  # a share of no gap rounds to none
+            if h100e > 0:
                 quarters = min(self.subcontract_quarters, spec.demand.training.contract_quarters_max * 2)
-                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), quarters, round(v.price_index * self.subcontract_price_factor, 4)))
+                orders.append(o.Subcontract(h100e, quarters, round(v.price_index * self.subcontract_price_factor, 4)))
 
     # ---- finance ---------------------------------------------------------------------------------
     def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
@@ -525,6 +543,9 @@ class Builder(Tunable):
             need = max(-me.cash_musd, 0) + buffer
             if _cents(min(cap, need)) > 0:
                 orders.append(o.RaiseEquity(_cents(min(cap, need))))
+
+
+_HABITS: dict[type, tuple[str, ...]] = {}  # each Builder class's parameter names
 
 
 def _cents(musd: float) -> float:
