@@ -12,6 +12,10 @@ from ..model import orders as o
 from ..model.view import CompanyView, GenerationView, RegionView, RfpView
 from .base import Tunable
 
+# Where a decision runs every quarter, the smaller or larger of two numbers is written `b if b < a
+# else a` (min(a, b)) or `b if b > a else a` (max(a, b)), exactly what the builtins return, NaN
+# and ties included: the builtins cost several times more (they build a tuple and an iterator).
+
 
 class Builder(Tunable):
     """A planning agent whose habits are set by parameters; subclasses choose the parameters.
@@ -95,7 +99,8 @@ class Builder(Tunable):
             self._learn(v)
         orders: list[Any] = []
         # a hair under the engine's funds, so rounded prices never overrun it
-        budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        equity = me.book_equity_musd
+        budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * (0 if 0 > equity else equity)
         gens, ranked = _shared("market", v.generations, _market)
         self._ranked = ranked  # what is on sale, best buy first, for liquid-cooled halls and for any
         self._best = ranked[True][0] if ranked[True] else None  # today's best buy, for planning
@@ -245,7 +250,8 @@ class Builder(Tunable):
         if v.scenario is not self._spec or me.id != self._cid:
             self._learn(v)
         horizon = self.horizon_quarters
-        f = min(1.0, (v.quarter + horizon / 2) / self._last_quarter)
+        f = (v.quarter + horizon / 2) / self._last_quarter
+        f = f if f < 1.0 else 1.0
         growth = self._growth_start + self._growth_rise * f
         future_market = v.demand_h100e * (1 + growth) ** horizon
         rivals = 0
@@ -257,13 +263,15 @@ class Builder(Tunable):
         future_internal = me.internal_demand_h100e * (1 + self._internal_growth) ** horizon
         need_h100e = (share * future_market * self.ambition + future_internal) / self._sellable
         per_mw = self._h100e_per_mw(v)
-        return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
+        want = (need_h100e - self._planned_h100e(v, per_mw)) / per_mw
+        return want if want > 0.0 else 0.0
 
     def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
         """H100e it runs now plus what the power it holds but has not filled could host."""
         if self._seen is not v:
             self._look(v)
-        return v.me.capacity_h100e + max(0.0, self._held_mw - self._installed_mw) * per_mw
+        idle_mw = self._held_mw - self._installed_mw
+        return v.me.capacity_h100e + (idle_mw if idle_mw > 0.0 else 0.0) * per_mw
 
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
         if v.quarter < self.power_from_quarter:
@@ -273,7 +281,9 @@ class Builder(Tunable):
             return 0.0
         # keep power bids within what we can later build and fill
         per_mw = self._all_in_musd_per_mw(v)
-        want = min(want, budget / per_mw * self.power_budget_quarters)
+        most = budget / per_mw * self.power_budget_quarters
+        if most < want:
+            want = most
         spent = 0.0
         committed = self._committed
         # where a position comes online soonest and runs cheapest, of those that would come
@@ -294,12 +304,17 @@ class Builder(Tunable):
                 break
             if not math.isfinite(pref):
                 continue
-            mw = min(max(want, block), r.grid_release_mw * region_share)
-            price = min(ceiling, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * markup)
-            price = round(price, 4)
-            if price < r.grid_reserve_price_musd_per_mw or price <= 0:
+            mw = block if block > want else want
+            most = r.grid_release_mw * region_share
+            mw = most if most < mw else mw
+            reserve, last = r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw
+            price = (last if last > reserve else reserve) * markup
+            price = round(price if price < ceiling else ceiling, 4)
+            if price < reserve or price <= 0:
                 continue  # its ceiling is below the reserve
-            mw = math.floor(min(mw, max(0.0, budget - spent) / price) * 10) / 10  # no more than is left to pay with
+            money = budget - spent
+            most = (money if money > 0.0 else 0.0) / price  # no more than is left to pay with
+            mw = math.floor((most if most < mw else mw) * 10) / 10
             if mw >= smallest:
                 orders.append(o.BidInterconnect(r.id, mw, price))
                 want -= mw
@@ -370,11 +385,15 @@ class Builder(Tunable):
         regions = self._regions
         for rid, n in self._crews_needed.items():
             r = regions[rid]
-            n = min(n, r.crews_pool * 0.6)
+            most = r.crews_pool * 0.6
+            n = most if most < n else n
             if n < 0.5:
                 continue
-            wage = max(r.wage_reserve_musd, r.last_wage_musd) * self.crew_wage_markup
-            n = min(n, max(0.0, budget - spent) / wage)
+            reserve, last = r.wage_reserve_musd, r.last_wage_musd
+            wage = (last if last > reserve else reserve) * self.crew_wage_markup
+            money = budget - spent
+            most = (money if money > 0.0 else 0.0) / wage
+            n = most if most < n else n
             if n < 0.5:
                 continue
             x = o.BidCrews(rid, round(n, 2), round(wage, 4))
@@ -398,17 +417,26 @@ class Builder(Tunable):
         markup, supply_cap, apa_share = self.chip_bid_markup, self.supply_share_cap, self.apa_share
         for liquid in (True, False):
             need_kw = free_kw[liquid] - coming_kw
-            coming_kw = max(0.0, coming_kw - free_kw[liquid])
+            coming_kw -= free_kw[liquid]
+            coming_kw = coming_kw if coming_kw > 0.0 else 0.0
             # the best value first, each taking at most a share of its generation's supply
             for best in self._ranked[liquid]:
                 if need_kw < best.power_kw * 100 or budget - spent <= 0:
                     break
-                price = max(best.list_price_musd, best.last_spot_price_musd) * markup
-                units = int(min(need_kw / best.power_kw, best.supply_units * supply_cap, (budget - spent) / price))
+                listed, last = best.list_price_musd, best.last_spot_price_musd
+                price = (last if last > listed else listed) * markup
+                units = need_kw / best.power_kw  # the least of what fits, what is on sale and what it can pay for
+                most = best.supply_units * supply_cap
+                units = most if most < units else units
+                most = (budget - spent) / price
+                units = int(most if most < units else units)
                 if units <= 0:
                     continue
-                apa_units = int(min(units * apa_share, best.apa_room_units))
-                apa_quarters = min(self.apa_quarters, v.scenario.vendors[best.vendor].apa_max_quarters)
+                apa_units = units * apa_share
+                room = best.apa_room_units
+                apa_units = int(room if room < apa_units else apa_units)
+                apa_quarters = v.scenario.vendors[best.vendor].apa_max_quarters
+                apa_quarters = apa_quarters if apa_quarters < self.apa_quarters else self.apa_quarters
                 if not signed and apa_units > 100 and v.quarters_left > apa_quarters:
                     deposit = best.apa_price_musd * apa_units * apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
                     if deposit + spent < budget:
@@ -528,7 +556,8 @@ class Builder(Tunable):
     # ---- finance ---------------------------------------------------------------------------------
     def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
         me = v.me
-        buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        equity = me.book_equity_musd
+        buffer = self.cash_buffer_fraction * (0 if 0 > equity else equity)
         spare = me.cash_musd - committed
         if spare < buffer and me.borrow_headroom_musd > 1:
             amount = _cents(min(me.borrow_headroom_musd * self.borrow_share(v), buffer - spare))
@@ -606,5 +635,10 @@ def _market(generations: tuple[GenerationView, ...]) -> tuple[dict[str, Generati
 def _ranked(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
     return sorted(
         (g for g in generations if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0),
-        key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id),
+        key=_best_value_first,
     )
+
+
+def _best_value_first(g: GenerationView) -> tuple[float, str]:
+    price = g.list_price_musd
+    return -g.performance_h100e * g.ecosystem_factor / (1e-6 if 1e-6 > price else price), g.id
