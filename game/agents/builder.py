@@ -104,7 +104,8 @@ class Builder(Tunable):
         gens, ranked = _shared("market", v.generations, _market)
         self._ranked = ranked  # what is on sale, best buy first, for liquid-cooled halls and for any
         self._best = ranked[True][0] if ranked[True] else None  # today's best buy, for planning
-        self._regions = _shared("regions by id", v.regions, _by_id)
+        self._now = _shared("regions", v.regions, _RegionsNow)
+        self._regions = self._now.by_id
         self._survey(v, gens)
         # the most cash the orders so far can take this quarter, as the engine counts it when
         # checking funds; each step adds what it orders, in order, so the sum is the engine's
@@ -293,7 +294,7 @@ class Builder(Tunable):
         # the longest queue and permit that still earn
         latest = left - self.min_earning_quarters - 2 - self._commissioning
         ranked = []
-        for wait, r in _shared("open regions", v.regions, _open_regions):
+        for wait, r in self._now.releasing:
             if wait <= latest:
                 ranked.append((self.region_preference(v, r), r.id, r))
         ranked.sort()
@@ -321,7 +322,7 @@ class Builder(Tunable):
                 spent += mw * price
                 committed += mw * price
         if self.buy_gas and want > 10 and left > 8:
-            r = _shared("cheapest gas region", v.regions, _cheapest_gas)
+            r = self._now.cheapest_gas
             if r is not None:
                 mw = min(want, v.gas_supply_mw * region_share)
                 price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * markup
@@ -462,7 +463,7 @@ class Builder(Tunable):
             # companies asking the same price this quarter share the (immutable) orders that say so
             # (and the rounding: Python's round to a number of digits is slow)
             factor, index = self.offer_price_factor, v.price_index
-            by_factor = _shared("offers", v.regions, _memo)
+            by_factor = self._now.offers
             hit = by_factor.get(factor)
             if hit is None or hit[0] != index:
                 hit = by_factor[factor] = (index, round(index * factor, 4), {})
@@ -480,8 +481,11 @@ class Builder(Tunable):
             committed += k.h100e
         free = me.capacity_h100e * self._sellable - committed - me.internal_demand_h100e
         cid, factor = me.id, self.rfp_price_factor
-        bids = _shared("rfp bids", v.rfps, _memo).setdefault(factor, {})  # shared as the offers are
-        for r in _shared("by price", v.rfps, _by_price):
+        rfps = _shared("rfps", v.rfps, _RfpsNow)
+        bids = rfps.bids.get(factor)  # shared as the offers are
+        if bids is None:
+            bids = rfps.bids[factor] = {}
+        for r in rfps.by_price:
             if r.customer == cid or r.min_site_mw > largest or r.h100e > free:
                 continue
             x = bids.get(r.id)
@@ -597,29 +601,28 @@ def _shared(what: str, items: tuple, make: Callable[[tuple], Any]) -> Any:
     return made
 
 
-def _memo(items: tuple) -> dict:
-    """An empty dict to remember what is made for a quarter."""
-    return {}
-
-
 def _by_id(items: tuple) -> dict[str, Any]:
     return {x.id: x for x in items}
 
 
-def _open_regions(regions: tuple[RegionView, ...]) -> list[tuple[int, RegionView]]:
-    """The regions releasing grid power this quarter, each with its longest queue plus its permit."""
-    return [(r.queue_wait_quarters_max + r.permitting_quarters, r) for r in regions if not r.moratorium and r.grid_release_mw > 0]
+class _RegionsNow:
+    """What is made once a quarter from the regions every company's view of it shares."""
+
+    def __init__(self, regions: tuple[RegionView, ...]):
+        self.by_id = _by_id(regions)
+        # those releasing grid power, each with its longest queue plus its permit
+        self.releasing = [(r.queue_wait_quarters_max + r.permitting_quarters, r) for r in regions if not r.moratorium and r.grid_release_mw > 0]
+        gas = [r for r in regions if r.gas_allowed]  # where on-site gas turbines run cheapest (None: nowhere allows them)
+        self.cheapest_gas = min(gas, key=lambda r: (r.power_price_usd_per_mwh, r.id)) if gas else None
+        self.offers: dict[float, tuple] = {}  # offer price factor -> (price index, price, region -> its OfferCompute)
 
 
-def _cheapest_gas(regions: tuple[RegionView, ...]) -> RegionView | None:
-    """Where on-site gas turbines run cheapest (None: nowhere allows them)."""
-    gas_regions = [r for r in regions if r.gas_allowed]
-    return min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id)) if gas_regions else None
+class _RfpsNow:
+    """What is made once a quarter from the RFPs every company's view of it shares."""
 
-
-def _by_price(rfps: tuple[RfpView, ...]) -> list[RfpView]:
-    """The best-paying RFPs first."""
-    return sorted(rfps, key=lambda r: -r.max_price_usd_per_h100e_hour)
+    def __init__(self, rfps: tuple[RfpView, ...]):
+        self.by_price = sorted(rfps, key=lambda r: -r.max_price_usd_per_h100e_hour)  # the best-paying first
+        self.bids: dict[float, dict[str, Any]] = {}  # bid price factor -> RFP id -> its BidRfp
 
 
 def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
