@@ -79,14 +79,14 @@ class Builder(Tunable):
     subcontract = False
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
-        super().__init__(seed, **params)
-        # Its habits copied onto itself: Python reads an object's own attribute faster than its class's.
+        # Its habits copied onto itself (Python reads an object's own attribute faster than its
+        # class's), before a seat's parameters replace some of them.
         cls = type(self)
-        names = _HABITS.get(cls)
-        if names is None:
-            names = _HABITS[cls] = tuple(cls.parameters())
-        for k in names:
-            setattr(self, k, getattr(self, k))
+        habits = _HABITS.get(cls)
+        if habits is None:
+            habits = _HABITS[cls] = cls.parameters()
+        vars(self).update(habits)
+        super().__init__(seed, **params)
         self._best: GenerationView | None = None
         self._spec: Any = None  # the scenario (and company) the constants below were read from
         self._cid = ""
@@ -550,7 +550,9 @@ class Builder(Tunable):
                     self._committed += x.mw * spec.power.smr.deposit_musd_per_mw
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * self._sellable
-            have = sum(k.h100e for k in me.subcontracts)
+            have = 0
+            for k in me.subcontracts:
+                have += k.h100e
             gap = me.internal_demand_h100e - own - have
             h100e = round(gap * self.subcontract_share, 1) if gap > 0 else 0.0  # a share of no gap rounds to none
             if h100e > 0:
@@ -578,7 +580,7 @@ class Builder(Tunable):
                 orders.append(o.RaiseEquity(_cents(min(cap, need))))
 
 
-_HABITS: dict[type, tuple[str, ...]] = {}  # each Builder class's parameter names
+_HABITS: dict[type, dict[str, object]] = {}  # each Builder class's parameters and their defaults
 
 
 def _cents(musd: float) -> float:
