@@ -44,7 +44,8 @@ class Tunable:
     _choices: dict[str, tuple[str, ...]] = {}  # allowed values of text parameters; default: any
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
-        self.rng = np.random.default_rng(seed)
+        self._seed = seed
+        self._rng: np.random.Generator | None = None
         known = self.parameters() if params else {}  # listing them costs more than a quarter's decision
         for key, raw in params.items():
             if key not in known:
@@ -59,6 +60,17 @@ class Tunable:
             if isinstance(value, str) and choices and value not in choices:
                 raise ValueError(f"parameter {key} is one of {', '.join(choices)}, got {value!r}")
             setattr(self, key, value)
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """Its random generator, made from its seed when first used (most built-ins never draw)."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self._seed)
+        return self._rng
+
+    @rng.setter
+    def rng(self, rng: np.random.Generator) -> None:
+        self._rng = rng
 
     @classmethod
     def parameter_range(cls, key: str) -> tuple[float, float]:

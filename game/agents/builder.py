@@ -12,6 +12,10 @@ from ..model import orders as o
 from ..model.view import CompanyView, GenerationView, RegionView, RfpView
 from .base import Tunable
 
+# Where a decision runs every quarter, the smaller or larger of two numbers is written `b if b < a
+# else a` (min(a, b)) or `b if b > a else a` (max(a, b)), exactly what the builtins return, NaN
+# and ties included: the builtins cost several times more (they build a tuple and an iterator).
+
 
 class Builder(Tunable):
     """A planning agent whose habits are set by parameters; subclasses choose the parameters.
@@ -75,6 +79,13 @@ class Builder(Tunable):
     subcontract = False
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
+        # Its habits copied onto itself (Python reads an object's own attribute faster than its
+        # class's), before a seat's parameters replace some of them.
+        cls = type(self)
+        habits = _HABITS.get(cls)
+        if habits is None:
+            habits = _HABITS[cls] = cls.parameters()
+        vars(self).update(habits)
         super().__init__(seed, **params)
         self._best: GenerationView | None = None
         self._spec: Any = None  # the scenario (and company) the constants below were read from
@@ -88,11 +99,13 @@ class Builder(Tunable):
             self._learn(v)
         orders: list[Any] = []
         # a hair under the engine's funds, so rounded prices never overrun it
-        budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        equity = me.book_equity_musd
+        budget = 0.995 * (me.cash_musd + me.borrow_headroom_musd * self.borrow_share(v)) - self.cash_buffer_fraction * (0 if 0 > equity else equity)
         gens, ranked = _shared("market", v.generations, _market)
         self._ranked = ranked  # what is on sale, best buy first, for liquid-cooled halls and for any
         self._best = ranked[True][0] if ranked[True] else None  # today's best buy, for planning
-        self._regions = _shared("regions by id", v.regions, _by_id)
+        self._now = _shared("regions", v.regions, _RegionsNow)
+        self._regions = self._now.by_id
         self._survey(v, gens)
         # the most cash the orders so far can take this quarter, as the engine counts it when
         # checking funds; each step adds what it orders, in order, so the sum is the engine's
@@ -147,41 +160,46 @@ class Builder(Tunable):
             selling = set()
             largest = None
             empty_air = []
-        k = n
-        while k < len(sites) and sites[k].stage == "online":
-            k += 1
-        last_settled = sites[k - 1] if k > n else None
         crews: dict[str, float] = {}  # region -> crews its sites under construction need
         ready: dict[str, int] | None = None  # power id -> quarter it is ready (built when first needed)
         building: set[str] = set()
-        for s in sites[n:] if n else sites:
-            stage = s.stage
+        lead = True  # still among the sites that lead the list online
+        for i, s in enumerate(sites[n:] if n else sites, n):
             free = s.free_mw
-            online = stage == "online"
-            if online or 0 <= s.expected_online <= soon:
+            stage = s.stage
+            if stage == "online":
                 if s.cooling in liquid:
                     free_liquid_kw += free * 1000 * share
                 else:
                     free_air_kw += free * 1000 * share
-            if online:
                 if s.installed:
                     selling.add(s.region)
                     if largest is None or s.mw > largest:
                         largest = s.mw
                 elif s.cooling not in liquid:
                     empty_air.append(s)
-            elif stage in ("construction", "power", "permitting"):
-                building.add(s.region)
-                if stage == "power" and ready is None:
-                    ready = {p.id: p.ready_quarter for p in me.power}
-                # crews for what is being built, or will be once its power is ready this quarter
-                if stage == "construction" or (stage == "power" and s.power in ready and ready[s.power] <= q):
-                    crews[s.region] = crews.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
+            else:
+                if lead:  # the sums so far are next quarter's start if these sites stay as they are
+                    lead = False
+                    if i > n:
+                        self._settled = sites[:i], (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
+                if 0 <= s.expected_online <= soon:
+                    if s.cooling in liquid:
+                        free_liquid_kw += free * 1000 * share
+                    else:
+                        free_air_kw += free * 1000 * share
+                if stage in ("construction", "power", "permitting"):
+                    building.add(s.region)
+                    if stage == "power" and ready is None:
+                        ready = {p.id: p.ready_quarter for p in me.power}
+                    # crews for what is being built, or will be once its power is ready this quarter
+                    if stage == "construction" or (stage == "power" and s.power in ready and ready[s.power] <= q):
+                        crews[s.region] = crews.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
             it = s.it_mw
             if it > 0:
                 installed_mw += (it - free) * s.mw / it
-            if s is last_settled:
-                self._settled = sites[:k], (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
+        if lead and len(sites) > n:
+            self._settled = sites, (share, free_liquid_kw, free_air_kw, installed_mw, frozenset(selling), largest, tuple(empty_air))
         held_mw = 0
         unsited = []
         for p in me.power:
@@ -233,7 +251,8 @@ class Builder(Tunable):
         if v.scenario is not self._spec or me.id != self._cid:
             self._learn(v)
         horizon = self.horizon_quarters
-        f = min(1.0, (v.quarter + horizon / 2) / self._last_quarter)
+        f = (v.quarter + horizon / 2) / self._last_quarter
+        f = f if f < 1.0 else 1.0
         growth = self._growth_start + self._growth_rise * f
         future_market = v.demand_h100e * (1 + growth) ** horizon
         rivals = 0
@@ -245,13 +264,15 @@ class Builder(Tunable):
         future_internal = me.internal_demand_h100e * (1 + self._internal_growth) ** horizon
         need_h100e = (share * future_market * self.ambition + future_internal) / self._sellable
         per_mw = self._h100e_per_mw(v)
-        return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
+        want = (need_h100e - self._planned_h100e(v, per_mw)) / per_mw
+        return want if want > 0.0 else 0.0
 
     def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
         """H100e it runs now plus what the power it holds but has not filled could host."""
         if self._seen is not v:
             self._look(v)
-        return v.me.capacity_h100e + max(0.0, self._held_mw - self._installed_mw) * per_mw
+        idle_mw = self._held_mw - self._installed_mw
+        return v.me.capacity_h100e + (idle_mw if idle_mw > 0.0 else 0.0) * per_mw
 
     def _power(self, v: CompanyView, orders: list, budget: float) -> float:
         if v.quarter < self.power_from_quarter:
@@ -261,7 +282,9 @@ class Builder(Tunable):
             return 0.0
         # keep power bids within what we can later build and fill
         per_mw = self._all_in_musd_per_mw(v)
-        want = min(want, budget / per_mw * self.power_budget_quarters)
+        most = budget / per_mw * self.power_budget_quarters
+        if most < want:
+            want = most
         spent = 0.0
         committed = self._committed
         # where a position comes online soonest and runs cheapest, of those that would come
@@ -271,8 +294,8 @@ class Builder(Tunable):
         # the longest queue and permit that still earn
         latest = left - self.min_earning_quarters - 2 - self._commissioning
         ranked = []
-        for r in v.regions:
-            if r.queue_wait_quarters_max + r.permitting_quarters <= latest and not r.moratorium and r.grid_release_mw > 0:
+        for wait, r in self._now.releasing:
+            if wait <= latest:
                 ranked.append((self.region_preference(v, r), r.id, r))
         ranked.sort()
         block, smallest = self.min_block_mw, max(self.min_block_mw, 1.0)
@@ -282,19 +305,24 @@ class Builder(Tunable):
                 break
             if not math.isfinite(pref):
                 continue
-            mw = min(max(want, block), r.grid_release_mw * region_share)
-            price = min(ceiling, max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * markup)
-            price = round(price, 4)
-            if price < r.grid_reserve_price_musd_per_mw or price <= 0:
+            mw = block if block > want else want
+            most = r.grid_release_mw * region_share
+            mw = most if most < mw else mw
+            reserve, last = r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw
+            price = (last if last > reserve else reserve) * markup
+            price = round(price if price < ceiling else ceiling, 4)
+            if price < reserve or price <= 0:
                 continue  # its ceiling is below the reserve
-            mw = math.floor(min(mw, max(0.0, budget - spent) / price) * 10) / 10  # no more than is left to pay with
+            money = budget - spent
+            most = (money if money > 0.0 else 0.0) / price  # no more than is left to pay with
+            mw = math.floor((most if most < mw else mw) * 10) / 10
             if mw >= smallest:
                 orders.append(o.BidInterconnect(r.id, mw, price))
                 want -= mw
                 spent += mw * price
                 committed += mw * price
         if self.buy_gas and want > 10 and left > 8:
-            r = _shared("cheapest gas region", v.regions, _cheapest_gas)
+            r = self._now.cheapest_gas
             if r is not None:
                 mw = min(want, v.gas_supply_mw * region_share)
                 price = max(v.gas_reserve_price_musd_per_mw, v.last_gas_price_musd_per_mw) * markup
@@ -346,10 +374,9 @@ class Builder(Tunable):
             return
         fast = self.use_fast_track and "fast_track" in v.me.special_moves
         factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
-        regions = self._regions
+        regions, q, lead = self._regions, v.quarter, self.site_lead_quarters
         for p in self._unsited:
-            permit = regions[p.region].permitting_quarters * factor
-            if p.energised or p.ready_quarter - v.quarter <= permit + self.site_lead_quarters:
+            if p.energised or p.ready_quarter - q <= regions[p.region].permitting_quarters * factor + lead:
                 orders.append(o.StartSite(p.id, self.cooling, fast))
 
     def _crews(self, v: CompanyView, orders: list, budget: float) -> float:
@@ -359,11 +386,15 @@ class Builder(Tunable):
         regions = self._regions
         for rid, n in self._crews_needed.items():
             r = regions[rid]
-            n = min(n, r.crews_pool * 0.6)
+            most = r.crews_pool * 0.6
+            n = most if most < n else n
             if n < 0.5:
                 continue
-            wage = max(r.wage_reserve_musd, r.last_wage_musd) * self.crew_wage_markup
-            n = min(n, max(0.0, budget - spent) / wage)
+            reserve, last = r.wage_reserve_musd, r.last_wage_musd
+            wage = (last if last > reserve else reserve) * self.crew_wage_markup
+            money = budget - spent
+            most = (money if money > 0.0 else 0.0) / wage
+            n = most if most < n else n
             if n < 0.5:
                 continue
             x = o.BidCrews(rid, round(n, 2), round(wage, 4))
@@ -387,17 +418,26 @@ class Builder(Tunable):
         markup, supply_cap, apa_share = self.chip_bid_markup, self.supply_share_cap, self.apa_share
         for liquid in (True, False):
             need_kw = free_kw[liquid] - coming_kw
-            coming_kw = max(0.0, coming_kw - free_kw[liquid])
+            coming_kw -= free_kw[liquid]
+            coming_kw = coming_kw if coming_kw > 0.0 else 0.0
             # the best value first, each taking at most a share of its generation's supply
             for best in self._ranked[liquid]:
                 if need_kw < best.power_kw * 100 or budget - spent <= 0:
                     break
-                price = max(best.list_price_musd, best.last_spot_price_musd) * markup
-                units = int(min(need_kw / best.power_kw, best.supply_units * supply_cap, (budget - spent) / price))
+                listed, last = best.list_price_musd, best.last_spot_price_musd
+                price = (last if last > listed else listed) * markup
+                units = need_kw / best.power_kw  # the least of what fits, what is on sale and what it can pay for
+                most = best.supply_units * supply_cap
+                units = most if most < units else units
+                most = (budget - spent) / price
+                units = int(most if most < units else units)
                 if units <= 0:
                     continue
-                apa_units = int(min(units * apa_share, best.apa_room_units))
-                apa_quarters = min(self.apa_quarters, v.scenario.vendors[best.vendor].apa_max_quarters)
+                apa_units = units * apa_share
+                room = best.apa_room_units
+                apa_units = int(room if room < apa_units else apa_units)
+                apa_quarters = v.scenario.vendors[best.vendor].apa_max_quarters
+                apa_quarters = apa_quarters if apa_quarters < self.apa_quarters else self.apa_quarters
                 if not signed and apa_units > 100 and v.quarters_left > apa_quarters:
                     deposit = best.apa_price_musd * apa_units * apa_quarters * v.scenario.vendors[best.vendor].apa_deposit_fraction
                     if deposit + spent < budget:
@@ -420,9 +460,19 @@ class Builder(Tunable):
     def _sell(self, v: CompanyView, orders: list) -> None:
         me = v.me
         if self._selling:
-            price = round(v.price_index * self.offer_price_factor, 4)
+            # companies asking the same price this quarter share the (immutable) orders that say so
+            # (and the rounding: Python's round to a number of digits is slow)
+            factor, index = self.offer_price_factor, v.price_index
+            by_factor = self._now.offers
+            hit = by_factor.get(factor)
+            if hit is None or hit[0] != index:
+                hit = by_factor[factor] = (index, round(index * factor, 4), {})
+            _, price, offers = hit
             for rid in sorted(self._selling):
-                orders.append(o.OfferCompute(rid, price))
+                x = offers.get(rid)
+                if x is None:
+                    x = offers[rid] = o.OfferCompute(rid, price)
+                orders.append(x)
         if not v.rfps:
             return
         largest = self._largest_mw
@@ -431,10 +481,17 @@ class Builder(Tunable):
             committed += k.h100e
         free = me.capacity_h100e * self._sellable - committed - me.internal_demand_h100e
         cid, factor = me.id, self.rfp_price_factor
-        for r in _shared("by price", v.rfps, _by_price):
+        rfps = _shared("rfps", v.rfps, _RfpsNow)
+        bids = rfps.bids.get(factor)  # shared as the offers are
+        if bids is None:
+            bids = rfps.bids[factor] = {}
+        for r in rfps.by_price:
             if r.customer == cid or r.min_site_mw > largest or r.h100e > free:
                 continue
-            orders.append(o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * factor, 4)))
+            x = bids.get(r.id)
+            if x is None:
+                x = bids[r.id] = o.BidRfp(r.id, round(r.max_price_usd_per_h100e_hour * factor, 4))
+            orders.append(x)
             free -= r.h100e
 
     # ---- upkeep: retrofits and the crew commons ---------------------------------------------------
@@ -472,8 +529,9 @@ class Builder(Tunable):
                 self._committed += spec.asic.programme_cost_musd_per_quarter
             elif me.asic_active and asic.in_production:
                 free_kw = 0
+                anywhere, liquid = not asic.liquid_only, self._liquid
                 for s in me.sites:
-                    if s.stage == "online" and (s.cooling in self._liquid or not asic.liquid_only):
+                    if s.stage == "online" and (anywhere or s.cooling in liquid):
                         free_kw += s.free_mw * 1000
                 units = int(min(free_kw * self.asic_share_of_free_power / asic.power_kw, asic.supply_units * self.supply_share_cap))
                 price = asic.list_price_musd * spec.vendors[asic.vendor].spot_reserve_fraction * self.chip_bid_markup
@@ -492,16 +550,20 @@ class Builder(Tunable):
                     self._committed += x.mw * spec.power.smr.deposit_musd_per_mw
         if self.subcontract and "subcontract" in me.special_moves and me.internal_demand_h100e > 0:
             own = me.capacity_h100e * self._sellable
-            have = sum(k.h100e for k in me.subcontracts)
+            have = 0
+            for k in me.subcontracts:
+                have += k.h100e
             gap = me.internal_demand_h100e - own - have
-            if round(gap * self.subcontract_share, 1) > 0:
+            h100e = round(gap * self.subcontract_share, 1) if gap > 0 else 0.0  # a share of no gap rounds to none
+            if h100e > 0:
                 quarters = min(self.subcontract_quarters, spec.demand.training.contract_quarters_max * 2)
-                orders.append(o.Subcontract(round(gap * self.subcontract_share, 1), quarters, round(v.price_index * self.subcontract_price_factor, 4)))
+                orders.append(o.Subcontract(h100e, quarters, round(v.price_index * self.subcontract_price_factor, 4)))
 
     # ---- finance ---------------------------------------------------------------------------------
     def _finance(self, v: CompanyView, orders: list, committed: float) -> None:
         me = v.me
-        buffer = self.cash_buffer_fraction * max(me.book_equity_musd, 0)
+        equity = me.book_equity_musd
+        buffer = self.cash_buffer_fraction * (0 if 0 > equity else equity)
         spare = me.cash_musd - committed
         if spare < buffer and me.borrow_headroom_musd > 1:
             amount = _cents(min(me.borrow_headroom_musd * self.borrow_share(v), buffer - spare))
@@ -516,6 +578,9 @@ class Builder(Tunable):
             need = max(-me.cash_musd, 0) + buffer
             if _cents(min(cap, need)) > 0:
                 orders.append(o.RaiseEquity(_cents(min(cap, need))))
+
+
+_HABITS: dict[type, dict[str, object]] = {}  # each Builder class's parameters and their defaults
 
 
 def _cents(musd: float) -> float:
@@ -542,15 +607,24 @@ def _by_id(items: tuple) -> dict[str, Any]:
     return {x.id: x for x in items}
 
 
-def _cheapest_gas(regions: tuple[RegionView, ...]) -> RegionView | None:
-    """Where on-site gas turbines run cheapest (None: nowhere allows them)."""
-    gas_regions = [r for r in regions if r.gas_allowed]
-    return min(gas_regions, key=lambda r: (r.power_price_usd_per_mwh, r.id)) if gas_regions else None
+class _RegionsNow:
+    """What is made once a quarter from the regions every company's view of it shares."""
+
+    def __init__(self, regions: tuple[RegionView, ...]):
+        self.by_id = _by_id(regions)
+        # those releasing grid power, each with its longest queue plus its permit
+        self.releasing = [(r.queue_wait_quarters_max + r.permitting_quarters, r) for r in regions if not r.moratorium and r.grid_release_mw > 0]
+        gas = [r for r in regions if r.gas_allowed]  # where on-site gas turbines run cheapest (None: nowhere allows them)
+        self.cheapest_gas = min(gas, key=lambda r: (r.power_price_usd_per_mwh, r.id)) if gas else None
+        self.offers: dict[float, tuple] = {}  # offer price factor -> (price index, price, region -> its OfferCompute)
 
 
-def _by_price(rfps: tuple[RfpView, ...]) -> list[RfpView]:
-    """The best-paying RFPs first."""
-    return sorted(rfps, key=lambda r: -r.max_price_usd_per_h100e_hour)
+class _RfpsNow:
+    """What is made once a quarter from the RFPs every company's view of it shares."""
+
+    def __init__(self, rfps: tuple[RfpView, ...]):
+        self.by_price = sorted(rfps, key=lambda r: -r.max_price_usd_per_h100e_hour)  # the best-paying first
+        self.bids: dict[float, dict[str, Any]] = {}  # bid price factor -> RFP id -> its BidRfp
 
 
 def buyable(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
@@ -566,5 +640,10 @@ def _market(generations: tuple[GenerationView, ...]) -> tuple[dict[str, Generati
 def _ranked(generations: tuple[GenerationView, ...], liquid: bool) -> list[GenerationView]:
     return sorted(
         (g for g in generations if g.released and g.in_production and not g.custom and (liquid or not g.liquid_only) and g.supply_units > 0),
-        key=lambda g: (-g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id),
+        key=_best_value_first,
     )
+
+
+def _best_value_first(g: GenerationView) -> tuple[float, str]:
+    price = g.list_price_musd
+    return -g.performance_h100e * g.ecosystem_factor / (1e-6 if 1e-6 > price else price), g.id
