@@ -57,6 +57,10 @@ CAPITAL = frozenset(
     }
 )
 _CATEGORIES = PNL | CAPITAL
+# Categories a report counts as revenue (every PNL category named revenue_*), and cash a
+# company earns from outside (revenue and the rest of its business).
+REVENUE = frozenset(k for k in PNL if k.startswith("revenue"))
+EARNED = REVENUE | {"outside_cash_flow"}
 
 
 @define
@@ -182,7 +186,8 @@ class GameCore:
         c.ledger.append(LedgerLine(category, amount, note))
         rep = self.private.get(c.id)
         if rep is not None:
-            rep.pnl[category] = rep.pnl.get(category, 0.0) + amount
+            pnl = rep.pnl
+            pnl[category] = pnl.get(category, 0.0) + amount
 
     def say(self, cid: str, text: str, *args: Any) -> None:
         """A line for one company's report: a str.format template and its values (formatted
@@ -293,9 +298,13 @@ class GameCore:
         """Annual rate: archetype base, more with leverage, less when contracts back the debt."""
         a = self.spec.archetypes[c.archetype]
         assets = max(self.book_assets(c) if assets is None else assets, 1e-9)
-        leverage = min(c.debt_musd / assets, 1.0)  # at most: every asset owed
-        backlog = sum(k.h100e * k.price_usd_per_h100e_hour * self.spec.rules.hours_per_quarter * k.quarters_left / 1e6 for k in c.contracts)
-        backed = min(1.0, backlog / c.debt_musd) if c.debt_musd > 0 else 0.0
+        debt = c.debt_musd
+        leverage = min(debt / assets, 1.0)  # at most: every asset owed
+        backed = 0.0
+        if debt > 0 and c.contracts:  # else nothing backs the debt
+            hours = self.spec.rules.hours_per_quarter
+            backlog = sum([k.h100e * k.price_usd_per_h100e_hour * hours * k.quarters_left / 1e6 for k in c.contracts])
+            backed = min(1.0, backlog / debt)
         rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * leverage - a.contract_backed_discount * backed
         rate += self.mod("rate_add", "", 0.0)
         if c.covenant_breached or c.distress_quarters > 0:

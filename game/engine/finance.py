@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..model import orders as o
 from ..model.state import AssetLot, ChipCohort, Company
-from .core import GameCore
+from .core import EARNED, GameCore
 from .validate import OrderBook
 
 
@@ -50,7 +50,7 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
             bankrupt(g, c)
     for c in g.alive():
         pnl = g.private[c.id].pnl
-        c.cum_revenue_musd += sum(v for k, v in pnl.items() if k.startswith("revenue") or k == "outside_cash_flow")
+        c.cum_revenue_musd += sum([v for k, v in pnl.items() if k in EARNED])
 
 
 def _raise_equity(g: GameCore, c: Company, amount: float) -> None:

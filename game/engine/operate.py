@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.state import GAS, ONLINE, RETROFIT, SMR
+from ..model.state import GAS, ONLINE, RETROFIT, SMR, Company
 from .core import PNL, GameCore
 
 
@@ -34,6 +34,23 @@ def _depreciate(assets) -> float:
         x = charge if charge < book else book
         a.book_musd = book - x
         total += x
+    return total
+
+
+def _depreciate_chips(c: Company) -> float:
+    """_depreciate over a company's chip cohorts, then off the books with those written off
+    (noted in the same pass rather than by a second scan of every cohort)."""
+    total = 0.0
+    spent = False
+    for a in c.cohorts:
+        book, charge = a.book_musd, a.dep_musd_per_quarter
+        x = charge if charge < book else book
+        book = a.book_musd = book - x
+        total += x
+        if book <= 1e-9:
+            spent = True
+    if spent:
+        c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]
     return total
 
 
@@ -69,11 +86,9 @@ def operate_phase(g: GameCore) -> None:
         # depreciation (no cash): halls and power once in service, chips from delivery
         dep = _depreciate([s for s in c.sites if s.stage in _IN_SERVICE and s.book_musd > 0])
         dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])
-        dep += _depreciate(c.cohorts)
-        if any(k.book_musd <= 1e-9 for k in c.cohorts):
-            c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]  # fully depreciated: off the books
+        dep += _depreciate_chips(c)  # and off the books once fully depreciated
         g.depreciation[c.id] = dep
-        ebitda = sum(v for cat, v in g.private[c.id].pnl.items() if cat in PNL)
+        ebitda = sum([v for cat, v in g.private[c.id].pnl.items() if cat in PNL])
         c.ebitda_musd = ebitda
         rate = g.debt_rate(c)
         interest = c.debt_musd * rate / 4
