@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from game.engine import Game
+from game.engine.finance import bankrupt
 from game.engine.operate import _depreciate_chips
 from game.model.state import ChipCohort
+from game.runner import agent_orders, seat_agents
+from game.scenario import load_scenario
 
 
 def _company(spec):
@@ -29,3 +34,37 @@ def test_chip_write_down_keeps_the_list_when_nothing_is_written_off(baseline):
     cohorts = c.cohorts = [ChipCohort(gid, 1, 8.0, 2.0), ChipCohort(gid, 1, 4.0, 1.0)]
     assert _depreciate_chips(c) == 3.0
     assert c.cohorts is cohorts and [k.book_musd for k in cohorts] == [6.0, 3.0]
+
+
+def _fresh_books(c):
+    return (sum(s.book_musd for s in c.sites), sum(p.book_musd for p in c.power), sum(k.book_musd for k in c.cohorts))
+
+
+@pytest.mark.parametrize("scenario,seed", [("baseline", 0), ("baseline", 5), ("grid-crunch", 1), ("ai-winter", 2)])
+def test_books_held_between_quarters_are_the_assets_books(scenario, seed):
+    # operate holds each company's summed books for finance, the views and the order checks;
+    # whenever the game can be read, they must be what the assets say, to the last bit
+    spec = load_scenario(scenario)
+    agents = seat_agents(spec, seed)
+    game = Game(spec, seed)
+    held = 0
+    while not game.finished:
+        game.step(agent_orders(game, agents))
+        g = game.core
+        for c in g.world.companies.values():
+            held += c.id in g._books
+            assert g.asset_books(c) == _fresh_books(c), (c.id, g.q)
+            if c.alive:
+                sites, power, chips = _fresh_books(c)
+                assert g.book_equity(c) == c.cash_musd + sites + power + chips + c.deposits_musd - c.debt_musd
+    assert held  # the shortcut was taken
+
+
+def test_a_bankrupt_companys_books_are_released_with_its_assets(baseline):
+    game = Game(baseline, 0)
+    game.step({})
+    g = game.core
+    c = next(iter(g.alive()))
+    assert c.id in g._books and sum(g.asset_books(c)) > 0
+    bankrupt(g, c)
+    assert g.asset_books(c) == (0, 0, 0)

@@ -113,6 +113,7 @@ class GameCore:
     _free_kw: dict[str, float] = field(factory=dict, repr=False)  # site id -> site_free_kw
     _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
     _fleets: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> fleet()
+    _books: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> asset_books(), while held
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
     _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # lever values and supply, until the next news
     _static: dict[str, Any] = field(factory=dict, repr=False)
@@ -280,16 +281,31 @@ class GameCore:
             hit = self._fleets[c.id] = (groups, largest)
         return hit
 
+    def asset_books(self, c: Company) -> tuple[float, float, float]:
+        """The book values of a company's sites, power sources and chip cohorts, each summed."""
+        hit = self._books.get(c.id)
+        if hit is None:
+            hit = (sum(map(_BOOK, c.sites)), sum(map(_BOOK, c.power)), sum(map(_BOOK, c.cohorts)))
+        return hit
+
+    def hold_books(self, c: Company) -> None:
+        """Keep a company's asset_books() once depreciation has written its assets down: no book
+        value changes again until the next quarter's markets (release_books), or a bankruptcy
+        (which drops them), so finance, views and order checks read these sums."""
+        self._books.pop(c.id, None)
+        self._books[c.id] = self.asset_books(c)
+
+    def release_books(self, c: Company | None = None) -> None:
+        """Books may change from here (the markets open, or c's assets go to auction)."""
+        if c is None:
+            self._books.clear()
+        else:
+            self._books.pop(c.id, None)
+
     def book_equity(self, c: Company) -> float:
         """Cash, plus every asset at its depreciated book value, less debt."""
-        return (
-            c.cash_musd
-            + sum(map(_BOOK, c.sites))
-            + sum(map(_BOOK, c.power))
-            + sum(map(_BOOK, c.cohorts))
-            + c.deposits_musd
-            - c.debt_musd
-        )
+        sites, power, chips = self.asset_books(c)
+        return c.cash_musd + sites + power + chips + c.deposits_musd - c.debt_musd
 
     def book_assets(self, c: Company) -> float:
         return self.book_equity(c) + c.debt_musd

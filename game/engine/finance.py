@@ -91,6 +91,7 @@ def bankrupt(g: GameCore, c: Company) -> None:
     """The company leaves the game; its sites, power and chips are auctioned next quarter."""
     w, spec = g.world, g.spec
     g.bury(c)
+    g.release_books(c)
     c.bankrupt_quarter = g.q
     g.public.bankruptcies.append(c.id)
     w.news.append(f"{c.name} is BANKRUPT: its sites, power and chips go to auction next quarter")

@@ -88,6 +88,7 @@ def operate_phase(g: GameCore) -> None:
         dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])
         dep += _depreciate_chips(c)  # and off the books once fully depreciated
         g.depreciation[c.id] = dep
+        g.hold_books(c)
         ebitda = sum([v for cat, v in g.private[c.id].pnl.items() if cat in PNL])
         c.ebitda_musd = ebitda
         rate = g.debt_rate(c)

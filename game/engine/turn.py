@@ -104,6 +104,7 @@ class Game:
         self.order_log.append({cid: v for cid, v in raw.items() if v})
         # 2. orders: each company's set validated against its own state
         accepted = OrderBook({c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()})
+        g.release_books()  # held since last quarter's operate, for views and order checks
         # 3. markets
         power.lot_auctions(g, accepted)
         power.interconnect_auctions(g, accepted)
