@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -22,8 +21,6 @@ from ..model.state import (
     World,
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
-
-_BOOK = attrgetter("book_musd")
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
 PNL = frozenset(
@@ -126,19 +123,20 @@ class GameCore:
         return self.world.quarter
 
     def label(self, index: int | None = None) -> str:
-        i = self.q if index is None else index
+        i = self.world.quarter if index is None else index
         text = self._labels.get(i)
         if text is None:
             text = self._labels[i] = quarter_label(self.spec.game.start, i)
         return text
 
     def released(self, gen: str, at: int | None = None) -> bool:
-        t = self.q if at is None else at
+        t = self.world.quarter if at is None else at
         shift = int(self.mod("release_shift_quarters", gen, 0.0))
         return self.release[gen] + shift <= t
 
     def in_production(self, gen: str) -> bool:
-        return self.released(gen) and self.q <= self.end[gen]
+        q = self.world.quarter
+        return self.released(gen, q) and q <= self.end[gen]
 
     def cache(self, name: str, build):
         """A per-game object derived from the spec alone, built on first use."""
@@ -224,7 +222,8 @@ class GameCore:
                 x = gen.performance_h100e * n
                 h += x
                 eco += x * gen.ecosystem_factor
-                by_release[self.release[gid]] = by_release.get(self.release[gid], 0.0) + x
+                rel = self.release[gid]
+                by_release[rel] = by_release.get(rel, 0.0) + x
             f = self._figures[site.id] = (kw, h, eco, tuple(sorted(by_release.items())))
         return f
 
@@ -285,7 +284,7 @@ class GameCore:
         """The book values of a company's sites, power sources and chip cohorts, each summed."""
         hit = self._books.get(c.id)
         if hit is None:
-            hit = (sum(map(_BOOK, c.sites)), sum(map(_BOOK, c.power)), sum(map(_BOOK, c.cohorts)))
+            hit = (sum([s.book_musd for s in c.sites]), sum([p.book_musd for p in c.power]), sum([k.book_musd for k in c.cohorts]))
         return hit
 
     def hold_books(self, c: Company) -> None:
