@@ -64,7 +64,7 @@ EARNED = REVENUE | {"outside_cash_flow"}
 class PrivateReport:
     company: str
     quarter: str
-    _lines: list = field(factory=list, alias="lines")  # text, or (template, args) formatted on first read
+    _lines: list = field(factory=list, alias="lines")  # text, or (template, *args) formatted on first read
     rejected: list[dict] = field(factory=list)  # {"order": ..., "reason": ...}
     pnl: dict[str, float] = field(factory=dict)
     cash_musd: float = 0.0
@@ -78,7 +78,7 @@ class PrivateReport:
         raw = self._lines
         for i, x in enumerate(raw):
             if type(x) is tuple:
-                raw[i] = x[0].format(*x[1])
+                raw[i] = x[0].format(*x[1:])
         return raw
 
 
@@ -190,10 +190,11 @@ class GameCore:
 
     def say(self, cid: str, text: str, *args: Any) -> None:
         """A line for one company's report: a str.format template and its values (formatted
-        only when someone reads the report)."""
+        only when someone reads the report). One tuple a line, not a pair: every container kept
+        for the rest of the game brings the garbage collector's next pass nearer."""
         rep = self.private.get(cid)
         if rep is not None:
-            rep._lines.append((text, args) if args else text)
+            rep._lines.append((text,) + args if args else text)
 
     def alive(self) -> tuple[Company, ...]:
         """The companies still in the game, in scenario order (kept until a bankruptcy)."""
