@@ -68,3 +68,16 @@ def test_a_bankrupt_companys_books_are_released_with_its_assets(baseline):
     assert c.id in g._books and sum(g.asset_books(c)) > 0
     bankrupt(g, c)
     assert g.asset_books(c) == (0, 0, 0)
+
+
+def test_lever_values_follow_the_events_levers_from_quarter_to_quarter(baseline):
+    # a lever's value is kept while the quarter's levers are the same, worked out again when not
+    g, _ = _company(baseline)
+    g.set_mods({("power_price_multiplier", ""): 1.5, ("power_price_multiplier", "x"): 2.0})
+    assert g.mod("power_price_multiplier", "x") == 3.0 and g.mod("rate_add", "", 0.0) == 0.0
+    g.set_mods({("power_price_multiplier", ""): 1.5, ("power_price_multiplier", "x"): 2.0})
+    assert g.mod("power_price_multiplier", "x") == 3.0
+    g.set_mods({("power_price_multiplier", ""): 1.5, ("rate_add", ""): 0.02})
+    assert g.mod("power_price_multiplier", "x") == 1.5 and g.mod("rate_add", "", 0.0) == 0.02
+    g.set_mods({})
+    assert g.mod("power_price_multiplier", "x") == 1.0 and g.mod("rate_add", "", 0.0) == 0.0

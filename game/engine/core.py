@@ -112,7 +112,8 @@ class GameCore:
     _fleets: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> fleet()
     _books: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> asset_books(), while held
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
-    _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # lever values and supply, until the next news
+    _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # supply, RFP index, capex, until the next news
+    _levers: dict[tuple, float] = field(factory=dict, repr=False)  # mod() values, until the events' levers change
     _static: dict[str, Any] = field(factory=dict, repr=False)
     _labels: dict[int, str] = field(factory=dict, repr=False)
     _alive: tuple[Company, ...] | None = field(default=None, repr=False)
@@ -157,12 +158,16 @@ class GameCore:
     def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
         """A lever's value for a target, combining global and targeted events."""
         key = (lever, target, neutral)
-        hit = self._quarter_cache.get(key)
+        hit = self._levers.get(key)
         if hit is None:
-            hit = self._quarter_cache[key] = self._mod(lever, target, neutral)
+            hit = self._levers[key] = self._mod(lever, target, neutral)
         return hit
 
     def set_mods(self, mods: dict[tuple[str, str], float]) -> None:
+        """The quarter's event levers (a lever's values are worked out again only if they changed:
+        most quarters bring the same events, or none)."""
+        if mods != self.mods:
+            self._levers = {}
         self.mods = mods
         self._quarter_cache = {}
 
