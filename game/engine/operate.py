@@ -57,25 +57,21 @@ def _depreciate_chips(c: Company) -> float:
 def operate_phase(g: GameCore) -> None:
     spec, rules = g.spec, g.spec.rules
     hours = rules.hours_per_quarter
-    pues: dict[tuple[str, str], float] = {}
-    prices: dict[tuple[str, float, str], float] = {}
+    terms: dict[tuple, tuple[float, float]] = {}  # fleet group -> (PUE, $/MWh) this quarter
     for c in g.alive():
         util = c.used_h100e / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
         bill = 0.0
         it_mw = 0.0
         draw = rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util
-        for (region, cooling, kind, contract_price), (kw, _, _, _) in g.fleet(c)[0].items():
-            used_mw = kw / 1000
+        for key, group in g.fleet(c)[0].items():
+            used_mw = group[0] / 1000  # kW drawn
             it_mw += used_mw
-            key = (cooling, region)
-            pue = pues.get(key)
-            if pue is None:
-                pue = pues[key] = site_pue(g, cooling, region)
-            key = (kind, contract_price, region)
-            price = prices.get(key)
-            if price is None:
-                price = prices[key] = power_price(g, kind, contract_price, region)
+            hit = terms.get(key)
+            if hit is None:
+                region, cooling, kind, contract_price = key
+                hit = terms[key] = (site_pue(g, cooling, region), power_price(g, kind, contract_price, region))
+            pue, price = hit
             bill += used_mw * draw * pue * hours * price / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
