@@ -242,7 +242,8 @@ class GameCore:
 
     def site_it_mw(self, site: Site) -> float:
         """IT load a site can host: its grid MW over the PUE it was built for."""
-        return site.mw / self.design_pue(site.cooling, site.region)
+        pues = self._static.get("design_pue") or self.cache("design_pue", _design_pues)
+        return site.mw / pues[site.cooling, site.region]
 
     def site_free_kw(self, site: Site) -> float:
         """kW of IT load a site can still take (cached until forget_site)."""
@@ -281,8 +282,9 @@ class GameCore:
                 grp[0] += kw
                 grp[1] += h
                 grp[2] += eco
+                by_release = grp[3]
                 for rel, x in releases:
-                    grp[3][rel] = grp[3].get(rel, 0.0) + x
+                    by_release[rel] = by_release.get(rel, 0.0) + x
             hit = self._fleets[c.id] = (groups, largest)
         return hit
 

@@ -12,24 +12,22 @@ from .validate import OrderBook
 
 def finance_phase(g: GameCore, book: OrderBook) -> None:
     rules = g.spec.rules
-    money = {}
-    for cid, x in book.of(o.Borrow, o.Repay, o.RaiseEquity):
-        money.setdefault(cid, []).append(x)
+    orders = book.by_company
     for c in g.alive():
-        for x in money.get(c.id, ()):
-            if isinstance(x, o.Borrow):
+        for x in orders.get(c.id, ()):  # each company's money orders in the order given
+            if type(x) is o.Borrow:
                 amount = min(x.musd, g.borrow_headroom(c))  # the room may have shrunk since the orders
                 if amount > 0:
                     c.debt_musd += amount
                     g.post(c, "debt_draw", amount, "new borrowing")
                     g.say(c.id, "Borrowed ${:,.0f}M at {:.2%}", amount, g.debt_rate(c))
-            elif isinstance(x, o.Repay):
+            elif type(x) is o.Repay:
                 amount = min(x.musd, c.debt_musd, max(0.0, c.cash_musd))
                 if amount > 0:
                     c.debt_musd -= amount
                     g.post(c, "debt_repay", -amount, "repayment")
                     g.say(c.id, "Repaid ${:,.0f}M of debt", amount)
-            elif isinstance(x, o.RaiseEquity):
+            elif type(x) is o.RaiseEquity:
                 _raise_equity(g, c, x.musd)
         # an overdraft is covered from the revolving facility while the covenant allows
         if c.cash_musd < 0:
