@@ -81,3 +81,13 @@ def test_lever_values_follow_the_events_levers_from_quarter_to_quarter(baseline)
     assert g.mod("power_price_multiplier", "x") == 1.5 and g.mod("rate_add", "", 0.0) == 0.02
     g.set_mods({})
     assert g.mod("power_price_multiplier", "x") == 1.0 and g.mod("rate_add", "", 0.0) == 0.0
+
+
+def test_a_lever_asked_with_another_neutral_value_is_worked_out_for_it(baseline):
+    # no global value: 0 + 0.1 - 0 with neutral 0, but 1 + 0.1 - 1 with neutral 1
+    g, _ = _company(baseline)
+    g.set_mods({("air_pue_add", "x"): 0.1})
+    assert g.mod("air_pue_add", "x", 0.0) == 0.1
+    assert g.mod("air_pue_add", "x", 1.0) == 1.0 + 0.1 - 1.0
+    assert g.mod("air_pue_add", "x", 0.0) == 0.1
+    assert g.mod("air_pue_add", "y", 0.0) == 0.0

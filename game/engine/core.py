@@ -113,7 +113,7 @@ class GameCore:
     _books: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> asset_books(), while held
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
     _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # supply, RFP index, capex, until the next news
-    _levers: dict[tuple, float] = field(factory=dict, repr=False)  # mod() values, until the events' levers change
+    _levers: dict[str, dict] = field(factory=dict, repr=False)  # mod() values by lever, until the events' levers change
     _static: dict[str, Any] = field(factory=dict, repr=False)
     _labels: dict[int, str] = field(factory=dict, repr=False)
     _alive: tuple[Company, ...] | None = field(default=None, repr=False)
@@ -157,10 +157,12 @@ class GameCore:
     # ---- event levers -------------------------------------------------------------------------
     def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
         """A lever's value for a target, combining global and targeted events."""
-        key = (lever, target, neutral)
-        hit = self._levers.get(key)
+        by_target = self._levers.get(lever)  # {target: value} for the neutral the lever is asked with
+        if by_target is None or by_target[None] != neutral:
+            by_target = self._levers[lever] = {None: neutral}
+        hit = by_target.get(target)
         if hit is None:
-            hit = self._levers[key] = self._mod(lever, target, neutral)
+            hit = by_target[target] = self._mod(lever, target, neutral)
         return hit
 
     def set_mods(self, mods: dict[tuple[str, str], float]) -> None:
