@@ -54,12 +54,13 @@ def energise(g: GameCore) -> None:
 
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
     """$M per MW of hall this quarter: the cooling's capex, the region's multiplier, escalation."""
-    key = ("facility_capex", cooling, region, fast_track, g.q)
+    q = g.world.quarter
+    key = ("facility_capex", cooling, region, fast_track, q)
     hit = g._quarter_cache.get(key)
     if hit is None:
         spec = g.spec
         base = spec.cooling[cooling].capex_musd_per_mw * spec.regions[region].facility_capex_multiplier
-        base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
+        base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** q
         hit = g._quarter_cache[key] = base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
     return hit
 
@@ -67,7 +68,7 @@ def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = Fa
 def advance_pipeline(g: GameCore) -> None:
     spec, rules = g.spec, g.spec.rules
     for c in g.alive():
-        power = {p.id: p for p in c.power}
+        power = None  # by id, when a site waits for its power
         crews_left = dict(c.crews)
         for s in c.sites:
             if s.stage == ONLINE:
@@ -87,6 +88,8 @@ def advance_pipeline(g: GameCore) -> None:
                 continue
             if s.stage == POWER:
                 # the cascade: no confirmed power, no construction
+                if power is None:
+                    power = {p.id: p for p in c.power}
                 if not power[s.power].energised:
                     continue
                 s.stage, s.stage_quarters = CONSTRUCTION, 0
@@ -159,7 +162,7 @@ def install_chips(g: GameCore) -> None:
         if not any(c.inventory.values()):
             continue
         order = sorted((gid for gid, n in c.inventory.items() if n > 0), key=lambda x: (-gens[x].performance_h100e, x))
-        smallest_kw = min(gens[gid].power_kw for gid in order)
+        smallest_kw = min([gens[gid].power_kw for gid in order])
         for s in c.sites:
             if s.stage != ONLINE:
                 continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -22,8 +21,6 @@ from ..model.state import (
     World,
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
-
-_BOOK = attrgetter("book_musd")
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
 PNL = frozenset(
@@ -57,13 +54,17 @@ CAPITAL = frozenset(
     }
 )
 _CATEGORIES = PNL | CAPITAL
+# Categories a report counts as revenue (every PNL category named revenue_*), and cash a
+# company earns from outside (revenue and the rest of its business).
+REVENUE = frozenset(k for k in PNL if k.startswith("revenue"))
+EARNED = REVENUE | {"outside_cash_flow"}
 
 
 @define
 class PrivateReport:
     company: str
     quarter: str
-    _lines: list = field(factory=list, alias="lines")  # text, or (template, args) formatted on first read
+    _lines: list = field(factory=list, alias="lines")  # text, or (template, *args) formatted on first read
     rejected: list[dict] = field(factory=list)  # {"order": ..., "reason": ...}
     pnl: dict[str, float] = field(factory=dict)
     cash_musd: float = 0.0
@@ -77,7 +78,7 @@ class PrivateReport:
         raw = self._lines
         for i, x in enumerate(raw):
             if type(x) is tuple:
-                raw[i] = x[0].format(*x[1])
+                raw[i] = x[0].format(*x[1:])
         return raw
 
 
@@ -109,8 +110,10 @@ class GameCore:
     _free_kw: dict[str, float] = field(factory=dict, repr=False)  # site id -> site_free_kw
     _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
     _fleets: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> fleet()
+    _books: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> asset_books(), while held
     _power_views: dict[str, Any] = field(factory=dict, repr=False)
-    _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # lever values and supply, until the next news
+    _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # supply, RFP index, capex, until the next news
+    _levers: dict[str, dict] = field(factory=dict, repr=False)  # mod() values by lever, until the events' levers change
     _static: dict[str, Any] = field(factory=dict, repr=False)
     _labels: dict[int, str] = field(factory=dict, repr=False)
     _alive: tuple[Company, ...] | None = field(default=None, repr=False)
@@ -121,19 +124,20 @@ class GameCore:
         return self.world.quarter
 
     def label(self, index: int | None = None) -> str:
-        i = self.q if index is None else index
+        i = self.world.quarter if index is None else index
         text = self._labels.get(i)
         if text is None:
             text = self._labels[i] = quarter_label(self.spec.game.start, i)
         return text
 
     def released(self, gen: str, at: int | None = None) -> bool:
-        t = self.q if at is None else at
+        t = self.world.quarter if at is None else at
         shift = int(self.mod("release_shift_quarters", gen, 0.0))
         return self.release[gen] + shift <= t
 
     def in_production(self, gen: str) -> bool:
-        return self.released(gen) and self.q <= self.end[gen]
+        q = self.world.quarter
+        return self.released(gen, q) and q <= self.end[gen]
 
     def cache(self, name: str, build):
         """A per-game object derived from the spec alone, built on first use."""
@@ -153,13 +157,19 @@ class GameCore:
     # ---- event levers -------------------------------------------------------------------------
     def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
         """A lever's value for a target, combining global and targeted events."""
-        key = (lever, target, neutral)
-        hit = self._quarter_cache.get(key)
+        by_target = self._levers.get(lever)  # {target: value} for the neutral the lever is asked with
+        if by_target is None or by_target[None] != neutral:
+            by_target = self._levers[lever] = {None: neutral}
+        hit = by_target.get(target)
         if hit is None:
-            hit = self._quarter_cache[key] = self._mod(lever, target, neutral)
+            hit = by_target[target] = self._mod(lever, target, neutral)
         return hit
 
     def set_mods(self, mods: dict[tuple[str, str], float]) -> None:
+        """The quarter's event levers (a lever's values are worked out again only if they changed:
+        most quarters bring the same events, or none)."""
+        if mods != self.mods:
+            self._levers = {}
         self.mods = mods
         self._quarter_cache = {}
 
@@ -182,14 +192,16 @@ class GameCore:
         c.ledger.append(LedgerLine(category, amount, note))
         rep = self.private.get(c.id)
         if rep is not None:
-            rep.pnl[category] = rep.pnl.get(category, 0.0) + amount
+            pnl = rep.pnl
+            pnl[category] = pnl.get(category, 0.0) + amount
 
     def say(self, cid: str, text: str, *args: Any) -> None:
         """A line for one company's report: a str.format template and its values (formatted
-        only when someone reads the report)."""
+        only when someone reads the report). One tuple a line, not a pair: every container kept
+        for the rest of the game brings the garbage collector's next pass nearer."""
         rep = self.private.get(cid)
         if rep is not None:
-            rep._lines.append((text, args) if args else text)
+            rep._lines.append((text,) + args if args else text)
 
     def alive(self) -> tuple[Company, ...]:
         """The companies still in the game, in scenario order (kept until a bankruptcy)."""
@@ -218,7 +230,8 @@ class GameCore:
                 x = gen.performance_h100e * n
                 h += x
                 eco += x * gen.ecosystem_factor
-                by_release[self.release[gid]] = by_release.get(self.release[gid], 0.0) + x
+                rel = self.release[gid]
+                by_release[rel] = by_release.get(rel, 0.0) + x
             f = self._figures[site.id] = (kw, h, eco, tuple(sorted(by_release.items())))
         return f
 
@@ -231,7 +244,8 @@ class GameCore:
 
     def site_it_mw(self, site: Site) -> float:
         """IT load a site can host: its grid MW over the PUE it was built for."""
-        return site.mw / self.design_pue(site.cooling, site.region)
+        pues = self._static.get("design_pue") or self.cache("design_pue", _design_pues)
+        return site.mw / pues[site.cooling, site.region]
 
     def site_free_kw(self, site: Site) -> float:
         """kW of IT load a site can still take (cached until forget_site)."""
@@ -270,21 +284,37 @@ class GameCore:
                 grp[0] += kw
                 grp[1] += h
                 grp[2] += eco
+                by_release = grp[3]
                 for rel, x in releases:
-                    grp[3][rel] = grp[3].get(rel, 0.0) + x
+                    by_release[rel] = by_release.get(rel, 0.0) + x
             hit = self._fleets[c.id] = (groups, largest)
         return hit
 
+    def asset_books(self, c: Company) -> tuple[float, float, float]:
+        """The book values of a company's sites, power sources and chip cohorts, each summed."""
+        hit = self._books.get(c.id)
+        if hit is None:
+            hit = (sum([s.book_musd for s in c.sites]), sum([p.book_musd for p in c.power]), sum([k.book_musd for k in c.cohorts]))
+        return hit
+
+    def hold_books(self, c: Company) -> None:
+        """Keep a company's asset_books() once depreciation has written its assets down: no book
+        value changes again until the next quarter's markets (release_books), or a bankruptcy
+        (which drops them), so finance, views and order checks read these sums."""
+        self._books.pop(c.id, None)
+        self._books[c.id] = self.asset_books(c)
+
+    def release_books(self, c: Company | None = None) -> None:
+        """Books may change from here (the markets open, or c's assets go to auction)."""
+        if c is None:
+            self._books.clear()
+        else:
+            self._books.pop(c.id, None)
+
     def book_equity(self, c: Company) -> float:
         """Cash, plus every asset at its depreciated book value, less debt."""
-        return (
-            c.cash_musd
-            + sum(map(_BOOK, c.sites))
-            + sum(map(_BOOK, c.power))
-            + sum(map(_BOOK, c.cohorts))
-            + c.deposits_musd
-            - c.debt_musd
-        )
+        sites, power, chips = self.asset_books(c)
+        return c.cash_musd + sites + power + chips + c.deposits_musd - c.debt_musd
 
     def book_assets(self, c: Company) -> float:
         return self.book_equity(c) + c.debt_musd
@@ -293,9 +323,13 @@ class GameCore:
         """Annual rate: archetype base, more with leverage, less when contracts back the debt."""
         a = self.spec.archetypes[c.archetype]
         assets = max(self.book_assets(c) if assets is None else assets, 1e-9)
-        leverage = min(c.debt_musd / assets, 1.0)  # at most: every asset owed
-        backlog = sum(k.h100e * k.price_usd_per_h100e_hour * self.spec.rules.hours_per_quarter * k.quarters_left / 1e6 for k in c.contracts)
-        backed = min(1.0, backlog / c.debt_musd) if c.debt_musd > 0 else 0.0
+        debt = c.debt_musd
+        leverage = min(debt / assets, 1.0)  # at most: every asset owed
+        backed = 0.0
+        if debt > 0 and c.contracts:  # else nothing backs the debt
+            hours = self.spec.rules.hours_per_quarter
+            backlog = sum([k.h100e * k.price_usd_per_h100e_hour * hours * k.quarters_left / 1e6 for k in c.contracts])
+            backed = min(1.0, backlog / debt)
         rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * leverage - a.contract_backed_discount * backed
         rate += self.mod("rate_add", "", 0.0)
         if c.covenant_breached or c.distress_quarters > 0:

@@ -6,30 +6,28 @@ from collections import defaultdict
 
 from ..model import orders as o
 from ..model.state import AssetLot, ChipCohort, Company
-from .core import GameCore
+from .core import EARNED, GameCore
 from .validate import OrderBook
 
 
 def finance_phase(g: GameCore, book: OrderBook) -> None:
     rules = g.spec.rules
-    money = {}
-    for cid, x in book.of(o.Borrow, o.Repay, o.RaiseEquity):
-        money.setdefault(cid, []).append(x)
+    orders = book.by_company
     for c in g.alive():
-        for x in money.get(c.id, ()):
-            if isinstance(x, o.Borrow):
+        for x in orders.get(c.id, ()):  # each company's money orders in the order given
+            if type(x) is o.Borrow:
                 amount = min(x.musd, g.borrow_headroom(c))  # the room may have shrunk since the orders
                 if amount > 0:
                     c.debt_musd += amount
                     g.post(c, "debt_draw", amount, "new borrowing")
                     g.say(c.id, "Borrowed ${:,.0f}M at {:.2%}", amount, g.debt_rate(c))
-            elif isinstance(x, o.Repay):
+            elif type(x) is o.Repay:
                 amount = min(x.musd, c.debt_musd, max(0.0, c.cash_musd))
                 if amount > 0:
                     c.debt_musd -= amount
                     g.post(c, "debt_repay", -amount, "repayment")
                     g.say(c.id, "Repaid ${:,.0f}M of debt", amount)
-            elif isinstance(x, o.RaiseEquity):
+            elif type(x) is o.RaiseEquity:
                 _raise_equity(g, c, x.musd)
         # an overdraft is covered from the revolving facility while the covenant allows
         if c.cash_musd < 0:
@@ -50,7 +48,7 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
             bankrupt(g, c)
     for c in g.alive():
         pnl = g.private[c.id].pnl
-        c.cum_revenue_musd += sum(v for k, v in pnl.items() if k.startswith("revenue") or k == "outside_cash_flow")
+        c.cum_revenue_musd += sum([v for k, v in pnl.items() if k in EARNED])
 
 
 def _raise_equity(g: GameCore, c: Company, amount: float) -> None:
@@ -91,6 +89,7 @@ def bankrupt(g: GameCore, c: Company) -> None:
     """The company leaves the game; its sites, power and chips are auctioned next quarter."""
     w, spec = g.world, g.spec
     g.bury(c)
+    g.release_books(c)
     c.bankrupt_quarter = g.q
     g.public.bankruptcies.append(c.id)
     w.news.append(f"{c.name} is BANKRUPT: its sites, power and chips go to auction next quarter")

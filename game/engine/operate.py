@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model.state import GAS, ONLINE, RETROFIT, SMR
+from ..model.state import GAS, ONLINE, RETROFIT, SMR, Company
 from .core import PNL, GameCore
 
 
@@ -37,28 +37,41 @@ def _depreciate(assets) -> float:
     return total
 
 
+def _depreciate_chips(c: Company) -> float:
+    """_depreciate over a company's chip cohorts, then off the books with those written off
+    (noted in the same pass rather than by a second scan of every cohort)."""
+    total = 0.0
+    spent = False
+    for a in c.cohorts:
+        book, charge = a.book_musd, a.dep_musd_per_quarter
+        x = charge if charge < book else book
+        book = a.book_musd = book - x
+        total += x
+        if book <= 1e-9:
+            spent = True
+    if spent:
+        c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]
+    return total
+
+
 def operate_phase(g: GameCore) -> None:
     spec, rules = g.spec, g.spec.rules
     hours = rules.hours_per_quarter
-    pues: dict[tuple[str, str], float] = {}
-    prices: dict[tuple[str, float, str], float] = {}
+    terms: dict[tuple, tuple[float, float]] = {}  # fleet group -> (PUE, $/MWh) this quarter
     for c in g.alive():
         util = c.used_h100e / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
         util = min(1.0, util / spec.archetypes[c.archetype].sellable_fraction)  # share of installed busy
         bill = 0.0
         it_mw = 0.0
         draw = rules.idle_power_fraction + (1 - rules.idle_power_fraction) * util
-        for (region, cooling, kind, contract_price), (kw, _, _, _) in g.fleet(c)[0].items():
-            used_mw = kw / 1000
+        for key, group in g.fleet(c)[0].items():
+            used_mw = group[0] / 1000  # kW drawn
             it_mw += used_mw
-            key = (cooling, region)
-            pue = pues.get(key)
-            if pue is None:
-                pue = pues[key] = site_pue(g, cooling, region)
-            key = (kind, contract_price, region)
-            price = prices.get(key)
-            if price is None:
-                price = prices[key] = power_price(g, kind, contract_price, region)
+            hit = terms.get(key)
+            if hit is None:
+                region, cooling, kind, contract_price = key
+                hit = terms[key] = (site_pue(g, cooling, region), power_price(g, kind, contract_price, region))
+            pue, price = hit
             bill += used_mw * draw * pue * hours * price / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
@@ -69,11 +82,10 @@ def operate_phase(g: GameCore) -> None:
         # depreciation (no cash): halls and power once in service, chips from delivery
         dep = _depreciate([s for s in c.sites if s.stage in _IN_SERVICE and s.book_musd > 0])
         dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])
-        dep += _depreciate(c.cohorts)
-        if any(k.book_musd <= 1e-9 for k in c.cohorts):
-            c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]  # fully depreciated: off the books
+        dep += _depreciate_chips(c)  # and off the books once fully depreciated
         g.depreciation[c.id] = dep
-        ebitda = sum(v for cat, v in g.private[c.id].pnl.items() if cat in PNL)
+        g.hold_books(c)
+        ebitda = sum([v for cat, v in g.private[c.id].pnl.items() if cat in PNL])
         c.ebitda_musd = ebitda
         rate = g.debt_rate(c)
         interest = c.debt_musd * rate / 4

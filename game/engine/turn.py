@@ -11,7 +11,7 @@ from . import power
 from .build import build_phase
 from .chips import asic_programmes, chip_markets
 from .compute import compute_markets
-from .core import PNL, PrivateReport, PublicReport, new_core
+from .core import PNL, REVENUE, PrivateReport, PublicReport, new_core
 from .finance import finance_phase
 from .labour import crew_markets, training_programmes
 from .news import news_phase
@@ -84,9 +84,11 @@ class Game:
         """Phase 1, news: runs as the quarter opens, so every view shows it before orders."""
         g = self.core
         g.world.news = []
-        g.public = PublicReport(g.label())
-        g.private = {c.id: PrivateReport(c.id, g.label()) for c in g.alive()}
+        label = g.label()
+        g.public = PublicReport(label)
+        g.private = {}
         for c in g.alive():
+            g.private[c.id] = PrivateReport(c.id, label)
             c.ledger = []
         g.depreciation = {}
         g.equity_raised = {}
@@ -102,6 +104,7 @@ class Game:
         self.order_log.append({cid: v for cid, v in raw.items() if v})
         # 2. orders: each company's set validated against its own state
         accepted = OrderBook({c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()})
+        g.release_books()  # held since last quarter's operate, for views and order checks
         # 3. markets
         power.lot_auctions(g, accepted)
         power.interconnect_auctions(g, accepted)
@@ -128,20 +131,22 @@ class Game:
     def _close_quarter(self) -> None:
         g = self.core
         pub = g.public
+        q = g.q
         pub.news = list(g.world.news)
-        total_h = sum(c.capacity_h100e for c in g.alive()) or 1.0
+        alive = g.alive()
+        total_h = sum([c.capacity_h100e for c in alive]) or 1.0
         figures: dict[str, Any] = {"quarter": g.label(), "price_index": g.world.price_index, "demand_h100e": g.world.demand_h100e}
         for c in g.world.companies.values():
             rep = g.private.get(c.id)
             if rep is not None:
-                pnl = sum(v for k, v in rep.pnl.items() if k in PNL)
+                pnl = rep.pnl
                 dep = g.depreciation.get(c.id, 0.0)
-                rep.net_income_musd = pnl - dep
+                rep.net_income_musd = sum([v for k, v in pnl.items() if k in PNL]) - dep
                 rep.depreciation_musd = dep
                 rep.cash_musd = c.cash_musd
                 rep.debt_musd = c.debt_musd
                 c.net_income_musd = rep.net_income_musd
-                c.revenue_musd = sum(v for k, v in rep.pnl.items() if k.startswith("revenue"))
+                c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
             online = pipeline = 0.0
             for s in c.sites:
                 if s.stage == ONLINE:
@@ -149,12 +154,13 @@ class Game:
                 else:
                     pipeline += s.mw
             st = self.stats[c.id]
-            if c.alive and c.capacity_h100e > 0:
-                st["util_sum"] = st.get("util_sum", 0.0) + min(1.0, c.used_h100e / c.capacity_h100e)
+            capacity = c.capacity_h100e
+            if c.alive and capacity > 0:
+                st["util_sum"] = st.get("util_sum", 0.0) + min(1.0, c.used_h100e / capacity)
                 st["util_n"] = st.get("util_n", 0) + 1
-            if g.q == 0:
+            if q == 0:
                 st["start_power_mw"] = self.start_power_mw.get(c.id, 0.0)
-            if g.q == QUARTERS_PER_YEAR - 1:
+            elif q == QUARTERS_PER_YEAR - 1:
                 st["early_power_mw"] = sum(p.mw for p in c.power)
             pub.companies[c.id] = {
                 "name": c.name,
@@ -162,10 +168,10 @@ class Game:
                 "alive": c.alive,
                 "online_mw": online,
                 "pipeline_mw": pipeline,
-                "capacity_h100e": c.capacity_h100e if c.alive else 0.0,
-                "share_h100e": c.capacity_h100e / total_h if c.alive else 0.0,
+                "capacity_h100e": capacity if c.alive else 0.0,
+                "share_h100e": capacity / total_h if c.alive else 0.0,
             }
-            figures[c.id] = {"online_mw": online, "capacity_h100e": c.capacity_h100e, "cash_musd": c.cash_musd, "debt_musd": c.debt_musd, "alive": c.alive}
+            figures[c.id] = {"online_mw": online, "capacity_h100e": capacity, "cash_musd": c.cash_musd, "debt_musd": c.debt_musd, "alive": c.alive}
         self.public_reports.append(pub)
         self.private_reports.append(dict(g.private))
         self.history.append(figures)
