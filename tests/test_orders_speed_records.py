@@ -1,4 +1,4 @@
-"""Orders as plain records and the order book's lookups by kind: what the faster forms must keep."""
+"""Orders as records (equal by value, frozen) and the order book's lookups by kind: what the faster forms must keep."""
 
 from __future__ import annotations
 

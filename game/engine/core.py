@@ -244,8 +244,7 @@ class GameCore:
 
     def site_it_mw(self, site: Site) -> float:
         """IT load a site can host: its grid MW over the PUE it was built for."""
-        pues = self._static.get("design_pue") or self.cache("design_pue", _design_pues)
-        return site.mw / pues[site.cooling, site.region]
+        return site.mw / self.design_pue(site.cooling, site.region)
 
     def site_free_kw(self, site: Site) -> float:
         """kW of IT load a site can still take (cached until forget_site)."""

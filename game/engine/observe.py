@@ -58,12 +58,7 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
     out = []
     spec = g.spec
     capexes = _capex(g)
-    moved = {lever for lever, _ in g.mods}
-
-    def mod(lever: str, rid: str, neutral: float = 1.0) -> float:
-        # most quarters' events move a lever or two; any other is neutral without asking g.mod
-        return g.mod(lever, rid, neutral) if lever in moved else neutral
-
+    mod = g.mod
     for rid, r in spec.regions.items():
         rs = g.world.regions[rid]
         extra = int(mod("queue_wait_add_quarters", rid, 0.0))
@@ -97,7 +92,7 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
 
 
 def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
-    spec, w, t = g.spec, g.world, g.q
+    spec, w = g.spec, g.world
     supply = generation_supply(g)
     committed: dict[str, int] = {}
     for c in g.alive():
@@ -108,8 +103,7 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
         gs = w.generations[gid]
         vendor = spec.vendors[gen.vendor]
         room = int(max(0.0, vendor.apa_max_share * supply.get(gid, 0) - committed.get(gid, 0)))
-        release = g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0))
-        released = release <= t  # as g.released and g.in_production have it
+        released = g.released(gid)
         out.append(
             GenerationView(
                 gid,  # id
@@ -123,8 +117,8 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
                 gen.liquid_only,  # liquid_only
                 gen.export_controlled,  # export_controlled
                 released,  # released
-                released and t <= g.end[gid],  # in_production
-                release,  # release_quarter
+                g.in_production(gid),  # in_production
+                g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),  # release_quarter
                 gen.ecosystem_factor,  # ecosystem_factor
                 supply.get(gid, 0),  # supply_units
                 gs.last_spot_price_musd,  # last_spot_price_musd

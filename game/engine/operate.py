@@ -26,29 +26,24 @@ def site_pue(g: GameCore, cooling: str, region: str) -> float:
 _IN_SERVICE = frozenset((ONLINE, RETROFIT))
 
 
-def _depreciate(assets) -> float:
-    """Write each asset down by its quarter's charge, never below nothing; the total charged."""
-    total = 0.0
-    for a in assets:
-        book, charge = a.book_musd, a.dep_musd_per_quarter
-        x = charge if charge < book else book
-        a.book_musd = book - x
-        total += x
-    return total
-
-
-def _depreciate_chips(c: Company) -> float:
-    """_depreciate over a company's chip cohorts, then off the books with those written off
-    (noted in the same pass rather than by a second scan of every cohort)."""
+def _depreciate(assets) -> tuple[float, bool]:
+    """Write each asset down by its quarter's charge, never below nothing; the total charged, and
+    whether any is left with nothing on the books."""
     total = 0.0
     spent = False
-    for a in c.cohorts:
+    for a in assets:
         book, charge = a.book_musd, a.dep_musd_per_quarter
         x = charge if charge < book else book
         book = a.book_musd = book - x
         total += x
         if book <= 1e-9:
             spent = True
+    return total, spent
+
+
+def _depreciate_chips(c: Company) -> float:
+    """_depreciate over a company's chip cohorts, then off the books with those written off."""
+    total, spent = _depreciate(c.cohorts)
     if spent:
         c.cohorts = [k for k in c.cohorts if k.book_musd > 1e-9]
     return total
@@ -80,8 +75,8 @@ def operate_phase(g: GameCore) -> None:
         if c.outside_cash_flow_musd:
             g.post(c, "outside_cash_flow", c.outside_cash_flow_musd, "rest of the business")
         # depreciation (no cash): halls and power once in service, chips from delivery
-        dep = _depreciate([s for s in c.sites if s.stage in _IN_SERVICE and s.book_musd > 0])
-        dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])
+        dep = _depreciate([s for s in c.sites if s.stage in _IN_SERVICE and s.book_musd > 0])[0]
+        dep += _depreciate([p for p in c.power if p.energised and p.book_musd > 0])[0]
         dep += _depreciate_chips(c)  # and off the books once fully depreciated
         g.depreciation[c.id] = dep
         g.hold_books(c)

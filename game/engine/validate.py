@@ -121,7 +121,7 @@ def _generation(g: GameCore, gid: Any) -> str | None:
         return f"unknown generation {gid!r}"
     if not g.released(gid):
         return f"{g.spec.generations[gid].name} is not released yet"
-    if g.q > g.end[gid]:  # released, so as g.in_production has it
+    if not g.in_production(gid):
         return f"{g.spec.generations[gid].name} is out of production"
     return None
 
