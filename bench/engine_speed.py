@@ -5,7 +5,7 @@ time goes: the engine alone (replaying recorded order logs), plus building every
 view, plus the agents deciding. Target on the 2-core development machine: at most 40 ms per
 game.
 
-    python bench/engine_speed.py [--scenario baseline] [--games 10] [--runs 5]
+    python bench/engine_speed.py [--scenario baseline] [--games 10] [--runs 15]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="baseline")
     ap.add_argument("--games", type=int, default=10, help="games per run")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=15, help="runs per measure; the median is printed (this VM's speed drifts by 10%% and more between runs, so a few are not enough)")
     args = ap.parse_args()
     spec = load_scenario(args.scenario)
     play(spec, 10**6, seat_agents(spec, 10**6))  # warm-up: imports, caches
