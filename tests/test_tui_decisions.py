@@ -11,7 +11,7 @@ from game.tui.screens.game import GameScreen
 from game.tui.screens.order_form import OrderForm
 from game.tui.screens.saves import QuitDialog
 
-from tui_helpers import clean_env, visible_text
+from tui_helpers import clean_env, until, visible_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -19,14 +19,6 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture(autouse=True)
 def _env(monkeypatch):
     clean_env(monkeypatch)
-
-
-async def until(pilot, screen_type, tries: int = 400):
-    for _ in range(tries):
-        if isinstance(pilot.app.screen, screen_type):
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"expected {screen_type.__name__}, on {type(pilot.app.screen).__name__}")
 
 
 async def start(pilot):
