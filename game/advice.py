@@ -52,9 +52,9 @@ def label(name: str) -> str:
 
 
 def money(x: float) -> str:
-    """$M below ten thousand, $B above, with a sign."""
+    """One convention everywhere: $M below a billion, $B (one decimal) from a billion, with a sign."""
     sign = "-" if x < -0.5 else ""
-    if abs(x) >= 10_000:
+    if abs(x) >= 999.5:
         return f"{sign}${abs(x) / 1000:,.1f}B"
     return f"{sign}${abs(x):,.0f}M"
 

@@ -115,6 +115,22 @@ ORDER_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Order kinds only some archetypes may place: the special move each needs (the engine's
+# order checks refuse them otherwise; a test holds the two together).
+SPECIAL_MOVE_OF_KIND: dict[str, str] = {"sign_smr": "smr", "fund_asic": "asic", "subcontract": "subcontract"}
+
+
+def order_kinds(view: CompanyView) -> tuple[tuple[str, str], ...]:
+    """(group, kind) of every order this company may place: the forms offer nothing else."""
+    moves = set(view.me.special_moves)
+    return tuple(
+        (group, kind)
+        for group, kinds in ORDER_GROUPS.items()
+        for kind in kinds
+        if SPECIAL_MOVE_OF_KIND.get(kind, "") in moves | {""}
+    )
+
+
 def order_fields(kind: str) -> tuple[tuple[str, type], ...]:
     """The fields a form asks for, with their types."""
     cls = ORDER_TYPES[kind]

@@ -9,6 +9,7 @@ from textual.widgets import TabbedContent
 from game.tui.app import GridlockApp
 from game.tui.screens.game import GameScreen
 from game.tui.screens.order_form import OrderForm
+from game.tui.screens.report import ReportScreen
 from game.tui.screens.saves import QuitDialog
 
 from tui_helpers import clean_env, until, visible_text
@@ -65,6 +66,12 @@ async def test_every_tab_scrolls_to_its_end_and_back_from_the_keyboard(tmp_path,
     app = GridlockApp(saves_dir=tmp_path, seed=3)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot)
+        if tab == "charts":  # the charts need a quarter or two of history
+            for _ in range(2):
+                await pilot.press("e")
+                await until(pilot, ReportScreen)
+                await pilot.press("enter")
+                screen = await until(pilot, GameScreen)
         await pilot.press({"market": "1", "company": "2", "charts": "5"}[tab])
         await pilot.pause()
         pane = screen.query_one(TabbedContent).active_pane

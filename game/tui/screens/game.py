@@ -91,6 +91,8 @@ class GameScreen(Screen):
         Binding("home", "scroll_tab('home')", "Top", show=False),
         Binding("down", "scroll_tab('down')", "Scroll down", show=False),
         Binding("up", "scroll_tab('up')", "Scroll up", show=False),
+        Binding("shift+right", "scroll_tab('page_right')", "Scroll right", show=False),
+        Binding("shift+left", "scroll_tab('page_left')", "Scroll left", show=False),
     ]
 
     def __init__(self, session: Session):
@@ -103,6 +105,7 @@ class GameScreen(Screen):
         yield Header()
         yield Static("", id="status")
         yield Static("", id="hint")
+        yield Static("", id="narrow-note", classes="dim")
         with TabbedContent(initial="market", id="tabs"):
             with TabPane("1 Market", id="market"):
                 with ScrollableContainer(classes="wide"):
@@ -137,23 +140,37 @@ class GameScreen(Screen):
         v = f.view
         self.title = "Gridlock"
         self.sub_title = f"{v.scenario.game.name} · {v.quarter_label} ({v.quarter + 1}/{v.quarters_total}) · {v.me.name}"
-        seat = f"Seat: {v.me.name}" + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
-        status = Text.assemble(
-            (f"{v.quarter_label}", "bold"), f"  {seat}  cash {panels.money(v.me.cash_musd)}  debt {panels.money(v.me.debt_musd)}  ",
-            f"online {sum(s.mw for s in v.me.sites if s.stage == 'online'):,.0f} MW  index ${v.price_index:.2f}  ",
-            (f"{len(f.preview.checks)} order(s) pending", "bold"),
-        )
+        online = sum(s.mw for s in v.me.sites if s.stage == "online")
+        if self.size.width >= 110:
+            seat = f"Seat: {v.me.name}" + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
+            status = Text.assemble(
+                (f"{v.quarter_label}", "bold"), f"  {seat}  cash {panels.money(v.me.cash_musd)}  debt {panels.money(v.me.debt_musd)}  ",
+                f"online {online:,.0f} MW  index ${v.price_index:.2f}  ",
+                (f"{len(f.preview.checks)} order(s) pending", "bold"),
+            )
+        else:  # a narrow terminal keeps the essentials: quarter, money, power, index, orders
+            status = Text.assemble(
+                (f"{v.quarter_label}", "bold"), f" {v.me.name.split()[0]} · cash {panels.money(v.me.cash_musd)} · debt {panels.money(v.me.debt_musd)} · ",
+                f"{online:,.0f} MW · idx ${v.price_index:.2f} · ", (f"{len(f.preview.checks)} pending", "bold"),
+            )
         refused = len(f.last_private.rejected) if f.last_private is not None else 0
         if refused:
             status.append(f"  ✗ {refused} refused last quarter (2 Company)", style="bold")
         self.query_one("#status", Static).update(status)
         hint = self.query_one("#hint", Static)
-        hint.update(Text("Tutorial: " + f.hint + "  [h hides this]") if f.hint else "")
+        hint.update(Text("Tutorial (h hides this): " + f.hint) if f.hint else "")
         hint.display = bool(f.hint) and not self.hint_hidden
-        self._wide("#market-body", panels.market(f))
+        # a short terminal gives the hint two rows (it scrolls), not a fifth of the screen
+        hint.styles.max_height = 2 if self.size.height < 32 else None
+        widest = max(
+            self._wide("#market-body", panels.market(f)),
+            self._wide("#company-body", panels.company(f)),
+            self._wide("#rivals-body", panels.rivals(f)),
+        )
         self.query_one("#news-body", Static).update(panels.news(f))
-        self._wide("#company-body", panels.company(f))
-        self._wide("#rivals-body", panels.rivals(f))
+        note = self.query_one("#narrow-note", Static)
+        note.update("◂▸ some tables are wider than the screen: shift+← / shift+→ scroll sideways")
+        note.display = widest > self.size.width - 2
         self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
         self.query_one(OrdersTable).show(f)
         mine = [h.get(f.seat, {}) for h in f.history]
@@ -166,8 +183,12 @@ class GameScreen(Screen):
         self.query_one("#plot-demand", LineChart).plot({"demand": [h["demand_h100e"] for h in f.history]}, span)
         self.query_one("#plot-cash", LineChart).plot({"cash": [m.get("cash_musd") for m in mine], "debt": [m.get("debt_musd") for m in mine]}, span)
 
-    def _wide(self, selector: str, renderable) -> None:
-        """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing them."""
+    def on_resize(self) -> None:
+        self.redraw(self.app.frame)
+
+    def _wide(self, selector: str, renderable) -> int:
+        """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing
+        them (and the screen says so). Returns that width."""
         w = self.query_one(selector, Static)
         console = self.app.console
         natural = Measurement.get(console, console.options.update_width(400), renderable).maximum
@@ -177,6 +198,7 @@ class GameScreen(Screen):
         w.styles.width = natural
         w.styles.min_width = natural
         w.styles.height = len(lines)
+        return natural
 
     def action_toggle_hint(self) -> None:
         self.hint_hidden = not self.hint_hidden

@@ -15,11 +15,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ... import advice
 from ...model.orders import ORDER_TYPES
-from ...session import ORDER_GROUPS, Session, field_choices, order_fields, parse_order
+from ...session import Session, field_choices, order_fields, order_kinds, parse_order
 from ..widgets.panels import money
-
-KIND_LABELS = [(f"{group}: {kind}", kind) for group, kinds in ORDER_GROUPS.items() for kind in kinds]
-
 
 class OrderForm(ModalScreen):
     """Returns the order (or None) to the caller; never submits it itself."""
@@ -39,7 +36,8 @@ class OrderForm(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="order-form"):
             yield Label("Edit order" if self.existing is not None else "New order", classes="title")
-            yield Select(KIND_LABELS, value=self.kind, allow_blank=False, id="kind")
+            kinds = [(f"{group}: {kind}", kind) for group, kind in order_kinds(self.session.view(self.seat))]
+            yield Select(kinds, value=self.kind, allow_blank=False, id="kind")
             yield Static("", id="doc", classes="dim")
             yield VerticalScroll(*self._field_widgets(), id="fields")
             yield Static("", id="market-row", classes="dim")
