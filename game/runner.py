@@ -6,7 +6,7 @@ import traceback
 from typing import Mapping
 
 from .agents import make_agent
-from .agents.base import Agent
+from .agents.base import REGISTRY, Agent
 from .engine import Game
 from .engine.rng import agent_seed
 from .engine.scoring import GameResult
@@ -23,7 +23,12 @@ def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = Non
     for i, (cid, cs) in enumerate(spec.companies.items()):
         if cid not in seats and cs.agent.startswith("cmd:"):  # a file must not run programs; a person may
             raise ValueError(f"company {cid!r}: a scenario cannot seat a bot process ({cs.agent!r}); seat it with --seat {cid}=…")
-        out[cid] = make_agent(seats.get(cid, cs.agent), agent_seed(seed, i))
+        name = seats.get(cid, cs.agent)
+        info = REGISTRY.get(name.partition(":")[0].strip())
+        if info is not None and not info.plays(cs.archetype):  # a built-in plays one archetype's moves
+            fits = sorted(n for n, x in REGISTRY.items() if x.plays(cs.archetype))
+            raise ValueError(f"company {cid!r} is a {cs.archetype}; agent {info.name!r} plays a {info.archetype}. Agents for a {cs.archetype}: {', '.join(fits)}")
+        out[cid] = make_agent(name, agent_seed(seed, i))
     return out
 
 

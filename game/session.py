@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -16,8 +17,8 @@ from .engine import Game
 from .engine.core import PrivateReport, PublicReport
 from .engine.scoring import GameResult
 from .engine.validate import judge_orders
-from .model import orders as o
 from . import advice
+from .model import orders as o
 from .model.orders import ORDER_TYPES, Order
 from .model.view import CompanyView
 from .runner import agent_orders, seat_agents
@@ -26,6 +27,19 @@ from .scenario import Scenario, available_scenarios, load_scenario, quarter_labe
 
 HUMAN = "human"
 AUTOSAVE = "autosave.json"
+SAVES_ENV = "GRIDLOCK_SAVES"
+
+
+def default_saves_dir() -> Path:
+    """Where saves go unless --saves-dir says otherwise: $GRIDLOCK_SAVES, else the user's data
+    folder (e.g. ~/.local/share/gridlock/saves on Linux), the same from whichever folder
+    Gridlock is started, so an unfinished game is always offered again."""
+    env = os.environ.get(SAVES_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("gridlock", appauthor=False) / "saves"
 SEED_LIMIT = 2**31  # random seeds short enough to read out and type back in
 
 
@@ -259,7 +273,7 @@ class Session:
         self.game = game
         self.seats = dict(seats)  # company -> HUMAN or an agent spec
         self.agents = dict(agents)
-        self.saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else default_saves_dir()
         self._pending: dict[str, tuple[Any, ...]] = {cid: () for cid in self.humans}
         self._views: dict[str, CompanyView] = {}
         self._start_agents()
@@ -428,7 +442,7 @@ class Session:
 
 def unfinished_autosave(saves_dir: Path | None = None) -> tuple[Path, str] | None:
     """The autosave of a game that has not ended, with a line describing it; None otherwise."""
-    path = Path(saves_dir if saves_dir is not None else "saves") / AUTOSAVE
+    path = Path(saves_dir if saves_dir is not None else default_saves_dir()) / AUTOSAVE
     if not path.is_file():
         return None
     try:

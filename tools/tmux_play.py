@@ -65,7 +65,7 @@ def main() -> int:
         print(f"no gridlock command beside {sys.executable}", file=sys.stderr)
         return 1
     work = Path(tempfile.mkdtemp(prefix="gridlock-tmux-"))
-    cmd = f"cd {work} && {GRIDLOCK} play --seed 7; echo GRIDLOCK-EXITED $?; sleep 30"
+    cmd = f"cd {work} && GRIDLOCK_SAVES={work}/saves {GRIDLOCK} play --seed 7; echo GRIDLOCK-EXITED $?; sleep 30"
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", cmd)
     try:
         expect("the new-game screen lists the scenarios", "Scenario", "tutorial — 8 quarters", "Human (you)")

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from ..saves import SaveError
-from ..session import Session, SessionError, unfinished_autosave
+from ..session import Session, SessionError, default_saves_dir, unfinished_autosave
 from .frame import Frame, frame_of
 from .screens.game import GameScreen
 from .screens.game_over import GameOverScreen
@@ -34,11 +34,11 @@ class GridlockApp(App):
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
 
-    def __init__(self, session: Session | None = None, saves_dir: Path | str = "saves", scenario: str | None = None, seed: int | None = None):
+    def __init__(self, session: Session | None = None, saves_dir: Path | str | None = None, scenario: str | None = None, seed: int | None = None):
         super().__init__()
         self.animation_level = "none"  # a trading terminal: screens change at once, nothing slides
         self.session = session
-        self.saves_dir = Path(saves_dir)
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else session.saves_dir if session is not None else default_saves_dir()
         self.start_scenario, self.start_seed = scenario, seed
         self.seat_index = 0  # which human (hot-seat) is entering orders
         self.remembered: dict[tuple[str, str, str], str] = {}  # (seat, order kind, field) -> last choice
