@@ -17,7 +17,8 @@ from .engine.core import PrivateReport, PublicReport
 from .engine.scoring import GameResult
 from .engine.validate import judge_orders
 from .model import orders as o
-from .model.orders import ORDER_TYPES, Order, describe
+from . import advice
+from .model.orders import ORDER_TYPES, Order
 from .model.view import CompanyView
 from .runner import agent_orders, seat_agents
 from .saves import SaveError, load_game, read_save, save_game
@@ -41,6 +42,7 @@ class OrderCheck:
     reason: str | None  # None when the engine would accept it
     cash_musd: float  # the most this order can move cash this quarter; negative = paid out
     consequence: str  # what it does to capacity, power or the balance sheet, in words
+    warnings: tuple[str, ...] = ()  # legal, but almost surely a mistake (advice.warnings)
 
 
 @frozen
@@ -111,6 +113,22 @@ ORDER_GROUPS: dict[str, tuple[str, ...]] = {
     "Compute": ("offer_compute", "bid_rfp", "subcontract"),
     "Finance": ("borrow", "repay", "raise_equity"),
 }
+
+
+# Order kinds only some archetypes may place: the special move each needs (the engine's
+# order checks refuse them otherwise; a test holds the two together).
+SPECIAL_MOVE_OF_KIND: dict[str, str] = {"sign_smr": "smr", "fund_asic": "asic", "subcontract": "subcontract"}
+
+
+def order_kinds(view: CompanyView) -> tuple[tuple[str, str], ...]:
+    """(group, kind) of every order this company may place: the forms offer nothing else."""
+    moves = set(view.me.special_moves)
+    return tuple(
+        (group, kind)
+        for group, kinds in ORDER_GROUPS.items()
+        for kind in kinds
+        if SPECIAL_MOVE_OF_KIND.get(kind, "") in moves | {""}
+    )
 
 
 def order_fields(kind: str) -> tuple[tuple[str, type], ...]:
@@ -354,11 +372,14 @@ class Session:
         c = g.world.companies[company]
         view = self.view(company)
         checks = []
-        for item, order, reason, cost in judge_orders(g, c, list(orders)[: self.spec.rules.max_orders_per_quarter]):
+        judged = list(judge_orders(g, c, list(orders)[: self.spec.rules.max_orders_per_quarter]))
+        typed = [order for _, order, _, _ in judged]
+        for i, (item, order, reason, cost) in enumerate(judged):
             shown = order if order is not None else item
-            text = describe(shown) if order is not None else json.dumps(item, default=repr)[:200]
+            text = advice.sentence(view, shown) if order is not None else json.dumps(item, default=repr)[:200]
             cash = _cash_effect(order, cost) if reason is None else 0.0
-            checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else ""))
+            warned = tuple(advice.warnings(view, typed, i)) if reason is None else ()
+            checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else "", warned))
         return Preview(tuple(checks), c.cash_musd + g.borrow_headroom(c))
 
     def submit(self, company: str, orders: Sequence[Any]) -> Preview:

@@ -78,7 +78,7 @@ def main() -> int:
         typed("0.12")
         expect("the order is checked as it is typed", "accepted as of now", "+50 MW grid power")
         keys("Enter")
-        expect("the order is pending", "1 order(s) pending", "bid_interconnect(region=ercot, mw=50.0")
+        expect("the order is pending", "1 order(s) pending", "Bid for 50 MW of grid power in ERCOT")
         keys("e")
         expect("the first quarter's report shows my auction", "What happened to you in 2026Q1", "Won 50 MW of interconnect")
         keys("Enter")

@@ -21,6 +21,7 @@ from ..model.state import (
     World,
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
+from .rng import Draws
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
 PNL = frozenset(
@@ -100,7 +101,7 @@ class GameCore:
     spec: Scenario
     seed: int
     world: World
-    rng: dict[str, np.random.Generator]
+    randomness: Draws  # every exogenous draw, by (quarter, purpose, key): see rng.py
     release: dict[str, int]  # generation -> quarter index it becomes available
     end: dict[str, int]
     public: PublicReport = None  # this quarter's, while it is being resolved
@@ -140,6 +141,10 @@ class GameCore:
     def in_production(self, gen: str) -> bool:
         q = self.world.quarter
         return self.released(gen, q) and q <= self.end[gen]
+
+    def draws(self, purpose: str, *key: str | int) -> np.random.Generator:
+        """The generator for this quarter's draws of one purpose (narrowed by key): see rng.py."""
+        return self.randomness.get(self.world.quarter, purpose, *key)
 
     def cache(self, name: str, build):
         """A per-game object derived from the spec alone, built on first use."""
@@ -358,7 +363,7 @@ def _design_pues(g: GameCore) -> dict[tuple[str, str], float]:
     }
 
 
-def new_core(spec: Scenario, seed: int, rng: dict[str, np.random.Generator]) -> GameCore:
+def new_core(spec: Scenario, seed: int) -> GameCore:
     """The world at the start of the first quarter, from the scenario's starting state."""
     start = spec.game.start
     release = {gid: quarter_offset(start, g.release) for gid, g in spec.generations.items()}
@@ -379,7 +384,7 @@ def new_core(spec: Scenario, seed: int, rng: dict[str, np.random.Generator]) -> 
         companies={},
         gas_supply_mw=spec.power.gas.turbine_supply_mw_per_quarter,
     )
-    core = GameCore(spec, seed, world, rng, release, end)
+    core = GameCore(spec, seed, world, Draws(seed), release, end)
     rules = spec.rules
     for cid, cs in spec.companies.items():
         c = Company(

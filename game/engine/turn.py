@@ -21,7 +21,6 @@ from .labour import crew_markets, training_programmes
 from .news import news_phase
 from .observe import Observer
 from .operate import operate_phase
-from .rng import make_streams
 from .scoring import GameResult, game_result
 from .validate import OrderBook, validate_orders
 
@@ -37,7 +36,7 @@ class Game:
             raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
         self.spec = spec
         self.seed = seed
-        self.core = new_core(spec, seed, make_streams(seed))
+        self.core = new_core(spec, seed)
         self.observer = Observer(self.core)
         self.order_log: list[dict[str, list]] = []
         self.public_reports: list[PublicReport] = []
@@ -87,7 +86,7 @@ class Game:
         """
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
-        self.core.rng.update(make_streams(seed))  # the phases look streams up by name each time
+        self.core.randomness.reseed(seed)
 
     # ---- the quarter ------------------------------------------------------------------------------
     def _begin_quarter(self) -> None:

@@ -19,7 +19,7 @@ from .screens.handover import HandoverScreen
 from .screens.help import HelpScreen
 from .screens.new_game import NewGameScreen
 from .screens.report import ReportScreen
-from .screens.saves import ContinueDialog, LoadDialog, SaveDialog
+from .screens.saves import ContinueDialog, LoadDialog, QuitDialog, SaveDialog
 
 
 class GridlockApp(App):
@@ -41,6 +41,7 @@ class GridlockApp(App):
         self.saves_dir = Path(saves_dir)
         self.start_scenario, self.start_seed = scenario, seed
         self.seat_index = 0  # which human (hot-seat) is entering orders
+        self.remembered: dict[tuple[str, str, str], str] = {}  # (seat, order kind, field) -> last choice
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -188,6 +189,15 @@ class GridlockApp(App):
 
     def action_load(self) -> None:
         self.push_screen(LoadDialog(self.saves_dir), lambda p: self._load(p) if p else None)
+
+    async def action_quit(self) -> None:
+        """Quit at once, unless orders typed this quarter would be lost: then ask first."""
+        s = self.session
+        pending = sum(len(s.pending(cid)) for cid in s.humans_alive) if s is not None and not s.finished else 0
+        if not pending or isinstance(self.screen, QuitDialog):
+            self.exit()
+            return
+        self.push_screen(QuitDialog(pending, str(s.autosave_path)), lambda yes: self.exit() if yes else None)
 
     def action_new_game(self) -> None:
         while len(self.screen_stack) > 1:
