@@ -42,7 +42,7 @@ def play(spec: Scenario, seed: int, agents: Mapping[str, Agent], game: Game | No
     try:
         for cid, agent in agents.items():
             if hasattr(agent, "start"):
-                agent.start(spec, cid)
+                agent.start(game.rules(cid), cid)
         _quarters(game, agents, max_quarters)
         result = game.result({cid: a.name for cid, a in agents.items()})
         return game, result
@@ -71,5 +71,5 @@ def agent_orders(game: Game, agents: Mapping[str, Agent]) -> dict[str, list]:
         except Exception as e:  # an agent's bug must not stop the game
             orders[cid] = []
             game.core.private[cid].rejected.append({"order": "(all)", "reason": f"agent {agent.name} raised {type(e).__name__}: {e}"})
-            game.core.private[cid].lines.append("".join(traceback.format_exception_only(type(e), e)).strip())
+            game.core.say(cid, "".join(traceback.format_exception_only(type(e), e)).strip())
     return orders

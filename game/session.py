@@ -298,7 +298,7 @@ class Session:
     def _start_agents(self) -> None:
         for cid, agent in self.agents.items():
             if hasattr(agent, "start"):
-                agent.start(self.spec, cid)
+                agent.start(self.game.rules(cid), cid)
 
     @classmethod
     def load(cls, path: str | Path, saves_dir: Path | None = None) -> "Session":
@@ -345,7 +345,12 @@ class Session:
 
     @property
     def history(self) -> list[dict[str, Any]]:
+        """Every quarter's public figures so far."""
         return self.game.history
+
+    def history_of(self, company: str) -> list[dict[str, Any]]:
+        """The public figures with the company's own private ones (cash, debt) beside its entry."""
+        return self.game.history_with(company)
 
     def view(self, company: str) -> CompanyView:
         if company not in self.seats:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from attrs import define, field
+from attrs import define, field, frozen
 
 from ..model.state import (
     GRID,
@@ -61,11 +61,14 @@ REVENUE = frozenset(k for k in PNL if k.startswith("revenue"))
 EARNED = REVENUE | {"outside_cash_flow"}
 
 
-@define
+@frozen
 class PrivateReport:
+    """One company's report of a quarter. While the quarter is open the engine adds to its lines,
+    rejections and P&L; at the close it is sealed (read-only, shared with no one else)."""
+
     company: str
     quarter: str
-    _lines: list = field(factory=list, alias="lines")  # text, or (template, *args) formatted on first read
+    _lines: list = field(factory=list, alias="lines")  # text, or (template, *args) formatted when read
     rejected: list[dict] = field(factory=list)  # {"order": ..., "reason": ...}
     pnl: dict[str, float] = field(factory=dict)
     cash_musd: float = 0.0
@@ -74,17 +77,16 @@ class PrivateReport:
     depreciation_musd: float = 0.0
 
     @property
-    def lines(self) -> list[str]:
-        """What happened to the company this quarter, in words."""
-        raw = self._lines
-        for i, x in enumerate(raw):
-            if type(x) is tuple:
-                raw[i] = x[0].format(*x[1:])
-        return raw
+    def lines(self) -> tuple[str, ...]:
+        """What happened to the company this quarter, in words (formatted afresh on each read:
+        most reports are never read, and a getter leaves what it read alone)."""
+        return tuple([x if type(x) is str else x[0].format(*x[1:]) for x in self._lines])
 
 
-@define
+@frozen
 class PublicReport:
+    """What everyone learns of a quarter; built while the quarter resolves, sealed at its close."""
+
     quarter: str
     news: list[str] = field(factory=list)
     events: list[dict] = field(factory=list)  # the deck's events that fired: {"event", "title", "target", "quarters"}
