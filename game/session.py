@@ -15,6 +15,7 @@ from .agents.base import Agent
 from .engine import Game
 from .engine.core import PrivateReport, PublicReport
 from .engine.scoring import GameResult
+from .engine.finance import borrow_headroom
 from .engine.validate import judge_orders
 from .model import orders as o
 from . import advice
@@ -380,7 +381,7 @@ class Session:
             cash = _cash_effect(order, cost) if reason is None else 0.0
             warned = tuple(advice.warnings(view, typed, i)) if reason is None else ()
             checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else "", warned))
-        return Preview(tuple(checks), c.cash_musd + g.borrow_headroom(c))
+        return Preview(tuple(checks), c.cash_musd + borrow_headroom(g, c))
 
     def submit(self, company: str, orders: Sequence[Any]) -> Preview:
         """Replace the company's pending order set (sealed until the quarter ends)."""

@@ -10,6 +10,7 @@ from ..model import orders as o
 from ..model.state import ONLINE, Company
 from ..model.orders import describe, order_from_dict
 from .core import GameCore
+from .finance import borrow_headroom
 
 
 def _num(x: Any) -> bool:
@@ -219,7 +220,7 @@ def _borrow(g: GameCore, c: Company, x: o.Borrow) -> tuple[str | None, float]:
     err = _positive("musd", x.musd, 1e7)
     if err:
         return err, 0
-    room = g.borrow_headroom(c)
+    room = borrow_headroom(g, c)
     if x.musd > room + 1e-6:
         return f"lenders will lend at most ${room:,.0f}M more (covenant: leverage ≤ {g.spec.archetypes[c.archetype].max_leverage:.0%})", 0
     return None, 0
@@ -329,7 +330,7 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
                 seen.add(key)
             if reason is None and cost:
                 if funds is None:
-                    funds = c.cash_musd + g.borrow_headroom(c)
+                    funds = c.cash_musd + borrow_headroom(g, c)
                 if cost > 0 and cost > funds + 1e-6:
                     reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
                 else:

@@ -194,6 +194,7 @@ class VendorState:
 class GenerationState:
     id: str
     list_price_musd: float
+    release_quarter: int = 0  # quarter index it is (or was) released in; events may shift it once
     last_spot_price_musd: float = 0.0
     last_spot_units: int = 0
     last_supply_units: int = 0
