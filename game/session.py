@@ -13,7 +13,7 @@ from attrs import frozen
 from .agents import REGISTRY, UnknownAgent
 from .agents.base import Agent
 from .engine import Game
-from .engine.core import PrivateReport, PublicReport
+from .engine.core import REVENUE, PrivateReport, PublicReport
 from .engine.scoring import GameResult
 from .engine.finance import borrow_headroom
 from .engine.validate import judge_orders
@@ -356,7 +356,7 @@ class Session:
     def to_date(self, company: str) -> tuple[float, float]:
         """(revenue, net income) summed over the quarters played so far, in $M."""
         reps = [q[company] for q in self.game.private_reports if company in q]
-        return sum(v for r in reps for k, v in r.pnl.items() if k.startswith("revenue")), sum(r.net_income_musd for r in reps)
+        return sum(v for r in reps for k, v in r.pnl.items() if k in REVENUE), sum(r.net_income_musd for r in reps)
 
     def result(self) -> GameResult:
         return self.game.result(self.seats)

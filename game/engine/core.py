@@ -57,10 +57,9 @@ CAPITAL = frozenset(
     }
 )
 _CATEGORIES = PNL | CAPITAL
-# Categories a report counts as revenue (every PNL category named revenue_*), and cash a
-# company earns from outside (revenue and the rest of its business).
+# Revenue, wherever the game shows it (a view, a report, the result): what the company sells, every
+# P&L category named revenue_*. Outside cash flow (a hyperscaler's other business) is not revenue.
 REVENUE = frozenset(k for k in PNL if k.startswith("revenue"))
-EARNED = REVENUE | {"outside_cash_flow"}
 
 
 @frozen

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..model import orders as o
 from ..model.state import AssetLot, ChipCohort, Company
-from .core import EARNED, GameCore
+from .core import GameCore
 
 if TYPE_CHECKING:  # validate asks finance for the borrowing room; finance reads the order book it makes
     from .validate import OrderBook
@@ -81,9 +81,6 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
             c.distress_quarters = 0
         if c.distress_quarters >= rules.distress_quarters_to_bankruptcy:
             bankrupt(g, c)
-    for c in g.alive():
-        pnl = g.private[c.id].pnl
-        c.cum_revenue_musd += sum([v for k, v in pnl.items() if k in EARNED])
 
 
 def _raise_equity(g: GameCore, c: Company, amount: float) -> None:

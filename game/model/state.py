@@ -165,7 +165,7 @@ class Company:
     interest_musd: float = 0.0
     crews: dict[str, float] = field(factory=dict)  # crews hired this quarter, by region
     crew_wage: dict[str, float] = field(factory=dict)  # the wage they cleared at
-    cum_revenue_musd: float = 0.0
+    cum_revenue_musd: float = 0.0  # revenue (engine.core.REVENUE) over the quarters played
 
 
 @define
