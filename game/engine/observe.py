@@ -21,7 +21,7 @@ from ..model.view import (
     SiteView,
 )
 from ..scenario import Scenario, quarter_offset
-from .build import facility_capex
+from .build import facility_capex_per_grid_mw
 from .chips import generation_supply
 from .core import GameCore
 from .news import inference_share
@@ -50,7 +50,7 @@ def _capex(g: GameCore) -> dict[str, dict[str, float]]:
         spec, by_quarter = _capex_memo = (g.spec, {})
     hit = by_quarter.get(g.q)
     if hit is None:
-        hit = by_quarter[g.q] = {rid: {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions}
+        hit = by_quarter[g.q] = {rid: {kind: round(facility_capex_per_grid_mw(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions}
     return hit
 
 
