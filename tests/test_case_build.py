@@ -40,6 +40,17 @@ def site_of(game: Game, pid: str):
     return s
 
 
+def ten_mw_built(tutorial, cooling: str) -> tuple[Game, str]:
+    """Nebula's energised Nordic position: a site started in q0 (permitted in one quarter), then
+    built with 4 crews in q1 (4 x 2.5 = 10 grid MW)."""
+    world = with_nebula_position(pinned(tutorial), "2026Q1", permitting_quarters=1)
+    game = Game(world, 2)
+    pid = position(game)
+    game.step({"nebula": [StartSite(pid, cooling)]})
+    game.step({"nebula": [BidCrews("nordics", 4.0, 10.0)]})
+    return game, pid
+
+
 # ------------------------------------------------------------------ the cascade
 
 
@@ -62,11 +73,7 @@ def test_air_hall_capex_is_per_mw_of_it_load_plus_the_crews_used(tutorial):
     # Power energised from the start, permitting 1 quarter (q0). q1: 4 crews x 2.5 = 10 grid MW of
     # air hall in the Nordics (PUE 1.45, no climate toll) = 10 / 1.45 = 6.8966 MW of IT load,
     # x $6.6M per IT MW x 0.95 (region) = $43.241M, plus 4 crews x $9.6M = $38.4M: -$81.641M.
-    world = with_nebula_position(pinned(tutorial), "2026Q1", permitting_quarters=1)
-    game = Game(world, 2)
-    pid = position(game)
-    game.step({"nebula": [StartSite(pid, "air")]})
-    game.step({"nebula": [BidCrews("nordics", 4.0, 10.0)]})
+    game, pid = ten_mw_built(tutorial, "air")
     assert site_of(game, pid).built_mw == pytest.approx(10.0)
     assert pnl(game, "nebula")["capex_facility"] == pytest.approx(-(10 / 1.45 * 6.6 * NORDICS_CAPEX_MULTIPLIER + 4 * NORDICS_WAGE))
     assert pnl(game, "nebula")["capex_facility"] == pytest.approx(-81.641, abs=1e-3)
@@ -76,11 +83,7 @@ def test_immersion_hosts_more_it_load_per_grid_mw_and_costs_more_per_it_mw(tutor
     # The same 10 grid MW as immersion (PUE 1.07): 10 / 1.07 = 9.3458 MW of IT load (+35% over
     # air, +12% over liquid's 10 / 1.2 = 8.333) at $9.0M per IT MW x 0.95 = $79.907M, plus the
     # same crews $38.4M: -$118.307M. Per IT MW: immersion 9.0 vs liquid 7.2 vs air 6.6.
-    world = with_nebula_position(pinned(tutorial), "2026Q1", permitting_quarters=1)
-    game = Game(world, 2)
-    pid = position(game)
-    game.step({"nebula": [StartSite(pid, "immersion")]})
-    game.step({"nebula": [BidCrews("nordics", 4.0, 10.0)]})
+    game, pid = ten_mw_built(tutorial, "immersion")
     assert pnl(game, "nebula")["capex_facility"] == pytest.approx(-118.307, abs=1e-3)
     assert game.core.site_it_mw(site_of(game, pid)) == pytest.approx(100 / 1.07)
 
