@@ -52,9 +52,8 @@ def _depreciate(assets) -> tuple[float, bool]:
     total = 0.0
     spent = False
     for a in assets:
-        book, charge = a.book_musd, a.dep_musd_per_quarter
-        x = charge if charge < book else book
-        book = a.book_musd = book - x
+        x = min(a.dep_musd_per_quarter, a.book_musd)
+        book = a.book_musd = a.book_musd - x
         total += x
         if book <= 1e-9:
             spent = True
@@ -94,7 +93,6 @@ def forfeit_unused_power(g: GameCore, c: Company) -> float:
 def operate_phase(g: GameCore) -> None:
     rules = g.spec.rules
     hours = rules.hours_per_quarter
-    terms: dict[tuple, tuple[float, float]] = {}  # fleet group -> (PUE, $/MWh) this quarter
     served = g._quarter_cache.get(_SERVED) or {}
     for c in g.alive():
         # share of installed H100e busy (headroom kept for internal demand is idle, and billed so)
@@ -106,11 +104,8 @@ def operate_phase(g: GameCore) -> None:
         for key, group in (fleet if fleet is not None else g.fleet(c)[0]).items():
             used_mw = group[0] / 1000  # kW drawn
             it_mw += used_mw
-            hit = terms.get(key)
-            if hit is None:
-                region, cooling, kind, contract_price = key
-                hit = terms[key] = (site_pue(g, cooling, region), power_price(g, kind, contract_price, region))
-            pue, price = hit
+            region, cooling, kind, contract_price = key
+            pue, price = site_pue(g, cooling, region), power_price(g, kind, contract_price, region)
             bill += used_mw * draw * pue * hours * price / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")
