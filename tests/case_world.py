@@ -2,7 +2,7 @@
 
 The tutorial's map and companies with every random or drifting input fixed: no events, no
 powered sites, no price or supply drift, no queue slips, and one NVIDIA-class generation on
-sale (GB300) with 10,000 accelerators a quarter, so each case's arithmetic fits in a comment.
+sale (GB300, at $48k) with 10,000 accelerators a quarter, so each case's arithmetic fits in a comment.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from game.engine import Game
 from game.scenario import Scenario
 
 SUPPLY = 10_000  # GB300 a quarter: packaging = HBM = 10,000, all of it GB300
-GB300_LIST = 0.048  # $M, the tutorial's list price, held flat
+GB300_LIST = 0.048  # $M, a round list price for the arithmetic, held flat
 LEAD = 1  # the tutorial's delivery lead, in quarters
 
 

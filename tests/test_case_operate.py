@@ -43,13 +43,13 @@ def test_power_bill_is_it_mw_times_draw_times_pue_times_hours_times_price(tutori
 
 def test_depreciation_is_book_over_life_for_halls_and_chips(tutorial):
     # Nebula's hall: 140 grid MW liquid = 140 / 1.2 = 116.667 IT MW x $7.2M x 0.95 = $798M of book,
-    # over 60 quarters: $13.3M. Its 55,000 B200 at $0.035M = $1,925M over 24 quarters: $80.2083M.
-    # Its starting power has no book value. Total: $93.5083M.
+    # over 60 quarters: $13.3M. Its 55,000 B200 at $0.075M = $4,125M over 24 quarters: $171.875M.
+    # Its starting power has no book value. Total: $185.175M.
     g = Game(pinned(tutorial), 2).core
     c = g.world.companies["nebula"]
     operate_phase(g)
-    assert g.depreciation["nebula"] == pytest.approx(798.0 / 60 + 1925.0 / 24)
-    assert g.depreciation["nebula"] == pytest.approx(93.5083, abs=1e-4)
+    assert g.depreciation["nebula"] == pytest.approx(798.0 / 60 + 4125.0 / 24)
+    assert g.depreciation["nebula"] == pytest.approx(185.175, abs=1e-4)
 
 
 def test_a_heat_wave_takes_out_air_cooled_capacity_only(tutorial):
