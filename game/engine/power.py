@@ -51,29 +51,33 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
         bids = by_region.get(rid, [])
         res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.draws("ties.interconnect", rid))
+        # a partly filled bid left with less than the smallest connection a utility studies gets
+        # nothing: no sliver positions (those MW stay unsold this quarter)
+        awards = [a for a in res.awards if a.quantity >= spec.rules.min_interconnect_award_mw]
+        sold = sum([a.quantity for a in awards])
         rs.last_grid_price_musd_per_mw = res.price
-        rs.last_grid_mw = res.sold
+        rs.last_grid_mw = sold
         rs.last_grid_bid_mw = res.bid_quantity
         # the queue is longer the more MW already wait in it (studies and upgrades are shared)
-        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) + congestion_quarters(r, queued[rid]) if res.awards else 0
-        for a in res.awards:
+        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) + congestion_quarters(r, queued[rid]) if awards else 0
+        for a in awards:
             wait = int(g.draws("power.queue_wait", rid, a.bid.bidder).integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
             cost = a.quantity * res.price
             c = w.companies[a.bid.bidder]
             p = _new_source(g, c.id, GRID, rid, a.quantity, g.q + wait, 0.0, cost)
             g.post(c, "capex_power", -cost, f"queue position {p.id}")
             g.say(c.id, "Won {:,.0f} MW of interconnect in {} at ${:.2f}M/MW: position {}, energises about {}", a.quantity, r.name, res.price, p.id, g.label(p.ready_quarter))
-        won = {id(a.bid) for a in res.awards}
+        won = {id(a.bid) for a in awards}
         for b in bids:
             if id(b) not in won:
                 g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.2f}M/MW (cleared at ${:.2f}M/MW)", r.name, b.quantity, b.price, res.price)
         results[rid] = {
             "supply_mw": supply,
             "bid_mw": res.bid_quantity,
-            "sold_mw": res.sold,
+            "sold_mw": sold,
             "price_musd_per_mw": res.price,
             "moratorium": moratorium,
-            "queued_mw": queued[rid] + res.sold,  # grid MW waiting to energise, this quarter's included
+            "queued_mw": queued[rid] + sold,  # grid MW waiting to energise, this quarter's included
             "wait_add_quarters": congestion_quarters(r, queued[rid]),
         }
     g.public.markets["interconnect"] = results
