@@ -69,14 +69,14 @@ def _depreciate_chips(c: Company) -> float:
 
 
 def forfeit_unused_power(g: GameCore, c: Company) -> float:
-    """Grid positions energised but left without a site for the scenario's limit are withdrawn by
-    the utility: the MW go, and the deposit paid for them (their book value) is lost. Returns the
+    """Grid positions energised (or bought) but left without a site for the scenario's limit are
+    withdrawn by the utility: the MW go, and the deposit paid for them (their book value) is lost. Returns the
     book value written off."""
     limit = g.spec.rules.unused_power_forfeit_quarters
     lost = 0.0
     keep = []
     for p in c.power:
-        idle = g.q - p.ready_quarter
+        idle = g.q - max(p.ready_quarter, p.acquired_quarter)  # a position bought at auction starts afresh
         if p.kind != GRID or not p.energised or p.site is not None or idle < limit:
             if p.kind == GRID and p.energised and p.site is None and idle == limit - 1:
                 g.say(c.id, "Power {} ({:,.0f} MW in {}) has no site: start one this quarter or the utility withdraws it", p.id, p.mw, g.spec.regions[p.region].name)
