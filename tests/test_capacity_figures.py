@@ -22,7 +22,8 @@ def _from_sites(g, c) -> tuple[dict[str, float], dict[int, float], float]:
     for s in c.sites:
         if s.stage != ONLINE or not s.installed:
             continue
-        up = 1.0 - min(1.0, g.mod("outage_fraction", s.region, 0.0) + spec.cooling[s.cooling].outage_fraction)
+        heat = 0.0 if spec.cooling[s.cooling].hosts_liquid_only else g.mod("outage_fraction", s.region, 0.0)  # heat waves hit air only
+        up = 1.0 - min(1.0, heat + spec.cooling[s.cooling].outage_fraction)
         for gid, n in s.installed.items():
             h = spec.generations[gid].performance_h100e * n
             installed += h

@@ -502,7 +502,7 @@ class Builder(Tunable):
         liquid_kinds = self._liquid_kinds
         if self._waiting_liquid and liquid_kinds and self._empty_air and v.quarters_left > spec.rules.retrofit_quarters + 2:
             s = max(self._empty_air, key=lambda s: (s.mw, s.id))
-            capex = s.mw * spec.rules.retrofit_capex_musd_per_mw
+            capex = s.mw / v.scenario.cooling[liquid_kinds[0]].pue * spec.rules.retrofit_capex_musd_per_it_mw
             if capex < budget * self.upkeep_budget_share:
                 orders.append(o.RetrofitCooling(s.id, self.cooling if self.cooling in liquid_kinds else liquid_kinds[0]))
                 self._committed += capex

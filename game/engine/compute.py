@@ -11,6 +11,7 @@ from ..model import orders as o
 from ..model.state import Company, Contract, Rfp
 from .clearing import allocate_demand
 from .core import GameCore
+from .operate import outage_fraction
 from .validate import OrderBook
 from .news import inference_share
 
@@ -67,8 +68,7 @@ class Capacity:
         for region, cooling, _, _ in groups:
             f = up.get((region, cooling))
             if f is None:
-                outage = g.mod("outage_fraction", region, 0.0) + spec.cooling[cooling].outage_fraction
-                f = up[region, cooling] = 1.0 - min(1.0, outage)
+                f = up[region, cooling] = 1.0 - outage_fraction(g, region, cooling)
             factors.append(f * sell)
         kept = g.cache("fleet_figures", _fleet_figures)
         fig = kept.get(c.id)

@@ -96,7 +96,8 @@ def drift_phase(g: GameCore) -> None:
     shocks = g.draws("power.price").standard_normal(len(spec.regions)).tolist()
     for (rid, r), z in zip(spec.regions.items(), shocks):
         rs = w.regions[rid]
-        rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z)
+        # a lognormal step whose mean is the drift: exp(sigma z - sigma^2 / 2) averages 1
+        rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z - r.power_price_volatility**2 / 2)
         rs.crews_pool = max(0.0, rs.crews_pool * (1 + r.crew_growth_per_quarter))
         if rs.training:
             arrived = [t for t in rs.training if t[0] <= q]

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator
 from ..model import orders as o
 from ..model.state import ONLINE, Company
 from ..model.orders import describe, order_from_dict
+from .build import retrofit_cost
 from .core import GameCore
 from .finance import borrow_headroom
 
@@ -112,7 +113,7 @@ def _retrofit(g: GameCore, c: Company, x: o.RetrofitCooling) -> tuple[str | None
         return "retrofit is to a liquid-capable cooling (liquid or immersion)", 0
     if g.spec.cooling[s.cooling].hosts_liquid_only:
         return f"site {s.id} is already {s.cooling}-cooled", 0
-    return None, s.mw * g.spec.rules.retrofit_capex_musd_per_mw
+    return None, retrofit_cost(g, s, x.cooling)
 
 
 def _generation(g: GameCore, gid: Any) -> str | None:

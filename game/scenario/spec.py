@@ -48,7 +48,7 @@ EVENT_LEVERS = (
     "grid_release_multiplier",  # region: MW released to the interconnect auction
     "power_price_multiplier",  # region/global: wholesale $/MWh
     "air_pue_add",  # region: heat wave on air-cooled halls
-    "outage_fraction",  # region: share of capacity lost for the quarter
+    "outage_fraction",  # region: share of air-cooled capacity lost for the quarter (a heat wave)
     "moratorium",  # region: 1 = no permits and no grid auction
     "export_restricted",  # region: 1 = export-controlled generations may not be installed
     "supply_multiplier",  # vendor/global: packaging and HBM output
@@ -77,7 +77,7 @@ class RulesSpec:
     hours_per_quarter: float = num(1, 2200, required=True)
     tax_rate: float = num(0, 0.6, required=True)
     idle_power_fraction: float = num(0, 1, required=True)
-    opex_musd_per_mw_quarter: float = num(0, 10, required=True)  # per MW of installed IT load
+    opex_musd_per_it_mw_quarter: float = num(0, 10, required=True)  # per MW of IT load drawn by installed accelerators
     facility_depreciation_quarters: int = num(1, 200, required=True)
     power_depreciation_quarters: int = num(1, 200, required=True)
     construction_mw_per_crew_quarter: float = num(0.01, 1000, required=True)
@@ -86,7 +86,11 @@ class RulesSpec:
     fast_track_permit_factor: float = num(0, 1, required=True)
     fast_track_cost_multiplier: float = num(1, 5, required=True)
     retrofit_quarters: int = num(0, 12, required=True)
-    retrofit_capex_musd_per_mw: float = num(0, 100, required=True)
+    retrofit_capex_musd_per_it_mw: float = num(0, 100, required=True)  # per MW of IT load of the refitted hall
+    retrofit_expensed_fraction: float = num(0, 1, default=0.0)  # share of a retrofit's cost that is rework (P&L), not plant (book)
+    power_confirmed_quarters_ahead: int = num(0, 80, default=80)
+    min_interconnect_award_mw: float = num(0, 1e5, default=0.0)  # a partly filled interconnect bid below this gets nothing
+    unused_power_forfeit_quarters: int = num(1, 200, default=200)  # an energised grid position with no site for this long is withdrawn, its deposit lost  # a permit is granted only once the site's power is due within this many quarters
     max_orders_per_quarter: int = num(1, 10000, required=True)
     max_site_mw: float = num(1, 100000, required=True)
     price_index_sensitivity: float = num(0, 5, required=True)
@@ -111,7 +115,7 @@ class RulesSpec:
 class CoolingSpec:
     name: str
     pue: float = num(1.0, 3.0, required=True)
-    capex_musd_per_mw: float = num(0, 200, required=True)
+    capex_musd_per_it_mw: float = num(0, 200, required=True)  # facility capex per MW of IT load, less the crews' wages
     hosts_liquid_only: bool = field()
     outage_fraction: float = num(0, 1, default=0.0)
 
@@ -137,6 +141,8 @@ class RegionSpec:
     queue_wait_quarters_min: int = num(0, 80, required=True)
     queue_wait_quarters_max: int = num(0, 80, required=True)
     queue_slip_probability: float = num(0, 1, required=True)
+    queue_congestion_mw_per_quarter: float = num(0, 1e6, default=0.0)  # MW waiting in the queue that add a quarter to a new position's wait (0: none)
+    power_price_rise_per_gw: float = num(0, 10, default=0.0)  # fractional rise of the grid price per GW of data-centre load energised
     power_price_usd_per_mwh: float = num(0, 2000, required=True)
     power_price_drift_per_quarter: float = num(-0.5, 0.5, required=True)
     power_price_volatility: float = num(0, 1, required=True)
