@@ -176,3 +176,97 @@ def allocate_demand(
 
 def finite_nonneg(x: float) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
+
+
+@define
+class ChoiceClearing:
+    """The outcome of a choice-model market cleared at one price."""
+
+    price: float
+    sold: np.ndarray  # per offer
+    demand: float  # all of it, whoever could reach an offer or not
+    unmet: float  # wanted to buy at the price but found no offer with room (or none in reach)
+    priced_out: float  # chose not to buy at the price (the rest: demand − sold − unmet)
+
+
+def _kept_demand(demand, outside, price_weight, attractiveness, prices, value):
+    """Demand that buys rather than stays out, per candidate price (columns): each cell compares
+    the attractiveness of the market with its outside option, whose pull
+    grows as the price rises above what customers think the compute is worth."""
+    stay_out = np.exp(outside[:, None] + price_weight[:, None] * (prices[None, :] / value - 1.0))
+    return demand @ (attractiveness / (attractiveness + stay_out))
+
+
+def clear_choice_market(
+    demand: np.ndarray,
+    utilities: np.ndarray,
+    outside: np.ndarray,
+    price_weight: np.ndarray,
+    mask: np.ndarray,
+    capacity: np.ndarray,
+    asks: np.ndarray,
+    value: float,
+    floor: float,
+    ceiling: float,
+    grid_points: int = 48,
+) -> ChoiceClearing:
+    """Clear a spot market at one price per unit, paid by every buyer to every seller.
+
+    Rows are demand cells, columns offers. An offer is in at a price P if its ask is at most P.
+    A cell buys with probability A / (A + exp(outside + price_weight × (P/value − 1))), where A is
+    the capacity-weighted mean of exp(utility) over the offers it can reach (so splitting one
+    seller's capacity into more offers creates no demand). The price is the lowest P in
+    [floor, ceiling] at which the demand kept is no more than the capacity in: the floor in a
+    glut, the ceiling if even that does not ration demand. At that price demand is split among
+    the offers in by logit shares weighted by capacity (allocate_demand), and what finds no room
+    is unmet. The price is found on a grid of candidate prices (every ask and a geometric grid),
+    then on a finer grid between the two candidates that bracket it.
+    """
+    n_cells, n_offers = utilities.shape
+    demand = np.asarray(demand, dtype=float)
+    total = float(demand.sum())
+    capacity = np.asarray(capacity, dtype=float)
+    if n_offers == 0 or total <= 0:
+        return ChoiceClearing(floor, np.zeros(n_offers), total, total, 0.0)
+    asks = np.asarray(asks, dtype=float)
+    # how much a cell likes buying at all: the capacity-weighted mean of exp(utility) over every
+    # offer it can reach, whatever its ask (customers weigh the market, not one seller's ask)
+    reach = np.where(mask, capacity[None, :], 0.0)
+    reach_total = reach.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        attractiveness = np.where(reach_total > 0, (reach * np.exp(utilities)).sum(axis=1) / reach_total, 0.0)
+    by_ask = np.argsort(asks, kind="stable")
+    sorted_asks = asks[by_ask]
+    supply_in = np.concatenate([[0.0], np.cumsum(capacity[by_ask])])  # [k]: the k lowest asks' capacity
+
+    def excess(prices: np.ndarray) -> np.ndarray:
+        """Demand kept minus capacity offered at or below each price."""
+        offered = supply_in[np.searchsorted(sorted_asks, prices, side="right")]
+        return _kept_demand(demand, outside, price_weight, attractiveness[:, None], prices, value) - offered
+
+    ceiling = max(ceiling, floor)
+    inside = sorted_asks[(sorted_asks > floor) & (sorted_asks < ceiling)]
+    candidates = np.unique(np.concatenate([np.geomspace(max(floor, 1e-6), ceiling, grid_points), inside, [floor, ceiling]]))
+    over = excess(candidates) > 0
+    if not over[0]:
+        price = float(candidates[0])
+    elif over.all():
+        price = float(candidates[-1])
+    else:
+        j = int(np.argmax(~over))  # the first candidate that rations no one
+        lo, hi = candidates[j - 1], candidates[j]
+        # no ask lies strictly between two candidates: the capacity offered is that at lo
+        fine = np.linspace(lo, hi, grid_points + 2)[1:-1]
+        fine_over = excess(fine) > 0
+        price = float(fine[int(np.argmax(~fine_over))]) if not fine_over.all() else float(hi)
+    is_in = np.asarray(asks, dtype=float) <= price
+    can = mask & is_in[None, :]
+    reach_cap = np.where(can, capacity[None, :], 0.0).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        # a cell's weights, capacity-weighted and scaled by its reachable capacity: see above
+        util = utilities + np.log(np.where(capacity > 0, capacity, 1.0))[None, :] - np.log(np.where(reach_cap > 0, reach_cap, 1.0))[:, None]
+    stay_out = outside + price_weight * (price / value - 1.0)
+    sold, unmet, _declined = allocate_demand(demand, util, stay_out, can, np.where(is_in, capacity, 0.0))
+    rest = total - float(sold.sum())
+    unmet = min(unmet, rest)
+    return ChoiceClearing(price, sold, total, unmet, rest - unmet)
