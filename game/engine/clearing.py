@@ -259,7 +259,8 @@ def clear_choice_market(
         fine = np.linspace(lo, hi, grid_points + 2)[1:-1]
         fine_over = excess(fine) > 0
         price = float(fine[int(np.argmax(~fine_over))]) if not fine_over.all() else float(hi)
-    is_in = np.asarray(asks, dtype=float) <= price
+    price = min(ceiling, max(floor, price))  # the geometric grid's ends may be off by a rounding
+    is_in = asks <= price
     can = mask & is_in[None, :]
     reach_cap = np.where(can, capacity[None, :], 0.0).sum(axis=1)
     with np.errstate(divide="ignore"):

@@ -13,7 +13,7 @@ from ..model import orders as o
 from ..model.state import Company, Contract, Rfp
 from .clearing import clear_choice_market
 from .core import GameCore
-from .news import inference_share
+from .demand import customer_value, inference_share
 from .validate import OrderBook
 
 ANY_GENERATION = -(10**6)  # a min_release every generation meets
@@ -165,13 +165,6 @@ def cost_of_serving(g: GameCore) -> float:
             power = it_mw * cooling.pue * power_price
             costs.append(chips + facility + power + operations)
     return float(min(costs)) if costs else rules.price_index_floor_usd_per_h100e_hour
-
-
-def customer_value(g: GameCore) -> float:
-    """What inference customers think an H100e-hour is worth this quarter: the price at which a
-    segment's outside option has its base pull (it falls as models get cheaper to run)."""
-    d = g.spec.demand
-    return d.price_index_initial_usd_per_h100e_hour * (1 + d.value_change_per_quarter) ** g.q
 
 
 def compute_markets(g: GameCore, book: OrderBook) -> None:

@@ -258,6 +258,8 @@ class TrainingSpec:
     price_premium: float = num(0, 10, required=True)
     rfp_size_concentration: float = num(0.01, 1000, required=True)  # Dirichlet: low = a few huge RFPs, high = equal sizes
     older_generation_discount: float = num(0, 1, required=True)  # pay cut on the share of an RFP served by generations older than it asks for
+    price_weight: float = num(0, 100, required=True)  # how fast labs stop tendering as the index rises above what compute is worth
+    outside_option: float = num(-100, 100, required=True)  # the pull of not tendering at all, at that worth
 
 
 @frozen(kw_only=True)
