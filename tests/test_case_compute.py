@@ -252,47 +252,52 @@ def clear(demand, capacity, asks, **kw):
 
 def test_spot_in_a_glut_clears_at_the_cost_of_serving():
     # One cell of 100 H100e; two offers of 100 at any price (utility 0); customers value $2.
-    # At the floor $0.50 the outside option pulls e^(−1.5 + 2 × (0.5/2 − 1)) = e^−3 = 0.0498, so
-    # 100 / 1.0498 = 95.26 buy: fewer than the 200 offered, so the price is the floor.
-    #   each offer sells half: 47.63; priced out 4.74; unmet 0.
+    # At the floor $0.50 each offer weighs 0.5 × e^(−2 × (0.5/2 − 1)) = 0.5 e^1.5, together
+    # e^1.5 = 4.4817; the outside option e^−1.5 = 0.2231: 100 × 4.4817 / 4.7048 = 95.26 buy,
+    # fewer than the 200 offered, so both offers stay at the floor.
+    #   each sells 47.63; priced out 4.74; unmet 0.
     r = clear(100, [100, 100], [0, 0])
-    assert r.price == 0.5
+    assert r.prices.tolist() == [0.5, 0.5]
     assert r.sold.tolist() == pytest.approx([47.63, 47.63], abs=0.01)
     assert r.priced_out == pytest.approx(4.74, abs=0.01)
     assert r.unmet == pytest.approx(0.0, abs=1e-9)
 
 
 def test_spot_in_a_shortage_rises_until_the_demand_kept_fits_the_capacity():
-    # 100 H100e of demand, one offer of 50.  Kept = 100 / (1 + e^(−1.5 + 2 (P/2 − 1))) = 50 when
-    # −1.5 + P − 2 = 0: P = $3.50.  Sold 50, priced out 50, unmet 0.
+    # 100 H100e of demand, one offer of 50.  Asked = 100 / (1 + e^(−1.5 + 2 (P/2 − 1))) = 50 when
+    # −1.5 + P − 2 = 0: P = $3.50.  Sold 50, priced out 50, unmet ~0.
     r = clear(100, [50], [0])
-    assert r.price == pytest.approx(3.5, rel=2e-3)
+    assert r.prices.tolist() == pytest.approx([3.5], rel=2e-3)
     assert r.sold.tolist() == pytest.approx([50], rel=2e-3)
     assert r.priced_out == pytest.approx(50, rel=5e-3)
+    assert r.unmet == pytest.approx(0, abs=0.5)
 
 
-def test_an_offer_asking_more_than_the_clearing_price_sells_nothing():
-    # As above, plus a second offer of 50 asking $5: at $3.50 it is out (the first still clears
-    # the market alone), so it sells nothing and stays idle.
+def test_an_offer_asking_more_than_it_would_clear_at_stays_at_its_ask_and_sells_what_that_draws():
+    # 100 of demand; A: 50 at any price, B: 50 asking $5.  Each weighs 0.5 (its capacity share)
+    # × e^(2 − P).  B at $5: w_B = 0.5 e^−3 = 0.02489; outside e^−1.5 = 0.22313.
+    # A sells out when 100 w_A / (w_A + w_B + 0.22313) = 50: w_A = 0.24802, e^(2 − P_A) = 0.49604,
+    # P_A = 2 + 0.70108 = $2.701.  B is asked 100 × 0.02489 / 0.49604 = 5.02 of its 50: it stays
+    # at its ask, $5.
     r = clear(100, [50, 50], [0, 5])
-    assert r.price == pytest.approx(3.5, rel=2e-3)
-    assert r.sold.tolist() == pytest.approx([50, 0], abs=0.2)
+    assert r.prices.tolist() == pytest.approx([2.701, 5.0], rel=2e-3)
+    assert r.sold.tolist() == pytest.approx([50, 5.02], rel=5e-3)
 
 
-def test_when_the_next_ask_would_leave_demand_short_the_price_is_set_past_it_and_every_offer_sells():
-    # 100 of demand; A: 40 at any price, B: 40 asking $2.  With A alone kept = 40 needs
-    # e^(P − 3.5) = 1.5, P = $3.905: past B's ask, so B is in.  With 80 offered: e^(P − 3.5) = 0.25,
-    # P = 3.5 − ln 4 = $2.114.  Both sell 40.
+def test_an_ask_below_what_the_offer_clears_at_does_not_lower_its_price():
+    # 100 of demand; A: 40 at any price, B: 40 asking $2.  If both sell out they are alike, so
+    # one price: 100 w / (2 w + e^−1.5) = 40 with w = 0.5 e^(2 − P): w = 2 e^−1.5 = 0.44626,
+    # P = 2 − ln 0.89252 = $2.114, above B's ask.  Both sell 40 at $2.114.
     r = clear(100, [40, 40], [0, 2])
-    assert r.price == pytest.approx(3.5 - math.log(4), rel=2e-3)
+    assert r.prices.tolist() == pytest.approx([2.114, 2.114], rel=2e-3)
     assert r.sold.tolist() == pytest.approx([40, 40], rel=5e-3)
 
 
 def test_at_the_ceiling_what_cannot_be_served_is_unmet():
-    # 100 of demand, one offer of 10, ceiling $3.  At $3 kept = 100 / (1 + e^(−1.5 + 2 × 0.5)) =
+    # 100 of demand, one offer of 10, ceiling $3.  At $3 asked = 100 / (1 + e^(−1.5 + 2 × 0.5)) =
     # 100 / (1 + e^−0.5) = 62.25: sold 10, unmet 52.25, priced out 37.75.
     r = clear(100, [10], [0], ceiling=3.0)
-    assert r.price == 3.0
+    assert r.prices.tolist() == [3.0]
     assert r.sold.tolist() == pytest.approx([10])
     assert r.unmet == pytest.approx(52.25, abs=0.01)
     assert r.priced_out == pytest.approx(37.75, abs=0.01)
@@ -308,6 +313,7 @@ def test_spot_sales_are_paid_at_the_clearing_price_and_on_demand_capacity_is_bus
     sold = m["served_h100e"]
     assert sold > 0
     assert pnl(game, "nebula", "revenue_spot") == pytest.approx(musd(sold, m["clearing_price_usd_per_h100e_hour"]))
+    assert m["inference_spend_musd"] == pytest.approx(pnl(game, "nebula", "revenue_spot"))
     assert nebula.used_h100e == pytest.approx(sold)
     assert m["offered_h100e"] == pytest.approx(0.75 * 1_000_000)
     assert m["inference_demand_h100e"] == pytest.approx(m["served_h100e"] + m["priced_out_h100e"] + m["unmet_h100e"])
@@ -338,9 +344,10 @@ def test_a_choice_market_accounts_for_all_its_demand_and_sells_no_offer_past_its
     assert r.demand == pytest.approx(total)
     assert float(r.sold.sum()) + r.unmet + r.priced_out == pytest.approx(total, rel=1e-9, abs=1e-6)
     assert r.unmet >= -1e-9 and r.priced_out >= -1e-6
-    assert floor <= r.price <= ceiling
+    assert np.all((floor <= r.prices) & (r.prices <= ceiling))
+    assert np.all(r.prices >= np.minimum(asks, ceiling))  # no offer sells below its ask
     assert np.all(r.sold <= capacity * (1 + 1e-9) + 1e-9)
-    assert np.all(r.sold[asks > r.price] == 0)
+    assert np.all(r.sold[asks > ceiling] == 0)
 
 
 @settings(max_examples=6, deadline=None)
@@ -356,6 +363,6 @@ def test_every_quarters_compute_figures_add_up(tutorial, seed):
         assert m["inference_demand_h100e"] == pytest.approx(m["served_h100e"] + m["priced_out_h100e"] + m["unmet_h100e"])
         t = m["training"]
         assert t["demand_h100e"] == pytest.approx(t["served_h100e"] + t["priced_out_h100e"] + t["unmet_h100e"])
-        assert m["clearing_price_usd_per_h100e_hour"] >= m["cost_of_serving_usd_per_h100e_hour"] - 1e-9
+        assert m["clearing_price_usd_per_h100e_hour"] >= m["cost_of_serving_usd_per_h100e_hour"] - 1e-9 or m["served_h100e"] == 0
         for c in game.core.alive():
             assert 0 <= c.used_h100e <= c.capacity_h100e + 1e-6

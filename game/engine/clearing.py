@@ -180,21 +180,21 @@ def finite_nonneg(x: float) -> bool:
 
 @define
 class ChoiceClearing:
-    """The outcome of a choice-model market cleared at one price."""
+    """The outcome of a choice-model market: each offer's price and sales."""
 
-    price: float
+    prices: np.ndarray  # per offer, $ per unit
     sold: np.ndarray  # per offer
     demand: float  # all of it, whoever could reach an offer or not
-    unmet: float  # wanted to buy at the price but found no offer with room (or none in reach)
-    priced_out: float  # chose not to buy at the price (the rest: demand − sold − unmet)
+    unmet: float  # wanted to buy but found no offer with room (or none in reach)
+    priced_out: float  # chose not to buy at the prices (the rest: demand − sold − unmet)
 
-
-def _kept_demand(demand, outside, price_weight, attractiveness, prices, value):
-    """Demand that buys rather than stays out, per candidate price (columns): each cell compares
-    the attractiveness of the market with its outside option, whose pull
-    grows as the price rises above what customers think the compute is worth."""
-    stay_out = np.exp(outside[:, None] + price_weight[:, None] * (prices[None, :] / value - 1.0))
-    return demand @ (attractiveness / (attractiveness + stay_out))
+    @property
+    def mean_price(self) -> float:
+        """The average price paid per unit sold (the lowest offer price if nothing sold)."""
+        sold = float(self.sold.sum())
+        if sold > 0:
+            return float(self.prices @ self.sold) / sold
+        return float(self.prices.min()) if len(self.prices) else 0.0
 
 
 def clear_choice_market(
@@ -208,66 +208,62 @@ def clear_choice_market(
     value: float,
     floor: float,
     ceiling: float,
-    grid_points: int = 48,
+    iterations: int = 30,
+    tolerance: float = 1e-3,
 ) -> ChoiceClearing:
-    """Clear a spot market at one price per unit, paid by every buyer to every seller.
+    """Clear a differentiated spot market: every offer gets the price at which the demand for it
+    meets its capacity, or else the lowest price it may sell at (its ask, and never below the
+    floor): an offer with room left is at that lowest price, an offer above it sells out.
 
-    Rows are demand cells, columns offers. An offer is in at a price P if its ask is at most P.
-    A cell buys with probability A / (A + exp(outside + price_weight × (P/value − 1))), where A is
-    the capacity-weighted mean of exp(utility) over the offers it can reach (so splitting one
-    seller's capacity into more offers creates no demand). The price is the lowest P in
-    [floor, ceiling] at which the demand kept is no more than the capacity in: the floor in a
-    glut, the ceiling if even that does not ration demand. At that price demand is split among
-    the offers in by logit shares weighted by capacity (allocate_demand), and what finds no room
-    is unmet. The price is found on a grid of candidate prices (every ask and a geometric grid),
-    then on a finer grid between the two candidates that bracket it.
-    """
+    Rows are demand cells, columns offers. A cell's customers choose an offer or their outside
+    option by logit: an offer weighs its capacity share of what the cell can reach times
+    exp(utility − price_weight × (price/value − 1)), the outside option exp(outside). Weighting
+    by capacity means splitting one seller's capacity into more offers creates no demand. The
+    prices are found by Newton steps on each offer's excess demand (its own-price slope only),
+    to within tolerance × value. What an offer is asked for beyond its capacity at those prices
+    (a rounding of the search, or the ceiling reached) is unmet, as is the demand of a cell
+    that can reach no offer; the rest of the demand not sold is priced out."""
     n_cells, n_offers = utilities.shape
     demand = np.asarray(demand, dtype=float)
-    total = float(demand.sum())
     capacity = np.asarray(capacity, dtype=float)
-    if n_offers == 0 or total <= 0:
-        return ChoiceClearing(floor, np.zeros(n_offers), total, total, 0.0)
-    asks = np.asarray(asks, dtype=float)
-    # how much a cell likes buying at all: the capacity-weighted mean of exp(utility) over every
-    # offer it can reach, whatever its ask (customers weigh the market, not one seller's ask)
-    reach = np.where(mask, capacity[None, :], 0.0)
+    total = float(demand.sum())
+    lowest = np.minimum(np.maximum(np.asarray(asks, dtype=float), floor), ceiling)
+    can = mask & ((capacity > 0) & (np.asarray(asks, dtype=float) <= ceiling))[None, :]  # an ask above the ceiling never sells
+    reach = np.where(can, capacity[None, :], 0.0)
     reach_total = reach.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        attractiveness = np.where(reach_total > 0, (reach * np.exp(utilities)).sum(axis=1) / reach_total, 0.0)
-    by_ask = np.argsort(asks, kind="stable")
-    sorted_asks = asks[by_ask]
-    supply_in = np.concatenate([[0.0], np.cumsum(capacity[by_ask])])  # [k]: the k lowest asks' capacity
+    alone = float(demand[reach_total <= 0].sum())  # cells no offer reaches
+    if n_offers == 0 or total <= 0 or alone >= total:
+        return ChoiceClearing(lowest, np.zeros(n_offers), total, alone, total - alone)
+    # weights at price p: base × exp(−pw × p / value), with base the capacity share times
+    # exp(utility + pw) (the +pw is the "− 1" of p/value − 1, taken out of the loop)
+    pw = np.asarray(price_weight, dtype=float)
+    share_of_reach = reach / np.where(reach_total > 0, reach_total, 1.0)[:, None]
+    base = share_of_reach * np.exp(utilities + pw[:, None])
+    pw_per_value = (pw / value)[:, None]
+    stay_out = np.exp(outside)
+    slope_weight = demand * pw / value
+    def asked_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Demand asked of each offer at these prices, and each cell's shares."""
+        w = base * np.exp(-pw_per_value * prices)
+        share = w / (w.sum(axis=1) + stay_out)[:, None]
+        return demand @ share, share
 
-    def excess(prices: np.ndarray) -> np.ndarray:
-        """Demand kept minus capacity offered at or below each price."""
-        offered = supply_in[np.searchsorted(sorted_asks, prices, side="right")]
-        return _kept_demand(demand, outside, price_weight, attractiveness[:, None], prices, value) - offered
-
-    ceiling = max(ceiling, floor)
-    inside = sorted_asks[(sorted_asks > floor) & (sorted_asks < ceiling)]
-    candidates = np.unique(np.concatenate([np.geomspace(max(floor, 1e-6), ceiling, grid_points), inside, [floor, ceiling]]))
-    over = excess(candidates) > 0
-    if not over[0]:
-        price = float(candidates[0])
-    elif over.all():
-        price = float(candidates[-1])
-    else:
-        j = int(np.argmax(~over))  # the first candidate that rations no one
-        lo, hi = candidates[j - 1], candidates[j]
-        # no ask lies strictly between two candidates: the capacity offered is that at lo
-        fine = np.linspace(lo, hi, grid_points + 2)[1:-1]
-        fine_over = excess(fine) > 0
-        price = float(fine[int(np.argmax(~fine_over))]) if not fine_over.all() else float(hi)
-    price = min(ceiling, max(floor, price))  # the geometric grid's ends may be off by a rounding
-    is_in = asks <= price
-    can = mask & is_in[None, :]
-    reach_cap = np.where(can, capacity[None, :], 0.0).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        # a cell's weights, capacity-weighted and scaled by its reachable capacity: see above
-        util = utilities + np.log(np.where(capacity > 0, capacity, 1.0))[None, :] - np.log(np.where(reach_cap > 0, reach_cap, 1.0))[:, None]
-    stay_out = outside + price_weight * (price / value - 1.0)
-    sold, unmet, _declined = allocate_demand(demand, util, stay_out, can, np.where(is_in, capacity, 0.0))
+    prices = np.minimum(np.maximum(value, lowest), ceiling)
+    for _ in range(iterations):
+        asked, share = asked_at(prices)
+        slope = slope_weight @ (share - share * share)  # −d(asked)/d(own price), per offer
+        # Newton on each offer's excess demand; an offer nobody asks for goes to its lowest
+        # price; far from the answer Newton overshoots, so at most half the price a step
+        step = np.where(slope > 0, (asked - capacity) / np.where(slope > 0, slope, 1.0), -prices)
+        half = 0.5 * prices
+        new = np.minimum(np.maximum(prices + np.minimum(np.maximum(step, -half), half), lowest), ceiling)
+        moved = float(np.abs(new - prices).max())
+        prices = new
+        if moved <= tolerance * value:
+            break
+    asked, _share = asked_at(prices)
+    sold = np.minimum(asked, capacity)
+    unmet = float((asked - sold).sum()) + alone
     rest = total - float(sold.sum())
     unmet = min(unmet, rest)
-    return ChoiceClearing(price, sold, total, unmet, rest - unmet)
+    return ChoiceClearing(prices, sold, total, unmet, rest - unmet)

@@ -436,10 +436,9 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
         max(cost, rules.price_index_floor_usd_per_h100e_hour),
         rules.price_index_ceiling_usd_per_h100e_hour,
     )
-    price = result.price
-    by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
+    by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0, "spend_musd": 0.0} for rid in spec.regions}
     mine: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for (c, rid, free, serve), q in zip(offers, result.sold.tolist()):
+    for (c, rid, free, serve), q, price in zip(offers, result.sold.tolist(), result.prices.tolist()):
         musd = _musd(q, price, hours)
         if q > 1e-9:
             # on-demand capacity sold is held for its customers' peaks: busy only load of the time
@@ -447,22 +446,25 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
             g.post(c, "revenue_spot", musd, f"inference in {rid}")
         by_region[rid]["sold_h100e"] += q
         by_region[rid]["offered_h100e"] += serve
+        by_region[rid]["spend_musd"] += musd
         m = mine[c.id]
         m[0] += q
         m[1] += serve
         m[2] += musd
     for cid, (q, f, musd) in mine.items():
-        g.say(cid, "Inference spot at ${:.2f}/H100e-hour: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", price, q, f, q / f, musd)
+        g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
+    for r in by_region.values():
+        r["price_usd_per_h100e_hour"] = r["spend_musd"] * 1e6 / (r["sold_h100e"] * hours) if r["sold_h100e"] > 0 else None
     sold = float(result.sold.sum())
     offered = float(capacity.sum())
     return {
-        "price": price,
+        "price": result.mean_price,
         "demand": result.demand,
         "sold": sold,
         "priced_out": result.priced_out,
         "unmet": result.unmet,
         "offered": offered,
         "idle": offered - sold,
-        "spend": _musd(sold, price, hours),
+        "spend": sum(r["spend_musd"] for r in by_region.values()),
         "by_region": by_region,
     }
