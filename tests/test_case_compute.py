@@ -2,7 +2,7 @@
 
 Each case is a small state plus orders, and the ledger and state expected, worked by hand in a
 comment. The map is the tutorial's (hours per quarter 2,190; shortfall penalty 0.25; internal
-value multiple 1.3; older-generation discount 0.3; internal headroom 0.25), with every company's
+value multiple 1.3; older-generation discount 0.3; internal headroom 0.4), with every company's
 fleet replaced by the one the case names, no events, and quarter 0 (2026Q1: H100 was released in
 quarter -12, B200 in -4, GB300 in 0). Money is in $M: H100e × $/H100e-hour × 2,190 h / 1e6.
 """
@@ -166,7 +166,8 @@ def test_unawarded_rfp_volume_is_unmet_if_someone_could_serve_it_else_priced_out
 
 def test_internal_demand_is_served_by_own_capacity_and_holds_headroom(game):
     # aurora: 200,000 H100; internal demand 100,000; price index $1.70 (the start).
-    #   own capacity serves 100,000 (busy) and holds 0.25 × 100,000 = 25,000 back (not busy)
+    #   own capacity serves 100,000 (busy; at most 200,000 / 1.4 = 142,857 could be) and holds
+    #   0.4 × 100,000 = 40,000 back beside it (not busy)
     #   value: 100,000 × 1.70 × 1.3 × 2,190 / 1e6 = $483.99M
     #   utilisation: 100,000 busy of 200,000 installed = 50%
     fleet(game, "aurora", h100=200_000)
@@ -192,12 +193,13 @@ def test_a_sub_contracts_last_quarter_is_credited_to_the_customer(game):
     # aurora: 50,000 H100 of its own, internal demand 100,000.
     # nebula: 100,000 H100, sub-contract K1 to aurora: 40,000 H100e at $1.50, 1 quarter left.
     #   nebula paid 40,000 × 1.50 × 2,190 / 1e6 = $131.4M; aurora pays the same.
-    #   aurora served 40,000 (sub-contract) + 50,000 (own, all it has) = 90,000 of 100,000
-    #   value 90,000 × 1.70 × 1.3 × 2,190 / 1e6 = $435.591M  (the old rule credited 50,000: $241.995M)
+    #   aurora serves 40,000 by sub-contract; its own 50,000 serve 50,000 / 1.4 = 35,714.29 with
+    #   14,285.71 of headroom beside them: 75,714.29 of 100,000
+    #   value 75,714.29 × 1.70 × 1.3 × 2,190 / 1e6 = $366.4496M  (the old rule credited only its own)
     subcontract_case(game, nebula_h100=100_000, quarters_left=1)
     assert pnl(game, "nebula", "revenue_contract") == pytest.approx(131.4)
     assert pnl(game, "aurora", "subcontract_cost") == pytest.approx(-131.4)
-    assert pnl(game, "aurora", "revenue_internal") == pytest.approx(435.591)
+    assert pnl(game, "aurora", "revenue_internal") == pytest.approx(366.4496)
     assert game.core.world.companies["nebula"].contracts == []
 
 
@@ -207,11 +209,12 @@ def test_a_sub_contractor_that_delivers_short_is_credited_only_with_what_it_deli
     # Sub-contract K1: 40,000 H100e at $1.50, 2 quarters left.
     #   nebula delivers 30,000: 30,000 × 1.5 × 2,190 / 1e6 = $98.55M, less the penalty on
     #   10,000 short: 10,000 × 1.5 × 2,190 / 1e6 × 0.25 = $8.2125M; net $90.3375M, paid by aurora.
-    #   aurora served 30,000 + 50,000 = 80,000: 80,000 × 1.70 × 1.3 × 2,190 / 1e6 = $387.192M
+    #   aurora served 30,000 + 35,714.29 of its own (see above) = 65,714.29:
+    #   65,714.29 × 1.70 × 1.3 × 2,190 / 1e6 = $318.0506M  (the old rule credited the nominal 40,000)
     subcontract_case(game, nebula_h100=30_000, quarters_left=2)
     assert pnl(game, "nebula", "revenue_contract") == pytest.approx(90.3375)
     assert pnl(game, "aurora", "subcontract_cost") == pytest.approx(-90.3375)
-    assert pnl(game, "aurora", "revenue_internal") == pytest.approx(387.192)
+    assert pnl(game, "aurora", "revenue_internal") == pytest.approx(318.0506)
 
 
 def test_a_sub_contract_order_set_may_not_ask_for_more_than_the_internal_demand_in_total(game):

@@ -321,8 +321,9 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity], deliver
 
 def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity], delivered: dict[str, float]) -> dict:
     """Hyperscalers' internal demand: what sub-contractors delivered, then their own capacity,
-    valued at the price index × the company's internal value multiple. Each also holds back
-    headroom (a share of its internal demand) for its own products' peaks: taken, not busy."""
+    valued at the price index × the company's internal value multiple. Each H100e of it served
+    from own capacity holds internal_headroom_fraction of an H100e back for its products' peaks:
+    taken, not busy."""
     spec = g.spec
     hours = spec.rules.hours_per_quarter
     headroom_fraction = spec.demand.internal_headroom_fraction
@@ -334,8 +335,9 @@ def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity], delivered: di
         want = c.internal_demand_h100e * g.mod("demand_multiplier")
         sub = min(want, delivered.get(c.id, 0.0))
         cap = caps[c.id]
-        own = cap.take(want - sub, nearest_first)
-        cap.take(want * headroom_fraction, nearest_first, busy=False)
+        # elastic work: every H100e of it served from own capacity holds headroom beside it
+        own = cap.take(min(want - sub, cap.free / (1 + headroom_fraction)), nearest_first)
+        cap.take(own * headroom_fraction, nearest_first, busy=False)
         served = own + sub
         value = _musd(served, g.world.price_index * spec.companies[c.id].internal_value_multiple, hours)
         g.post(c, "revenue_internal", value, "internal AI demand served")
