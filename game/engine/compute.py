@@ -145,12 +145,15 @@ def _musd(h100e: float, price: float, hours: float) -> float:
 def cost_of_serving(g: GameCore) -> float:
     """$ per H100e-hour of serving with the cheapest new capacity on sale this quarter: a
     generation in production, in the cooling that hosts it most cheaply, its chips and facility
-    written off straight-line over their lives, plus power at the regions' mean price and site
-    operations. The spot price never clears below it."""
+    (equipment and the crews that build it, at the regions' mean reserve wage) written off
+    straight-line over their lives, plus power at the regions' mean price and site operations.
+    The spot price never clears below it."""
     spec, w, rules = g.spec, g.world, g.spec.rules
     hours = rules.hours_per_quarter
-    power_price = sum(w.regions[rid].power_price_usd_per_mwh * g.mod("power_price_multiplier", rid) for rid in spec.regions) / len(spec.regions)
+    n = len(spec.regions)
+    power_price = sum(w.regions[rid].power_price_usd_per_mwh * g.mod("power_price_multiplier", rid) for rid in spec.regions) / n
     escalation = (1 + rules.facility_capex_escalation_per_quarter) ** g.q
+    labour_musd_per_mw = sum(w.regions[rid].wage_reserve_musd for rid in spec.regions) / n / rules.construction_mw_per_crew_quarter
     costs = []
     for gid, gen in spec.generations.items():
         if not g.in_production(gid) or spec.vendors[gen.vendor].custom:
@@ -161,7 +164,7 @@ def cost_of_serving(g: GameCore) -> float:
         for cooling in spec.cooling.values():
             if gen.liquid_only and not cooling.hosts_liquid_only:
                 continue
-            facility = it_mw * cooling.capex_musd_per_mw * escalation * 1e6 / (rules.facility_depreciation_quarters * hours)
+            facility = it_mw * (cooling.capex_musd_per_mw * escalation + labour_musd_per_mw) * 1e6 / (rules.facility_depreciation_quarters * hours)
             power = it_mw * cooling.pue * power_price
             costs.append(chips + facility + power + operations)
     return float(min(costs)) if costs else rules.price_index_floor_usd_per_h100e_hour
@@ -350,14 +353,16 @@ def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity], delivered: di
 
 
 def _move_price_index(g: GameCore, spot: dict, training: dict, cost: float) -> None:
-    """Next quarter's reference price: this quarter's clearing price, lifted by unmet demand and
-    lowered by idle offers (as a share of demand, capped), and never below the cost of serving."""
+    """Next quarter's reference price: the going price of the capacity offered this quarter (an
+    offer that sold out at its clearing price, one with room left at its ask), lifted by unmet
+    demand and lowered by idle offers (as a share of demand, capped), and never below the cost
+    of serving."""
     w, rules = g.world, g.spec.rules
     demand = spot["demand"] + training["demand_h100e"]
     unmet = spot["unmet"] + training["unmet_h100e"]
     cap = rules.price_index_excess_cap
     excess = min(cap, max(-cap, (unmet - spot["idle"]) / demand)) if demand > 0 else 0.0
-    index = spot["price"] * float(np.exp(rules.price_index_sensitivity * excess))
+    index = spot["offer_price"] * float(np.exp(rules.price_index_sensitivity * excess))
     floor = max(cost, rules.price_index_floor_usd_per_h100e_hour)
     w.price_index = float(min(rules.price_index_ceiling_usd_per_h100e_hour, max(floor, index)))
     w.last_unmet_h100e = unmet
@@ -461,6 +466,8 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
     offered = float(capacity.sum())
     return {
         "price": result.mean_price,
+        # the going price of capacity on offer: what sold at its clearing price, what has room left at its ask
+        "offer_price": float(result.prices @ capacity) / offered if offered > 0 else result.mean_price,
         "demand": result.demand,
         "sold": sold,
         "priced_out": result.priced_out,
