@@ -147,6 +147,7 @@ def clear_choice_market(
     pw_per_value = (pw / value)[:, None]
     stay_out = np.exp(outside - top)
     slope_weight = demand * pw / value
+    least_slope = 1e-12 * total / value
     def asked_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Demand asked of each offer at these prices, and each cell's shares."""
         w = base * np.exp(-pw_per_value * prices)
@@ -156,11 +157,11 @@ def clear_choice_market(
     prices = np.minimum(np.maximum(value, lowest), ceiling)
     for _ in range(iterations):
         asked, share = asked_at(prices)
-        slope = slope_weight @ (share - share * share)  # −d(asked)/d(own price), per offer
-        # Newton on each offer's excess demand; an offer nobody asks for goes to its lowest
-        # price; far from the answer Newton overshoots, so at most half the price a step
-        with np.errstate(over="ignore"):  # a vanishing slope: a step of ±inf, cut to half the price below
-            step = np.where(slope > 0, (asked - capacity) / np.where(slope > 0, slope, 1.0), -prices)
+        # Newton on each offer's excess demand, with −d(asked)/d(own price) as the slope (kept off
+        # zero: an offer nobody asks for takes a huge step down); far from the answer Newton
+        # overshoots, so at most half the price a step
+        slope = np.maximum(slope_weight @ (share - share * share), least_slope)
+        step = (asked - capacity) / slope
         half = 0.5 * prices
         new = np.minimum(np.maximum(prices + np.minimum(np.maximum(step, -half), half), lowest), ceiling)
         moved = float(np.abs(new - prices).max())
