@@ -18,7 +18,7 @@ from .news import news_phase
 from .observe import Observer
 from .operate import operate_phase
 from .rng import make_streams
-from .scoring import GameResult, game_result
+from .scoring import GameResult, game_result, record_quarter
 from .validate import OrderBook, validate_orders
 
 
@@ -147,6 +147,7 @@ class Game:
                 rep.debt_musd = c.debt_musd
                 c.net_income_musd = rep.net_income_musd
                 c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
+                record_quarter(g, c, pnl, self.stats[c.id])
             online = pipeline = 0.0
             for s in c.sites:
                 if s.stage == ONLINE:
