@@ -82,7 +82,7 @@ def test_utilisation_king_grows_only_into_demand_so_stays_small_and_debt_free():
 def test_stranded_power_runs_on_cheaper_power_and_buys_more_powered_sites_than_the_steady_neocloud():
     stranded, neo = played("baseline", "stranded_power"), played("baseline", "neocloud")
     assert stranded["power_price"] < neo["power_price"] - 3  # $/MWh, weighted by MW held at the end
-    assert stranded["powered_site_mw"] > 1.1 * neo["powered_site_mw"] > 0
+    assert stranded["powered_site_mw"] > neo["powered_site_mw"] > 0  # the steady neo-cloud buys powered sites too, where they pay
 
 
 # ---- metadata -------------------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_registry_entries_keep_the_old_triple_shape_and_carry_the_new_metadata()
         ("fortress:rfp_price_factor=1.2", "rfp_price_factor must be between 0.05 and 1"),
         ("fortress:apa_quarters=0", "apa_quarters must be between 1 and 40"),
         ("cautious:ambition=-1", "ambition must be between 0 and inf"),
-        ("neocloud:cooling=ice", "cooling is one of liquid, immersion, air"),
+        ("neocloud:cooling=ice", "cooling is one of best, liquid, immersion, air"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(spec, message):

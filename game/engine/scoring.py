@@ -7,6 +7,7 @@ from typing import Any
 from attrs import frozen
 
 from ..model.state import ONLINE, Company
+from ..scenario.spec import ScoringSpec
 from .core import GameCore
 
 
@@ -27,7 +28,7 @@ class CompanyResult:
     backlog_margin_musd: float  # margin of contracted revenue still to come
     outside_cash_musd: float  # outside cash flow received, after tax: a budget, not a prize
     benchmark_musd: float  # what the starting position would have been worth left alone
-    capital_musd: float  # starting equity at book: the scale of the score
+    capital_musd: float  # starting equity at book plus starting debt: the scale of the score
     equity_value_musd: float  # book equity (cash − debt + assets at depreciated book), for reference
     bankrupt: bool
     bankrupt_quarter: str
@@ -84,16 +85,19 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     """Keep what the score needs from a closed quarter: the fleet's margin and its H100e (the
     fleet value reads the last few; the passive benchmark reads them all), and the outside cash
     received."""
-    st.setdefault("margin_musd", []).append(sum([v for k, v in pnl.items() if k in OPERATING]))
+    margin = sum([v for k, v in pnl.items() if k in OPERATING])
+    st.setdefault("margin_musd", []).append(margin)
+    # what the fleet earns without the contracts it won: a passive fleet wins none
+    st.setdefault("passive_margin_musd", []).append(margin - pnl.get("revenue_contract", 0.0))
     st.setdefault("capacity_h100e", []).append(c.capacity_h100e)
     # after tax: that much of it stays with the company, whatever it decides
     after_tax = pnl.get("outside_cash_flow", 0.0) * (1 - g.spec.rules.tax_rate)
     st["outside_cash_musd"] = st.get("outside_cash_musd", 0.0) + after_tax
 
 
-def margin_per_h100e(g: GameCore, st: dict[str, Any]) -> float:
+def margin_per_h100e(g: GameCore, st: dict[str, Any], which: str = "margin_musd") -> float:
     """The company's margin per H100e a quarter, averaged over its last few quarters with capacity."""
-    pairs = [(m, h) for m, h in zip(st.get("margin_musd", ()), st.get("capacity_h100e", ())) if h > 0]
+    pairs = [(m, h) for m, h in zip(st.get(which, ()), st.get("capacity_h100e", ())) if h > 0]
     recent = pairs[-g.spec.scoring.margin_quarters :]
     return sum([m / h for m, h in recent]) / len(recent) if recent else 0.0
 
@@ -106,11 +110,11 @@ def starting_h100e(g: GameCore, cid: str) -> float:
     return sum([gens[gid].performance_h100e * n for chips in held for gid, n in chips.items()])
 
 
-def annuity(g: GameCore, quarters: float | None = None) -> float:
-    """Present value of one dollar of margin a quarter, shrinking as chips age, over the horizon."""
-    sc = g.spec.scoring
-    n = sc.horizon_quarters if quarters is None else quarters
-    step = (1 - sc.margin_decline_per_quarter) / (1 + sc.discount_rate_per_year / 4)
+def annuity(scoring: ScoringSpec, quarters: float | None = None) -> float:
+    """Present value of one dollar of margin a quarter, shrinking as chips age, over the scoring
+    horizon (or `quarters`). Agents plan with it too, so they value what the score values."""
+    n = scoring.horizon_quarters if quarters is None else quarters
+    step = (1 - scoring.margin_decline_per_quarter) / (1 + scoring.discount_rate_per_year / 4)
     return sum(step**t for t in range(1, int(n) + 1))
 
 
@@ -142,7 +146,7 @@ def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
     sc = g.spec.scoring
     contracted = sum([k.h100e for k in c.contracts])
     free_h100e = max(0.0, online_h100e(g, c) - contracted)
-    fleet = free_h100e * max(0.0, margin_per_h100e(g, st)) * annuity(g)
+    fleet = free_h100e * max(0.0, margin_per_h100e(g, st)) * annuity(g.spec.scoring)
     online_power = {s.power for s in c.sites if s.stage == ONLINE}
     power = sum([p.mw * clearing_value_musd_per_mw(g, p.region) for p in c.power if p.id not in online_power])
     build = sum([s.book_musd for s in c.sites if s.stage != ONLINE])
@@ -158,7 +162,9 @@ def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
 
 def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
     """The passive benchmark, in closed form: the company as it started, left alone. Each
-    quarter its starting H100e earn what the company's H100e earned on average that quarter; it
+    quarter its starting H100e earn what the company's H100e earned on average that quarter
+    outside contracts (spot sales and its own demand, less running costs: a fleet left alone
+    wins no RFPs); it
     pays interest on its starting debt at the rate its starting leverage costs, and tax after
     the depreciation of its starting assets; at the end its starting fleet is valued as any
     fleet is. So what the starting position earns anyway is not credited to the player, and
@@ -172,12 +178,12 @@ def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
     interest = cs.debt_musd * rate / 4
     write_down = starting_write_down(g, c.id)
     cash = cs.cash_musd
-    for q, (margin, held) in enumerate(zip(st.get("margin_musd", ()), st.get("capacity_h100e", ()))):
+    for q, (margin, held) in enumerate(zip(st.get("passive_margin_musd", ()), st.get("capacity_h100e", ()))):
         earned = margin * min(1.0, start / held) if held > 0 else 0.0
         pretax = earned - interest
         taxable = pretax - (write_down[q] if q < len(write_down) else 0.0)
         cash += pretax - max(0.0, taxable) * spec.rules.tax_rate
-    fleet = start * max(0.0, margin_per_h100e(g, st)) * annuity(g)
+    fleet = start * max(0.0, margin_per_h100e(g, st, "passive_margin_musd")) * annuity(g.spec.scoring)
     return cash - cs.debt_musd + fleet
 
 
@@ -209,7 +215,9 @@ def score_parts(g: GameCore, c: Company, st: dict[str, Any]) -> dict[str, float]
     outside = st.get("outside_cash_musd", 0.0)
     bench = benchmark_musd(g, c, st)
     created = (v.equity - outside) * c.ownership - bench
-    capital = c.starting_equity_musd
+    # all the capital it started with, lenders' and owners': a return on equity alone would
+    # reward leverage for itself
+    capital = c.starting_equity_musd + g.spec.companies[c.id].debt_musd
     s = max(0.0, 1 + created / capital) if capital > 0 and c.alive else 0.0
     return dict(
         score=s,
