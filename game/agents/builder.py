@@ -61,6 +61,7 @@ class Builder(Tunable):
     rfp_price_factor = 0.92  # × RFP ceiling
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
+    max_debt_years_of_ebitda = 2.0  # borrows no further than this many years of operating cash flow would repay
     cooling = "best"  # "best": the kind that adds most per grid MW in each region (policy.build.best_cooling)
     _choices = {"cooling": ("best", "liquid", "immersion", "air")}  # GAME.md §2
     _ranges = {
@@ -68,6 +69,7 @@ class Builder(Tunable):
         "rfp_price_factor": (0.05, 1.0),  # an RFP refuses bids above its ceiling
         "repay_above_rate": (0.0, 1.0),
         "max_power_price_musd_per_mw": (0.0, 100.0),
+        "max_debt_years_of_ebitda": (0.0, float("inf")),
         **{k: (1, 40) for k in ("apa_quarters", "subcontract_quarters", "smr_every_quarters", "horizon_quarters")},
         **{k: (0.01, 10.0) for k in ("chip_bid_markup", "power_bid_markup", "lot_bid_markup", "crew_wage_markup", "offer_price_factor", "subcontract_price_factor")},
     }
@@ -87,7 +89,7 @@ class Builder(Tunable):
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
         h, outlook = self._holdings(v), self._outlook(v)
-        budget = finance.budget_musd(v, self.borrow_share(v), self.cash_buffer_fraction)
+        budget = finance.budget_musd(v, self.borrow_share(v), self.cash_buffer_fraction, self.max_debt_years_of_ebitda)
         committed = 0.0  # the most cash the orders so far can take this quarter, as the engine counts it
         orders: list[Any] = []
 
@@ -110,7 +112,7 @@ class Builder(Tunable):
         orders += compute.rfp_bids(v, h.largest_mw, self.rfp_price_factor)
         add(*self._special(v, budget))
         add(*self._upkeep(v, h, budget))
-        orders += finance.finance_orders(v, committed, borrow_share=self.borrow_share(v), buffer_fraction=self.cash_buffer_fraction, repay_above_rate=self.repay_above_rate)
+        orders += finance.finance_orders(v, committed, borrow_share=self.borrow_share(v), buffer_fraction=self.cash_buffer_fraction, repay_above_rate=self.repay_above_rate, max_debt_years_of_ebitda=self.max_debt_years_of_ebitda)
         return orders
 
     def _holdings(self, v: CompanyView) -> Holdings:

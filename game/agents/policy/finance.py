@@ -18,20 +18,32 @@ def buffer_musd(v: CompanyView, fraction: float) -> float:
     return fraction * max(0.0, v.me.book_equity_musd)
 
 
-def budget_musd(v: CompanyView, borrow_share: float, buffer_fraction: float) -> float:
-    """What it may spend this quarter: cash and the share of its covenant headroom it will
-    draw, less its buffer (a hair under, so rounded prices never overrun the engine's check)."""
+def borrowing_room_musd(v: CompanyView, borrow_share: float, max_debt_years_of_ebitda: float) -> float:
+    """New debt it will take on: its share of the covenant's headroom, and no more than keeps
+    its debt within so many years of its operating cash flow (what pays the debt back when
+    prices fall)."""
     me = v.me
-    return 0.995 * (me.cash_musd + me.borrow_headroom_musd * borrow_share) - buffer_musd(v, buffer_fraction)
+    room = me.borrow_headroom_musd * borrow_share
+    if math.isfinite(max_debt_years_of_ebitda):
+        room = min(room, max(0.0, max_debt_years_of_ebitda * 4 * (me.ebitda_musd - me.outside_cash_flow_musd) - me.debt_musd))
+    return room
 
 
-def finance_orders(v: CompanyView, committed: float, *, borrow_share: float, buffer_fraction: float, repay_above_rate: float) -> list:
+def budget_musd(v: CompanyView, borrow_share: float, buffer_fraction: float, max_debt_years_of_ebitda: float = math.inf) -> float:
+    """What it may spend this quarter: cash and the borrowing room it will draw on, less its
+    buffer (a hair under, so rounded prices never overrun the engine's check)."""
+    me = v.me
+    return 0.995 * (me.cash_musd + borrowing_room_musd(v, borrow_share, max_debt_years_of_ebitda)) - buffer_musd(v, buffer_fraction)
+
+
+def finance_orders(v: CompanyView, committed: float, *, borrow_share: float, buffer_fraction: float, repay_above_rate: float, max_debt_years_of_ebitda: float = math.inf) -> list:
     me = v.me
     buffer = buffer_musd(v, buffer_fraction)
     spare = me.cash_musd - committed
     out: list = []
-    if spare < buffer and me.borrow_headroom_musd > 1:
-        amount = cents(min(me.borrow_headroom_musd * borrow_share, buffer - spare))
+    room = borrowing_room_musd(v, borrow_share, max_debt_years_of_ebitda)
+    if spare < buffer and room > 1:
+        amount = cents(min(room, buffer - spare))
         if amount > 0:
             out.append(o.Borrow(amount))
     elif spare > 3 * buffer and me.debt_musd > 0 and me.debt_rate > repay_above_rate:
