@@ -10,6 +10,9 @@ Experiments (each on seeds BASE..BASE+N-1; pick some with --only):
   field    every game's companies seated at random from the built-in agents of their
            archetype (random included): P(a hyperscaler outscores a neo-cloud of the same game),
            P(a neo-cloud finishes first), each agent's win rate, and the best per archetype.
+  planner  the scenario's own agents: grid positions won by region, sites stalled short of
+           finished, sliver sites, export-controlled chips stuck in the warehouse, and how
+           often each order kind is given.
 
     PYTHONPATH=. python bench/score_props.py [--games 40] [--seed 0] [--only idle,field] [--scenarios baseline,tutorial]
 
@@ -153,11 +156,45 @@ def field_experiment(scenario: str, games: int, base: int) -> None:
         print(f"    {name:<18} {REGISTRY[name].archetype:<12} {wilson(wins.get(name, 0), plays[name])}  in {plays[name]} plays")
 
 
+def planner_experiment(scenario: str, games: int, base: int) -> None:
+    from collections import Counter
+
+    spec = load_scenario(scenario)
+    won: Counter = Counter()
+    kinds: Counter = Counter()
+    cooling: Counter = Counter()
+    stalled_mw = sliver_sites = stuck_chips = 0.0
+    for g in range(games):
+        seed = base + g
+        game, _ = play(spec, seed, seat_agents(spec, seed))
+        core = game.core
+        for quarter in game.order_log:
+            for orders in quarter.values():
+                kinds.update(x["type"] if isinstance(x, dict) else x.kind for x in orders)
+        for pub in game.public_reports:
+            for rid, r in pub.markets.get("interconnect", {}).items():
+                won[rid] += r.get("sold_mw", 0.0)
+        for c in core.world.companies.values():
+            for site in c.sites:
+                cooling[site.cooling] += site.mw
+                if site.stage != "online" and site.mw > 0 and site.built_mw >= 0.95 * site.mw:
+                    stalled_mw += site.mw - site.built_mw
+                if site.mw < 1:
+                    sliver_sites += 1
+            stuck_chips += sum(n for gid, n in c.inventory.items() if spec.generations[gid].export_controlled)
+    print(f"\n[planner] {scenario}: {games} games with the scenario's agents")
+    print("  grid MW won by region: " + ", ".join(f"{rid} {mw / games:,.0f}" for rid, mw in sorted(won.items())) + "  (per game)")
+    print("  hall MW by cooling:    " + ", ".join(f"{k} {mw / games:,.0f}" for k, mw in sorted(cooling.items())) + "  (per game)")
+    print(f"  MW left unbuilt on sites ≥95% built at the end {stalled_mw / games:,.1f} per game; sites under 1 MW {sliver_sites / games:.2f} per game;")
+    print(f"  export-controlled chips in the warehouse at the end {stuck_chips / games:,.0f} per game")
+    print("  orders per game: " + ", ".join(f"{k} {n / games:.1f}" for k, n in sorted(kinds.items())))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--games", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", default="idle,random,overpay,field")
+    ap.add_argument("--only", default="idle,random,overpay,field,planner")
     ap.add_argument("--scenarios", default=",".join(SHIPPED))
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -173,6 +210,9 @@ def main() -> None:
     if "field" in only:
         for scenario in scenarios:
             field_experiment(scenario, args.games, args.seed)
+    if "planner" in only:
+        for scenario in scenarios:
+            planner_experiment(scenario, args.games, args.seed)
     print(f"\n({time.perf_counter() - t0:.0f} s)")
 
 

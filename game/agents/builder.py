@@ -70,12 +70,15 @@ class Builder(Tunable):
         "repay_above_rate": (0.0, 1.0),
         "max_power_price_musd_per_mw": (0.0, 100.0),
         "max_debt_years_of_ebitda": (0.0, float("inf")),
+        "max_lot_usd_per_mwh": (0.0, float("inf")),
         **{k: (1, 40) for k in ("apa_quarters", "subcontract_quarters", "smr_every_quarters", "horizon_quarters")},
         **{k: (0.01, 10.0) for k in ("chip_bid_markup", "power_bid_markup", "lot_bid_markup", "crew_wage_markup", "offer_price_factor", "subcontract_price_factor")},
     }
     use_fast_track = False
     buy_lots = False
+    max_lot_usd_per_mwh = float("inf")  # the dearest power a powered site it buys may run on
     lot_budget_share = 0.5  # most of what is left one powered-site bid may take
+    power_must_pay = True  # bids for grid power only where a MW adds to its score net of the price
     lots_must_pay = True  # bids for a powered site only if its halls would earn more than the bid
     buy_gas = False
     sign_smr = False
@@ -152,16 +155,14 @@ class Builder(Tunable):
         power that does not pay are never bought."""
         if self._too_late(v, r):
             return float("inf")
+        if not self.power_must_pay:  # soonest online, then cheapest power
+            return (power.online_quarter(v, r) - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
         net = power.grid_value_musd_per_mw(self._outlook(v), r, self._cooling_for(v, r), self.power_bid_markup)
         return -net if net > 0 else float("inf")
 
     def _too_late(self, v: CompanyView, r: RegionView) -> bool:
         """Would power bought in r now come online too late to earn min_earning_quarters?"""
         return power.online_quarter(v, r) + self.min_earning_quarters > v.quarters_total
-
-    def _lot_power_ceiling(self) -> float:
-        """The dearest power ($/MWh) it buys a powered site for."""
-        return float("inf")
 
     def merchant_share(self, v: CompanyView) -> float:
         """Share of its free hall power it fills with merchant chips (the rest waits for its own)."""
@@ -210,7 +211,7 @@ class Builder(Tunable):
                 bids.append(gas)
                 spent += gas.mw * gas.price_musd_per_mw
         if self.buy_lots and v.quarters_left > 4:
-            lots = power.lot_bids(self._outlook(v), budget - spent, self.lot_bid_markup, self._lot_power_ceiling(), self.lots_must_pay, self.lot_budget_share)
+            lots = power.lot_bids(self._outlook(v), budget - spent, self.lot_bid_markup, self.max_lot_usd_per_mwh, self.lots_must_pay, self.lot_budget_share)
             bids += lots
             spent += sum(x.price_musd for x in lots)
         return bids, spent

@@ -34,10 +34,8 @@ class StrandedPower(Builder):
     buy_gas = False  # turbines burn dear gas: not its thesis
     use_fast_track = True
     ambition = 1.4
-    offer_price_factor = 0.9
 
-    def _lot_power_ceiling(self) -> float:
-        return self.max_lot_usd_per_mwh
+    offer_price_factor = 0.9
 
     def region_preference(self, v: CompanyView, r: RegionView) -> float:
         if power.online_quarter(v, r) >= v.quarters_total:  # whatever the wait, as long as it comes online in the game

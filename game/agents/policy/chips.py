@@ -73,17 +73,18 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ma
             n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
             if n <= 0:
                 continue
-            apa_n = int(min(n * habits.apa_share, g.apa_room_units))
             vendor = v.scenario.vendors[g.vendor]
             quarters = min(vendor.apa_max_quarters, habits.apa_quarters)
+            # apa_share of what the halls need, spread over the agreement's deliveries
+            apa_n = int(min(n * habits.apa_share / quarters, g.apa_room_units))
             if not signed and apa_n > 100 and v.quarters_left > quarters:
                 deposit = g.apa_price_musd * apa_n * quarters * vendor.apa_deposit_fraction
                 if deposit + spent < budget:
                     orders.append(o.SignChipAgreement(g.id, apa_n, quarters))
                     deposit_total += deposit
                     spent += deposit + g.apa_price_musd * apa_n
-                    n = int(min(n - apa_n, max(0.0, budget - spent) / price))  # the deposit used some of the money
-                    need_kw -= apa_n * g.power_kw
+                    n = int(min(n - apa_n * quarters, max(0.0, budget - spent) / price))  # the deposit used some of the money
+                    need_kw -= apa_n * quarters * g.power_kw
                     signed = True
             if n > 0:
                 units[g.id] = units.get(g.id, 0) + n
@@ -107,7 +108,8 @@ def asic_bid(v: CompanyView, budget: float, *, share_of_free_power: float, suppl
         for s in v.me.sites
         if s.stage == "online" and (not asic.liquid_only or s.cooling in liquid) and not (asic.export_controlled and s.region in restricted)
     )
-    n = int(min(free_kw * share_of_free_power / asic.power_kw, asic.supply_units * supply_share))
+    on_the_way = v.me.inventory.get(asic.id, 0) + sum(d.units for d in v.me.deliveries if d.generation == asic.id)
+    n = int(min(free_kw * share_of_free_power / asic.power_kw - on_the_way, asic.supply_units * supply_share))
     price = bid_price(v, asic, markup)
     if n > 100 and n * price < budget:
         return o.BidChips(asic.id, n, price)

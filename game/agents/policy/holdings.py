@@ -67,5 +67,6 @@ def survey(v: CompanyView, merchant_share: float = 1.0) -> Holdings:
         if gens[gid].liquid_only:
             h.waiting_liquid += n
     h.coming_kw += sum(gens[d.generation].power_kw * d.units for d in me.deliveries)
-    h.coming_kw += sum(gens[a.generation].power_kw * a.units_per_quarter for a in me.agreements)
+    # every delivery an agreement still owes, not one quarter's: it is all on its way
+    h.coming_kw += sum(gens[a.generation].power_kw * a.units_per_quarter * a.quarters_left for a in me.agreements)
     return h

@@ -10,6 +10,7 @@ from ...model.view import CompanyView, RegionView
 from .value import Outlook
 
 BID_MARKUP = 1.25  # × the higher of the reserve and the last clearing price
+SMALLEST_BID_MW = 5.0  # a grid bid smaller than this would make a sliver of a hall
 
 
 def bid_price(r: RegionView, markup: float = BID_MARKUP) -> float:
@@ -17,11 +18,14 @@ def bid_price(r: RegionView, markup: float = BID_MARKUP) -> float:
     return round(max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * markup, 4)
 
 
+CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
+
+
 def online_quarter(v: CompanyView, r: RegionView) -> int:
-    """When power bought now in r would feed an online hall: the longest queue, the permit,
-    construction and commissioning."""
-    rules = v.scenario.rules
-    return v.quarter + r.queue_wait_quarters_max + r.permitting_quarters + 2 + rules.commissioning_quarters
+    """When power bought now in r would feed an online hall: the expected queue (the permit
+    runs while it waits), construction and commissioning."""
+    wait = (r.queue_wait_quarters_min + r.queue_wait_quarters_max + 1) // 2
+    return v.quarter + max(wait, r.permitting_quarters) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
 
 
 def grid_value_musd_per_mw(outlook: Outlook, r: RegionView, cooling: str, markup: float) -> float:
@@ -48,15 +52,17 @@ def grid_bids(
     )
     bids = []
     for pref, _, r in ranked:
-        if want_mw < block_mw or budget <= 0:
+        if want_mw < SMALLEST_BID_MW or budget <= 0:
             break
         if not math.isfinite(pref):
             continue
         price = min(bid_price(r, markup), round(ceiling, 4))
         if price < r.grid_reserve_price_musd_per_mw or price <= 0:
             continue  # its ceiling is below the reserve
-        mw = math.floor(min(max(block_mw, want_mw), r.grid_release_mw * region_share, v.scenario.rules.max_site_mw, budget / price) * 10) / 10
-        if mw >= block_mw:
+        # a region releasing less than a block a quarter is still worth all it releases
+        block = max(SMALLEST_BID_MW, min(block_mw, r.grid_release_mw * region_share))
+        mw = math.floor(min(max(block, want_mw), r.grid_release_mw * region_share, v.scenario.rules.max_site_mw, budget / price) * 10) / 10
+        if mw >= block:
             bids.append(o.BidInterconnect(r.id, mw, price))
             want_mw -= mw
             budget -= mw * price
