@@ -113,9 +113,10 @@ def starting_h100e(g: GameCore, cid: str) -> float:
 def annuity(scoring: ScoringSpec, quarters: float | None = None) -> float:
     """Present value of one dollar of margin a quarter, shrinking as chips age, over the scoring
     horizon (or `quarters`). Agents plan with it too, so they value what the score values."""
-    n = scoring.horizon_quarters if quarters is None else quarters
+    n = int(scoring.horizon_quarters if quarters is None else quarters)
     step = (1 - scoring.margin_decline_per_quarter) / (1 + scoring.discount_rate_per_year / 4)
-    return sum(step**t for t in range(1, int(n) + 1))
+    # Σ_{t=1..n} step^t, summed as a geometric series
+    return float(n) if step == 1 else step * (1 - step**n) / (1 - step)
 
 
 def online_h100e(g: GameCore, c: Company) -> float:

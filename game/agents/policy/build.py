@@ -10,14 +10,17 @@ from ...model.view import CompanyView, RegionView
 from .holdings import Holdings, liquid_kinds
 from .value import Outlook
 
+CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
+
 WAGE_MARKUP = 1.15  # × the higher of the reserve and the last clearing wage
 POOL_SHARE = 0.6  # most of a region's crews one company asks for
 SMALLEST_SITE_MW = 5.0  # power below this (a sliver of a partly filled bid) is not worth a hall
 
 
 def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, *, fast_track: bool, lead_quarters: int, smallest_mw: float = SMALLEST_SITE_MW) -> list[o.StartSite]:
-    """A site on each free power source big enough for a hall, once its permit would land
-    about when the power does: earlier ties up nothing useful, later wastes the power.
+    """A site on each free power source big enough for a hall whose chips would earn more
+    than the hall and the chips cost (the power is already paid for), once its permit would
+    land about when the power does: earlier ties up nothing useful, later wastes the power.
     `cooling` may be "best" (Outlook.best_cooling for the region)."""
     fast = fast_track and "fast_track" in v.me.special_moves
     factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
@@ -28,8 +31,10 @@ def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, 
             continue
         r = regions[p.region]
         if p.energised or p.ready_quarter - v.quarter <= r.permitting_quarters * factor + lead_quarters:
-            kind = outlook.best_cooling(r, max(v.quarter, p.ready_quarter) + r.permitting_quarters + 2) if cooling == "best" else cooling
-            out.append(o.StartSite(p.id, kind, fast))
+            online = max(v.quarter + r.permitting_quarters, p.ready_quarter) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
+            kind = outlook.best_cooling(r, online) if cooling == "best" else cooling
+            if outlook.mw_value_musd(r, kind, online) > 0:
+                out.append(o.StartSite(p.id, kind, fast))
     return out
 
 

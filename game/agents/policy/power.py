@@ -7,6 +7,7 @@ from typing import Callable
 
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
+from .build import CONSTRUCTION_QUARTERS
 from .value import Outlook
 
 BID_MARKUP = 1.25  # × the higher of the reserve and the last clearing price
@@ -16,9 +17,6 @@ SMALLEST_BID_MW = 5.0  # a grid bid smaller than this would make a sliver of a h
 def bid_price(r: RegionView, markup: float = BID_MARKUP) -> float:
     """A grid bid: the last clearing price (or the reserve, if higher) marked up."""
     return round(max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * markup, 4)
-
-
-CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
 
 
 def online_quarter(v: CompanyView, r: RegionView) -> int:

@@ -26,6 +26,14 @@ def margin_musd_per_h100e(v: CompanyView) -> float:
     return v.price_index * spec.rules.hours_per_quarter * sellable / 1e6
 
 
+def spot_sell_through(v: CompanyView) -> float:
+    """Share of the capacity offered on the spot market last quarter that sold (1 before any
+    market has cleared, or if the market does not say)."""
+    compute = v.last_public.markets.get("compute", {}) if v.last_public is not None else {}
+    sold, idle = compute.get("spot_sold_h100e", 0.0), compute.get("idle_offered_h100e", 0.0)
+    return sold / (sold + idle) if sold + idle > 0 else 1.0
+
+
 def earning_quarters(v: CompanyView, online_quarter: int) -> float:
     """Quarters of margin capacity online from `online_quarter` is worth: those left in the
     game, then the fleet value the score gives it at the end."""
@@ -41,7 +49,6 @@ class Outlook:
 
         self.v = v
         spec = v.scenario
-        self.margin = margin_musd_per_h100e(v)
         self.best = {liquid: next(iter(on_sale(v, liquid)), None) for liquid in (True, False)}
         self.hosts_liquid = {kind: c.hosts_liquid_only for kind, c in spec.cooling.items()}
         # the running cost already inside its own margin, taken as that of an average region in
@@ -49,7 +56,18 @@ class Outlook:
         usual = "liquid" if "liquid" in spec.cooling else sorted(spec.cooling)[0]
         best = self.best[True]
         self.usual_cost = sum(running_cost_musd_per_h100e(v, r, usual, best) for r in v.regions) / len(v.regions) if best else 0.0
+        # What one more H100e would earn: its own average margin, but no more than the market
+        # pays for the share of capacity its archetype sells (its own demand is already served
+        # by what it runs, so new capacity earns at market prices)
+        sellable = spec.archetypes[v.me.archetype].sellable_fraction
+        market = v.price_index * spec.rules.hours_per_quarter * sellable * spot_sell_through(v) / 1e6 - self.usual_cost
+        self.margin = min(margin_musd_per_h100e(v), market)
+        self.annuity = annuity(spec.scoring)
         self._values: dict[tuple, float] = {}
+
+    def earning_quarters(self, online_quarter: int) -> float:
+        """earning_quarters, with the annuity worked out once."""
+        return max(0, self.v.quarters_total - online_quarter) + self.annuity
 
     def best_for(self, cooling: str) -> GenerationView | None:
         return self.best[self.hosts_liquid[cooling]]
@@ -76,7 +94,7 @@ class Outlook:
                 hit = 0.0
             else:
                 margin = self.margin - running_cost_musd_per_h100e(self.v, r, cooling, best) + self.usual_cost
-                hit = self.h100e_per_mw(cooling) * margin * earning_quarters(self.v, online_quarter) - self.build_cost_musd_per_mw(r, cooling)
+                hit = self.h100e_per_mw(cooling) * margin * self.earning_quarters(online_quarter) - self.build_cost_musd_per_mw(r, cooling)
             self._values[key] = hit
         return hit
 
