@@ -110,7 +110,7 @@ def overpay_experiment(games: int, base: int, markup: float = 5.0) -> None:
     spec = load_scenario("baseline")
     seat = seats_of(spec, "hyperscaler")[0]
     index = list(spec.companies).index(seat)
-    extra, lost, ratio = [], [], []
+    extra, lost = [], []
     for g in range(games):
         seed = base + g
         plain, r0 = play_with(spec, seed, seat, make_agent("fortress", agent_seed(seed, index)))
@@ -121,10 +121,16 @@ def overpay_experiment(games: int, base: int, markup: float = 5.0) -> None:
         y = a.value_created_musd - b.value_created_musd
         extra.append(x / 1000)
         lost.append(y / 1000)
-        if x > 1:
-            ratio.append(y / x)
+    # the ratio of the means, with a bootstrap interval over seeds (a mean of per-seed ratios
+    # is dominated by the seeds where the markup changed little)
+    rng = np.random.default_rng(0)
+    x, y = np.array(extra), np.array(lost)
+    picks = rng.integers(0, len(x), size=(2000, len(x)))
+    boot = y[picks].sum(axis=1) / np.maximum(x[picks].sum(axis=1), 1e-9)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
     print(f"\n[overpay] baseline: fortress at {seat}, power_bid_markup {markup}× against its own default, {games} seeds")
-    print(f"  extra power spend $B {mean_ci(extra)}   value created lost $B {mean_ci(lost)}   loss ÷ extra spend {mean_ci(ratio)}")
+    print(f"  extra power spend $B {mean_ci(extra)}   value created lost $B {mean_ci(lost)}")
+    print(f"  loss ÷ extra spend (ratio of means) {y.sum() / max(x.sum(), 1e-9):.2f} [{lo:.2f}, {hi:.2f}]   (target ≥ 0.5)")
 
 
 def field_experiment(scenario: str, games: int, base: int) -> None:

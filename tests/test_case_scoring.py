@@ -49,8 +49,14 @@ def simple(tutorial):
     return g, c
 
 
-def stats(margins, capacities, passive=None, outside=0.0):
-    return {"margin_musd": list(margins), "passive_margin_musd": list(passive or margins), "capacity_h100e": list(capacities), "outside_cash_musd": outside}
+def stats(margins, capacities, passive=None, outside=0.0, free=None):
+    return {
+        "margin_musd": list(margins),
+        "passive_margin_musd": list(passive or margins),
+        "capacity_h100e": list(capacities),
+        "free_h100e": list(free or capacities),
+        "outside_cash_musd": outside,
+    }
 
 
 def test_the_annuity_discounts_and_shrinks_margin_over_the_horizon(tutorial):
@@ -122,22 +128,24 @@ def test_a_hall_that_earns_more_than_it_cost_creates_value(simple):
 
 
 def test_contracts_won_are_credited_and_not_counted_twice(simple):
-    # Margin 700 a quarter, of which 200 is contract revenue: the benchmark's passive fleet
-    # earns 500. A contract for 50,000 H100e at $2/H100e-hour has 2 quarters to run.
+    # Margin 700 a quarter, of which 200 is contract revenue on 50,000 H100e: the other
+    # 182,500 earn 500. The contract, at $2/H100e-hour, has 2 quarters to run.
     # Benchmark: 5,000 − 3,000 + 2 × (500 − 60) + 232,500 × (500 ÷ 232,500) × 4 = 4,880.
-    # Fleet: only the 182,500 H100e not under contract, 182,500 × (700 ÷ 232,500) × 4 = 2,197.85.
+    # Fleet: only the 182,500 H100e not under contract, at what they earn outside it:
+    # 182,500 × (500 ÷ 182,500) × 4 = 2,000.
     # Backlog: 50,000 × 2 × 2,190 × 2 ÷ 1e6 = 438 of revenue, × 0.25 = 109.5 of margin.
-    # Equity 6,280 − 3,000 + 2,197.85 + 109.5 = 5,587.35; created 707.35; score 1.0744109.
+    # Equity 6,280 − 3,000 + 2,000 + 109.5 = 5,389.5; created 509.5 (the 400 the contract
+    # paid so far and the 109.5 still to come); score 1 + 509.5 ÷ 9,506 = 1.0535977.
     g, c = simple
     c.cash_musd = 6280.0
     c.contracts = [Contract("K1", "corecell", "market", 50000.0, 2.0, 2, 0)]
-    parts = score_parts(g, c, stats([700, 700], [232500, 232500], passive=[500, 500]))
-    fleet = 182500 * 700 / 232500 * 4
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500], passive=[500, 500], free=[182500, 182500]))
+    fleet = 2000.0
     assert parts["fleet_value_musd"] == pytest.approx(fleet)
     assert parts["backlog_margin_musd"] == pytest.approx(109.5)
     assert parts["benchmark_musd"] == pytest.approx(4880)
-    assert parts["value_created_musd"] == pytest.approx(6280 - 3000 + fleet + 109.5 - 4880)
-    assert parts["score"] == pytest.approx(1 + (6280 - 3000 + fleet + 109.5 - 4880) / CAPITAL)
+    assert parts["value_created_musd"] == pytest.approx(509.5)
+    assert parts["score"] == pytest.approx(1 + 509.5 / CAPITAL)
 
 
 def test_chips_never_installed_keep_half_their_book(simple):

@@ -90,14 +90,17 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     # what the fleet earns without the contracts it won: a passive fleet wins none
     st.setdefault("passive_margin_musd", []).append(margin - pnl.get("revenue_contract", 0.0))
     st.setdefault("capacity_h100e", []).append(c.capacity_h100e)
+    # capacity not under contract: what the fleet value's margin is earned on
+    st.setdefault("free_h100e", []).append(max(0.0, c.capacity_h100e - sum([k.h100e for k in c.contracts])))
     # after tax: that much of it stays with the company, whatever it decides
     after_tax = pnl.get("outside_cash_flow", 0.0) * (1 - g.spec.rules.tax_rate)
     st["outside_cash_musd"] = st.get("outside_cash_musd", 0.0) + after_tax
 
 
-def margin_per_h100e(g: GameCore, st: dict[str, Any], which: str = "margin_musd") -> float:
-    """The company's margin per H100e a quarter, averaged over its last few quarters with capacity."""
-    pairs = [(m, h) for m, h in zip(st.get(which, ()), st.get("capacity_h100e", ())) if h > 0]
+def margin_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passive_margin_musd", per: str = "capacity_h100e") -> float:
+    """The company's margin (without contract revenue, by default) per H100e a quarter,
+    averaged over its last few quarters with capacity."""
+    pairs = [(m, h) for m, h in zip(st.get(which, ()), st.get(per, ())) if h > 0]
     recent = pairs[-g.spec.scoring.margin_quarters :]
     return sum([m / h for m, h in recent]) / len(recent) if recent else 0.0
 
@@ -139,15 +142,16 @@ def clearing_value_musd_per_mw(g: GameCore, region: str) -> float:
 def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
     """Cash − debt + assets at what they can still earn (docs/rules.md, "Winning and the score").
 
-    Online halls are worth the discounted margin their chips earn, at the company's own recent
-    margin per H100e (so an idle or badly sold fleet is worth little, whatever it cost); power
+    Online halls not under contract are worth the discounted margin their chips earn, at the
+    company's own recent margin per H100e outside contracts (so an idle or badly sold fleet is
+    worth little, whatever it cost; contracted capacity counts in the backlog); power
     not yet feeding an online hall is worth what the grid auction last paid for a MW there;
     halls under construction count at what was spent on them; chips bought and never installed
     at a share of their book value; contracts at the margin of the revenue still to come."""
     sc = g.spec.scoring
     contracted = sum([k.h100e for k in c.contracts])
     free_h100e = max(0.0, online_h100e(g, c) - contracted)
-    fleet = free_h100e * max(0.0, margin_per_h100e(g, st)) * annuity(g.spec.scoring)
+    fleet = free_h100e * max(0.0, margin_per_h100e(g, st, "passive_margin_musd", "free_h100e")) * annuity(g.spec.scoring)
     online_power = {s.power for s in c.sites if s.stage == ONLINE}
     power = sum([p.mw * clearing_value_musd_per_mw(g, p.region) for p in c.power if p.id not in online_power])
     build = sum([s.book_musd for s in c.sites if s.stage != ONLINE])
@@ -184,7 +188,7 @@ def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
         pretax = earned - interest
         taxable = pretax - (write_down[q] if q < len(write_down) else 0.0)
         cash += pretax - max(0.0, taxable) * spec.rules.tax_rate
-    fleet = start * max(0.0, margin_per_h100e(g, st, "passive_margin_musd")) * annuity(g.spec.scoring)
+    fleet = start * max(0.0, margin_per_h100e(g, st)) * annuity(g.spec.scoring)
     return cash - cs.debt_musd + fleet
 
 

@@ -59,9 +59,16 @@ class Outlook:
         # What one more H100e would earn: its own average margin, but no more than the market
         # pays for the share of capacity its archetype sells (its own demand is already served
         # by what it runs, so new capacity earns at market prices)
-        sellable = spec.archetypes[v.me.archetype].sellable_fraction
-        market = v.price_index * spec.rules.hours_per_quarter * sellable * spot_sell_through(v) / 1e6 - self.usual_cost
+        me = v.me
+        sellable = spec.archetypes[me.archetype].sellable_fraction
+        hours = spec.rules.hours_per_quarter
+        market = v.price_index * hours * sellable * spot_sell_through(v) / 1e6 - self.usual_cost
         self.margin = min(margin_musd_per_h100e(v), market)
+        # while its own demand outgrows what it runs, one more H100e serves that demand at its value
+        unserved = me.internal_demand_h100e - me.capacity_h100e * sellable - sum(k.h100e for k in me.subcontracts)
+        if unserved > 0 and me.id in spec.companies:
+            internal = v.price_index * spec.companies[me.id].internal_value_multiple * hours * sellable / 1e6 - self.usual_cost
+            self.margin = max(self.margin, internal)
         self.annuity = annuity(spec.scoring)
         self._values: dict[tuple, float] = {}
 
