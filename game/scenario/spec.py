@@ -334,8 +334,15 @@ class InjectSpec:
 
 @frozen(kw_only=True)
 class ScoringSpec:
-    method: str = choice(("equity_multiple",))
-    backlog_margin_fraction: float = num(0, 1, required=True)
+    """How a company's final position is valued and set against what it would have had anyway."""
+
+    method: str = choice(("value_created",))
+    backlog_margin_fraction: float = num(0, 1, required=True)  # margin counted on contracted revenue still to come
+    discount_rate_per_year: float = num(0, 1, default=0.10)  # the rate future margin is discounted at
+    horizon_quarters: int = num(0, 80, default=20)  # quarters of margin an online fleet still earns
+    margin_decline_per_quarter: float = num(0, 0.5, default=0.03)  # chips age and prices fall: margin shrinks so much a quarter
+    margin_quarters: int = num(1, 12, default=4)  # the last quarters whose margin per H100e is averaged
+    idle_chip_value_fraction: float = num(0, 1, default=0.5)  # chips bought and never installed count at this share of book
 
 
 @frozen(kw_only=True)
