@@ -198,7 +198,8 @@ def starting_write_down(g: GameCore, cid: str) -> list[float]:
     cs = spec.companies[cid]
     assets = []  # (book, charge a quarter)
     for site in cs.sites:
-        capex = spec.cooling[site.cooling].capex_musd_per_mw * spec.regions[site.region].facility_capex_multiplier * site.mw
+        # capex per MW of IT load: the hall's grid MW at its cooling's design PUE in that region
+        capex = spec.cooling[site.cooling].capex_musd_per_it_mw * spec.regions[site.region].facility_capex_multiplier * site.mw / g.design_pue(site.cooling, site.region)
         assets.append((capex, capex / spec.rules.facility_depreciation_quarters))
     for chips in [site.chips for site in cs.sites] + [cs.inventory]:
         for gid, n in chips.items():
