@@ -20,10 +20,10 @@ def vendor_supply(g: GameCore, vid: str) -> float:
 def generation_supply(g: GameCore) -> dict[str, int]:
     """Each vendor's output split over its generations in production, by supply weight
     (fixed for the quarter once its news is out, so computed once)."""
-    key = ("supply", g.q)
-    hit = g._quarter_cache.get(key)
-    if hit is not None:
-        return hit
+    return g.this_quarter("generation_supply", lambda: _split_supply(g))
+
+
+def _split_supply(g: GameCore) -> dict[str, int]:
     out: dict[str, int] = {}
     for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
         gens = [gid for gid in made if g.in_production(gid)]
@@ -31,7 +31,6 @@ def generation_supply(g: GameCore) -> dict[str, int]:
         total = vendor_supply(g, vid)
         for gid in gens:
             out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
-    g._quarter_cache[key] = out
     return out
 
 

@@ -22,7 +22,6 @@ from ..model.state import (
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
 from .levers import Levers
-from .levers import neutral as levers_neutral
 from .rng import Draws
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
@@ -208,11 +207,6 @@ class GameCore:
             hit = store[key] = build()
         return hit
 
-    @property
-    def _quarter_cache(self) -> dict:
-        """The quarter's store, for code that reads and writes it directly (prefer this_quarter)."""
-        return self.derived.quarter
-
     def open_rfp(self, rid: Any) -> Any:
         """The open RFP with this id, or None."""
         if not isinstance(rid, str):
@@ -222,8 +216,8 @@ class GameCore:
     # ---- event levers -------------------------------------------------------------------------
     def mod(self, lever: str, target: str = "", neutral: float | None = None) -> float:
         """A lever's value for a target this quarter (levers.py: global and targeted pulls combined).
-        `neutral`, if given, must be the lever's own (1 for a multiplier, 0 for the rest)."""
-        assert neutral is None or neutral == levers_neutral(lever), (lever, neutral)
+        A lever's neutral value is its own (1 for a multiplier, 0 for the rest); `neutral` is
+        accepted from callers that still name it, and not used."""
         return self.levers.value(lever, target)
 
     def set_levers(self, levers: Levers) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from operator import attrgetter
-from types import MappingProxyType
 
 from attrs import evolve
 
@@ -18,13 +17,14 @@ from ..model.view import (
     LotView,
     MeView,
     PowerView,
+    ReadOnlyDict,
     RegionView,
     RfpView,
     RivalView,
     SiteView,
+    read_only,
 )
 from ..scenario import Scenario, quarter_offset
-from ..model.view import read_only
 from .build import facility_capex_per_grid_mw
 from .chips import generation_supply
 from .core import GameCore
@@ -42,13 +42,13 @@ def public_rules(spec: Scenario, cid: str, shared: Scenario | None = None) -> Sc
     if shared is None:
         shared = read_only(evolve(spec, injects=(), companies={}))
     own = {cid: read_only(spec.companies[cid])} if cid in spec.companies else {}
-    return evolve(shared, companies=MappingProxyType(own))
+    return evolve(shared, companies=ReadOnlyDict(own))
 
 
-def _capex(g: GameCore) -> dict[str, MappingProxyType]:
+def _capex(g: GameCore) -> dict[str, ReadOnlyDict]:
     """Each region's facility capex per cooling kind this quarter, rounded as the views show it."""
     spec = g.spec
-    return {rid: MappingProxyType({kind: round(facility_capex_per_grid_mw(g, kind, rid), 4) for kind in spec.cooling}) for rid in spec.regions}
+    return {rid: ReadOnlyDict({kind: round(facility_capex_per_grid_mw(g, kind, rid), 4) for kind in spec.cooling}) for rid in spec.regions}
 
 
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
@@ -200,7 +200,7 @@ def _site_view(g: GameCore, s: Site, blocked: str, expected: int) -> SiteView:
         built_mw=s.built_mw,
         blocked_by=blocked,
         expected_online=expected,
-        installed=MappingProxyType(dict(s.installed)),
+        installed=ReadOnlyDict(dict(s.installed)),
         free_mw=it_mw - g.site_used_kw(s) / 1000,
         power=s.power,
         fast_track=s.fast_track,
@@ -263,7 +263,7 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         distress_quarters=c.distress_quarters,
         sites=_sites(g, c),
         power=_powers(g, c),
-        inventory=MappingProxyType(dict(c.inventory)),
+        inventory=ReadOnlyDict(dict(c.inventory)),
         deliveries=tuple([DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units) for d in c.deliveries]),
         agreements=tuple([_agreement(a) for a in c.agreements]),
         contracts=tuple([_contract(k) for k in c.contracts]),

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from attrs import evolve
+
 from ..model.state import ONLINE
-from ..model.view import CompanyView
+from ..model.view import CompanyView, ReadOnlyDict, read_only
 from ..scenario import Scenario
 from . import power
 from .build import build_phase
 from .chips import asic_programmes, chip_markets
 from .compute import compute_markets
 from .core import PNL, REVENUE, PrivateReport, PublicReport, new_core
-from ..model.view import read_only
-from types import MappingProxyType
-
-from attrs import evolve
 from .finance import finance_phase
 from .labour import crew_markets, training_programmes
 from .news import news_phase
@@ -158,7 +156,7 @@ class Game:
                     rep,
                     lines=tuple(rep._lines),  # each line is a str or a tuple of a template and its values
                     rejected=read_only(rep.rejected),
-                    pnl=MappingProxyType(dict(pnl)),
+                    pnl=ReadOnlyDict(dict(pnl)),
                     net_income_musd=c.net_income_musd,
                     depreciation_musd=dep,
                     cash_musd=c.cash_musd,

@@ -1,6 +1,6 @@
 """What one company may know in a quarter (GAME.md §4). Built by engine.observe and nowhere else.
 
-Every record is frozen and every container in one is a tuple or a read-only mapping, so an agent
+Every record is frozen and every container in one is a tuple or a ReadOnlyDict, so an agent
 cannot write to its view, and no view holds an object of the engine's: the regions, generations,
 RFPs, lots and rivals of a quarter are one set of records shared by every company's view, and
 the rules (`scenario`) are each company's own read-only copy. An out-of-process bot gets the
@@ -9,7 +9,6 @@ same view as JSON.
 
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any, Mapping
 
 import attrs
@@ -18,23 +17,41 @@ from attrs import frozen
 from ..scenario import Scenario
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _refuse(self, *args: Any, **kwargs: Any) -> None:
+    raise TypeError("a view is read-only")
+
+
+class ReadOnlyDict(dict):
+    """A dict that refuses every write. A dict still (JSON, cattrs and == read it as one), and it
+    copies and pickles like one: a what-if tournament deep-copies whole games."""
+
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return (ReadOnlyDict, (dict(self),))
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyDict({dict.__repr__(self)})"
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}  # frozen attrs class -> (name, alias) of each init field
 
 
 def read_only(x: Any) -> Any:
-    """A deep read-only copy: dicts become read-only mappings, lists tuples, frozen records fresh
+    """A deep read-only copy: mappings become ReadOnlyDicts, lists tuples, frozen records fresh
     frozen records (so the copy shares no container with the original)."""
     cls = type(x)
     if cls in _ATOMS:
         return x
-    if cls is dict or cls is MappingProxyType:
-        return MappingProxyType({k: read_only(v) for k, v in x.items()})
+    if cls is dict or cls is ReadOnlyDict:
+        return ReadOnlyDict({k: read_only(v) for k, v in x.items()})
     if cls is list or cls is tuple:
         return tuple([read_only(v) for v in x])
     names = _FIELDS.get(cls)
     if names is None:
         if isinstance(x, Mapping):
-            return MappingProxyType({k: read_only(v) for k, v in x.items()})
+            return ReadOnlyDict({k: read_only(v) for k, v in x.items()})
         if isinstance(x, (list, tuple)):
             return tuple([read_only(v) for v in x])
         if isinstance(x, (set, frozenset)):
