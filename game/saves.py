@@ -9,10 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
+import attrs
+
 from . import RULES_VERSION, __version__
 from .engine import Game
 from .engine.rng import streams_state
-from .model.orders import ORDER_TYPES, order_to_dict
+from .model.orders import ORDER_TYPES, UNSAVEABLE, order_from_dict, order_to_dict, parse_order, shown_order
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
 from .scenario.load import CONVERTER
 
@@ -24,16 +26,66 @@ class SaveError(Exception):
     """A save file that cannot be used, with one sentence saying why."""
 
 
+# A typed order whose JSON form would not read back as the same order (a NaN, a string for a
+# number) is saved as {"type": TYPED, "kind": ..., "fields": {...}} and replayed as that typed
+# order, so the engine judges it, and words its rejection, exactly as the first time.
+TYPED = "<typed>"
+
+
 def _order_json(x: Any) -> Any:
-    """An order as it was given, in JSON form; anything unserialisable is kept as a marker that
-    the engine rejects again on replay, exactly as it did the first time."""
-    if type(x) in ORDER_TYPES.values():
-        x = order_to_dict(x)
+    """An order in JSON form that replays to the same judgement: as the engine read it (numbers
+    plain); if the engine could not read it, as given when JSON holds it exactly, else as a
+    marker that keeps what was given and the reason it was refused."""
     try:
-        json.dumps(x, allow_nan=False)
-        return x
-    except (TypeError, ValueError):
-        return {"type": "<unserialisable>", "repr": repr(x)[:200]}
+        order = parse_order(x)
+    except ValueError as e:
+        if _exact_json(x) and not (isinstance(x, dict) and x.get("type") == TYPED):
+            return x
+        return {"type": UNSAVEABLE, "repr": shown_order(x), "reason": str(e)}
+    d = order_to_dict(order)
+    if type(x) is dict:
+        return d
+    try:
+        same = order_from_dict(json.loads(json.dumps(d, allow_nan=True))) == order
+    except (TypeError, ValueError, RecursionError):
+        same = False
+    if same:
+        return d
+    fields = {k: v for k, v in d.items() if k != "type"}
+    if _exact_json(fields, allow_nan=True):
+        return {"type": TYPED, "kind": order.kind, "fields": fields}
+    return {"type": UNSAVEABLE, "repr": shown_order(x), "reason": "the order could not be saved as given"}
+
+
+def _exact_json(x: Any, allow_nan: bool = False) -> bool:
+    """Does JSON hold x exactly (no tuple turned list, no key turned string, no NaN unless allowed)?"""
+    try:
+        back = json.loads(json.dumps(x, allow_nan=allow_nan))
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return _same_shape(back, x)
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    """Equal, counting NaN equal to NaN."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (a != a and b != b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_shape(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_shape(p, q) for p, q in zip(a, b))
+    return a == b
+
+
+def _order_from_log(x: Any) -> Any:
+    """A saved order as the engine is given it again: a TYPED record becomes its typed order."""
+    if type(x) is dict and x.get("type") == TYPED:
+        cls, fields = ORDER_TYPES.get(x.get("kind")), x.get("fields")
+        if cls is not None and isinstance(fields, dict) and set(fields) == {a.name for a in attrs.fields(cls)}:
+            return cls(**fields)
+    return x
 
 
 def _order_set_json(orders: Any) -> Any:
@@ -113,7 +165,7 @@ def replay(spec: Scenario, seed: int, orders: list[dict], agents: Mapping[str, A
             for cid, agent in agents.items():
                 if game.alive(cid):
                     agent.decide(game.view(cid))
-        game.step(q)
+        game.step({cid: [_order_from_log(x) for x in os_] if isinstance(os_, list) else os_ for cid, os_ in q.items()})
     return game
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 from ..model import orders as o
 from ..model.state import ONLINE, Company
-from ..model.orders import describe, order_from_dict
+from ..model.orders import describe, parse_order, shown_order
 from .core import GameCore
 
 
@@ -307,19 +307,15 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     seen: set = set()
     funds = None  # cash plus borrowing room, worked out for the first order that costs money
     for item in items:
-        order = item
-        rule = _RULES.get(type(item))
-        if rule is None:
-            try:
-                order = order_from_dict(item)
-            except ValueError as e:
-                yield item, None, str(e), 0.0
-                continue
-            rule = _RULES[type(order)]
-        check, unique = rule
+        try:
+            order = parse_order(item)  # numpy, Decimal and huge numbers are settled at the boundary
+        except ValueError as e:
+            yield item, None, str(e), 0.0
+            continue
+        check, unique = _RULES[type(order)]
         try:
             reason, cost = check(g, c, order)
-        except (TypeError, ValueError, AttributeError) as e:  # wrongly typed fields in a typed order
+        except (TypeError, ValueError, AttributeError, OverflowError) as e:  # wrongly typed fields in a typed order
             reason, cost = f"malformed order: {e}", 0
         if reason is None:
             if unique is not None:
@@ -344,7 +340,7 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
     if raw is None:
         return []
     if not isinstance(raw, (list, tuple)):
-        rep.rejected.append({"order": repr(raw)[:200], "reason": "an order set must be a list of orders"})
+        rep.rejected.append({"order": shown_order(raw), "reason": "an order set must be a list of orders"})
         return []
     limit = g.spec.rules.max_orders_per_quarter
     if len(raw) > limit:
@@ -356,5 +352,5 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
             accepted.append(order)
         else:
             shown = order if order is not None else item
-            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else repr(shown)[:200], "reason": reason})
+            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else shown_order(shown), "reason": reason})
     return accepted

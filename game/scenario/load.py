@@ -39,7 +39,7 @@ class ScenarioError(Exception):
 def parse_quarter(label: str) -> tuple[int, int]:
     m = _QUARTER.match(label) if isinstance(label, str) else None
     if not m:
-        raise ValueError(f"{label!r} is not a quarter like 2027Q3")
+        raise ValueError(f"{shown(label)} is not a quarter like 2027Q3")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -56,29 +56,41 @@ def quarter_label(start: str, index: int) -> str:
     return f"{n // 4}Q{n % 4 + 1}"
 
 
+SHOWN_CHARS = 80  # a wrong value is quoted up to this long in an error message; the rest is cut
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A value as an error message quotes it: its repr, cut to `limit` characters (a wrong value
+    may be megabytes long). Huge whole numbers are cut without converting them all to text."""
+    if type(value) is int and value.bit_length() > 4 * limit:
+        return f"a whole number of {value.bit_length():,} bits"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _strict_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
     def s_float(v: Any, _t: Any) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _StrictValue(f"expected a number, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a number, got {type(v).__name__} {shown(v)}")
         if not math.isfinite(v):
-            raise _StrictValue(f"expected a finite number, got {v!r}")
+            raise _StrictValue(f"expected a finite number, got {shown(v)}")
         return float(v)
 
     def s_int(v: Any, _t: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
-            raise _StrictValue(f"expected a whole number, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a whole number, got {type(v).__name__} {shown(v)}")
         return v
 
     def s_str(v: Any, _t: Any) -> str:
         if not isinstance(v, str):
-            raise _StrictValue(f"expected a string, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a string, got {type(v).__name__} {shown(v)}")
         return v
 
     def s_bool(v: Any, _t: Any) -> bool:
         if not isinstance(v, bool):
-            raise _StrictValue(f"expected true or false, got {v!r}")
+            raise _StrictValue(f"expected true or false, got {shown(v)}")
         return v
 
     conv.register_structure_hook(float, s_float)
@@ -136,7 +148,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[tupl
     if parent is None:
         return raw, [(path, raw)]
     if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: key `extends` must name a scenario, got {parent!r}"])
+        raise ScenarioError([f"{path}: key `extends` must name a scenario, got {shown(parent)}"])
     ppath = resolve_path(parent) if "/" in parent or parent.endswith(".toml") else SCENARIO_DIR / f"{parent}.toml"
     if not ppath.is_absolute() and not ppath.exists():
         ppath = path.parent / parent
@@ -172,8 +184,8 @@ def _origin(layers: list[tuple[Path, dict]], keys: list[str]) -> Path:
 
 
 def _where(layers, keys: list[str]) -> str:
-    table = ".".join(keys[:-1]) if len(keys) > 1 else "(top level)"
-    key = keys[-1] if keys else ""
+    table = ".".join(k[:SHOWN_CHARS] for k in keys[:-1]) if len(keys) > 1 else "(top level)"
+    key = keys[-1][:SHOWN_CHARS] if keys else ""
     return f"{_origin(layers, keys)}: [{table}] key `{key}`"
 
 
@@ -239,33 +251,33 @@ class _Checker:
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 lo, hi = m.get("min"), m.get("max")
                 if lo is not None and v < lo or hi is not None and v > hi:
-                    self.add(k, f"{v} is out of range [{lo}, {hi}]")
+                    self.add(k, f"{shown(v)} is out of range [{lo}, {hi}]")
             if m.get("quarter") and isinstance(v, str):
                 try:
                     parse_quarter(v)
                 except ValueError as e:
                     self.add(k, str(e))
             if "choices" in m and isinstance(v, str) and v not in m["choices"]:
-                self.add(k, f"{v!r} is not one of {', '.join(m['choices'])}")
+                self.add(k, f"{shown(v)} is not one of {', '.join(m['choices'])}")
             if "each_choice" in m and isinstance(v, list):
                 for x in v:
                     if x not in m["each_choice"]:
-                        self.add(k, f"{x!r} is not one of {', '.join(m['each_choice'])}")
+                        self.add(k, f"{shown(x)} is not one of {', '.join(m['each_choice'])}")
             if "keys_choice" in m and isinstance(v, dict):
                 for x in v:
                     if x not in m["keys_choice"]:
-                        self.add(k + [x], f"unknown effect {x!r}; known: {', '.join(m['keys_choice'])}")
+                        self.add(k + [x], f"unknown effect {shown(x)}; known: {', '.join(m['keys_choice'])}")
             if "ref" in m:
                 table = self.root.get(m["ref"], {})
                 refs = v if m.get("many") and isinstance(v, list) else [v]
                 for x in refs:
                     if isinstance(x, str) and isinstance(table, dict) and x not in table:
-                        self.add(k, f"{x!r} is not a key of [{m['ref']}]")
+                        self.add(k, f"{shown(x)} is not a key of [{m['ref']}]")
             if "keys_ref" in m and isinstance(v, dict):
                 table = self.root.get(m["keys_ref"], {})
                 for x, n in v.items():
                     if isinstance(table, dict) and x not in table:
-                        self.add(k + [x], f"{x!r} is not a key of [{m['keys_ref']}]")
+                        self.add(k + [x], f"{shown(x)} is not a key of [{m['keys_ref']}]")
                     if isinstance(n, (int, float)) and not isinstance(n, bool) and n < m.get("values_min", 0):
                         self.add(k + [x], f"{n} must not be negative")
             self._descend(hints[f.name], v, k)
@@ -367,7 +379,7 @@ def _cross_checks(s: Any, add) -> None:
                 if scope_table is None:
                     add(["events", eid, "targets"], f"a {ev.scope} event takes no targets")
                 elif tg not in scope_table:
-                    add(["events", eid, "targets"], f"{tg!r} is not a {ev.scope}")
+                    add(["events", eid, "targets"], f"{shown(tg)} is not a {ev.scope}")
     with suppress(AttributeError, TypeError, KeyError):
         for i, inj in enumerate(s.injects):
             ev = s.events.get(inj.event)
@@ -380,7 +392,7 @@ def _cross_checks(s: Any, add) -> None:
             if ev is not None:
                 scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
                 if scope_table is not None and inj.target and inj.target not in scope_table:
-                    add(["injects", str(i), "target"], f"{inj.target!r} is not a {ev.scope}")
+                    add(["injects", str(i), "target"], f"{shown(inj.target)} is not a {ev.scope}")
 
 
 class _Broken:
