@@ -55,6 +55,7 @@ def _load(name: str, overrides: list[str] | None = None):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .agents import UnknownAgent
+    from .agents.catalogue import check_file_seats
     from .agents.external import configure_bots, in_process
     from .report import result_json, text_report
     from .runner import play, seat_agents
@@ -72,10 +73,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             saved = data.get("seats")
             # a seat a person played (gridlock play) goes to the company's default agent here
             saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str) and v != "human"} if isinstance(saved, dict) else {}
-            for cid, agent in saved.items():  # a save file must not run programs; a person may
-                if agent.startswith("cmd:") and cid not in seats:
-                    raise InputError(f"the save seats {cid} with a bot process ({agent}); to run it again say so with --seat {cid}={agent}, or seat another agent")
-            agents = seat_agents(spec, seed, {**saved, **seats})
+            saved = {k: v for k, v in saved.items() if k not in seats}
+            check_file_seats(saved, args.load, args.trust_file_seats)  # a save file must not name code to run; a person may
+            _note_scenario_drift(game.spec, args.load)
+            agents = seat_agents(spec, seed, {**saved, **seats}, trust_file_seats=args.trust_file_seats)
             # replay once more with the agents watching, so stateful ones pick up where they were
             # (bot processes are not shown the past: they start afresh at the current quarter)
             game, _ = load_game(args.load, in_process(agents))
@@ -85,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         spec = _load(args.scenario, getattr(args, "overrides", None))
         seed = args.seed
         try:
-            agents = seat_agents(spec, seed, seats)
+            agents = seat_agents(spec, seed, seats, trust_file_seats=args.trust_file_seats)
         except (UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
         from .engine import Game
@@ -112,6 +113,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.save:
             print(f"\nSaved to {args.save}")
     return EXIT_OK
+
+
+def _note_scenario_drift(spec, path: str) -> None:
+    """Say so when a save plays its own edited copy of a shipped scenario (its checksum cannot tell)."""
+    from .saves import scenario_drift
+
+    note = scenario_drift(spec)
+    if note:
+        print(f"gridlock: note: {path}: {note}", file=sys.stderr)
 
 
 def cmd_scenario_check(args: argparse.Namespace) -> int:
@@ -190,6 +200,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             session = Session.load(args.load)
         except (SaveError, ValueError) as e:
             raise InputError(str(e)) from None
+        _note_scenario_drift(session.spec, args.load)
     elif args.scenario is not None:
         spec = _load(args.scenario)
         from .session import HUMAN
@@ -239,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quarters", type=int, metavar="N", help="stop after N more quarters (with --save, to continue later with --load)")
     run.add_argument("--json", action="store_true", help="print a machine-readable result as JSON instead of the report")
     run.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE", help="override a scenario setting, e.g. regions.ercot.queue_wait_quarters_max=8; repeatable")
+    run.add_argument("--trust-file-seats", action="store_true", help="let the scenario's or the save's seats name plug-in files, modules and bot processes (runs their code; off by default: docs/trust.md)")
     run.add_argument("--bot-timeout", type=_seconds, metavar="SECONDS", help="each quarter's time limit for cmd: bots (default: the scenario's rules.bot_quarter_time_limit_s)")
     run.add_argument("--bot-log-dir", metavar="DIR", default="bot-logs", help="where each cmd: bot's stderr goes, one COMPANY.log per seat (default: bot-logs)")
     run.set_defaults(func=cmd_run)

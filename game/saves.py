@@ -217,3 +217,31 @@ def load_game(path: str | Path, agents: Mapping[str, Any] | None = None) -> tupl
     if snapshot(game) != data.get("state"):
         raise SaveError(f"{path}: the order log does not replay to the saved state (saved by an incompatible engine?)")
     return game, data
+
+
+def scenario_drift(spec: Scenario) -> str | None:
+    """If the scenario a save carries is named after a shipped scenario but differs from it, one
+    sentence saying where; None if it is the same or not a shipped one. A save's checksum catches
+    accidents, not intent: a scenario edited in a save (checksum recomputed) plays silently otherwise."""
+    from .scenario import available_scenarios, load_scenario
+
+    name = Path(str(spec.source)).stem
+    if name not in available_scenarios():
+        return None
+    try:
+        shipped = scenario_to_dict(load_scenario(name))
+    except ScenarioError:
+        return None
+    paths = list(_differences(scenario_to_dict(spec), shipped, ""))
+    if not paths:
+        return None
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return f"its scenario differs from the shipped {name!r} at {', '.join(paths[:3])}{more}; the game plays the save's own copy"
+
+
+def _differences(a: Any, b: Any, at: str):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            yield from _differences(a.get(k), b.get(k), f"{at}.{k}" if at else str(k))
+    elif a != b:
+        yield at or "(top level)"

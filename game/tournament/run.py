@@ -71,7 +71,7 @@ class Plan:
 
     def __init__(self, cfg: TournamentConfig):
         from ..agents import REGISTRY
-        from ..agents.plugin import looks_like_plugin
+        from ..agents.catalogue import built_in
         from ..saves import SaveError, load_game
         from ..scenario import ScenarioError, load_scenario, scenario_to_dict
 
@@ -93,8 +93,8 @@ class Plan:
             seats = {}
             for cid, c in self.spec.companies.items():
                 name = saved.get(cid)
-                if isinstance(name, str) and not name.startswith("cmd:") and (name.partition(":")[0] in REGISTRY or looks_like_plugin(name)):
-                    seats[cid] = name  # an agent sat here: it plays on (a person, or a bot process, needs --human-agent)
+                if isinstance(name, str) and built_in(name) and name != "human":
+                    seats[cid] = name  # a built-in agent sat here: it plays on (a person, or code the save names, needs --human-agent)
                 elif cfg.human_agent:
                     seats[cid] = cfg.human_agent
                 else:
