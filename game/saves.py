@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import attrs
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 from . import RULES_VERSION, __version__
 from .engine import Game
 from .engine.rng import streams_state
 from .model.orders import ORDER_TYPES, UNSAVEABLE, order_from_dict, order_to_dict, parse_order, shown_order
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
-from .scenario.load import CONVERTER
+from .scenario.load import CONVERTER, MAX_NESTING, FileRefused, read_text_bounded, too_deep
 
 FORMAT = "gridlock-save"
 SAVE_VERSION = 1
+
+
+SAVE_MAX_BYTES = 256 << 20  # a 40-quarter baseline game saves to a few MB; far more is not a save
 
 
 class SaveError(Exception):
@@ -130,22 +140,48 @@ def save_dict(game: Game, seats: Mapping[str, str] | None = None) -> dict:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, flush it to disk, then rename over it."""
+    """Write to a temporary file beside the target, flush it to disk, then rename over it.
+    The temporary file is locked while it is written, so the next save can tell one a killed
+    save left behind (unlocked) from one being written now, and removes the leftovers."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is closed, or its writer dies
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)  # while still locked: no one may take it for a leftover
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove `.NAME.*.tmp` files beside the save that no living writer holds."""
+    if fcntl is None:  # pragma: no cover - no advisory locks (Windows): leftovers stay
+        return
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # being written now
+            tmp.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def save_game(game: Game, path: str | Path, seats: Mapping[str, str] | None = None) -> Path:
@@ -172,13 +208,21 @@ def replay(spec: Scenario, seed: int, orders: list[dict], agents: Mapping[str, A
 def read_save(path: str | Path) -> dict:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path, SAVE_MAX_BYTES)
     except FileNotFoundError:
         raise SaveError(f"{path}: no such save file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SaveError(f"{path}: cannot read it ({e})") from None
+    except FileRefused as e:
+        raise SaveError(f"{path}: not read: it {e}") from None
+    except UnicodeDecodeError as e:
+        raise SaveError(f"{path}: not a Gridlock save: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise SaveError(f"{path}: cannot read it ({e.strerror or e})") from None
+    if too_deep(text):
+        raise SaveError(f"{path}: not a Gridlock save: its JSON nests more than {MAX_NESTING} deep")
     try:
         data = json.loads(text)
+    except RecursionError:  # pragma: no cover - too_deep stops this first
+        raise SaveError(f"{path}: not a Gridlock save: its JSON nests too deeply") from None
     except json.JSONDecodeError as e:
         raise SaveError(f"{path}: not a Gridlock save: the JSON is broken at line {e.lineno} (truncated or corrupt?)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import sys
 import typing
 from contextlib import suppress
@@ -114,18 +116,77 @@ def available_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
+class FileRefused(Exception):
+    """A file that is not read: not a regular file, too large, or nested too deeply; says which."""
+
+
+SCENARIO_MAX_BYTES = 4 << 20  # the shipped baseline is 40 kB; a scenario a hundred times larger is no scenario
+MAX_NESTING = 100  # arrays and tables within each other; the shipped files nest 6 deep, the parsers recurse
+
+
+def read_text_bounded(path: Path, max_bytes: int) -> str:
+    """A regular file's text, read only if it is one (not a FIFO, a device such as /dev/zero or a
+    symlink to one, which would block or never end) and at most max_bytes long. Raises
+    FileNotFoundError, OSError, UnicodeDecodeError or FileRefused."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO swapped in after a check must not block
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a pipe" if stat.S_ISFIFO(st.st_mode) else "a device or other special file"
+            raise FileRefused(f"is {kind}, not a regular file; only regular files are read")
+        if st.st_size > max_bytes:
+            raise FileRefused(f"is {st.st_size:,} bytes, more than the {max_bytes:,} a file of this kind may be")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > max_bytes:  # it grew while being read
+                raise FileRefused(f"is more than the {max_bytes:,} bytes a file of this kind may be")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
+
+
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_TOML_NOISE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def too_deep(text: str, limit: int = MAX_NESTING, toml: bool = False) -> bool:
+    """Do arrays and tables nest more than `limit` deep? Decided before parsing (the parsers
+    recurse, so a file nested thousands deep would end in a RecursionError): strings and
+    comments are dropped, then one innermost level of brackets is removed per pass."""
+    brackets = _NOT_BRACKETS.sub("", (_TOML_NOISE if toml else _JSON_STRINGS).sub("", text))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets, n = _INNERMOST.subn("", brackets)
+        if n == 0:
+            return False  # unbalanced: the parser will say where
+    return bool(brackets)
+
+
 def _read_toml(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path, SCENARIO_MAX_BYTES)
     except FileNotFoundError:
         known = ", ".join(available_scenarios())
         raise ScenarioError([f"{path}: no such scenario file (shipped scenarios: {known})"]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError([f"{path}: cannot read: {e}"]) from None
+    except FileRefused as e:
+        raise ScenarioError([f"{path}: {e}"]) from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError([f"{path}: cannot read: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
+    except OSError as e:
+        raise ScenarioError([f"{path}: cannot read: {e.strerror or e}"]) from None
+    if too_deep(text, toml=True):
+        raise ScenarioError([f"{path}: arrays or tables nest more than {MAX_NESTING} deep; not a scenario"])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError([f"{path}: not valid TOML: {e}"]) from None
+    except RecursionError:  # pragma: no cover - too_deep stops this first
+        raise ScenarioError([f"{path}: nested too deeply to read"]) from None
 
 
 def _merge(base: dict, over: dict) -> dict:
