@@ -214,7 +214,7 @@ def read_save(path: str | Path) -> dict:
     except FileRefused as e:
         raise SaveError(f"{path}: not read: it {e}") from None
     except UnicodeDecodeError as e:
-        raise SaveError(f"{path}: not a Gridlock save: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise SaveError(f"{path}: cannot read it: not UTF-8 text ({e.reason} at byte {e.start}); not a Gridlock save") from None
     except OSError as e:
         raise SaveError(f"{path}: cannot read it ({e.strerror or e})") from None
     if too_deep(text):
