@@ -212,7 +212,7 @@ def read_save(path: str | Path) -> dict:
     except FileNotFoundError:
         raise SaveError(f"{path}: no such save file") from None
     except FileRefused as e:
-        raise SaveError(f"{path}: not read: it {e}") from None
+        raise SaveError(f"{path}: cannot read it: it {e}") from None
     except UnicodeDecodeError as e:
         raise SaveError(f"{path}: cannot read it: not UTF-8 text ({e.reason} at byte {e.start}); not a Gridlock save") from None
     except OSError as e:
