@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 
 from . import __version__
 from .tournament import TournamentError
@@ -94,7 +97,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         game = Game(spec, seed)
     if args.quarters is not None and args.quarters < 0:
         raise InputError("--quarters must not be negative")
-    configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None))
+    user = None
+    if getattr(args, "bot_user", None):
+        from .agents.external import bot_user
+
+        try:
+            user = bot_user(args.bot_user)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        os.umask(0o077)  # what this run writes (saves, logs) is not for the bots' user to read
+    configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None), user=user)
     try:
         game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
     except UnknownAgent as e:  # a bot that cannot be started at all
@@ -252,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE", help="override a scenario setting, e.g. regions.ercot.queue_wait_quarters_max=8; repeatable")
     run.add_argument("--trust-file-seats", action="store_true", help="let the scenario's or the save's seats name plug-in files, modules and bot processes (runs their code; off by default: docs/trust.md)")
     run.add_argument("--bot-timeout", type=_seconds, metavar="SECONDS", help="each quarter's time limit for cmd: bots (default: the scenario's rules.bot_quarter_time_limit_s)")
+    run.add_argument("--bot-user", metavar="USER", help="when Gridlock runs as root: run each cmd: bot as this unprivileged user, e.g. nobody (docs/bot-protocol.md)")
     run.add_argument("--bot-log-dir", metavar="DIR", default="bot-logs", help="where each cmd: bot's stderr goes, one COMPANY.log per seat (default: bot-logs)")
     run.set_defaults(func=cmd_run)
 
@@ -315,12 +328,66 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every bot is stopped and what is stored stays."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, _frame):
+    raise Stopped(signum)
+
+
+SEED_FD = "--seed-fd="  # after a re-exec: the seed is read from this inherited pipe, not argv
+
+
+def _seed_hidden(argv: list[str]) -> list[str]:
+    """Keep the seed out of this process's command line, which any process of the same user can
+    read (/proc/PID/cmdline): when bot processes may be seated, re-execute without --seed and
+    pass it through a pipe. After the re-exec, put it back into the arguments parsed."""
+    for i, word in enumerate(argv):
+        if word.startswith(SEED_FD):
+            fd = int(word[len(SEED_FD) :])
+            with os.fdopen(fd, "rb") as f:
+                return [*argv[:i], "--seed", f.read().decode(), *argv[i + 1 :]]
+    if not any("cmd:" in w for w in argv) and "--trust-file-seats" not in argv:
+        return argv  # no bot process can be seated: nothing to hide from
+    for i, word in enumerate(argv):
+        if word == "--seed" and i + 1 < len(argv):
+            seed, rest = argv[i + 1], [*argv[:i], *argv[i + 2 :]]
+        elif word.startswith("--seed="):
+            seed, rest = word[len("--seed=") :], [*argv[:i], *argv[i + 1 :]]
+        else:
+            continue
+        r, w = os.pipe()
+        os.write(w, seed.encode())
+        os.close(w)
+        os.set_inheritable(r, True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *_interpreter_flags(), "-m", "game", *rest, f"{SEED_FD}{r}"])
+    return argv
+
+
+def _interpreter_flags() -> list[str]:
+    return [f"-X{k}" if v is True else f"-X{k}={v}" for k, v in sys._xoptions.items()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if argv is None:  # the real command line (not a test calling main): hide the seed from bots
+        argv = _seed_hidden(sys.argv[1:])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INPUT
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if s is not None:
+                handlers[s] = signal.signal(s, _stop)
     try:
         return args.func(args)
     except (InputError, TournamentError) as e:
@@ -329,8 +396,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gridlock: interrupted", file=sys.stderr)
         return 130
+    except Stopped as e:
+        print(f"gridlock: stopped by {signal.Signals(e.signum).name}; every bot was stopped", file=sys.stderr)
+        return 128 + e.signum
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
 
 
 if __name__ == "__main__":  # pragma: no cover
