@@ -44,3 +44,23 @@ def wait_for(condition, timeout: float = 60.0, step: float = 0.1):
         time.sleep(step)
         value = condition()
     return value
+
+
+def descendants(root: int) -> list[int]:
+    """Every live (not zombie) process below `root` (the bot keeper's own walk of /proc)."""
+    from game.agents.keeper import descendants as below
+
+    return alive(below(root))
+
+
+def alive(pids: list[int]) -> list[int]:
+    """Those of `pids` still running (zombies count as gone)."""
+    out = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.append(pid)
+    return out

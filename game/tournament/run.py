@@ -177,6 +177,7 @@ def run_tournament(
     resume: bool = False,
     batch_size: int | None = None,
     progress: Progress | None = None,
+    game_timeout_s: float | None = None,
 ) -> Outcome:
     """Play every game of `cfg` not yet in the store and store it; batches are written in index order."""
     if workers < 0:
@@ -194,7 +195,7 @@ def run_tournament(
         t0 = time.perf_counter()
         if left:
             try:
-                with open_executor(backend, workers, address) as (executor, slots):
+                with open_executor(backend, workers, address, game_timeout_s) as (executor, slots):
                     progress.start(cfg.games, len(done), errors)
                     try:
                         for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):
