@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - Windows
 from . import RULES_VERSION, __version__
 from .engine import Game
 from .engine.rng import streams_state
-from .model.orders import ORDER_TYPES, UNSAVEABLE, order_from_dict, order_to_dict, parse_order, shown_order
+from .model.orders import ORDER_TYPES, UNSAVEABLE, describe, order_from_dict, order_to_dict, parse_order, shown_order
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
 from .scenario.load import CONVERTER, MAX_NESTING, FileRefused, read_text_bounded, too_deep
 
@@ -42,21 +42,22 @@ class SaveError(Exception):
 TYPED = "<typed>"
 
 
-def _order_json(x: Any) -> Any:
+def _order_json(x: Any, reasons: Mapping[str, str]) -> Any:
     """An order in JSON form that replays to the same judgement: as the engine read it (numbers
     plain); if the engine could not read it, as given when JSON holds it exactly, else as a
-    marker that keeps what was given and the reason it was refused."""
+    marker that keeps what was given and the reason it was refused. `reasons`: the quarter's
+    rejections of this company, by the order as shown, for a typed order JSON cannot hold."""
     try:
         order = parse_order(x)
     except ValueError as e:
-        if _exact_json(x) and not (isinstance(x, dict) and x.get("type") == TYPED):
+        if _exact_json(x) and not (isinstance(x, dict) and type(x.get("type")) is str and x["type"] == TYPED):
             return x
         return {"type": UNSAVEABLE, "repr": shown_order(x), "reason": str(e)}
     d = order_to_dict(order)
     if type(x) is dict:
         return d
     try:
-        same = order_from_dict(json.loads(json.dumps(d, allow_nan=True))) == order
+        same = _same_shape(order_to_dict(order_from_dict(json.loads(json.dumps(d, allow_nan=True)))), d)
     except (TypeError, ValueError, RecursionError):
         same = False
     if same:
@@ -64,7 +65,9 @@ def _order_json(x: Any) -> Any:
     fields = {k: v for k, v in d.items() if k != "type"}
     if _exact_json(fields, allow_nan=True):
         return {"type": TYPED, "kind": order.kind, "fields": fields}
-    return {"type": UNSAVEABLE, "repr": shown_order(x), "reason": "the order could not be saved as given"}
+    # a typed order holding bytes, an array, an object...: always refused; keep the reason it got
+    shown = describe(order)
+    return {"type": UNSAVEABLE, "repr": shown, "reason": reasons.get(shown, "the order could not be saved as given")}
 
 
 def _exact_json(x: Any, allow_nan: bool = False) -> bool:
@@ -78,10 +81,10 @@ def _exact_json(x: Any, allow_nan: bool = False) -> bool:
 
 def _same_shape(a: Any, b: Any) -> bool:
     """Equal, counting NaN equal to NaN."""
-    if isinstance(a, float) and isinstance(b, float):
-        return a == b or (a != a and b != b)
-    if type(a) is not type(b):
+    if type(a) is not type(b):  # (a numpy float is a float, but not one JSON gives back)
         return False
+    if type(a) is float:
+        return a == b or (a != a and b != b)
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same_shape(a[k], b[k]) for k in a)
     if isinstance(a, list):
@@ -91,18 +94,27 @@ def _same_shape(a: Any, b: Any) -> bool:
 
 def _order_from_log(x: Any) -> Any:
     """A saved order as the engine is given it again: a TYPED record becomes its typed order."""
-    if type(x) is dict and x.get("type") == TYPED:
+    if type(x) is dict and type(x.get("type")) is str and x["type"] == TYPED:
         cls, fields = ORDER_TYPES.get(x.get("kind")), x.get("fields")
         if cls is not None and isinstance(fields, dict) and set(fields) == {a.name for a in attrs.fields(cls)}:
             return cls(**fields)
     return x
 
 
-def _order_set_json(orders: Any) -> Any:
+def _order_set_json(orders: Any, rejected: list[dict]) -> Any:
     """A list stays a list; anything else (which the engine rejected whole) stays what it was."""
+    reasons = {r.get("order"): r.get("reason") for r in reversed(rejected)}  # the first of equal ones wins
     if isinstance(orders, (list, tuple)):
-        return [_order_json(x) for x in orders]
-    return _order_json(orders)
+        return [_order_json(x, reasons) for x in orders]
+    if _exact_json(orders) and not isinstance(orders, dict):
+        return orders
+    # refused whole whatever it holds: kept as shown, so it is refused and shown the same again
+    return {"type": UNSAVEABLE, "repr": shown_order(orders), "reason": "an order set must be a list of orders"}
+
+
+def _rejected(game: Game, quarter: int, cid: str) -> list[dict]:
+    reports = game.private_reports[quarter] if quarter < len(game.private_reports) else {}
+    return reports[cid].rejected if cid in reports else []
 
 
 def snapshot(game: Game) -> dict:
@@ -132,7 +144,7 @@ def save_dict(game: Game, seats: Mapping[str, str] | None = None) -> dict:
         "seed": game.seed,
         "quarter": game.quarter,
         "seats": dict(seats or {}),
-        "orders": [{cid: _order_set_json(os_) for cid, os_ in q.items()} for q in game.order_log],
+        "orders": [{cid: _order_set_json(os_, _rejected(game, i, cid)) for cid, os_ in q.items()} for i, q in enumerate(game.order_log)],
         "state": snapshot(game),
     }
     body = _jsonable(body)

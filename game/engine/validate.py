@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 from ..model import orders as o
 from ..model.state import ONLINE, Company
-from ..model.orders import describe, parse_order, shown_order
+from ..model.orders import cut_reason, describe, parse_order, shown_order
 from .core import GameCore
 
 
@@ -352,5 +352,5 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
             accepted.append(order)
         else:
             shown = order if order is not None else item
-            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else shown_order(shown), "reason": reason})
+            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else shown_order(shown), "reason": cut_reason(reason)})
     return accepted

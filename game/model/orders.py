@@ -229,8 +229,8 @@ def order_from_dict(raw: Any) -> Order:
     if odd:
         raise ValueError(f"an order's keys must be strings, got {shown(odd[0])}")
     kind = raw.get("type")
-    if kind == UNSAVEABLE and isinstance(raw.get("reason"), str):
-        raise ValueError(raw["reason"][:300])
+    if type(kind) is str and kind == UNSAVEABLE and isinstance(raw.get("reason"), str):
+        raise ValueError(raw["reason"])
     cls = ORDER_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ValueError(f"unknown order type {shown(kind)}; known: {', '.join(ORDER_TYPES)}")
@@ -262,11 +262,18 @@ def parse_order(item: Any) -> Order:
 
 def shown_order(item: Any) -> str:
     """An order as a rejection shows it: a saved marker shows what was given."""
-    if type(item) is dict and item.get("type") == UNSAVEABLE and isinstance(item.get("repr"), str):
+    if type(item) is dict and type(item.get("type")) is str and item["type"] == UNSAVEABLE and isinstance(item.get("repr"), str):
         return item["repr"][:200]
     if type(item) in _FIELDS:
-        return describe(item)[:200]
+        return describe(item)
     return shown(item, 200)
+
+
+REASON_CHARS = 300  # a rejection's reason is cut to this (it may quote a wrong value at length)
+
+
+def cut_reason(text: str) -> str:
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
 
 
 def describe(order: Order) -> str:

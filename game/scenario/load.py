@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import reprlib
 import stat
 import sys
 import typing
@@ -66,8 +67,25 @@ def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
     may be megabytes long). Huge whole numbers are cut without converting them all to text."""
     if type(value) is int and value.bit_length() > 4 * limit:
         return f"a whole number of {value.bit_length():,} bits"
-    text = repr(value)
+    try:
+        text = _SHORT.repr(value)
+    except Exception:  # a value whose repr fails (a huge int deep inside, a broken __repr__)
+        return f"a {type(value).__name__} that cannot be shown"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _ShortRepr(reprlib.Repr):
+    """Reprs of containers cut by count and depth, so a huge value is never turned into text whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxdict, self.maxlist, self.maxtuple, self.maxset, self.maxstring, self.maxother = 3, 6, 6, 6, 6, SHOWN_CHARS, SHOWN_CHARS
+
+    def repr_int(self, x: int, level: int) -> str:
+        return repr(x) if x.bit_length() <= 4 * SHOWN_CHARS else f"<a whole number of {x.bit_length():,} bits>"
+
+
+_SHORT = _ShortRepr()
 
 
 def _strict_converter() -> cattrs.Converter:
