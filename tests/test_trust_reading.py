@@ -13,7 +13,6 @@ import pytest
 
 from game.engine import Game
 from game.saves import save_game
-from game.scenario import load_scenario
 
 from trust_helpers import gridlock
 
@@ -91,7 +90,3 @@ def test_the_next_save_removes_the_temporary_files_killed_saves_left(tmp_path, t
     finally:
         os.close(fd)
     assert left == [".g.json.live.tmp", ".other.json.x.tmp", "g.json"]
-
-
-def test_a_shipped_scenario_still_loads(tutorial):
-    assert load_scenario("baseline").game.name and tutorial.game.quarters == 8
