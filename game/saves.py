@@ -20,13 +20,14 @@ except ImportError:  # pragma: no cover - Windows
 
 from . import RULES_VERSION, __version__
 from .engine import Game
-from .engine.rng import streams_state
 from .model.orders import ORDER_TYPES, UNSAVEABLE, describe, order_from_dict, order_to_dict, parse_order, shown_order
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
 from .scenario.load import CONVERTER, MAX_NESTING, FileRefused, read_text_bounded, too_deep
 
 FORMAT = "gridlock-save"
-SAVE_VERSION = 1
+# 2: randomness by (quarter, purpose); a version-1 save's games played different draws
+# 3: a release shift moves a generation's release quarter for good (kept in the world state)
+SAVE_VERSION = 3
 
 
 SAVE_MAX_BYTES = 256 << 20  # a 40-quarter baseline game saves to a few MB; far more is not a save
@@ -119,7 +120,7 @@ def _rejected(game: Game, quarter: int, cid: str) -> list[dict]:
 
 def snapshot(game: Game) -> dict:
     w = CONVERTER.unstructure(game.core.world)
-    w["rng_state"] = streams_state(game.core.rng)
+    w["draw_seed"] = game.core.randomness.seed
     return _jsonable(w)
 
 
@@ -246,6 +247,11 @@ def read_save(path: str | Path) -> dict:
         raise SaveError(f"{path}: saved by a newer Gridlock (save format {version}; this is {__version__}, format {SAVE_VERSION}); upgrade to load it")
     if version < 1:
         raise SaveError(f"{path}: unknown save format {version}")
+    if version < SAVE_VERSION:
+        raise SaveError(
+            f"{path}: saved by an older Gridlock (save format {version}, this is format {SAVE_VERSION}); "
+            "its game was played by older rules, so it cannot be replayed: start a new game"
+        )
     body = {k: v for k, v in data.items() if k != "checksum"}
     if data.get("checksum") != _digest(body):
         raise SaveError(f"{path}: the save was modified or is corrupt (its checksum does not match)")
