@@ -79,7 +79,7 @@ def test_a_nan_orders_rejection_reads_the_same_after_a_reload(tutorial, tmp_path
 def test_a_huge_number_in_an_order_set_shown_in_a_rejection_is_cut(tutorial):
     game = quarter(tutorial, [{"type": "x" * 10_000}, "y" * 10_000])
     for r in game.private_reports[-1][ME].rejected:
-        assert len(r["order"]) <= 200 and len(r["reason"]) <= 400
+        assert len(r["order"]) <= 300 and len(r["reason"]) <= 300
 
 
 PLUGIN = '''

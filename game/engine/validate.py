@@ -337,7 +337,7 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
     if raw is None:
         return []
     if not isinstance(raw, (list, tuple)):
-        rep.rejected.append({"order": shown_order(raw), "reason": "an order set must be a list of orders"})
+        rep.rejected.append({"order": cut_reason(shown_order(raw)), "reason": "an order set must be a list of orders"})
         return []
     limit = g.spec.rules.max_orders_per_quarter
     if len(raw) > limit:
@@ -349,5 +349,5 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
             accepted.append(order)
         else:
             shown = order if order is not None else item
-            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else shown_order(shown), "reason": cut_reason(reason)})
+            rep.rejected.append({"order": cut_reason(describe(shown) if type(shown) in CHECKS else shown_order(shown)), "reason": cut_reason(reason)})
     return accepted

@@ -263,7 +263,7 @@ def parse_order(item: Any) -> Order:
 def shown_order(item: Any) -> str:
     """An order as a rejection shows it: a saved marker shows what was given."""
     if type(item) is dict and type(item.get("type")) is str and item["type"] == UNSAVEABLE and isinstance(item.get("repr"), str):
-        return item["repr"][:200]
+        return item["repr"]
     if type(item) in _FIELDS:
         return describe(item)
     return shown(item, 200)
