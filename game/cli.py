@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -56,6 +59,7 @@ def _load(name: str, overrides: list[str] | None = None):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .agents import UnknownAgent
+    from .agents.catalogue import check_file_seats
     from .agents.external import configure_bots, in_process
     from .report import result_json, text_report
     from .runner import play, seat_agents
@@ -73,10 +77,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             saved = data.get("seats")
             # a seat a person played (gridlock play) goes to the company's default agent here
             saved = {k: v for k, v in saved.items() if k in spec.companies and isinstance(v, str) and v != "human"} if isinstance(saved, dict) else {}
-            for cid, agent in saved.items():  # a save file must not run programs; a person may
-                if agent.startswith("cmd:") and cid not in seats:
-                    raise InputError(f"the save seats {cid} with a bot process ({agent}); to run it again say so with --seat {cid}={agent}, or seat another agent")
-            agents = seat_agents(spec, seed, {**saved, **seats})
+            saved = {k: v for k, v in saved.items() if k not in seats}
+            check_file_seats(saved, args.load, args.trust_file_seats)  # a save file must not name code to run; a person may
+            _note_scenario_drift(game.spec, args.load)
+            agents = seat_agents(spec, seed, {**saved, **seats}, trust_file_seats=args.trust_file_seats)
             # replay once more with the agents watching, so stateful ones pick up where they were
             # (bot processes are not shown the past: they start afresh at the current quarter)
             game, _ = load_game(args.load, in_process(agents))
@@ -86,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         spec = _load(args.scenario, getattr(args, "overrides", None))
         seed = args.seed
         try:
-            agents = seat_agents(spec, seed, seats)
+            agents = seat_agents(spec, seed, seats, trust_file_seats=args.trust_file_seats)
         except (UnknownAgent, ValueError) as e:
             raise InputError(str(e)) from None
         from .engine import Game
@@ -94,7 +98,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         game = Game(spec, seed)
     if args.quarters is not None and args.quarters < 1:
         raise InputError(f"--quarters must be at least 1 (got {args.quarters}): it counts the quarters to play before stopping")
-    configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None))
+    user = None
+    if getattr(args, "bot_user", None):
+        from .agents.external import bot_user
+
+        try:
+            user = bot_user(args.bot_user)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        os.umask(0o077)  # what this run writes (saves, logs) is not for the bots' user to read
+    configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None), user=user)
     try:
         game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
     except UnknownAgent as e:  # a bot that cannot be started at all
@@ -113,6 +126,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.save:
             print(f"\nSaved to {args.save}")
     return EXIT_OK
+
+
+def _note_scenario_drift(spec, path: str) -> None:
+    """Say so when a save plays its own edited copy of a shipped scenario (its checksum cannot tell)."""
+    from .saves import scenario_drift
+
+    note = scenario_drift(spec)
+    if note:
+        print(f"gridlock: note: {path}: {note}", file=sys.stderr)
 
 
 def cmd_scenario_check(args: argparse.Namespace) -> int:
@@ -194,6 +216,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             session = Session.load(args.load, saves)
         except (SaveError, ValueError) as e:
             raise InputError(str(e)) from None
+        _note_scenario_drift(session.spec, args.load)
     elif args.scenario is not None:
         spec = _load(args.scenario)
         from .session import HUMAN
@@ -243,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quarters", type=int, metavar="N", help="stop after N more quarters (with --save, to continue later with --load)")
     run.add_argument("--json", action="store_true", help="print a machine-readable result as JSON instead of the report")
     run.add_argument("--set", action="append", dest="overrides", metavar="KEY=VALUE", help="override a scenario setting, e.g. regions.ercot.queue_wait_quarters_max=8; repeatable")
+    run.add_argument("--trust-file-seats", action="store_true", help="let the scenario's or the save's seats name plug-in files, modules and bot processes (runs their code; off by default: docs/trust.md)")
     run.add_argument("--bot-timeout", type=_seconds, metavar="SECONDS", help="each quarter's time limit for cmd: bots (default: the scenario's rules.bot_quarter_time_limit_s)")
+    run.add_argument("--bot-user", metavar="USER", help="when Gridlock runs as root: run each cmd: bot as this unprivileged user, e.g. nobody (docs/bot-protocol.md)")
     run.add_argument("--bot-log-dir", metavar="DIR", default="bot-logs", help="where each cmd: bot's stderr goes, one COMPANY.log per seat (default: bot-logs)")
     run.set_defaults(func=cmd_run)
 
@@ -311,12 +336,66 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every bot is stopped and what is stored stays."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, _frame):
+    raise Stopped(signum)
+
+
+SEED_FD = "--seed-fd="  # after a re-exec: the seed is read from this inherited pipe, not argv
+
+
+def _seed_hidden(argv: list[str]) -> list[str]:
+    """Keep the seed out of this process's command line, which any process of the same user can
+    read (/proc/PID/cmdline): when bot processes may be seated, re-execute without --seed and
+    pass it through a pipe. After the re-exec, put it back into the arguments parsed."""
+    for i, word in enumerate(argv):
+        if word.startswith(SEED_FD):
+            fd = int(word[len(SEED_FD) :])
+            with os.fdopen(fd, "rb") as f:
+                return [*argv[:i], "--seed", f.read().decode(), *argv[i + 1 :]]
+    if not any("cmd:" in w for w in argv) and "--trust-file-seats" not in argv:
+        return argv  # no bot process can be seated: nothing to hide from
+    for i, word in enumerate(argv):
+        if word == "--seed" and i + 1 < len(argv):
+            seed, rest = argv[i + 1], [*argv[:i], *argv[i + 2 :]]
+        elif word.startswith("--seed="):
+            seed, rest = word[len("--seed=") :], [*argv[:i], *argv[i + 1 :]]
+        else:
+            continue
+        r, w = os.pipe()
+        os.write(w, seed.encode())
+        os.close(w)
+        os.set_inheritable(r, True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, *_interpreter_flags(), "-m", "game", *rest, f"{SEED_FD}{r}"])
+    return argv
+
+
+def _interpreter_flags() -> list[str]:
+    return [f"-X{k}" if v is True else f"-X{k}={v}" for k, v in sys._xoptions.items()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if argv is None:  # the real command line (not a test calling main): hide the seed from bots
+        argv = _seed_hidden(sys.argv[1:])
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_INPUT
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if s is not None:
+                handlers[s] = signal.signal(s, _stop)
     try:
         return args.func(args)
     except (InputError, TournamentError) as e:
@@ -325,8 +404,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gridlock: interrupted", file=sys.stderr)
         return 130
+    except Stopped as e:
+        print(f"gridlock: stopped by {signal.Signals(e.signum).name}; every bot was stopped", file=sys.stderr)
+        return 128 + e.signum
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,22 +7,24 @@ from typing import Mapping
 
 from .agents import make_agent
 from .agents.base import REGISTRY, Agent
+from .agents.catalogue import check_file_seats
 from .engine import Game
 from .engine.rng import agent_seed
 from .engine.scoring import GameResult
 from .scenario import Scenario
 
 
-def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = None) -> dict[str, Agent]:
-    """Each company gets the agent named for its seat, else its scenario default."""
+def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = None, *, trust_file_seats: bool = False) -> dict[str, Agent]:
+    """Each company gets the agent named for its seat, else its scenario default (which, coming
+    from a file, must be a built-in agent unless trust_file_seats)."""
     seats = dict(seats or {})
     unknown = sorted(set(seats) - set(spec.companies))
     if unknown:
         raise ValueError(f"no company {', '.join(map(repr, unknown))} in this scenario; companies: {', '.join(spec.companies)}")
+    defaults = {cid: cs.agent for cid, cs in spec.companies.items() if cid not in seats}
+    check_file_seats(defaults, f"the scenario {spec.source}", trust_file_seats)
     out = {}
     for i, (cid, cs) in enumerate(spec.companies.items()):
-        if cid not in seats and cs.agent.startswith("cmd:"):  # a file must not run programs; a person may
-            raise ValueError(f"company {cid!r}: a scenario cannot seat a bot process ({cs.agent!r}); seat it with --seat {cid}=…")
         name = seats.get(cid, cs.agent)
         info = REGISTRY.get(name.partition(":")[0].strip())
         if info is not None and not info.plays(cs.archetype):  # a built-in plays one archetype's moves

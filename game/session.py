@@ -13,6 +13,7 @@ from attrs import frozen
 
 from .agents import REGISTRY, UnknownAgent
 from .agents.base import Agent
+from .agents.catalogue import check_file_seats
 from .engine import Game
 from .engine.core import REVENUE, PrivateReport, PublicReport
 from .engine.scoring import GameResult
@@ -312,9 +313,10 @@ class Session:
             game, _ = load_game(path)
             spec = game.spec
             seats = {cid: saved[cid] if isinstance(saved.get(cid), str) else spec.companies[cid].agent for cid in spec.companies}
-            bots = sorted(cid for cid, a in seats.items() if a.startswith("cmd:"))
-            if bots:  # a save file must not start programs
-                raise SaveError(f"{path}: it seats a bot process at {', '.join(bots)}; continue it with `gridlock run --load` and --seat")
+            try:  # a save file must not name code to run: a person seats plug-ins and bots
+                check_file_seats(seats, str(path))
+            except UnknownAgent as e:
+                raise SaveError(f"{e}; to play on with it, continue with `gridlock run --load {path}` and --seat") from None
             agents = seat_agents(spec, game.seed, {cid: a for cid, a in seats.items() if a != HUMAN})
             agents = {cid: a for cid, a in agents.items() if seats[cid] != HUMAN}
             # replay once more with the agents watching, so stateful ones pick up where they were

@@ -1,4 +1,5 @@
-"""The library as people read it: `gridlock agents` rows, the table, and new plug-in files."""
+"""The library as people read it: `gridlock agents` rows, the table, new plug-in files, and which
+seats a file (a save or a scenario) may fill by itself."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import inspect
 import keyword
 import math
 import re
+import shlex
 import textwrap
 from pathlib import Path
 
-from .base import REGISTRY, AgentInfo
+from ..scenario.load import shown
+
+from .base import REGISTRY, AgentInfo, UnknownAgent
 from .builder import Builder
 
 TEMPLATE = Path(__file__).with_name("template.py")
@@ -84,3 +88,22 @@ def new_agent_file(name: str, directory: Path) -> tuple[Path, str]:
     except OSError as e:
         raise ValueError(f"cannot write {path}: {e.strerror or e}") from None
     return path, cls
+
+
+def built_in(spec: str) -> bool:
+    """Does this seat spec name a built-in agent (with or without parameters), or a person?"""
+    return spec == "human" or spec.partition(":")[0].strip() in REGISTRY
+
+
+def check_file_seats(seats: dict[str, str], origin: str, trust: bool = False) -> None:
+    """Only the command line may name code to run: a seat read from a file (a save, a scenario)
+    may name a built-in agent, never a plug-in file or module or a bot process, unless the
+    person said --trust-file-seats. UnknownAgent names the first such seat and how to fill it."""
+    if trust:
+        return
+    for cid, spec in seats.items():
+        if not built_in(spec):
+            raise UnknownAgent(
+                f"{origin} seats {cid} with {shown(spec)}, which is not a built-in agent, and a file may not name code to run: "
+                f"seat it yourself with --seat {cid}={shlex.quote(spec)} (or trust this file's seats with --trust-file-seats)"
+            )

@@ -10,6 +10,8 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 import weakref
 from pathlib import Path
@@ -53,17 +55,36 @@ class BotFault(Exception):
         self.fault = fault
 
 
+KEEPER = Path(__file__).with_name("keeper.py")
+KEEPER_STOP_S = 5.0  # how long the keeper may take to kill the bot's processes before it is killed itself
+# The only variables a bot's environment keeps (HOME and TMPDIR are set to its private directory):
+# enough to find programs and speak the locale, nothing about the game or the person running it.
+BOT_ENVIRONMENT = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_MESSAGES", "TZ", "SYSTEMROOT")
+
+
+def bot_environment(home: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in BOT_ENVIRONMENT}
+    env.setdefault("PATH", os.defpath)
+    return {**env, "HOME": home, "TMPDIR": home}
+
+
 def _kill_group(proc: subprocess.Popen, drain=None) -> None:
-    """Kill the bot and everything it started, reap it (no zombies), and close its pipes;
-    `drain` gets a last look at the pipes first (to keep the end of its stderr)."""
-    try:  # even after the bot exited: its own children may still be running in its group
-        os.killpg(proc.pid, signal.SIGKILL)
+    """Stop the bot and everything it started, reap its keeper (no zombies), and close its
+    pipes; `drain` gets a last look at the pipes first (to keep the end of its stderr).
+    The keeper kills the bot's whole tree when told to stop (SIGTERM); if it does not exit in
+    time it is killed with its own process group, a last resort that may leave the bot's tree."""
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         pass
     try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not fail
-        pass
+        proc.wait(timeout=KEEPER_STOP_S)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a keeper that does not stop
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait(timeout=KEEPER_STOP_S)
     if drain is not None:
         drain(proc)
     for f in (proc.stdin, proc.stdout, proc.stderr):
@@ -72,6 +93,30 @@ def _kill_group(proc: subprocess.Popen, drain=None) -> None:
                 f.close()
         except OSError:
             pass
+
+
+def _absolute_paths(argv: list[str]) -> list[str]:
+    """A bot runs in its own directory, so words of its command that name files here (the
+    program, its script) are made absolute first; other words are left as they are."""
+    out = [os.path.abspath(argv[0]) if os.sep in argv[0] else argv[0]]
+    for word in argv[1:]:
+        out.append(os.path.abspath(word) if not os.path.isabs(word) and not word.startswith("-") and os.path.exists(word) else word)
+    return out
+
+
+def bot_user(name: str) -> tuple[int, int]:
+    """The uid and gid to run bots as; ValueError if that cannot be done."""
+    import pwd
+
+    if os.geteuid() != 0:
+        raise ValueError("--bot-user needs Gridlock to run as root (it drops each bot to that user)")
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise ValueError(f"--bot-user: no user {name!r} on this machine") from None
+    if entry.pw_uid == 0:
+        raise ValueError(f"--bot-user: {name!r} is root; name an unprivileged user such as nobody")
+    return entry.pw_uid, entry.pw_gid
 
 
 def _finite(x: Any) -> Any:
@@ -155,6 +200,9 @@ class ExternalAgent:
         self._fresh = False  # the next quarter is the first since a (re)start
         self._read = 0  # stdout bytes read this quarter
         self._spawn_error = ""
+        self._home: str | None = None  # the private working directory of the running process
+        self.user: tuple[int, int] | None = None  # (uid, gid) to run the bot as (--bot-user), None: ours
+        self._log_chunks: list[bytes] = []
 
     @classmethod
     def from_spec(cls, spec: str, seed: np.random.SeedSequence) -> "ExternalAgent":
@@ -344,18 +392,25 @@ class ExternalAgent:
         self._buf = self._out = b""
         self._spawn_error = ""
         try:
+            self._home = tempfile.mkdtemp(prefix=f"gridlock-bot-{self._company}-")
+            uid, gid = self.user if self.user is not None else (-1, -1)
+            if uid >= 0:
+                os.chown(self._home, uid, gid)
+            keeper = [sys.executable, "-I", "-S", str(KEEPER), str(os.getpid()), str(uid), str(gid), "--", *_absolute_paths(self.argv)]
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, close_fds=True
+                keeper, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, close_fds=True,
+                cwd=self._home, env=bot_environment(self._home),
             )
         except OSError as e:
             self._spawn_error = f"{self.argv[0]}: {e.strerror or e}"
             self._note(f"could not start {self.name}: {self._spawn_error}")
             self._proc = None
+            self._remove_home()
             return
         for f in (proc.stdin, proc.stdout, proc.stderr):
             os.set_blocking(f.fileno(), False)
         self._proc = proc
-        self._finalizer = weakref.finalize(self, _kill_group, proc)
+        self._finalizer = weakref.finalize(self, _forget, proc, self._home)
         self.starts += 1
         self._fresh = True
         self._note(f"started {self.name} for {self._company} (pid {proc.pid}, start {self.starts})")
@@ -387,6 +442,12 @@ class ExternalAgent:
         _kill_group(proc, self._drain_stderr)
         self._note(f"bot exited with code {proc.returncode}")
         self._buf = self._out = b""
+        self._remove_home()
+
+    def _remove_home(self) -> None:
+        home, self._home = self._home, None
+        if home:
+            shutil.rmtree(home, ignore_errors=True)
 
     def _drain_stderr(self, proc: subprocess.Popen) -> None:
         if proc.stderr is None or proc.stderr.closed:
@@ -398,14 +459,18 @@ class ExternalAgent:
             pass
 
     # ---- the stderr log ----------------------------------------------------------------------------
+    # The log is kept in memory while the game runs and written when the bot has stopped, owner
+    # read-only (0600): no bot of the game can read it mid-game, whatever directory it looks in.
     def _open_log(self) -> None:
         if self._log is not None:
             return
         try:
             self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._log = open(self.log_path, "wb")  # one log per seat per game: the last game's is replaced
         except OSError as e:
             raise UnknownAgent(f"cannot write the bot log {self.log_path}: {e.strerror or e}") from None
+        if not os.access(self.log_dir, os.W_OK):
+            raise UnknownAgent(f"cannot write the bot log {self.log_path}: the folder is not writable")
+        self._log = self._log_chunks = []
         self._log_bytes = 0
 
     def _log_write(self, chunk: bytes, *, capped: bool = True) -> None:
@@ -418,16 +483,28 @@ class ExternalAgent:
             if len(chunk) > room:
                 chunk = chunk[:room] + f"\n[gridlock] the bot's stderr reached {STDERR_LOG_MAX_BYTES:,} bytes; the rest of it is dropped\n".encode()
             self._log_bytes += len(chunk)
-        self._log.write(chunk)
-        self._log.flush()
+        self._log.append(chunk)
 
     def _note(self, text: str) -> None:
         self._log_write(f"[gridlock] {text}\n".encode(), capped=False)
 
     def _close_log(self) -> None:
-        log, self._log = getattr(self, "_log", None), None
-        if log is not None:
-            log.close()
+        chunks, self._log = getattr(self, "_log", None), None
+        if chunks is None:
+            return
+        try:  # one log per seat per game: the last game's is replaced
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(b"".join(chunks))
+        except OSError:
+            pass  # the game's result matters more than its bot's log
+
+
+def _forget(proc: subprocess.Popen, home: str | None) -> None:
+    """A forgotten agent's process (its object collected mid-game): stopped, its directory gone."""
+    _kill_group(proc)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 class _Stop(Exception):
@@ -441,10 +518,12 @@ def _clip(line: bytes, n: int = 80) -> str:
     return repr(text + ("…" if len(line) > n else ""))
 
 
-def configure_bots(agents: Mapping[str, Any], *, time_limit_s: float | None = None, log_dir: str | Path | None = None) -> None:
-    """Apply the command line's --bot-timeout and --bot-log-dir to every external seat."""
+def configure_bots(agents: Mapping[str, Any], *, time_limit_s: float | None = None, log_dir: str | Path | None = None, user: tuple[int, int] | None = None) -> None:
+    """Apply the command line's --bot-timeout, --bot-log-dir and --bot-user to every external seat."""
     for agent in agents.values():
         if isinstance(agent, ExternalAgent):
+            if user is not None:
+                agent.user = user
             if time_limit_s is not None:
                 agent.time_limit_s = time_limit_s
             if log_dir is not None:

@@ -108,7 +108,8 @@ class Game:
             raise RuntimeError("the game is over")
         g = self.core
         raw = {cid: list(orders.get(cid) or []) if isinstance(orders.get(cid), (list, tuple)) else orders.get(cid) for cid in g.world.companies}
-        self.order_log.append({cid: v for cid, v in raw.items() if v})
+        # (an empty list or None gives nothing; any other set is kept, a falsy non-list like {} included, as its rejection must replay)
+        self.order_log.append({cid: v for cid, v in raw.items() if v is not None and not (type(v) is list and not v)})
         # 2. orders: each company's set validated against its own state
         accepted = OrderBook({c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()})
         g.release_books()  # held since last quarter's operate, for views and order checks

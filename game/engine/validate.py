@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 from ..model import orders as o
 from ..model.state import ONLINE, Company
-from ..model.orders import describe, order_from_dict
+from ..model.orders import cut_reason, describe, parse_order, shown_order
 from .build import retrofit_cost
 from .core import GameCore
 from .finance import borrow_headroom
@@ -314,17 +314,15 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     funds = None  # cash plus borrowing room, worked out for the first order that costs money
     subcontracted = 0.0  # H100e the set's accepted sub-contract orders ask for so far
     for item in items:
-        order = item
-        if type(item) not in CHECKS:  # an order as a dict (from JSON, say)
-            try:
-                order = order_from_dict(item)
-            except ValueError as e:
-                yield item, None, str(e), 0.0
-                continue
+        try:
+            order = parse_order(item)  # numpy, Decimal and huge numbers are settled at the boundary
+        except ValueError as e:
+            yield item, None, str(e), 0.0
+            continue
         check, unique = CHECKS[type(order)], _UNIQUE.get(type(order))
         try:
             reason, cost = check(g, c, order)
-        except (TypeError, ValueError, AttributeError) as e:  # wrongly typed fields in a typed order
+        except (TypeError, ValueError, AttributeError, OverflowError) as e:  # wrongly typed fields in a typed order
             reason, cost = f"malformed order: {e}", 0
         if reason is None:
             if unique is not None:
@@ -355,7 +353,7 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
     if raw is None:
         return []
     if not isinstance(raw, (list, tuple)):
-        rep.rejected.append({"order": repr(raw)[:200], "reason": "an order set must be a list of orders"})
+        rep.rejected.append({"order": cut_reason(shown_order(raw)), "reason": "an order set must be a list of orders"})
         return []
     limit = g.spec.rules.max_orders_per_quarter
     if len(raw) > limit:
@@ -367,5 +365,5 @@ def validate_orders(g: GameCore, c: Company, raw: Any) -> list[Any]:
             accepted.append(order)
         else:
             shown = order if order is not None else item
-            rep.rejected.append({"order": describe(shown) if type(shown) in CHECKS else repr(shown)[:200], "reason": reason})
+            rep.rejected.append({"order": cut_reason(describe(shown) if type(shown) in CHECKS else shown_order(shown)), "reason": cut_reason(reason)})
     return accepted

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import reprlib
+import stat
 import sys
 import typing
 from contextlib import suppress
@@ -47,7 +50,7 @@ class ScenarioError(Exception):
 def parse_quarter(label: str) -> tuple[int, int]:
     m = _QUARTER.match(label) if isinstance(label, str) else None
     if not m:
-        raise ValueError(f"{label!r} is not a quarter like 2027Q3")
+        raise ValueError(f"{shown(label)} is not a quarter like 2027Q3")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -64,29 +67,58 @@ def quarter_label(start: str, index: int) -> str:
     return f"{n // 4}Q{n % 4 + 1}"
 
 
+SHOWN_CHARS = 80  # a wrong value is quoted up to this long in an error message; the rest is cut
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A value as an error message quotes it: its repr, cut to `limit` characters (a wrong value
+    may be megabytes long). Huge whole numbers are cut without converting them all to text."""
+    if type(value) is int and value.bit_length() > 4 * limit:
+        return f"a whole number of {value.bit_length():,} bits"
+    try:
+        text = _SHORT.repr(value)
+    except Exception:  # a value whose repr fails (a huge int deep inside, a broken __repr__)
+        return f"a {type(value).__name__} that cannot be shown"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _ShortRepr(reprlib.Repr):
+    """Reprs of containers cut by count and depth, so a huge value is never turned into text whole."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxdict, self.maxlist, self.maxtuple, self.maxset, self.maxstring, self.maxother = 3, 6, 6, 6, 6, SHOWN_CHARS, SHOWN_CHARS
+
+    def repr_int(self, x: int, level: int) -> str:
+        return repr(x) if x.bit_length() <= 4 * SHOWN_CHARS else f"<a whole number of {x.bit_length():,} bits>"
+
+
+_SHORT = _ShortRepr()
+
+
 def _strict_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
     def s_float(v: Any, _t: Any) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _StrictValue(f"expected a number, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a number, got {type(v).__name__} {shown(v)}")
         if not math.isfinite(v):
-            raise _StrictValue(f"expected a finite number, got {v!r}")
+            raise _StrictValue(f"expected a finite number, got {shown(v)}")
         return float(v)
 
     def s_int(v: Any, _t: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
-            raise _StrictValue(f"expected a whole number, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a whole number, got {type(v).__name__} {shown(v)}")
         return v
 
     def s_str(v: Any, _t: Any) -> str:
         if not isinstance(v, str):
-            raise _StrictValue(f"expected a string, got {type(v).__name__} {v!r}")
+            raise _StrictValue(f"expected a string, got {type(v).__name__} {shown(v)}")
         return v
 
     def s_bool(v: Any, _t: Any) -> bool:
         if not isinstance(v, bool):
-            raise _StrictValue(f"expected true or false, got {v!r}")
+            raise _StrictValue(f"expected true or false, got {shown(v)}")
         return v
 
     conv.register_structure_hook(float, s_float)
@@ -110,18 +142,77 @@ def available_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 
+class FileRefused(Exception):
+    """A file that is not read: not a regular file, too large, or nested too deeply; says which."""
+
+
+SCENARIO_MAX_BYTES = 4 << 20  # the shipped baseline is 40 kB; a scenario a hundred times larger is no scenario
+MAX_NESTING = 100  # arrays and tables within each other; the shipped files nest 6 deep, the parsers recurse
+
+
+def read_text_bounded(path: Path, max_bytes: int) -> str:
+    """A regular file's text, read only if it is one (not a FIFO, a device such as /dev/zero or a
+    symlink to one, which would block or never end) and at most max_bytes long. Raises
+    FileNotFoundError, OSError, UnicodeDecodeError or FileRefused."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO swapped in after a check must not block
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a pipe" if stat.S_ISFIFO(st.st_mode) else "a device or other special file"
+            raise FileRefused(f"is {kind}, not a regular file; only regular files are read")
+        if st.st_size > max_bytes:
+            raise FileRefused(f"is {st.st_size:,} bytes, more than the {max_bytes:,} a file of this kind may be")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > max_bytes:  # it grew while being read
+                raise FileRefused(f"is more than the {max_bytes:,} bytes a file of this kind may be")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
+
+
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_TOML_NOISE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+
+
+def too_deep(text: str, limit: int = MAX_NESTING, toml: bool = False) -> bool:
+    """Do arrays and tables nest more than `limit` deep? Decided before parsing (the parsers
+    recurse, so a file nested thousands deep would end in a RecursionError): strings and
+    comments are dropped, then one innermost level of brackets is removed per pass."""
+    brackets = _NOT_BRACKETS.sub("", (_TOML_NOISE if toml else _JSON_STRINGS).sub("", text))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets, n = _INNERMOST.subn("", brackets)
+        if n == 0:
+            return False  # unbalanced: the parser will say where
+    return bool(brackets)
+
+
 def _read_toml(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_bounded(path, SCENARIO_MAX_BYTES)
     except FileNotFoundError:
         known = ", ".join(available_scenarios())
         raise ScenarioError([f"{path}: no such scenario file (shipped scenarios: {known})"]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError([f"{path}: cannot read: {e}"]) from None
+    except FileRefused as e:
+        raise ScenarioError([f"{path}: {e}"]) from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError([f"{path}: cannot read: not UTF-8 text ({e.reason} at byte {e.start})"]) from None
+    except OSError as e:
+        raise ScenarioError([f"{path}: cannot read: {e.strerror or e}"]) from None
+    if too_deep(text, toml=True):
+        raise ScenarioError([f"{path}: arrays or tables nest more than {MAX_NESTING} deep; not a scenario"])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError([f"{path}: not valid TOML: {e}"]) from None
+    except RecursionError:  # pragma: no cover - too_deep stops this first
+        raise ScenarioError([f"{path}: nested too deeply to read"]) from None
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -144,7 +235,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[tupl
     if parent is None:
         return raw, [(path, raw)]
     if not isinstance(parent, str):
-        raise ScenarioError([f"{path}: key `extends` must name a scenario, got {parent!r}"])
+        raise ScenarioError([f"{path}: key `extends` must name a scenario, got {shown(parent)}"])
     ppath = resolve_path(parent) if "/" in parent or parent.endswith(".toml") else SCENARIO_DIR / f"{parent}.toml"
     if not ppath.is_absolute() and not ppath.exists():
         ppath = path.parent / parent
@@ -180,8 +271,8 @@ def _origin(layers: list[tuple[Path, dict]], keys: list[str]) -> Path:
 
 
 def _where(layers, keys: list[str]) -> str:
-    table = ".".join(keys[:-1]) if len(keys) > 1 else "(top level)"
-    key = keys[-1] if keys else ""
+    table = ".".join(k[:SHOWN_CHARS] for k in keys[:-1]) if len(keys) > 1 else "(top level)"
+    key = keys[-1][:SHOWN_CHARS] if keys else ""
     return f"{_origin(layers, keys)}: [{table}] key `{key}`"
 
 
@@ -247,33 +338,33 @@ class _Checker:
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 lo, hi = m.get("min"), m.get("max")
                 if lo is not None and v < lo or hi is not None and v > hi:
-                    self.add(k, f"{v} is out of range [{lo}, {hi}]")
+                    self.add(k, f"{shown(v)} is out of range [{lo}, {hi}]")
             if m.get("quarter") and isinstance(v, str):
                 try:
                     parse_quarter(v)
                 except ValueError as e:
                     self.add(k, str(e))
             if "choices" in m and isinstance(v, str) and v not in m["choices"]:
-                self.add(k, f"{v!r} is not one of {', '.join(m['choices'])}")
+                self.add(k, f"{shown(v)} is not one of {', '.join(m['choices'])}")
             if "each_choice" in m and isinstance(v, list):
                 for x in v:
                     if x not in m["each_choice"]:
-                        self.add(k, f"{x!r} is not one of {', '.join(m['each_choice'])}")
+                        self.add(k, f"{shown(x)} is not one of {', '.join(m['each_choice'])}")
             if "keys_choice" in m and isinstance(v, dict):
                 for x in v:
                     if x not in m["keys_choice"]:
-                        self.add(k + [x], f"unknown effect {x!r}; known: {', '.join(m['keys_choice'])}")
+                        self.add(k + [x], f"unknown effect {shown(x)}; known: {', '.join(m['keys_choice'])}")
             if "ref" in m:
                 table = self.root.get(m["ref"], {})
                 refs = v if m.get("many") and isinstance(v, list) else [v]
                 for x in refs:
                     if isinstance(x, str) and isinstance(table, dict) and x not in table:
-                        self.add(k, f"{x!r} is not a key of [{m['ref']}]")
+                        self.add(k, f"{shown(x)} is not a key of [{m['ref']}]")
             if "keys_ref" in m and isinstance(v, dict):
                 table = self.root.get(m["keys_ref"], {})
                 for x, n in v.items():
                     if isinstance(table, dict) and x not in table:
-                        self.add(k + [x], f"{x!r} is not a key of [{m['keys_ref']}]")
+                        self.add(k + [x], f"{shown(x)} is not a key of [{m['keys_ref']}]")
                     if isinstance(n, (int, float)) and not isinstance(n, bool) and n < m.get("values_min", 0):
                         self.add(k + [x], f"{n} must not be negative")
             self._descend(hints[f.name], v, k)
@@ -375,7 +466,7 @@ def _cross_checks(s: Any, add) -> None:
                 if scope_table is None:
                     add(["events", eid, "targets"], f"a {ev.scope} event takes no targets")
                 elif tg not in scope_table:
-                    add(["events", eid, "targets"], f"{tg!r} is not a {ev.scope}")
+                    add(["events", eid, "targets"], f"{shown(tg)} is not a {ev.scope}")
     with suppress(AttributeError, TypeError, KeyError):
         for i, inj in enumerate(s.injects):
             ev = s.events.get(inj.event)
@@ -388,7 +479,7 @@ def _cross_checks(s: Any, add) -> None:
             if ev is not None:
                 scope_table = {"region": s.regions, "vendor": s.vendors, "generation": s.generations}.get(ev.scope)
                 if scope_table is not None and inj.target and inj.target not in scope_table:
-                    add(["injects", str(i), "target"], f"{inj.target!r} is not a {ev.scope}")
+                    add(["injects", str(i), "target"], f"{shown(inj.target)} is not a {ev.scope}")
 
 
 class _Broken:

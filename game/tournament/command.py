@@ -21,6 +21,7 @@ def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
     p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16 and shrinking towards the end so the workers finish together); does not change results")
     p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
+    p.add_argument("--game-timeout", type=float, metavar="SECONDS", help="a game still running after this long is stopped, stored as an error row, and its worker replaced (default: no limit)")
 
 
 def add_parsers(sub, seed_type) -> None:
@@ -79,7 +80,9 @@ def _config(args, overrides):
 
 
 def _run_kw(args) -> dict:
-    return {"workers": args.workers, "backend": args.backend, "address": args.address, "batch_size": args.batch_size}
+    if args.game_timeout is not None and not 0 < args.game_timeout <= 10**6:
+        raise TournamentError(f"--game-timeout must be a number of seconds above 0, got {args.game_timeout:g}")
+    return {"workers": args.workers, "backend": args.backend, "address": args.address, "batch_size": args.batch_size, "game_timeout_s": args.game_timeout}
 
 
 def cmd_tournament(args: argparse.Namespace) -> int:

@@ -39,8 +39,13 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
         raise ReportError(f"{path}: no such file")
     if path.is_dir():
         raise ReportError(f"{path}: is a directory, not a results file")
+    # A finished results file in a place no one can write (a read-only mount, a folder not ours):
+    # SQLite could not make the -shm file a WAL database needs, and no one can change the file,
+    # so it is read as immutable. With -wal content left by a killed run it must be read normally.
+    wal = path.with_name(path.name + "-wal")
+    frozen_in_place = not os.access(path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size > 0)
     try:
-        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10, isolation_level=None)
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if frozen_in_place else ''}", uri=True, timeout=10, isolation_level=None)
     except sqlite3.Error as e:
         raise ReportError(f"{path}: cannot open: {e}") from None
     return con

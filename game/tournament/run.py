@@ -71,7 +71,7 @@ class Plan:
 
     def __init__(self, cfg: TournamentConfig):
         from ..agents import REGISTRY
-        from ..agents.plugin import looks_like_plugin
+        from ..agents.catalogue import built_in
         from ..saves import SaveError, load_game
         from ..scenario import ScenarioError, load_scenario, scenario_to_dict
 
@@ -93,8 +93,8 @@ class Plan:
             seats = {}
             for cid, c in self.spec.companies.items():
                 name = saved.get(cid)
-                if isinstance(name, str) and not name.startswith("cmd:") and (name.partition(":")[0] in REGISTRY or looks_like_plugin(name)):
-                    seats[cid] = name  # an agent sat here: it plays on (a person, or a bot process, needs --human-agent)
+                if isinstance(name, str) and built_in(name) and name != "human":
+                    seats[cid] = name  # a built-in agent sat here: it plays on (a person, or code the save names, needs --human-agent)
                 elif cfg.human_agent:
                     seats[cid] = cfg.human_agent
                 else:
@@ -177,6 +177,7 @@ def run_tournament(
     resume: bool = False,
     batch_size: int | None = None,
     progress: Progress | None = None,
+    game_timeout_s: float | None = None,
 ) -> Outcome:
     """Play every game of `cfg` not yet in the store and store it; batches are written in index order."""
     if workers < 0:
@@ -194,7 +195,7 @@ def run_tournament(
         t0 = time.perf_counter()
         if left:
             try:
-                with open_executor(backend, workers, address) as (executor, slots):
+                with open_executor(backend, workers, address, game_timeout_s) as (executor, slots):
                     progress.start(cfg.games, len(done), errors)
                     try:
                         for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):

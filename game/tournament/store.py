@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 from . import TournamentError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite's own locking alone guards the writes
+    fcntl = None  # type: ignore[assignment]
 
 # The contract with `gridlock report`: tables and columns may be added, never changed.
 SCHEMA = """
@@ -45,13 +52,69 @@ def canonical_json(x: Any) -> str:
     return json.dumps(x, sort_keys=True, separators=(",", ":"))
 
 
+class Store(sqlite3.Connection):
+    """The tournament's connection to its results file, holding the file's writer lock (flock, so
+    a killed writer's lock goes with it) until it is closed."""
+
+    path = ""
+    lock_fd: int | None = None
+
+    def close(self) -> None:
+        super().close()
+        if self.lock_fd is not None:  # only now: closing another descriptor of the file earlier would drop SQLite's own locks
+            os.close(self.lock_fd)
+            self.lock_fd = None
+
+    def __del__(self) -> None:  # a connection dropped without close() must not keep the file locked
+        if self.lock_fd is not None:
+            try:
+                self.close()
+            except sqlite3.Error:
+                pass
+
+
+def store_error(e: sqlite3.Error | OSError, path: str | Path) -> TournamentError:
+    """A store failure named for people: who else is writing, a read-only place, a full disk,
+    each with what to do next; the games stored so far are always kept."""
+    code = getattr(e, "sqlite_errorcode", 0) & 0xFF
+    errno_ = getattr(e, "errno", None)
+    text = str(e).lower()
+    if code in (5, 6) or isinstance(e, sqlite3.IntegrityError) or "locked" in text:  # SQLITE_BUSY, SQLITE_LOCKED
+        return TournamentError(f"{path} is being written by another gridlock tournament (or was just now): wait for that run to end, then --resume; or use another --db")
+    if code == 8 or errno_ in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in text or "read-only" in text:  # SQLITE_READONLY
+        return TournamentError(f"{path} cannot be written here (a read-only file, folder or mount): copy it somewhere writable and continue there with --resume, or choose another --db; `gridlock report` can still read it")
+    if code == 13 or errno_ in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:  # SQLITE_FULL
+        return TournamentError(f"the disk holding {path} is full: the games stored so far are kept; free some space and continue with --resume")
+    return TournamentError(f"{path}: the results database failed ({e}); the games stored so far are kept: continue with --resume")
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
+    """The results file, opened for writing by this run alone (TournamentError if another run writes it)."""
     try:
-        db = sqlite3.connect(str(path), isolation_level=None)  # transactions are explicit
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise store_error(e, path) from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise TournamentError(f"{path} is being written by another gridlock tournament that is still running: wait for it to end (then --resume continues it), or use another --db") from None
+    except OSError:  # a file system without flock: SQLite's own locking still guards the writes
+        pass
+    try:
+        db = sqlite3.connect(str(path), isolation_level=None, factory=Store)  # transactions are explicit
+        db.path, db.lock_fd = str(path), fd
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a committed batch survives a killed process
         db.executescript(SCHEMA)
-    except sqlite3.Error as e:
+    except sqlite3.DatabaseError as e:
+        try:
+            db.close()
+        except (NameError, sqlite3.Error):
+            os.close(fd)
+        if isinstance(e, sqlite3.OperationalError):
+            raise store_error(e, path) from None
         raise TournamentError(f"{path}: cannot open it as a results database ({e})") from None
     return db
 
@@ -67,13 +130,24 @@ def open_store(path: str | Path, config: Mapping[str, Any], extra_meta: Mapping[
     if existed and not resume:
         raise TournamentError(f"{path} already exists: pass --resume to continue that run, or choose another --db")
     db = connect(path)
+    try:
+        return _checked(db, path, config, extra_meta, existed)
+    except BaseException:
+        db.close()
+        raise
+
+
+def _checked(db: sqlite3.Connection, path: Path, config: Mapping[str, Any], extra_meta: Mapping[str, str], existed: bool) -> sqlite3.Connection:
     have = meta(db)
     want = canonical_json(config)
     if have.get("config") is None:
         if existed and db.execute("SELECT COUNT(*) FROM games").fetchone()[0]:
             raise TournamentError(f"{path}: holds games but no tournament configuration; not a results database of this version")
-        with transaction(db):
-            db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [("config", want), *extra_meta.items()])
+        try:
+            with transaction(db):
+                db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [("config", want), *extra_meta.items()])
+        except sqlite3.Error as e:
+            raise store_error(e, path) from None
         return db
     if have["config"] != want:
         old = json.loads(have["config"])
@@ -96,7 +170,13 @@ class transaction:
         return self.db
 
     def __exit__(self, kind, *_):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+        if not kind:
+            self.db.execute("COMMIT")
+        elif self.db.in_transaction:  # (SQLite may have rolled back already, e.g. on a full disk)
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
         return False
 
 
@@ -106,9 +186,12 @@ def done_indices(db: sqlite3.Connection) -> set[int]:
 
 def write_batch(db: sqlite3.Connection, games: Sequence[GameRow], results: Iterable[ResultRow]) -> None:
     """Store a batch of finished games atomically: all of its rows or none."""
-    with transaction(db):
-        db.executemany("INSERT INTO games(idx, seed, status, quarters, seats, error) VALUES (?, ?, ?, ?, ?, ?)", games)
-        db.executemany("INSERT INTO results(idx, company, seat, agent, archetype, score, rank, bankrupt, equity_musd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+    try:
+        with transaction(db):
+            db.executemany("INSERT INTO games(idx, seed, status, quarters, seats, error) VALUES (?, ?, ?, ?, ?, ?)", games)
+            db.executemany("INSERT INTO results(idx, company, seat, agent, archetype, score, rank, bankrupt, equity_musd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+    except sqlite3.Error as e:
+        raise store_error(e, getattr(db, "path", "") or "the results database") from None
 
 
 def _round(x: Any) -> Any:
