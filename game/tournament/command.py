@@ -20,6 +20,7 @@ def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--backend", choices=("process", "dask"), default="process", help="local process pool, or Dask distributed (needs gridlock[cluster])")
     p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
     p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16 and shrinking towards the end so the workers finish together); does not change results")
+    p.add_argument("--seating", choices=("random", "round-robin", "rotate"), default="random", help="who sits where: random (default; a seeded draw per game, each agent at most once per game where there are enough), round-robin (every line-up equally often; --games must be a multiple of their number) or rotate (the old fixed rotation)")
     p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
 
 
@@ -75,6 +76,7 @@ def _config(args, overrides):
         overrides=tuple(overrides),
         from_save=getattr(args, "from_save", None),
         human_agent=getattr(args, "human_agent", None),
+        seating=args.seating,
     )
 
 

@@ -31,6 +31,7 @@ class TournamentConfig:
     overrides: tuple[str, ...] = field(default=(), converter=tuple)
     from_save: str | None = None
     human_agent: str | None = None
+    seating: str = "random"  # schedule.SEATINGS
 
     @property
     def job(self) -> Job:
@@ -112,7 +113,8 @@ class Plan:
                 raise TournamentError("the scenario has problems:\n" + "\n".join(f"  {p}" for p in e.problems)) from None
             # no agents named: every registered agent that has a seat in this scenario
             agents = cfg.agents or tuple(sorted(a for a, info in REGISTRY.items() if any(info.plays(c.archetype) for c in self.spec.companies.values())))
-            self.seat_plan = SeatPlan(self.spec, agents)
+            self.seat_plan = SeatPlan(self.spec, agents, cfg.seating, cfg.seed)
+            self.seat_plan.check_games(cfg.games)
             self.fixed_seats = None
             extra = {"agents": list(agents)}
         body = canonical_json(scenario_to_dict(self.spec))
