@@ -298,22 +298,66 @@ def headline(summary: dict) -> list[str]:
     return lines
 
 
+TEXT_COLUMNS = ("agent", "company", "archetype", "what", "replay", "fact", "measure", "band", "result", "flag", "kind")
+
+
+def plain_table(title: str, headers: list[str], rows: list[list[str]], out: TextIO) -> None:
+    """One table as aligned plain text."""
+    print(f"\n{title}", file=out)
+    if not rows:
+        print("  (none yet)", file=out)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    last = len(headers) - 1
+    fmt = lambda cells: "  ".join(c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()  # noqa: E731
+    print(fmt(headers), file=out)
+    print(fmt(["-" * w for w in widths]), file=out)
+    for r in rows:
+        print(fmt(r), file=out)
+
+
+def rich_table(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """One table drawn by rich."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for i, h in enumerate(headers):
+        table.add_column(h, justify="left" if i == 0 or h in TEXT_COLUMNS else "right", overflow="fold")
+    for r in rows:
+        table.add_row(*r)
+    if not rows:
+        table.caption = "(none yet)"
+    console.print()
+    console.print(table)
+
+
+def show_tables(lines: list[str], tables: list[tuple[str, list[str], list[list[str]]]], out: TextIO, notes: list[str] = ()) -> None:
+    """Lines, tables and closing notes: rich on a terminal, plain text otherwise."""
+    if out.isatty():
+        from rich.console import Console
+
+        console = Console(file=out)
+        for line in lines:
+            console.print(line, highlight=False, markup=False)
+        for t in tables:
+            rich_table(console, *t)
+        for line in notes:
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        return
+    for line in lines:
+        print(line, file=out)
+    for t in tables:
+        plain_table(*t, out)
+    for line in notes:
+        print(line, file=out)
+
+
 def render_plain(summary: dict, out: TextIO) -> None:
     """Aligned plain text, for pipes and files."""
     for line in headline(summary):
         print(line, file=out)
     for title, headers, rows in display_tables(summary):
-        print(f"\n{title}", file=out)
-        if not rows:
-            print("  (none yet)", file=out)
-            continue
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-        last = len(headers) - 1
-        fmt = lambda cells: "  ".join(c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()  # noqa: E731
-        print(fmt(headers), file=out)
-        print(fmt(["-" * w for w in widths]), file=out)
-        for r in rows:
-            print(fmt(r), file=out)
+        plain_table(title, headers, rows, out)
     if summary["extremes"]:
         print("\nReplay", file=out)
         for line in replay_lines(summary):
@@ -323,21 +367,12 @@ def render_plain(summary: dict, out: TextIO) -> None:
 def render_rich(summary: dict, out: TextIO) -> None:
     """Rich tables, for a terminal."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console(file=out)
     for line in headline(summary):
         console.print(line, highlight=False, markup=False)
     for title, headers, rows in display_tables(summary):
-        table = Table(title=title, title_justify="left", show_edge=False)
-        for i, h in enumerate(headers):
-            table.add_column(h, justify="left" if i == 0 or h in ("agent", "company", "archetype", "what", "replay") else "right", overflow="fold")
-        for r in rows:
-            table.add_row(*r)
-        if not rows:
-            table.caption = "(none yet)"
-        console.print()
-        console.print(table)
+        rich_table(console, title, headers, rows)
     if summary["extremes"]:
         console.print("\nReplay", style="bold")
         for line in replay_lines(summary):

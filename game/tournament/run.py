@@ -143,9 +143,10 @@ def batches(todo: Iterable[int], left: int, slots: int, size: int | None = None)
         yield chunk
 
 
-def _in_order(executor, slots: int, job: Job, tasks: Iterator[list[Task]]) -> Iterator[list]:
-    """Each batch's results, in submission order, with at most 2 x slots batches in flight or
-    waiting; tasks are made only as they are sent, so memory does not grow with the games."""
+def in_order(executor, slots: int, job: Any, tasks: Iterator[list[Task]], fn=run_batch) -> Iterator[list]:
+    """Each batch's results (fn(job, batch)), in submission order, with at most 2 x slots
+    batches in flight or waiting; tasks are made only as they are sent, so memory does not
+    grow with the games."""
     window = 2 * slots
     running: dict[Any, int] = {}
     finished: dict[int, list] = {}
@@ -157,7 +158,7 @@ def _in_order(executor, slots: int, job: Job, tasks: Iterator[list[Task]]) -> It
             if batch is None:
                 more = False
                 break
-            running[executor.submit(run_batch, job, batch)] = submitted
+            running[executor.submit(fn, job, batch)] = submitted
             submitted += 1
         if not running:
             break
@@ -199,7 +200,7 @@ def run_tournament(
                 with open_executor(backend, workers, address) as (executor, slots):
                     progress.start(cfg.games, len(done), errors)
                     try:
-                        for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):
+                        for out in in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):
                             write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])  # one transaction
                             bad = sum(1 for g, _ in out if g[2] == "error")
                             errors += bad
