@@ -97,14 +97,14 @@ def test_csv_export_writes_one_file_per_table(real_db, tmp_path, capsys):
     out_dir = tmp_path / "csv"
     code, _, err = run_cli(capsys, "report", str(real_db), "--csv", str(out_dir), "--json")
     assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["agents.csv", "by_archetype.csv", "by_seat.csv", "extremes.csv", "pairwise.csv", "ratings.csv"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["agents.csv", "archetype_ratings.csv", "by_archetype.csv", "by_seat.csv", "extremes.csv", "paired.csv", "pairwise.csv", "ratings.csv", "seat_relative.csv"]
     rows = list(csv.DictReader(open(out_dir / "agents.csv", encoding="utf-8")))
     s = summarise(real_db)
     assert {r["agent"] for r in rows} == set(AGENTS)
     for r in rows:
         assert int(r["games"]) == s["agents"][r["agent"]]["games"]
         assert float(r["win_ci_high"]) == pytest.approx(s["agents"][r["agent"]]["win_ci_high"])
-    assert "wrote 6 CSV files" in err
+    assert "wrote 9 CSV files" in err
 
 
 def test_parquet_export_reads_back_the_same_values(real_db, tmp_path, capsys):

@@ -9,6 +9,7 @@ import shlex
 import sys
 
 from . import TournamentError
+from .schedule import SEATINGS
 
 
 def _common(p: argparse.ArgumentParser, seed_type) -> None:
@@ -20,7 +21,7 @@ def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--backend", choices=("process", "dask"), default="process", help="local process pool, or Dask distributed (needs gridlock[cluster])")
     p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
     p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16 and shrinking towards the end so the workers finish together); does not change results")
-    p.add_argument("--seating", choices=("random", "round-robin", "rotate"), default="random", help="who sits where: random (default; a seeded draw per game, each agent at most once per game where there are enough), round-robin (every line-up equally often; --games must be a multiple of their number) or rotate (the old fixed rotation)")
+    p.add_argument("--seating", choices=SEATINGS, default="random", help="who sits where: random (default; a seeded draw per game, each agent at most once per game where there are enough), round-robin (every line-up equally often; --games must be a multiple of their number), paired (games 2i and 2i+1 share a seed and differ in one seat: narrower intervals in the report) or rotate (the old fixed rotation)")
     p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
 
 

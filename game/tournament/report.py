@@ -142,6 +142,7 @@ def summarise(path: str | os.PathLike) -> dict:
     by_idx = {g[0]: g for g in games}
 
     agents = {a: stats.agent_summary(plays, a) for a in plays.agents()}
+    pairs = stats.pairwise(plays)
     ratings = stats.ratings(plays)
     for r in ratings:
         agents[r["agent"]].update(rating_mu=r["mu"], rating_sigma=r["sigma"], rating_ordinal=r["ordinal"])
@@ -164,11 +165,15 @@ def summarise(path: str | os.PathLike) -> dict:
         },
         "errors": [{"idx": e["idx"], "seed": e["seed"], "error": e["error"][0]} for e in errors],
         "agents": agents,
-        "pairwise": [{"agent": a, "opponent": b} | v for (a, b), v in stats.pairwise(plays).items()],
+        "pairwise": [{"agent": a, "opponent": b} | v for (a, b), v in pairs.items()],
         "by_seat": stats.by_group(plays, "seat"),
         "by_archetype": stats.by_group(plays, "archetype", "agent"),
         "ratings": ratings,
         "extremes": extremes,
+        "seat_relative": stats.seat_relative(plays),
+        "archetype_ratings": stats.archetype_ratings(plays),
+        "warnings": stats.meeting_warnings(plays, pairs),
+        "paired": stats.paired_comparisons(plays, {g[0]: g[1] for g in games}),
     }
 
 
@@ -202,7 +207,14 @@ def frames(summary: dict) -> dict[str, tuple[list[str], list[list[Any]]]]:
             [[e["kind"], e["agent"], e["idx"], e["seed"], e.get("score"), e.get("rank"), e.get("bankruptcies"), e["command"]] for e in summary["extremes"]],
         ),
     }
+    out["seat_relative"] = (list(SEAT_COLUMNS), [[r[c] for c in SEAT_COLUMNS] for r in summary.get("seat_relative", [])])
+    out["archetype_ratings"] = (["archetype", "agent", "mu", "sigma", "ordinal", "games"], [[r["archetype"], r["agent"], r["mu"], r["sigma"], r["ordinal"], r["games"]] for r in summary.get("archetype_ratings", [])])
+    out["paired"] = (list(PAIRED_COLUMNS), [[r[c] for c in PAIRED_COLUMNS] for r in summary.get("paired", [])])
     return out
+
+
+SEAT_COLUMNS = ("archetype", "agent", "plays", "seat_relative_score", "relative_ci_low", "relative_ci_high", "win_rate", "win_ci_low", "win_ci_high", "expected_win_rate")
+PAIRED_COLUMNS = ("archetype", "agent", "versus", "pairs", "mean_difference", "paired_ci_low", "paired_ci_high", "unpaired_difference", "unpaired_half_width", "narrower_per_game")
 
 
 def _pct(v: float) -> str:
@@ -266,7 +278,29 @@ def display_tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]
         [[r["archetype"], r["agent"], str(r["games"]), _pct(r["win_rate"]), _pct(r["baseline_win_rate"]), _num(r["mean_score"]), f"{r['mean_rank']:.2f}", _pct(r["bankruptcy_rate"])] for r in summary["by_archetype"]],
     ))
     tables.append((
-        "Ratings (openskill Plackett–Luce, games in index order; ordinal = μ − 3σ)",
+        "Judged against the seat: score − the mean score of the same company; win rate vs the seats' own win rate",
+        ["archetype", "agent", "plays", "seat-relative", "95% CI", "win rate", "95% CI", "seats' win rate"],
+        [
+            [r["archetype"], r["agent"], str(r["plays"]), f"{r['seat_relative_score']:+.3f}", f"{r['relative_ci_low']:+.3f}–{r['relative_ci_high']:+.3f}", _pct(r["win_rate"]), f"{_pct(r['win_ci_low'])}–{_pct(r['win_ci_high'])}", _pct(r["expected_win_rate"])]
+            for r in summary.get("seat_relative", [])
+        ],
+    ))
+    tables.append((
+        "Ratings per archetype (openskill, each game ranking only that archetype's seats; ordinal = μ − 3σ)",
+        ["archetype", "agent", "ordinal", "μ", "σ", "games"],
+        [[r["archetype"], r["agent"], f"{r['ordinal']:.2f}", f"{r['mu']:.2f}", f"{r['sigma']:.2f}", str(r["games"])] for r in summary.get("archetype_ratings", [])],
+    ))
+    if summary.get("paired"):
+        tables.append((
+            "Paired comparisons (same seed, one seat changed: common random numbers) beside the unpaired estimate from every play; narrower × = interval width per game, unpaired ÷ paired",
+            ["archetype", "agent", "versus", "pairs", "paired Δ", "95% CI", "unpaired Δ ± half-width", "narrower ×"],
+            [
+                [r["archetype"], r["agent"], r["versus"], str(r["pairs"]), f"{r['mean_difference']:+.3f}", f"{r['paired_ci_low']:+.3f}–{r['paired_ci_high']:+.3f}", f"{r['unpaired_difference']:+.3f} ± {r['unpaired_half_width']:.3f}", f"{r['narrower_per_game']:.1f}"]
+                for r in summary["paired"]
+            ],
+        ))
+    tables.append((
+        "Ratings (openskill Plackett–Luce over all seats, games in index order; ordinal = μ − 3σ; seats are unequal, see the per-archetype ratings)",
         ["#", "agent", "ordinal", "μ", "σ", "games"],
         [[str(i + 1), r["agent"], f"{r['ordinal']:.2f}", f"{r['mu']:.2f}", f"{r['sigma']:.2f}", str(r["games"])] for i, r in enumerate(summary["ratings"])],
     ))
@@ -293,6 +327,8 @@ def headline(summary: dict) -> list[str]:
     ]
     for e in summary["errors"][:5]:
         lines.append(f"  error in game {e['idx']} (seed {e['seed']}): {e['error']}")
+    for w in summary.get("warnings", []):
+        lines.append(f"warning: {w}")
     if len(summary["errors"]) > 5:
         lines.append(f"  … and {len(summary['errors']) - 5} more errors")
     return lines

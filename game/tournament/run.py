@@ -126,7 +126,8 @@ class Plan:
         return dict(self.fixed_seats) if self.fixed_seats is not None else self.seat_plan.seats(idx)
 
     def task(self, idx: int) -> Task:
-        return idx, game_seed(self.cfg.seed, idx), self.seats(idx)
+        child = self.seat_plan.seed_index(idx) if self.fixed_seats is None else idx
+        return idx, game_seed(self.cfg.seed, child), self.seats(idx)
 
 
 def batches(todo: Iterable[int], left: int, slots: int, size: int | None = None) -> Iterator[list[int]]:

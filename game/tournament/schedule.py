@@ -15,6 +15,9 @@ eligible agent, or an agent with no seat it may take, is refused. Three designs 
   companies, distinct within a game where there are enough agents) and game idx plays line-up
   idx mod L. A run of a multiple of L games plays every line-up equally often; any other
   number of games is refused, naming L.
+- `paired`: games 2i and 2i+1 share one seed; game 2i is the random draw, and game 2i+1
+  changes exactly one company (drawn) to another eligible agent. Each pair is a paired
+  comparison on common random numbers, which `gridlock report` uses for narrower intervals.
 - `rotate`: the old rule: the j-th company of an archetype (in scenario order) gets eligible
   agent (idx + j) mod (number eligible). Every agent sits in every seat equally often, but only
   a few line-ups are ever played, so some pairs never meet; kept to reproduce old runs.
@@ -32,7 +35,7 @@ from ..scenario import Scenario
 from . import TournamentError
 
 ANY = "any"
-SEATINGS = ("random", "round-robin", "rotate")
+SEATINGS = ("random", "round-robin", "paired", "rotate")
 MAX_LINEUPS = 1_000_000  # a round-robin over more line-ups than this could never be played out
 _SEATING_STREAM = 1  # spawn key next to the game index: the seat draw, never the game's own seed
 
@@ -121,8 +124,18 @@ class SeatPlan:
             closest = f"{lo} or {hi}" if lo else f"{hi}"
             raise TournamentError(f"--seating round-robin has {n} line-ups, so --games must be a multiple of {n} (e.g. {closest}); got {games}")
 
+    def seed_index(self, idx: int) -> int:
+        """Which child of the tournament seed game idx plays (paired games share one)."""
+        return idx // 2 if self.seating == "paired" else idx
+
     def seats(self, idx: int) -> dict[str, str]:
         """{company: agent spec} for game idx, in scenario company order."""
+        if self.seating == "paired":
+            eligible = [e for e, _ in self.slots]
+            lineup = draw_lineup(eligible, seat_rng(self.seed, idx // 2))
+            if idx % 2:
+                lineup = change_one(eligible, lineup, np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(idx // 2, _SEATING_STREAM, 1))))
+            return dict(zip(self.companies, lineup))
         if self.seating == "rotate":
             return {cid: eligible[(idx + j) % len(eligible)] for cid, (eligible, j) in zip(self.companies, self.slots)}
         if self._lineups is not None:
@@ -143,6 +156,20 @@ def draw_lineup(eligible: Sequence[Sequence[str]], rng: np.random.Generator) -> 
         pool = _feasible(options, seated)
         seated.append(pool[int(rng.integers(len(pool)))])
     return seated
+
+
+def change_one(eligible: Sequence[Sequence[str]], lineup: Sequence[str], rng: np.random.Generator) -> list[str]:
+    """The line-up with one company (drawn among those that have another eligible agent) given
+    another agent, one not seated in the game where there is such an agent."""
+    out = list(lineup)
+    open_seats = [i for i, options in enumerate(eligible) if len(options) > 1]
+    if not open_seats:
+        return out
+    i = open_seats[int(rng.integers(len(open_seats)))]
+    others = [a for a in eligible[i] if a != out[i]]
+    pool = [a for a in others if a not in out] or others
+    out[i] = pool[int(rng.integers(len(pool)))]
+    return out
 
 
 def _feasible(options: Sequence[str], seated: Sequence[str]) -> list[str]:
