@@ -280,7 +280,7 @@ def test_the_tournament_modules_import_without_textual_or_rich():
     from test_headless import ui_modules_after_importing
 
     # progress.py too: it imports rich only when a bar is actually drawn on a terminal
-    modules = [f"game.tournament.{m}" for m in ("run", "executors", "store", "schedule", "sweep", "aggregate", "command", "progress")]
+    modules = [f"game.tournament.{m}" for m in ("run", "executors", "store", "schedule", "sweep", "aggregate", "command", "progress", "lab", "facts", "balance", "meta")]
     assert ui_modules_after_importing(*modules) == []
 
 

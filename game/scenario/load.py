@@ -494,9 +494,10 @@ def load_scenario(name_or_path: str | Path, overrides: typing.Sequence[str] = ()
     merged, layers = _load_raw(path)
     # a scenario's [targets] are what that file claims; a child that changes the world
     # declares its own, so the parent's are not inherited
+    own = layers[-1][1].get("targets")
     merged.pop("targets", None)
-    if "targets" in layers[-1][1]:
-        merged["targets"] = layers[-1][1]["targets"]
+    if own is not None:
+        merged["targets"] = own
     if overrides:
         layer = override_layer(merged, overrides)
         merged = _merge(merged, layer)

@@ -8,8 +8,8 @@ import os
 import shlex
 import sys
 
-from . import TournamentError
-from .schedule import SEATINGS
+from . import SEATINGS, TournamentError
+
 
 
 def _common(p: argparse.ArgumentParser, seed_type) -> None:

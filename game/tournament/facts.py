@@ -40,7 +40,7 @@ class Fact:
     ci_low: float | None
     ci_high: float | None
     held: bool
-    status: str  # "held", "not held", "not reported: FIELD" or "undefined"
+    status: str  # "held", "not held", "not reported: FIELD" or "no value in any game"
     base_value: float | None = None  # with --set: the same fact without the change
     change: float | None = None  # with --set: the paired change
     change_ci: tuple[float, float] | None = None
@@ -111,7 +111,7 @@ class FactsRun:
             values, missing = self._fact_values(t, self.overrides)
             value, lo, hi = _summary(list(values.values()))
             held = value is not None and t.low <= value <= t.high
-            status = "held" if held else (missing if missing and value is None else "undefined" if value is None else "not held")
+            status = "held" if held else (missing if missing and value is None else "no value in any game" if value is None else "not held")
             extra: dict[str, Any] = {}
             if self.overrides:
                 base, _ = self._fact_values(t, ())

@@ -32,10 +32,10 @@ import numpy as np
 
 from ..agents import REGISTRY, UnknownAgent, make_agent
 from ..scenario import Scenario
-from . import TournamentError
+from . import SEATINGS, TournamentError
 
 ANY = "any"
-SEATINGS = ("random", "round-robin", "paired", "rotate")
+
 MAX_LINEUPS = 1_000_000  # a round-robin over more line-ups than this could never be played out
 _SEATING_STREAM = 1  # spawn key next to the game index: the seat draw, never the game's own seed
 
