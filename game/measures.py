@@ -293,6 +293,17 @@ def order_kinds(game) -> dict[str, dict[str, int]]:
     return out
 
 
+def company_pnl(game) -> dict[str, dict[str, float]]:
+    """{company: {ledger category: total over the game}} from the private reports ($M, signed)."""
+    out: dict[str, dict[str, float]] = {}
+    for quarter in game.private_reports:
+        for cid, rep in quarter.items():
+            mine = out.setdefault(cid, {})
+            for k, v in rep.pnl.items():
+                mine[k] = mine.get(k, 0.0) + float(v)
+    return out
+
+
 def all_measures(game, wanted: Iterable[tuple[str, str]] | None = None) -> dict[str, Any]:
     """{key: value or None, or the string 'not reported: FIELD'} for (measure, region) pairs
     (default: every measure that needs no region); key is 'measure' or 'measure:region'."""

@@ -31,6 +31,7 @@ class LabJob:
     overrides: tuple[str, ...] = field(default=(), converter=tuple)
     wanted: tuple[tuple[str, str], ...] = field(default=(), converter=tuple)  # (measure, region)
     orders: bool = False  # count the order kinds each company gave
+    figures: bool = False  # each company's P&L totals and starting equity
 
 
 _SPECS: dict[tuple, Any] = {}
@@ -67,11 +68,16 @@ def play_measured(job: LabJob, batch: Sequence[Task]) -> list[dict]:
             "seed": seed,
             "seats": {cid: seats.get(cid, spec.companies[cid].agent) for cid in order},
             "standings": [
-                {"company": s.id, "seat": order.index(s.id), "archetype": s.archetype, "agent": seats.get(s.id, spec.companies[s.id].agent), "score": float(s.score), "rank": int(s.rank), "bankrupt": bool(s.bankrupt)}
+                {"company": s.id, "seat": order.index(s.id), "archetype": s.archetype, "agent": seats.get(s.id, spec.companies[s.id].agent), "score": float(s.score), "rank": int(s.rank), "bankrupt": bool(s.bankrupt), "equity_value_musd": float(s.equity_value_musd)}
                 for s in result.standings
             ],
             "measures": measures.all_measures(game, job.wanted),
             "orders": measures.order_kinds(game) if job.orders else {},
+            "price_index": float(result.price_index),
+            "companies": {
+                cid: {"pnl": pnl, "starting_equity_musd": float(game.core.world.companies[cid].starting_equity_musd)}
+                for cid, pnl in measures.company_pnl(game).items()
+            } if job.figures else {},
         })
     return out
 
