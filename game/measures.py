@@ -52,17 +52,14 @@ def _field(rows: Iterable[dict], name: str, where: str) -> list[float]:
     return values
 
 
-def _per_quarter(game, market: str, name: str) -> list[float]:
-    """A compute-market field per quarter (every quarter must report it)."""
+def _quarters(game, market: str, *names: str, last: int | None = None, first: int | None = None) -> list[tuple[float, ...]]:
+    """Per quarter (all, or only the first/last n), the named fields of one market, for the
+    quarters that report all of them as numbers; NotReported when no quarter has a field."""
     rows = _markets(game, market)
-    values = _field(rows, name, f"public_reports[i].markets['{market}']")
-    if len(values) != len(rows):
-        raise NotReported(f"public_reports[i].markets['{market}'].{name} (some quarters)")
-    return values
-
-
-def _last_year(values: list[float]) -> list[float]:
-    return values[-QUARTERS_PER_YEAR:]
+    for name in names:
+        _field(rows, name, f"public_reports[i].markets['{market}']")
+    rows = rows[:first] if first is not None else rows[-last:] if last is not None else rows
+    return [tuple(float(r[n]) for n in names) for r in rows if all(isinstance(r.get(n), (int, float)) for n in names)]
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -155,19 +152,18 @@ def power_largest_cash_cost(game, **_) -> float | None:
     return 1.0 if costs["power"] >= max(costs.values()) else 0.0
 
 
-def _inference_share(game, quarters: slice) -> float | None:
-    inf = _per_quarter(game, "compute", "inference_spend_musd")[quarters]
-    train = _per_quarter(game, "compute", "training_spend_musd")[quarters]
-    return _ratio(sum(inf), sum(inf) + sum(train))
+def _inference_share(rows: list[tuple[float, ...]]) -> float | None:
+    inference = sum(i for i, _ in rows)
+    return _ratio(inference, inference + sum(t for _, t in rows))
 
 
 def inference_share_first_year(game, **_) -> float | None:
     """Inference spend ÷ (inference + training spend) realised in the first year."""
-    return _inference_share(game, slice(0, QUARTERS_PER_YEAR))
+    return _inference_share(_quarters(game, "compute", "inference_spend_musd", "training_spend_musd", first=QUARTERS_PER_YEAR))
 
 
 def inference_share_last_year(game, **_) -> float | None:
-    return _inference_share(game, slice(-QUARTERS_PER_YEAR, None))
+    return _inference_share(_quarters(game, "compute", "inference_spend_musd", "training_spend_musd", last=QUARTERS_PER_YEAR))
 
 
 def _chip_cells(game) -> list[tuple[float, float]]:
@@ -209,16 +205,14 @@ def early_power_lead(game, **_) -> float | None:
 
 def price_to_cost_last_year(game, **_) -> float | None:
     """Mean over the last year's quarters of clearing price ÷ cost of serving an H100e-hour."""
-    price = _last_year(_per_quarter(game, "compute", "clearing_price_usd_per_h100e_hour"))
-    cost = _last_year(_per_quarter(game, "compute", "cost_of_serving_usd_per_h100e_hour"))
-    return _mean([p / c for p, c in zip(price, cost) if c > 0])
+    rows = _quarters(game, "compute", "clearing_price_usd_per_h100e_hour", "cost_of_serving_usd_per_h100e_hour", last=QUARTERS_PER_YEAR)
+    return _mean([p / c for p, c in rows if c > 0])
 
 
 def demand_served_share(game, **_) -> float | None:
     """Inference H100e served ÷ inference demand, summed over the last year."""
-    served = _last_year(_per_quarter(game, "compute", "served_h100e"))
-    demand = _last_year(_per_quarter(game, "compute", "inference_demand_h100e"))
-    return _ratio(sum(served), sum(demand))
+    rows = _quarters(game, "compute", "served_h100e", "inference_demand_h100e", last=QUARTERS_PER_YEAR)
+    return _ratio(sum(s for s, _ in rows), sum(d for _, d in rows))
 
 
 def h100e_online_end(game, **_) -> float | None:

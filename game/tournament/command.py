@@ -65,7 +65,7 @@ def add_lab_parsers(sub, seed_type) -> None:
     f = sub.add_parser(
         "facts",
         help="check the stylised facts a scenario's [targets] table claims",
-        description="Play seeded games of the scenario with its own agents and print, per fact of its [targets] table, the measured mean with a 95%% interval, "
+        description="Play seeded games of the scenario with its own agents and print, per fact of its [targets] table, the measured mean with a 95% interval, "
         "the band, and whether it held. Exit 0 if every fact held, 1 if any did not, 2 for bad input.",
         epilog="Example: gridlock facts --scenario baseline --games 300; how a lever moves every fact: gridlock facts --games 200 --set vendors.nvidia.supply_multiplier=0.5",
     )
