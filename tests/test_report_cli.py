@@ -87,9 +87,9 @@ def test_the_replay_command_of_an_extreme_game_reproduces_its_score(real_db, cap
     code, out, _ = run_cli(capsys, *argv[1:], "--json")
     assert code == 0
     standings = json.loads(out)["standings"]
-    played = [r for r in standings if r["agent"] == "random"]
-    assert len(played) == 1
-    assert played[0]["score"] == pytest.approx(best["score"])
+    # random may hold two seats of a game (it is the only agent of archetype "any" here)
+    played = [r for r in standings if r["agent"] == "random" and r["score"] == pytest.approx(best["score"])]
+    assert len(played) >= 1
     assert played[0]["rank"] == best["rank"]
 
 

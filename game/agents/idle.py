@@ -10,7 +10,12 @@ from .base import Tunable, register
 
 @register("idle", "any", "Gives no orders, ever: the do-nothing benchmark that every strategy of its archetype must beat.")
 class Idle(Tunable):
-    """Gives no orders; its company lives on its starting sites, contracts and outside cash flow."""
+    """Idle agent: gives no orders at all.
+
+    Its company lives on what it starts with: sites, contracts, queue positions and outside
+    cash flow. A sound scenario makes it finish last of its archetype (`gridlock balance`
+    flags it otherwise), since doing nothing must lose.
+    """
 
     def decide(self, v: CompanyView) -> list[Any]:
         return []
