@@ -78,9 +78,13 @@ def measure(records, key):
     return out, missing
 
 
+def row(label: str, value: str) -> None:
+    print(f"  {label:<52} {value}")
+
+
 def show(label: str, records, key: str) -> None:
     vals, missing = measure(records, key)
-    print(f"  {label:<44} {mean_ci(list(vals.values())) if vals else (missing or 'no value (n=0)')}")
+    row(label, mean_ci(list(vals.values())) if vals else (missing or "no value (n=0)"))
 
 
 def paired(a: dict, b: dict) -> list[float]:
@@ -141,12 +145,12 @@ def main() -> None:
             if r["idx"] in by_idx:
                 gaps.append(seat_row(by_idx[r["idx"]], cid)["score"] - me["score"])
         print(f"{label} seat (company i mod {k}, everything else as in baseline)")
-        print(f"  mean rank of {k}                                {mean_ci(ranks)}")
-        print(f"  finishes last                                {share_ci(sum(x == k for x in ranks), len(ranks))}")
-        print(f"  finishes first                               {share_ci(sum(x == 1 for x in ranks), len(ranks))}")
+        row(f"mean rank of {k}", mean_ci(ranks))
+        row("finishes last", share_ci(sum(x == k for x in ranks), len(ranks)))
+        row("finishes first", share_ci(sum(x == 1 for x in ranks), len(ranks)))
         for arch, (last, m) in arch_last.items():
-            print(f"  finishes last, {arch} seats{' ' * (17 - len(arch))}           {share_ci(last, m)}")
-        print(f"  score gap: seat's own agent − {label:<6}         {mean_ci(gaps)}")
+            row(f"finishes last, {arch} seats", share_ci(last, m))
+        row(f"score gap: seat's own agent − {label}", mean_ci(gaps))
         print()
 
     print(f"overpay: fortress at aurora with power bid markup and price cap x{OVERPAY_FACTOR:g} ({markup})")
@@ -159,11 +163,11 @@ def main() -> None:
         spend = lambda x: -sum(x["companies"]["aurora"]["pnl"].get(c, 0.0) for c in ("capex_power", "power", "asset_purchase"))  # noqa: E731
         extra.append(spend(r) - spend(b))
         lost.append(seat_row(b, "aurora")["equity_value_musd"] - seat_row(r, "aurora")["equity_value_musd"])
-    print(f"  extra power spend ($M)                       {mean_ci(extra)}")
-    print(f"  equity lost ($M)                             {mean_ci(lost)}")
+    row("extra power spend ($M)", mean_ci(extra))
+    row("equity lost ($M)", mean_ci(lost))
     ratio = [lo / ex for lo, ex in zip(lost, extra) if ex > 1.0]
-    print(f"  equity lost ÷ extra spend (games that spent more) {mean_ci(ratio)}  target ≥ 0.5")
-    print(f"  score change                                 {mean_ci([seat_row(r, 'aurora')['score'] - seat_row(fort_by[r['idx']], 'aurora')['score'] for r in over if r['idx'] in fort_by])}")
+    row("equity lost ÷ extra spend (games that spent more)", f"{mean_ci(ratio)}  target ≥ 0.5")
+    row("score change", mean_ci([seat_row(r, "aurora")["score"] - seat_row(fort_by[r["idx"]], "aurora")["score"] for r in over if r["idx"] in fort_by]))
     print()
 
     print(f"parity: agents drawn at random into their archetype's seats ({', '.join(field)})")
@@ -175,7 +179,7 @@ def main() -> None:
         for s in r["standings"]:
             plays.setdefault(f"{s['archetype'][:5]} {s['agent']}", []).append(s["rank"] == 1)
     for who, wins in sorted(plays.items()):
-        print(f"    {who:<28} {share_ci(sum(wins), len(wins))}")
+        row(f"  {who}", share_ci(sum(wins), len(wins)))
     print()
 
     print("chips")
@@ -183,9 +187,9 @@ def main() -> None:
     show("share of generation-quarters where bids ≥ supply", base, "chip_binding_share")
     b_on, _ = measure(base, "h100e_online_end")
     h_on, _ = measure(half, "h100e_online_end")
-    print(f"  H100e online at the end, baseline            {mean_ci(list(b_on.values()))}")
-    print(f"  ... merchant supply halved ({len(halved)} overrides)     {mean_ci(list(h_on.values()))}")
-    print(f"  change with supply halved (paired)           {mean_ci(paired(h_on, b_on))}  target < 0")
+    row("H100e online at the end, baseline", mean_ci(list(b_on.values())))
+    row(f"... merchant supply halved ({len(halved)} overrides)", mean_ci(list(h_on.values())))
+    row("change with supply halved (paired)", f"{mean_ci(paired(h_on, b_on))}  target < 0")
     print()
     print("utilisation, power, spend and price (baseline's own agents)")
     show("utilisation neo-cloud ÷ hyperscaler", base, "utilisation_ratio")
@@ -194,14 +198,14 @@ def main() -> None:
     show("inference share of realised spend, last year", base, "inference_share_last_year")
     show("demand served ÷ demand, last year", base, "demand_served_share")
     show("2031 price ÷ cost of serving an H100e-hour", base, "price_to_cost_last_year")
-    print(f"  {'final price index':<44} {mean_ci([r['price_index'] for r in base])}")
+    row("final price index", mean_ci([r["price_index"] for r in base]))
     print()
     print("neocloud-squeeze vs baseline (same seeds)")
     s_d, _ = measure(squeeze, "neocloud_distress")
     b_d, _ = measure(base, "neocloud_distress")
-    print(f"  neo-cloud distress, baseline                 {mean_ci(list(b_d.values()))}")
-    print(f"  neo-cloud distress, neocloud-squeeze         {mean_ci(list(s_d.values()))}")
-    print(f"  change (paired)                              {mean_ci(paired(s_d, b_d))}  target > 0")
+    row("neo-cloud distress, baseline", mean_ci(list(b_d.values())))
+    row("neo-cloud distress, neocloud-squeeze", mean_ci(list(s_d.values())))
+    row("change (paired)", f"{mean_ci(paired(s_d, b_d))}  target > 0")
     print(f"\n95% intervals: percentile bootstrap of the mean (z = {NormalDist().inv_cdf(0.975):.2f} for Wilson shares)")
 
 
