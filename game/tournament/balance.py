@@ -288,7 +288,7 @@ def analyse(records: Sequence[dict], scenario: str = "", games: int = 0, seed: i
         for a in agents[arch]:
             beaten = {d["agent"] for d in dominance if d["archetype"] == arch and d["dominated_by"] == a}
             if len(agents[arch]) > 1 and beaten == set(agents[arch]) - {a}:
-                dominance.append({"archetype": arch, "agent": "(every other)", "dominated_by": a})
+                dominance.append({"archetype": arch, "agent": "every other agent", "dominated_by": a})
     payoff_table = []
     for arch in archetypes:
         for a in agents[arch]:
