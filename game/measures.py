@@ -12,6 +12,7 @@ checked when it loads; `MEASURE_FUNCTIONS` must define exactly those names (a te
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from statistics import median
 from typing import Any, Callable, Iterable
 
@@ -38,7 +39,7 @@ class NotReported(Exception):
 # ---------------------------------------------------------------- reading the reports
 
 
-def _markets(game, market: str) -> list[dict]:
+def _markets(game, market: str) -> list[Mapping]:
     """Each quarter's public figures of one market ({} for a quarter that has none)."""
     return [r.markets.get(market) or {} for r in game.public_reports]
 
@@ -172,7 +173,7 @@ def _chip_cells(game) -> list[tuple[float, float]]:
     out = []
     for row in _markets(game, "chips")[: EARLY_YEARS * QUARTERS_PER_YEAR]:
         for cell in row.values():
-            if not isinstance(cell, dict) or "supply" not in cell:
+            if not isinstance(cell, Mapping) or "supply" not in cell:  # reports are read-only mappings
                 continue
             if "bid_units" in cell:
                 bid = float(cell["bid_units"])
@@ -281,7 +282,7 @@ def order_kinds(game) -> dict[str, dict[str, int]]:
         for cid, orders in quarter.items():
             mine = out.setdefault(cid, {})
             for x in orders if isinstance(orders, (list, tuple)) else ():
-                kind = getattr(x, "kind", None) or (x.get("type") if isinstance(x, dict) else None)
+                kind = getattr(x, "kind", None) or (x.get("type") if isinstance(x, Mapping) else None)
                 if isinstance(kind, str):
                     mine[kind] = mine.get(kind, 0) + 1
     return out

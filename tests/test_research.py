@@ -336,5 +336,7 @@ def test_measures_of_a_played_tutorial_game(tutorial):
     assert m["neocloud_first"] == (1.0 if next(s for s in result.standings if s.rank == 1).archetype == "neocloud" else 0.0)
     assert 0 <= m["hyperscaler_beats_neocloud"] <= 1
     assert m["h100e_online_end"] == pytest.approx(sum(s.capacity_h100e for s in result.standings))
+    # the chip market reports read-only mappings per generation: read, not skipped
+    assert isinstance(m["chip_bids_to_supply"], float) and isinstance(m["chip_binding_share"], float)
     for v in m.values():
         assert v is None or isinstance(v, (float, str))
