@@ -312,9 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pl.set_defaults(func=cmd_play)
 
-    from .tournament.command import add_parsers
+    from .tournament.command import add_lab_parsers, add_parsers
 
     add_parsers(sub, _seed)  # tournament, sweep
+    add_lab_parsers(sub, _seed)  # facts, balance
 
     rl = sub.add_parser("rl", help="show the RL observation and action layout", description="Show the reinforcement-learning observation slots and action dimensions for a scenario (docs/rl.md).")
     rl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")

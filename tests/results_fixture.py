@@ -56,24 +56,20 @@ def write(path: Path, games: Iterable[tuple[int, int, Game]], errors: Iterable[t
 
 
 def play_real_games(path: Path, scenario: str, agents: Sequence[str], games: int, seed: int = 0, overrides: Sequence[str] = ()) -> Path:
-    """Play `games` real games, rotating the agents through the seats, and store them like a tournament."""
-    import numpy as np
-
+    """Play `games` real games, seated as a tournament seats them (random design), and store them like one."""
     from game.runner import play, seat_agents
     from game.scenario import load_scenario
+    from game.tournament.schedule import SeatPlan
+    from game.tournament.schedule import game_seed as child_seed
 
     spec = load_scenario(scenario)
     companies = list(spec.companies)
     config = {"scenario": scenario, "overrides": list(overrides), "agents": list(agents), "games": games, "seed": seed, "from_save": None}
     con = create(path, config, spec.game.name)
-    seeds = np.random.SeedSequence(seed).generate_state(games, dtype=np.uint64) >> np.uint64(1)
-    from game.agents import REGISTRY
-
-    # each company rotates through the given agents that play its archetype
-    eligible = {c: [a for a in agents if REGISTRY[a].plays(cs.archetype)] for c, cs in spec.companies.items()}
+    plan = SeatPlan(spec, agents, "random", seed)
     for idx in range(games):
-        seats = {c: eligible[c][(idx + i) % len(eligible[c])] for i, c in enumerate(companies)}
-        game_seed = int(seeds[idx])
+        seats = plan.seats(idx)
+        game_seed = child_seed(seed, idx)
         _, result = play(spec, game_seed, seat_agents(spec, game_seed, seats))
         by_id = {r.id: r for r in result.standings}
         add_games(con, [(idx, game_seed, [(c, by_id[c].archetype, seats[c], by_id[c].score, by_id[c].rank, by_id[c].bankrupt) for c in companies])])

@@ -54,8 +54,8 @@ def test_game_seeds_are_spawn_children_of_the_tournament_seed():
     assert game_seed(12, 7) != seeds[7]
 
 
-def test_seats_rotate_within_each_archetype_by_the_documented_rule(baseline):
-    plan = SeatPlan(baseline, ["hyperscaler", "neocloud", "random"])
+def test_rotate_seats_rotate_within_each_archetype_by_the_documented_rule(baseline):
+    plan = SeatPlan(baseline, ["hyperscaler", "neocloud", "random"], "rotate")
     # hyperscaler companies aurora, meridian, helix may take [hyperscaler, random];
     # neocloud companies corecell, nebula, lumen may take [neocloud, random].
     assert plan.seats(0) == {"aurora": "hyperscaler", "meridian": "random", "helix": "hyperscaler", "corecell": "neocloud", "nebula": "random", "lumen": "neocloud"}
@@ -65,10 +65,10 @@ def test_seats_rotate_within_each_archetype_by_the_documented_rule(baseline):
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.sampled_from(["hyperscaler", "neocloud", "random", "neocloud:ambition=1.2", "hyperscaler:ambition=1.0", "random:x=1"]), min_size=1, max_size=5, unique=True), st.integers(0, 1000))
-def test_every_agent_sits_in_every_seat_it_may_take_equally_often(baseline, agents, start):
+def test_rotate_seats_every_agent_in_every_seat_it_may_take_equally_often(baseline, agents, start):
     agents = [a for a in agents if a != "random:x=1"] or ["random"]
     try:
-        plan = SeatPlan(baseline, agents)
+        plan = SeatPlan(baseline, agents, "rotate")
     except TournamentError:
         kinds = {a.partition(":")[0] for a in agents}
         assert "random" not in kinds and not {"hyperscaler", "neocloud"} <= kinds
@@ -280,7 +280,7 @@ def test_the_tournament_modules_import_without_textual_or_rich():
     from test_headless import ui_modules_after_importing
 
     # progress.py too: it imports rich only when a bar is actually drawn on a terminal
-    modules = [f"game.tournament.{m}" for m in ("run", "executors", "store", "schedule", "sweep", "aggregate", "command", "progress")]
+    modules = [f"game.tournament.{m}" for m in ("run", "executors", "store", "schedule", "sweep", "aggregate", "command", "progress", "lab", "facts", "balance", "meta")]
     assert ui_modules_after_importing(*modules) == []
 
 

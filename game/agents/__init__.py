@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (registers them)
     fast_follower,
     fortress,
     hyperscaler,
+    idle,
     internaliser,
     landgrab,
     neocloud,

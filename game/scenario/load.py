@@ -25,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .spec import Scenario
+from .spec import REGION_MEASURES, Scenario
 
 def _shipped_scenarios() -> Path:
     """game/scenarios: in a wheel a folder of copies, in a checkout a link to the repository's
@@ -481,6 +481,28 @@ def _cross_checks(s: Any, add) -> None:
                 if scope_table is not None and inj.target and inj.target not in scope_table:
                     add(["injects", str(i), "target"], f"{shown(inj.target)} is not a {ev.scope}")
 
+    with suppress(AttributeError, TypeError):
+        for tid, t in (s.targets or {}).items():
+            if isinstance(t, _Broken):
+                continue
+            if t.low > t.high:
+                add(["targets", tid, "low"], f"the band is empty: low {t.low} is above high {t.high}")
+            if not t.source.strip():
+                add(["targets", tid, "source"], "say where the band comes from")
+            if t.measure in REGION_MEASURES and t.region not in (s.regions or {}):
+                add(["targets", tid, "region"], f"measure {t.measure} needs `region`, one of {', '.join(s.regions or {})}")
+            elif t.region and t.measure not in REGION_MEASURES:
+                add(["targets", tid, "region"], f"measure {t.measure} takes no region")
+            if t.against and not _scenario_exists(t.against):
+                add(["targets", tid, "against"], f"no scenario {t.against!r} to compare with (shipped: {', '.join(available_scenarios())})")
+
+
+def _scenario_exists(name: str) -> bool:
+    try:
+        return resolve_path(name).is_file()
+    except (OSError, ValueError):
+        return False
+
 
 class _Broken:
     """An entry that failed to structure: it exists, but nothing can be read from it."""
@@ -569,6 +591,12 @@ def load_scenario(name_or_path: str | Path, overrides: typing.Sequence[str] = ()
     spec or raise ScenarioError."""
     path = resolve_path(name_or_path)
     merged, layers = _load_raw(path)
+    # a scenario's [targets] are what that file claims; a child that changes the world
+    # declares its own, so the parent's are not inherited
+    own = layers[-1][1].get("targets")
+    merged.pop("targets", None)
+    if own is not None:
+        merged["targets"] = own
     if overrides:
         layer = override_layer(merged, overrides)
         merged = _merge(merged, layer)

@@ -62,6 +62,31 @@ EVENT_LEVERS = (
     "customer_default",  # global, one-shot: a training customer walks away from its contract
     "gas_price_multiplier",  # global: carbon price or gas spike
 )
+# The measures a scenario's [targets] may name; game/measures.py defines each, from a finished
+# game's reports (docs/research.md lists them with their definitions).
+MEASURES = (
+    "utilisation_ratio",  # neo-cloud ÷ hyperscaler mean utilisation
+    "greenfield_quarters_congested",  # power secured -> online, regions with the longer queues
+    "greenfield_quarters_open",  # the same, regions with the shorter queues
+    "greenfield_congested_vs_open",  # the ratio of the two
+    "power_to_online_quarters",  # power secured -> online in one `region`
+    "power_share_of_cash_costs",  # power ÷ all cash operating costs
+    "power_largest_cash_cost",  # 1 when power is the largest cash operating cost
+    "inference_share_first_year",  # inference share of realised compute spend, first year
+    "inference_share_last_year",  # the same, last year
+    "chip_bids_to_supply",  # chip units bid ÷ supplied, first three years
+    "chip_binding_share",  # share of generation-quarters, first three years, where bids >= supply
+    "early_power_lead",  # rank correlation: power held after year one vs capacity at the end
+    "price_to_cost_last_year",  # clearing price ÷ cost of serving an H100e-hour, last year
+    "demand_served_share",  # inference demand served ÷ demand, last year
+    "h100e_online_end",  # H100e installed at the end, every company
+    "neocloud_distress",  # share of neo-clouds ever in distress or bankrupt
+    "neocloud_bankrupt",  # share of neo-clouds bankrupt
+    "hyperscaler_beats_neocloud",  # share of (hyperscaler, neo-cloud) pairs the hyperscaler outranks
+    "neocloud_first",  # 1 when a neo-cloud finishes first
+    "subcontract_spend_musd",  # sub-contract spend, every company
+)
+REGION_MEASURES = ("power_to_online_quarters",)  # the measures a target must give a `region`
 
 
 @frozen(kw_only=True)
@@ -346,6 +371,20 @@ class ScoringSpec:
 
 
 @frozen(kw_only=True)
+class TargetSpec:
+    """A stylised fact the scenario claims: `measure` (the mean over seeded games) lies in
+    [low, high]. With `against`, the fact is the difference from that scenario on the same
+    seeds. `source` says where the band comes from (a scenario's own targets are not inherited)."""
+
+    measure: str = choice(MEASURES)
+    low: float = num(-1e12, 1e12, required=True)
+    high: float = num(-1e12, 1e12, required=True)
+    source: str
+    region: str = ""  # for the measures of one region
+    against: str = ""  # a scenario name or path: the fact is (this − that), paired by seed
+
+
+@frozen(kw_only=True)
 class Scenario:
     game: GameSpec
     rules: RulesSpec
@@ -361,4 +400,5 @@ class Scenario:
     scoring: ScoringSpec
     events: dict[str, EventSpec] = field(factory=dict)
     injects: tuple[InjectSpec, ...] = ()
+    targets: dict[str, TargetSpec] = field(factory=dict)
     source: str = ""  # the file it came from; not part of the TOML

@@ -8,7 +8,8 @@ import os
 import shlex
 import sys
 
-from . import TournamentError
+from . import SEATINGS, TournamentError
+
 
 
 def _common(p: argparse.ArgumentParser, seed_type) -> None:
@@ -20,6 +21,7 @@ def _common(p: argparse.ArgumentParser, seed_type) -> None:
     p.add_argument("--backend", choices=("process", "dask"), default="process", help="local process pool, or Dask distributed (needs gridlock[cluster])")
     p.add_argument("--address", metavar="tcp://HOST:8786", help="with --backend dask: an existing scheduler (default: a local cluster on 127.0.0.1)")
     p.add_argument("--batch-size", type=int, metavar="N", help="games per task (default: automatic, at most 16 and shrinking towards the end so the workers finish together); does not change results")
+    p.add_argument("--seating", choices=SEATINGS, default="random", help="who sits where: random (default; a seeded draw per game, each agent at most once per game where there are enough), round-robin (every line-up equally often; --games must be a multiple of their number), paired (games 2i and 2i+1 share a seed and differ in one seat: narrower intervals in the report) or rotate (the old fixed rotation)")
     p.add_argument("--resume", action="store_true", help="continue a killed or interrupted run with the same settings")
     p.add_argument("--game-timeout", type=float, metavar="SECONDS", help="a game still running after this long is stopped, stored as an error row, and its worker replaced (default: no limit)")
 
@@ -52,6 +54,79 @@ def add_parsers(sub, seed_type) -> None:
     s.set_defaults(func=cmd_sweep)
 
 
+def _lab(p: argparse.ArgumentParser, seed_type) -> None:
+    p.add_argument("--scenario", default="baseline", help="a shipped scenario name or a .toml path (default: baseline)")
+    p.add_argument("--games", type=int, default=300, help="seeded games to play (default: 300)")
+    p.add_argument("--seed", type=seed_type, default=0, help="game i has the seed a tournament with this seed gives game i (default: 0)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes (default: one per core; 0 plays in this process); never changes the results")
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
+
+
+def add_lab_parsers(sub, seed_type) -> None:
+    f = sub.add_parser(
+        "facts",
+        help="check the stylised facts a scenario's [targets] table claims",
+        description="Play seeded games of the scenario with its own agents and print, per fact of its [targets] table, the measured mean with a 95% interval, "
+        "the band, and whether it held. Exit 0 if every fact held, 1 if any did not, 2 for bad input.",
+        epilog="Example: gridlock facts --scenario baseline --games 300; how a lever moves every fact: gridlock facts --games 200 --set vendors.nvidia.supply_multiplier=0.5",
+    )
+    _lab(f, seed_type)
+    f.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE", help="play the same games with this change too and show how each fact moves; repeatable")
+    f.set_defaults(func=cmd_facts)
+
+    b = sub.add_parser(
+        "balance",
+        help="the empirical meta-game: payoffs by seat, equilibrium mixtures, degenerate play",
+        description="Play seeded games with the agents drawn at random into the seats of their archetype and analyse the empirical game: "
+        "the payoff table of agents by seat, an equilibrium mixture per archetype (alpha-rank and replicator dynamics) with bootstrap intervals, "
+        "dominated strategies and best responses, and flags for degenerate play.",
+        epilog="Example: gridlock balance --scenario baseline --games 2000 --html balance.html",
+    )
+    _lab(b, seed_type)
+    b.add_argument("--agents", help="comma-separated agent specs (default: every registered agent that has a seat, idle included)")
+    b.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report with charts")
+    b.add_argument("--bootstrap", type=int, default=200, metavar="N", help="bootstrap resamples of the games for the intervals (default: 200)")
+    b.set_defaults(func=cmd_balance)
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    from .facts import FactsRun, fact_rows, facts_json
+    from .progress import progress_for
+    from .report import show_tables, write_json
+
+    run = FactsRun(args.scenario, args.games, args.seed, tuple(args.overrides), args.workers, lambda label: progress_for(sys.stderr, label))
+    facts = run.facts()
+    if args.json:
+        write_json(facts_json(run, facts), sys.stdout)
+    else:
+        headers, rows = fact_rows(facts, bool(run.overrides))
+        title = f"Facts of {run.spec.game.name} ({run.spec.source}), {run.games} games from seed {run.seed}" + (f", with {' '.join(run.overrides)}" if run.overrides else "")
+        notes = [f"{f.name}: {f.source}" for f in facts]
+        show_tables([], [(title, headers, rows)], sys.stdout, ["", "Sources:", *notes, "", f"{sum(f.held for f in facts)} of {len(facts)} facts held"])
+    return 0 if all(f.held for f in facts) else 1
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    from .balance import balance_json, balance_tables, run_balance, write_html
+    from .progress import progress_for
+    from .report import show_tables, write_json
+    from .schedule import split_agents
+
+    agents = tuple(split_agents(args.agents)) if args.agents else ()
+    if args.bootstrap < 0:
+        raise TournamentError(f"--bootstrap must be 0 or more, got {args.bootstrap}")
+    result = run_balance(args.scenario, args.games, args.seed, agents, args.workers, args.bootstrap, progress_for(sys.stderr, "balance"))
+    if args.json:
+        write_json(balance_json(result), sys.stdout)
+    else:
+        lines, tables, notes = balance_tables(result)
+        show_tables(lines, tables, sys.stdout, notes)
+    if args.html:
+        write_html(result, args.html)
+        print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
 def _config(args, overrides):
     from .run import TournamentConfig
     from .schedule import split_agents
@@ -76,6 +151,7 @@ def _config(args, overrides):
         overrides=tuple(overrides),
         from_save=getattr(args, "from_save", None),
         human_agent=getattr(args, "human_agent", None),
+        seating=args.seating,
     )
 
 

@@ -147,6 +147,7 @@ def summarise(path: str | os.PathLike) -> dict:
     by_idx = {g[0]: g for g in games}
 
     agents = {a: stats.agent_summary(plays, a) for a in plays.agents()}
+    pairs = stats.pairwise(plays)
     ratings = stats.ratings(plays)
     for r in ratings:
         agents[r["agent"]].update(rating_mu=r["mu"], rating_sigma=r["sigma"], rating_ordinal=r["ordinal"])
@@ -169,11 +170,15 @@ def summarise(path: str | os.PathLike) -> dict:
         },
         "errors": [{"idx": e["idx"], "seed": e["seed"], "error": e["error"][0]} for e in errors],
         "agents": agents,
-        "pairwise": [{"agent": a, "opponent": b} | v for (a, b), v in stats.pairwise(plays).items()],
+        "pairwise": [{"agent": a, "opponent": b} | v for (a, b), v in pairs.items()],
         "by_seat": stats.by_group(plays, "seat"),
         "by_archetype": stats.by_group(plays, "archetype", "agent"),
         "ratings": ratings,
         "extremes": extremes,
+        "seat_relative": stats.seat_relative(plays),
+        "archetype_ratings": stats.archetype_ratings(plays),
+        "warnings": stats.meeting_warnings(plays, pairs),
+        "paired": stats.paired_comparisons(plays, {g[0]: g[1] for g in games}),
     }
 
 
@@ -207,7 +212,14 @@ def frames(summary: dict) -> dict[str, tuple[list[str], list[list[Any]]]]:
             [[e["kind"], e["agent"], e["idx"], e["seed"], e.get("score"), e.get("rank"), e.get("bankruptcies"), e["command"]] for e in summary["extremes"]],
         ),
     }
+    out["seat_relative"] = (list(SEAT_COLUMNS), [[r[c] for c in SEAT_COLUMNS] for r in summary.get("seat_relative", [])])
+    out["archetype_ratings"] = (["archetype", "agent", "mu", "sigma", "ordinal", "games"], [[r["archetype"], r["agent"], r["mu"], r["sigma"], r["ordinal"], r["games"]] for r in summary.get("archetype_ratings", [])])
+    out["paired"] = (list(PAIRED_COLUMNS), [[r[c] for c in PAIRED_COLUMNS] for r in summary.get("paired", [])])
     return out
+
+
+SEAT_COLUMNS = ("archetype", "agent", "plays", "seat_relative_score", "relative_ci_low", "relative_ci_high", "win_rate", "win_ci_low", "win_ci_high", "expected_win_rate")
+PAIRED_COLUMNS = ("archetype", "agent", "versus", "pairs", "mean_difference", "paired_ci_low", "paired_ci_high", "unpaired_difference", "unpaired_half_width", "narrower_per_game")
 
 
 def _pct(v: float) -> str:
@@ -271,7 +283,29 @@ def display_tables(summary: dict) -> list[tuple[str, list[str], list[list[str]]]
         [[r["archetype"], r["agent"], str(r["games"]), _pct(r["win_rate"]), _pct(r["baseline_win_rate"]), _num(r["mean_score"]), f"{r['mean_rank']:.2f}", _pct(r["bankruptcy_rate"])] for r in summary["by_archetype"]],
     ))
     tables.append((
-        "Ratings (openskill Plackett–Luce, games in index order; ordinal = μ − 3σ)",
+        "Judged against the seat: score − the mean score of the same company; win rate vs the seats' own win rate",
+        ["archetype", "agent", "plays", "seat-relative", "95% CI", "win rate", "95% CI", "seats' win rate"],
+        [
+            [r["archetype"], r["agent"], str(r["plays"]), f"{r['seat_relative_score']:+.3f}", f"{r['relative_ci_low']:+.3f}–{r['relative_ci_high']:+.3f}", _pct(r["win_rate"]), f"{_pct(r['win_ci_low'])}–{_pct(r['win_ci_high'])}", _pct(r["expected_win_rate"])]
+            for r in summary.get("seat_relative", [])
+        ],
+    ))
+    tables.append((
+        "Ratings per archetype (openskill, each game ranking only that archetype's seats; ordinal = μ − 3σ)",
+        ["archetype", "agent", "ordinal", "μ", "σ", "games"],
+        [[r["archetype"], r["agent"], f"{r['ordinal']:.2f}", f"{r['mu']:.2f}", f"{r['sigma']:.2f}", str(r["games"])] for r in summary.get("archetype_ratings", [])],
+    ))
+    if summary.get("paired"):
+        tables.append((
+            "Paired comparisons (same seed, one seat changed: common random numbers) beside the unpaired estimate from every play; narrower × = interval width per game, unpaired ÷ paired",
+            ["archetype", "agent", "versus", "pairs", "paired Δ", "95% CI", "unpaired Δ ± half-width", "narrower ×"],
+            [
+                [r["archetype"], r["agent"], r["versus"], str(r["pairs"]), f"{r['mean_difference']:+.3f}", f"{r['paired_ci_low']:+.3f}–{r['paired_ci_high']:+.3f}", f"{r['unpaired_difference']:+.3f} ± {r['unpaired_half_width']:.3f}", f"{r['narrower_per_game']:.1f}"]
+                for r in summary["paired"]
+            ],
+        ))
+    tables.append((
+        "Ratings (openskill Plackett–Luce over all seats, games in index order; ordinal = μ − 3σ; seats are unequal, see the per-archetype ratings)",
         ["#", "agent", "ordinal", "μ", "σ", "games"],
         [[str(i + 1), r["agent"], f"{r['ordinal']:.2f}", f"{r['mu']:.2f}", f"{r['sigma']:.2f}", str(r["games"])] for i, r in enumerate(summary["ratings"])],
     ))
@@ -298,9 +332,65 @@ def headline(summary: dict) -> list[str]:
     ]
     for e in summary["errors"][:5]:
         lines.append(f"  error in game {e['idx']} (seed {e['seed']}): {e['error']}")
+    for w in summary.get("warnings", []):
+        lines.append(f"warning: {w}")
     if len(summary["errors"]) > 5:
         lines.append(f"  … and {len(summary['errors']) - 5} more errors")
     return lines
+
+
+TEXT_COLUMNS = ("agent", "company", "archetype", "what", "replay", "fact", "measure", "band", "result", "flag", "kind")
+
+
+def plain_table(title: str, headers: list[str], rows: list[list[str]], out: TextIO) -> None:
+    """One table as aligned plain text."""
+    print(f"\n{title}", file=out)
+    if not rows:
+        print("  (none yet)", file=out)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    last = len(headers) - 1
+    fmt = lambda cells: "  ".join(c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()  # noqa: E731
+    print(fmt(headers), file=out)
+    print(fmt(["-" * w for w in widths]), file=out)
+    for r in rows:
+        print(fmt(r), file=out)
+
+
+def rich_table(console, title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """One table drawn by rich."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False)
+    for i, h in enumerate(headers):
+        table.add_column(h, justify="left" if i == 0 or h in TEXT_COLUMNS else "right", overflow="fold")
+    for r in rows:
+        table.add_row(*r)
+    if not rows:
+        table.caption = "(none yet)"
+    console.print()
+    console.print(table)
+
+
+def show_tables(lines: list[str], tables: list[tuple[str, list[str], list[list[str]]]], out: TextIO, notes: list[str] = ()) -> None:
+    """Lines, tables and closing notes: rich on a terminal, plain text otherwise."""
+    if out.isatty():
+        from rich.console import Console
+
+        console = Console(file=out)
+        for line in lines:
+            console.print(line, highlight=False, markup=False)
+        for t in tables:
+            rich_table(console, *t)
+        for line in notes:
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
+        return
+    for line in lines:
+        print(line, file=out)
+    for t in tables:
+        plain_table(*t, out)
+    for line in notes:
+        print(line, file=out)
 
 
 def render_plain(summary: dict, out: TextIO) -> None:
@@ -308,17 +398,7 @@ def render_plain(summary: dict, out: TextIO) -> None:
     for line in headline(summary):
         print(line, file=out)
     for title, headers, rows in display_tables(summary):
-        print(f"\n{title}", file=out)
-        if not rows:
-            print("  (none yet)", file=out)
-            continue
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-        last = len(headers) - 1
-        fmt = lambda cells: "  ".join(c if i == last else c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()  # noqa: E731
-        print(fmt(headers), file=out)
-        print(fmt(["-" * w for w in widths]), file=out)
-        for r in rows:
-            print(fmt(r), file=out)
+        plain_table(title, headers, rows, out)
     if summary["extremes"]:
         print("\nReplay", file=out)
         for line in replay_lines(summary):
@@ -328,21 +408,12 @@ def render_plain(summary: dict, out: TextIO) -> None:
 def render_rich(summary: dict, out: TextIO) -> None:
     """Rich tables, for a terminal."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console(file=out)
     for line in headline(summary):
         console.print(line, highlight=False, markup=False)
     for title, headers, rows in display_tables(summary):
-        table = Table(title=title, title_justify="left", show_edge=False)
-        for i, h in enumerate(headers):
-            table.add_column(h, justify="left" if i == 0 or h in ("agent", "company", "archetype", "what", "replay") else "right", overflow="fold")
-        for r in rows:
-            table.add_row(*r)
-        if not rows:
-            table.caption = "(none yet)"
-        console.print()
-        console.print(table)
+        rich_table(console, title, headers, rows)
     if summary["extremes"]:
         console.print("\nReplay", style="bold")
         for line in replay_lines(summary):

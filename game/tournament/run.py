@@ -31,6 +31,7 @@ class TournamentConfig:
     overrides: tuple[str, ...] = field(default=(), converter=tuple)
     from_save: str | None = None
     human_agent: str | None = None
+    seating: str = "random"  # schedule.SEATINGS
 
     @property
     def job(self) -> Job:
@@ -112,7 +113,8 @@ class Plan:
                 raise TournamentError("the scenario has problems:\n" + "\n".join(f"  {p}" for p in e.problems)) from None
             # no agents named: every registered agent that has a seat in this scenario
             agents = cfg.agents or tuple(sorted(a for a, info in REGISTRY.items() if any(info.plays(c.archetype) for c in self.spec.companies.values())))
-            self.seat_plan = SeatPlan(self.spec, agents)
+            self.seat_plan = SeatPlan(self.spec, agents, cfg.seating, cfg.seed)
+            self.seat_plan.check_games(cfg.games)
             self.fixed_seats = None
             extra = {"agents": list(agents)}
         body = canonical_json(scenario_to_dict(self.spec))
@@ -124,7 +126,8 @@ class Plan:
         return dict(self.fixed_seats) if self.fixed_seats is not None else self.seat_plan.seats(idx)
 
     def task(self, idx: int) -> Task:
-        return idx, game_seed(self.cfg.seed, idx), self.seats(idx)
+        child = self.seat_plan.seed_index(idx) if self.fixed_seats is None else idx
+        return idx, game_seed(self.cfg.seed, child), self.seats(idx)
 
 
 def batches(todo: Iterable[int], left: int, slots: int, size: int | None = None) -> Iterator[list[int]]:
@@ -141,9 +144,10 @@ def batches(todo: Iterable[int], left: int, slots: int, size: int | None = None)
         yield chunk
 
 
-def _in_order(executor, slots: int, job: Job, tasks: Iterator[list[Task]]) -> Iterator[list]:
-    """Each batch's results, in submission order, with at most 2 x slots batches in flight or
-    waiting; tasks are made only as they are sent, so memory does not grow with the games."""
+def in_order(executor, slots: int, job: Any, tasks: Iterator[list[Task]], fn=run_batch) -> Iterator[list]:
+    """Each batch's results (fn(job, batch)), in submission order, with at most 2 x slots
+    batches in flight or waiting; tasks are made only as they are sent, so memory does not
+    grow with the games."""
     window = 2 * slots
     running: dict[Any, int] = {}
     finished: dict[int, list] = {}
@@ -155,7 +159,7 @@ def _in_order(executor, slots: int, job: Job, tasks: Iterator[list[Task]]) -> It
             if batch is None:
                 more = False
                 break
-            running[executor.submit(run_batch, job, batch)] = submitted
+            running[executor.submit(fn, job, batch)] = submitted
             submitted += 1
         if not running:
             break
@@ -198,7 +202,7 @@ def run_tournament(
                 with open_executor(backend, workers, address, game_timeout_s) as (executor, slots):
                     progress.start(cfg.games, len(done), errors)
                     try:
-                        for out in _in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):
+                        for out in in_order(executor, slots, cfg.job, ([plan.task(i) for i in b] for b in batches(todo, left, slots, batch_size))):
                             write_batch(db, [g for g, _ in out], [r for _, rows in out for r in rows])  # one transaction
                             bad = sum(1 for g, _ in out if g[2] == "error")
                             errors += bad

@@ -13,6 +13,17 @@ Definitions where the issue leaves a choice (the README repeats them):
 - the pairwise matrix compares seats: in a game, each seat of A against each seat of B (A ≠ B)
   is one comparison; A's share is the fraction of those A placed above B (a tie counts half).
   Two seats of the same agent are never compared with each other;
+- seats are unequal (a hyperscaler seat starts richer than a neo-cloud seat), so every play is
+  also judged against its seat: its *seat-relative score* is its score minus the mean score of
+  that company over all plays in the file (the same design), and its *expected win rate* is
+  the mean, over its plays, of the win rate of the companies it sat at. An agent is good if its
+  seat-relative score is above 0 and its win rate above its expected one;
+- ratings per archetype: the same openskill model run once per archetype over only the seats
+  of that archetype (each game ranks those seats among themselves), so a strategy is rated
+  against the others that could have sat in its chair, never against a richer seat;
+- paired comparisons: games with the same seed whose seats differ at exactly one company (the
+  `paired` seating) give, at that company, a difference of two agents' scores on common random
+  numbers; its interval is compared with the unpaired one from all plays at that company;
 - ratings are openskill's Plackett–Luce model, one update per finished game in game-index order,
   every seat a one-player team ranked by its placing. An agent with several seats in a game
   enters each of them with its current rating; its new rating is the mean of the updated μ and
@@ -237,4 +248,113 @@ def extreme_games(p: Plays, most_bankruptcies: int = 3) -> list[dict]:
     per_game = sorted((g for g in per_game if g[0] > 0), key=lambda g: (-g[0], g[1]))[:most_bankruptcies]
     for count, idx in per_game:
         out.append({"kind": "most bankruptcies", "agent": "", "idx": idx, "bankruptcies": count})
+    return out
+
+
+MIN_COMPARISONS = 30  # a pairwise cell resting on fewer comparisons is flagged in the report
+
+
+def subset(p: Plays, mask: np.ndarray) -> Plays:
+    """The selected rows (game sizes k kept from the full games)."""
+    return Plays(idx=p.idx[mask], seat=p.seat[mask], company=p.company[mask], agent=p.agent[mask], archetype=p.archetype[mask], score=p.score[mask], rank=p.rank[mask], bankrupt=p.bankrupt[mask], k=p.k[mask])
+
+
+def seat_baselines(p: Plays) -> tuple[np.ndarray, np.ndarray]:
+    """Per play: the mean score and the win rate of its company over every play in the file."""
+    mean = np.zeros(len(p))
+    wins = np.zeros(len(p))
+    for company in set(p.company.tolist()):
+        m = p.company == company
+        mean[m] = p.score[m].mean()
+        wins[m] = (p.rank[m] == 1).mean()
+    return mean, wins
+
+
+def seat_relative(p: Plays) -> list[dict]:
+    """Per (archetype, agent): seat-relative score with a bootstrap interval, and win rate
+    against the expected win rate of the seats it sat in (Wilson interval on the win rate)."""
+    mean, base = seat_baselines(p)
+    out = []
+    for arch, agent in sorted(set(zip(p.archetype.tolist(), p.agent.tolist()))):
+        m = (p.archetype == arch) & (p.agent == agent)
+        rel = p.score[m] - mean[m]
+        wins = int((p.rank[m] == 1).sum())
+        lo, hi = bootstrap_mean_ci(rel)
+        wlo, whi = wilson_interval(wins, int(m.sum()))
+        out.append({
+            "archetype": arch, "agent": agent, "plays": int(m.sum()),
+            "seat_relative_score": float(rel.mean()), "relative_ci_low": lo, "relative_ci_high": hi,
+            "win_rate": wins / int(m.sum()), "win_ci_low": wlo, "win_ci_high": whi,
+            "expected_win_rate": float(base[m].mean()),
+        })
+    return out
+
+
+def archetype_ratings(p: Plays) -> list[dict]:
+    """openskill ratings per archetype, each game ranking only that archetype's seats."""
+    out = []
+    for arch in sorted(set(p.archetype.tolist())):
+        for r in ratings(subset(p, p.archetype == arch)):
+            out.append({"archetype": arch} | r)
+    return out
+
+
+def meeting_warnings(p: Plays, pairs: dict[tuple[str, str], dict]) -> list[str]:
+    """Pairs of agents that never shared a game, and pairwise cells on too few comparisons."""
+    agents = p.agents()
+    out = []
+    never = [(a, b) for i, a in enumerate(agents) for b in agents[i + 1 :] if (a, b) not in pairs]
+    if never:
+        shown = ", ".join(f"{a} & {b}" for a, b in never[:6])
+        out.append(f"{len(never)} pairs of agents never met in a game ({shown}{', …' if len(never) > 6 else ''}): their pairwise cells are empty; the random or round-robin seating makes every pair meet")
+    thin = sorted((a, b) for (a, b), v in pairs.items() if a < b and v["comparisons"] < MIN_COMPARISONS)
+    if thin:
+        shown = ", ".join(f"{a} & {b} ({pairs[a, b]['comparisons']})" for a, b in thin[:6])
+        out.append(f"{len(thin)} pairwise cells rest on fewer than {MIN_COMPARISONS} comparisons ({shown}{', …' if len(thin) > 6 else ''}): read them as anecdotes")
+    return out
+
+
+def paired_comparisons(p: Plays, seeds: dict[int, int]) -> list[dict]:
+    """Per (archetype, agent A, agent B) with A < B: the mean paired difference A − B over game
+    pairs that share a seed and differ at exactly one company (A there in one game, B in the
+    other), with its bootstrap interval; beside it the unpaired estimate from every play
+    (difference of the two agents' seat-relative scores, normal interval), and how many times
+    narrower a paired comparison is per game played: sqrt((var A + var B) ÷ var(A − B))."""
+    mean, _ = seat_baselines(p)
+    rel = p.score - mean
+    by_seed: dict[int, list[int]] = {}
+    games = {}
+    for rows in p.games():
+        idx = int(p.idx[rows[0]])
+        games[idx] = rows
+        by_seed.setdefault(seeds.get(idx, -1 - idx), []).append(idx)
+    diffs: dict[tuple[str, str, str], list[float]] = {}
+    for idxs in by_seed.values():
+        for i, x in enumerate(idxs):
+            for y in idxs[i + 1 :]:
+                rx, ry = games[x], games[y]
+                sx = dict(zip(p.company[rx].tolist(), zip(p.agent[rx].tolist(), p.score[rx].tolist(), p.archetype[rx].tolist())))
+                sy = dict(zip(p.company[ry].tolist(), zip(p.agent[ry].tolist(), p.score[ry].tolist(), p.archetype[ry].tolist())))
+                changed = [c for c in sx if c in sy and sx[c][0] != sy[c][0]]
+                if len(changed) != 1 or set(sx) != set(sy):
+                    continue
+                c = changed[0]
+                (a, va, arch), (b, vb, _) = sorted([sx[c], sy[c]])
+                diffs.setdefault((arch, a, b), []).append(va - vb)
+    out = []
+    z = _z(CONFIDENCE)
+    for (arch, a, b), d in sorted(diffs.items()):
+        lo, hi = bootstrap_mean_ci(d)
+        xa = rel[(p.archetype == arch) & (p.agent == a)]
+        xb = rel[(p.archetype == arch) & (p.agent == b)]
+        spread = float(xa.var(ddof=1) + xb.var(ddof=1)) if xa.size > 1 and xb.size > 1 else float("nan")
+        half = z * float(np.sqrt(xa.var(ddof=1) / xa.size + xb.var(ddof=1) / xb.size)) if xa.size > 1 and xb.size > 1 else float("nan")
+        vd = float(np.var(d, ddof=1)) if len(d) > 1 else float("nan")
+        out.append({
+            "archetype": arch, "agent": a, "versus": b, "pairs": len(d), "mean_difference": float(np.mean(d)),
+            "paired_ci_low": lo, "paired_ci_high": hi,
+            "unpaired_difference": float(xa.mean() - xb.mean()) if xa.size and xb.size else float("nan"),
+            "unpaired_half_width": half,
+            "narrower_per_game": float(np.sqrt(spread / vd)) if vd > 0 and np.isfinite(spread) else float("nan"),
+        })
     return out

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 from . import TournamentError
 from .aggregate import Outcomes, outcomes
@@ -49,6 +49,26 @@ class SweepPoint:
     overrides: tuple[str, ...]
     outcome: Outcome
     agents: tuple[Outcomes, ...]
+    # agent -> (mean, 95% low, 95% high) of its score minus its score at the first setting, play
+    # by play (same game index and company: common random numbers)
+    effects: dict = field(factory=dict)
+
+
+def _scores(path: Path) -> dict[tuple[int, str], tuple[str, float]]:
+    from .report import read_results
+
+    return {(int(r[0]), str(r[1])): (str(r[3]), float(r[5])) for r in read_results(path)["rows"]}
+
+
+def paired_effects(base: dict, point: dict) -> dict[str, tuple[float, float, float]]:
+    """Per agent: the mean of (score here − score at the base) over plays seated alike in both."""
+    from .stats import bootstrap_mean_ci
+
+    diffs: dict[str, list[float]] = {}
+    for key, (agent, score) in point.items():
+        if key in base and base[key][0] == agent:
+            diffs.setdefault(agent, []).append(score - base[key][1])
+    return {a: (sum(d) / len(d), *bootstrap_mean_ci(d)) for a, d in sorted(diffs.items())}
 
 
 def run_sweep(
@@ -76,16 +96,20 @@ def run_sweep(
         Plan(cfg)
     db_dir.mkdir(parents=True, exist_ok=True)
     points = []
+    base = None
     for cfg, combo, path in zip(configs, combos, paths):
         progress: Progress | None = progress_for(" ".join(combo))
         out = run_tournament(cfg, path, resume=resume, progress=progress, **run_kw)
-        points.append(SweepPoint(combo, out, tuple(outcomes(path))))
+        scores = _scores(path)
+        base = scores if base is None else base
+        points.append(SweepPoint(combo, out, tuple(outcomes(path)), paired_effects(base, scores)))
     return points
 
 
 def sweep_table(points: Sequence[SweepPoint]) -> str:
     """Per agent, one line per setting: mean score, win rate, bankruptcy rate, and the change in
-    mean score against the first setting (same seeds and seats, so the change is not seed noise)."""
+    mean score against the first setting with its 95% interval, play by play on the same seeds
+    and seats (common random numbers: the interval is that of the effect, not of seed noise)."""
     keys = [o.partition("=")[0] for o in points[0].overrides]
     heads = [k.rpartition(".")[2] for k in keys]
     if len(set(heads)) < len(heads):  # e.g. the same key in two regions: keep the region
@@ -94,7 +118,7 @@ def sweep_table(points: Sequence[SweepPoint]) -> str:
     widths = [max([len(h)] + [len(v[i]) for v in values]) for i, h in enumerate(heads)]
     agents = sorted({o.who for p in points for o in p.agents})
     aw = max([5] + [len(a) for a in agents])
-    lines = [f"swept: {', '.join(keys)}", "", f"{'agent':<{aw}}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, widths)) + f"  {'seats':>6}  {'mean':>6}  {'Δmean':>7}  {'win':>6}  {'bust':>6}"]
+    lines = [f"swept: {', '.join(keys)}", "", f"{'agent':<{aw}}  " + "  ".join(f"{h:>{w}}" for h, w in zip(heads, widths)) + f"  {'seats':>6}  {'mean':>6}  {'Δmean':>7}  {'95% CI of Δ':>17}  {'win':>6}  {'bust':>6}"]
     for a in agents:
         first = None
         for p, vals in zip(points, values):
@@ -103,5 +127,7 @@ def sweep_table(points: Sequence[SweepPoint]) -> str:
                 continue
             first = o.mean_score if first is None else first
             setting = "  ".join(f"{v:>{w}}" for v, w in zip(vals, widths))
-            lines.append(f"{a:<{aw}}  {setting}  {o.games:>6}  {o.mean_score:>6.3f}  {o.mean_score - first:>+7.3f}  {o.win_rate:>6.1%}  {o.bankrupt_rate:>6.1%}")
+            eff = p.effects.get(a)
+            ci = f"{eff[1]:+.3f} – {eff[2]:+.3f}" if eff else ""
+            lines.append(f"{a:<{aw}}  {setting}  {o.games:>6}  {o.mean_score:>6.3f}  {o.mean_score - first:>+7.3f}  {ci:>17}  {o.win_rate:>6.1%}  {o.bankrupt_rate:>6.1%}")
     return "\n".join(lines)
