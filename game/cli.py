@@ -7,6 +7,7 @@ import json
 import sys
 
 from . import __version__
+from .debrief.command import DebriefError
 from .tournament import TournamentError
 
 EXIT_OK = 0
@@ -282,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .tournament.command import add_parsers
 
     add_parsers(sub, _seed)  # tournament, sweep
+    from .debrief.command import add_parsers as add_debrief
+
+    add_debrief(sub)  # debrief, replay
 
     rl = sub.add_parser("rl", help="show the RL observation and action layout", description="Show the reinforcement-learning observation slots and action dimensions for a scenario (docs/rl.md).")
     rl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
@@ -311,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         return args.func(args)
-    except (InputError, TournamentError) as e:
+    except (InputError, TournamentError, DebriefError) as e:
         print(f"gridlock: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -34,8 +34,9 @@ class GridlockApp(App):
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
 
-    def __init__(self, session: Session | None = None, saves_dir: Path | str = "saves", scenario: str | None = None, seed: int | None = None):
+    def __init__(self, session: Session | None = None, saves_dir: Path | str = "saves", scenario: str | None = None, seed: int | None = None, replay=None):
         super().__init__()
+        self.replay = replay  # a screens.replay.Replay to step through (gridlock replay)
         self.animation_level = "none"  # a trading terminal: screens change at once, nothing slides
         self.session = session
         self.saves_dir = Path(saves_dir)
@@ -43,6 +44,11 @@ class GridlockApp(App):
         self.seat_index = 0  # which human (hot-seat) is entering orders
 
     def on_mount(self) -> None:
+        if self.replay is not None:
+            from .screens.replay import ReplayScreen
+
+            self.push_screen(ReplayScreen(self.replay))
+            return
         if self.session is not None:
             self._open_quarter()
             return
@@ -60,6 +66,12 @@ class GridlockApp(App):
             self.notify(str(e), severity="error")
             return
         self.session.autosave()
+        self._open_quarter()
+
+    def play_branch(self, session: Session) -> None:
+        """Play on from a game branched off a replay (it replaces the replay)."""
+        self.session = session
+        session.autosave()
         self._open_quarter()
 
     def _load(self, path: str | Path) -> None:
