@@ -12,7 +12,7 @@ from game.tui.screens.game import GameScreen
 from game.tui.screens.replay import EVERYONE, Replay, ReplayScreen
 from game.tui.screens.report import ReportScreen
 
-from tui_helpers import clean_env, visible_text
+from tui_helpers import clean_env, until, visible_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,14 +34,6 @@ def baseline_save(tmp_path_factory):
     path = tmp_path_factory.mktemp("replay") / "baseline.json"
     save_game(game, path, {cid: a.name for cid, a in agents.items()})
     return path
-
-
-async def until(pilot, screen_type, tries: int = 500):
-    for _ in range(tries):
-        if isinstance(pilot.app.screen, screen_type):
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"expected {screen_type.__name__}, on {type(pilot.app.screen).__name__}")
 
 
 async def test_the_replay_steps_through_all_24_quarters_and_every_view(baseline_save, tmp_path):

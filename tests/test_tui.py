@@ -13,7 +13,7 @@ from game.tui.screens.help import HelpScreen
 from game.tui.screens.new_game import NewGameScreen
 from game.tui.screens.report import ReportScreen
 
-from tui_helpers import clean_env, visible_text
+from tui_helpers import clean_env, until, visible_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -21,15 +21,6 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture(autouse=True)
 def _env(monkeypatch):
     clean_env(monkeypatch)
-
-
-async def until(pilot, screen_type, tries: int = 400):
-    """Let the app run (and the engine worker finish) until `screen_type` is on top."""
-    for _ in range(tries):
-        if isinstance(pilot.app.screen, screen_type):
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"expected {screen_type.__name__}, on {type(pilot.app.screen).__name__}")
 
 
 async def test_a_newcomer_plays_the_tutorial_to_the_end_with_keys_only(tmp_path):
