@@ -50,7 +50,7 @@ def test_the_report_holds_every_section(report, tutorial_save, tutorial):
         assert f'<section id="{section}"' in text, section
     for cid, company in tutorial.companies.items():
         assert f'id="company-{cid}"' in text and company.name in text
-    data = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+    data = json.loads(report.with_name("tutorial-data.json").read_text(encoding="utf-8"))
     assert list(data) == ["format", "version", "cover", "quarters", "results", "market", "companies", "turning_points", "what_if", "discussion", "appendix"]
     game, saved = load_game(tutorial_save)
     assert data["cover"]["digest"] == saved["checksum"] and data["cover"]["quarters_played"] == 8
@@ -102,7 +102,7 @@ def test_the_html_names_no_external_resource(report):
 def test_the_same_save_gives_the_same_report_byte_for_byte(report, tutorial_save, tmp_path):
     again = tmp_path / "tutorial.html"
     write(str(tutorial_save), again, FUTURES, workers=2)  # other workers, same report
-    for a, b in ((report, again), (report.with_suffix(".json"), again.with_suffix(".json")), (report.with_name("tutorial-orders.csv"), again.with_name("tutorial-orders.csv"))):
+    for a, b in ((report, again), (report.with_name("tutorial-data.json"), again.with_name("tutorial-data.json")), (report.with_name("tutorial-orders.csv"), again.with_name("tutorial-orders.csv"))):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
@@ -153,6 +153,10 @@ def test_a_bad_save_or_file_name_is_one_clear_line_and_exit_2(tmp_path, tutorial
     assert r.returncode == 2 and "no such save file" in r.stderr and "Traceback" not in r.stderr
     r = run(str(tutorial_save), "--html", str(tmp_path / "report.txt"))
     assert r.returncode == 2 and "--html must name a .html file" in r.stderr
+    clash = tmp_path / "game-data.json"  # its report game.html would write its data over it
+    clash.write_bytes(tutorial_save.read_bytes())
+    r = run(str(clash), "--html", str(tmp_path / "game.html"))
+    assert r.returncode == 2 and "is the save itself" in r.stderr and clash.read_bytes() == tutorial_save.read_bytes()
     r = run(str(tutorial_save), "--what-if-games", "-3")
     assert r.returncode == 2 and "between 0 and" in r.stderr
 

@@ -123,9 +123,13 @@ def build(path: str | Path, what_if_games: int = DEFAULT_WHAT_IF_GAMES, workers:
     inject_effects = []
     fired = sorted({e["inject_index"] for e in events if e["inject"]})
     for k in fired:
+        # from the inject's quarter, agents play every seat in both worlds, so each world gets
+        # the orders that suit it: the difference is what the inject did to each position
         inj = spec.injects[k]
-        other = whatif.without_inject(spec, seed, orders, k)
-        alt = whatif.scores(other)
+        start = labels.index(inj.quarter)
+        with_it = whatif.play_on(spec, seed, orders, start, seats)
+        without = whatif.play_on(whatif.without_inject(spec, k), seed, orders, start, seats)
+        a, b = whatif.scores(with_it), whatif.scores(without)
         ev = spec.events.get(inj.event)
         inject_effects.append(
             {
@@ -133,9 +137,9 @@ def build(path: str | Path, what_if_games: int = DEFAULT_WHAT_IF_GAMES, workers:
                 "event": inj.event,
                 "title": ev.title if ev else inj.event,
                 "target": inj.target,
-                "price_index_with": r(game.core.world.price_index),
-                "price_index_without": r(other.core.world.price_index),
-                "score_change": {cid: r(final_score[cid] - alt.get(cid, 0.0)) for cid in ids},
+                "price_index_with": r(with_it.core.world.price_index),
+                "price_index_without": r(without.core.world.price_index),
+                "score_change": {cid: r(a.get(cid, 0.0) - b.get(cid, 0.0)) for cid in ids},
             }
         )
 

@@ -36,7 +36,7 @@ def add_parsers(sub) -> None:
         epilog="Example: gridlock run --seed 7 --save g7.json && gridlock debrief g7.json --html g7.html",
     )
     d.add_argument("save", help="a save file (gridlock run --save, gridlock play, a workshop)")
-    d.add_argument("--html", metavar="FILE", help="the HTML file to write (default: beside the save, SAVE-debrief.html); FILE.json and FILE-orders.csv go beside it")
+    d.add_argument("--html", metavar="FILE", help="the HTML file to write (default: beside the save, SAVE-debrief.html); FILE-data.json and FILE-orders.csv go beside it")
     d.add_argument("--json", action="store_true", help="print the report's content as JSON on stdout instead of writing files")
     d.add_argument("--what-if-games", type=_games, default=DEFAULT_WHAT_IF_GAMES, metavar="N", help=f"reseeded futures to play from the main turning point (default: {DEFAULT_WHAT_IF_GAMES}; 0 for none)")
     d.add_argument("--workers", type=int, metavar="N", help="worker processes for the futures (default: up to 2); never changes the report")
@@ -53,8 +53,9 @@ def add_parsers(sub) -> None:
 
 
 def outputs(html: Path) -> tuple[Path, Path]:
-    """The JSON and CSV files written beside an HTML report."""
-    return html.with_suffix(".json"), html.with_name(html.stem + "-orders.csv")
+    """The JSON and CSV files written beside an HTML report (named so that a report beside
+    its save, of the same name, never overwrites the save)."""
+    return html.with_name(html.stem + "-data.json"), html.with_name(html.stem + "-orders.csv")
 
 
 def write(save: str, html: Path, what_if_games: int, workers: int | None = None) -> list[Path]:
@@ -63,8 +64,11 @@ def write(save: str, html: Path, what_if_games: int, workers: int | None = None)
     from .build import build
     from .html import orders_csv, render
 
-    data = build(save, what_if_games, workers)
     js, cs = outputs(html)
+    for path in (html, js, cs):
+        if path.resolve() == Path(save).resolve():
+            raise DebriefError(f"{path} is the save itself: write the report under another name")
+    data = build(save, what_if_games, workers)
     written = []
     for path, text in ((js, json.dumps(data, indent=1, sort_keys=False) + "\n"), (cs, orders_csv(data)), (html, render(data, (js.name, cs.name)))):
         try:

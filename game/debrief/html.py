@@ -290,8 +290,8 @@ def turning_points(d: dict) -> str:
         [False, False, False, True],
     ) if tp["rank_swings"] else '<p class="dim">No company changed rank.</p>'
     near = _table(
-        ["quarter", "company", "what", "bid", "clearing", "short by"],
-        [(m["quarter"], names[m["company"]], m["what"], m["bid"], m["clearing"], f"{100 * m['margin']:.1f}%") for m in tp["near_misses"]],
+        ["quarter", "company", "what", "bid", "clearing", "lost by"],
+        [(m["quarter"], names[m["company"]], m["what"], f"{m['bid']:.4g}", f"{m['clearing']:.4g}", f"{100 * m['margin']:.1f}%") for m in tp["near_misses"]],
         [False, False, False, True, True, True],
     ) if tp["near_misses"] else '<p class="dim">No bid was lost by less than 15%.</p>'
     if tp["injects"]:
@@ -312,7 +312,7 @@ def turning_points(d: dict) -> str:
 <p>Found automatically from the replay.</p>
 <h3>The largest rank swings</h3>{swings}
 <h3>Auctions lost by a small margin</h3><p class="dim">Accepted bids below a uniform clearing price (or above an RFP's winning price) by less than 15%.</p>{near}
-<h3>The effect of each inject</h3><p class="dim">Each company's final score with the inject minus its score in the same game (same seed, same orders) without it.</p>{inj}
+<h3>The effect of each inject</h3><p class="dim">From the inject's quarter, the game played on twice by the agents (a seat a person played by its archetype's default agent), with the inject and without it; same seed, same history before it. Each company's score with it minus without it.</p>{inj}
 <h3>Decisions whose reversal changes the outcome most</h3><p class="dim">Each company's {3} largest accepted commitments, each taken back in turn (same seed, every other order as given): the company's score without it.</p>{rev}
 </section>"""
 
@@ -328,9 +328,9 @@ def what_if(d: dict) -> str:
     rows, table = [], []
     for cid, x in w["by_company"].items():
         f = x.get("futures")
-        points = [(f"default agent ({x['default_agent']})", x["default_agent_score"]), ("do nothing", x["idle_score"])]
+        points = [("default agent", x["default_agent_score"]), ("do nothing", x["idle_score"])]
         rows.append({"label": f"{names[cid]} from {x['from_quarter']}", "actual": x["actual"], "points": points, **({"low": f["p10"], "mid": f["median"], "high": f["p90"]} if f else {})})
-        table.append((names[cid], x["from_quarter"], x["actual"], x["default_agent_score"], _signed(x["default_agent_score"] - x["actual"]), x["idle_score"], _signed(x["idle_score"] - x["actual"]),
+        table.append((names[cid], x["from_quarter"], x["actual"], f"{x['default_agent_score']:.2f} ({x['default_agent']})", _signed(x["default_agent_score"] - x["actual"]), x["idle_score"], _signed(x["idle_score"] - x["actual"]),
                       *((f["mean"], f"{f['p10']:.2f} – {f['p90']:.2f}", f"{100 * f['bankrupt_rate']:.0f}%") if f else ("–", "–", "–"))))
     chart = svg.range_chart("Your score vs the alternatives", rows)
     if fut.get("games"):
@@ -342,7 +342,7 @@ def what_if(d: dict) -> str:
     return f"""<section id="what-if"><h2>What if</h2>
 <p>For each company, from its own turning point (the quarter of its largest rank swing): the same seed with its orders from then on given by its archetype's default agent, and the same seed with it giving no orders at all; everyone else's orders stay as they were. {about}</p>
 {_figure(chart, 'Diamond: the score actually reached. Dots: the same seed with the alternative. Bar: the middle 80% of the reseeded futures, with the median marked: how much of the result was luck.')}
-{_table(['company', 'from', 'actual', 'default agent', 'vs actual', 'do nothing', 'vs actual', 'futures mean', 'futures p10–p90', 'bankrupt'], table, [False, False, True, True, True, True, True, True, True, True])}
+{_table(['company', 'from', 'actual', 'default agent (which)', 'vs actual', 'do nothing', 'vs actual', 'futures mean', 'futures p10–p90', 'bankrupt'], table, [False, False, True, True, True, True, True, True, True, True])}
 </section>"""
 
 

@@ -269,9 +269,9 @@ def near_misses(cid: str, label: str, index: int, given: list[dict], market: dic
         elif kind == "bid_gas":
             bid, clearing, what = d.get("price_musd_per_mw"), market["gas"], "gas turbines ($M/MW)"
         elif kind == "bid_chips":
-            p = market["chips"].get(d.get("generation"))
-            bid, clearing = d.get("price_musd_per_unit"), (p / 1000 if p is not None else None)
-            what = f"{d.get('generation')} at spot ($M/unit)"
+            bid, clearing = d.get("price_musd_per_unit"), market["chips"].get(d.get("generation"))
+            bid = bid * 1000 if isinstance(bid, (int, float)) else None  # $k per unit, as the chart shows it
+            what = f"{d.get('generation')} at spot ($k/unit)"
         elif kind == "bid_crews":
             bid, clearing, what = d.get("wage_musd"), market["labour"].get(d.get("region")), f"crews in {d.get('region')} ($M/crew)"
         elif kind == "bid_rfp":
@@ -281,7 +281,8 @@ def near_misses(cid: str, label: str, index: int, given: list[dict], market: dic
                 if isinstance(mine, (int, float)) and mine > p > 0:
                     out.append({"quarter": label, "index": index, "company": cid, "what": f"training RFP {d.get('rfp')} ($/H100e-hour)", "bid": r(float(mine)), "clearing": r(p), "margin": r((mine - p) / p)})
             continue
-        if isinstance(bid, (int, float)) and isinstance(clearing, (int, float)) and 0 < bid < clearing:
+        # a bid at the clearing price was rationed, not outbid: only one strictly below counts
+        if isinstance(bid, (int, float)) and isinstance(clearing, (int, float)) and 0 < bid < clearing * (1 - 1e-6):
             out.append({"quarter": label, "index": index, "company": cid, "what": what, "bid": r(float(bid)), "clearing": r(float(clearing)), "margin": r((clearing - bid) / clearing)})
     return out
 

@@ -202,15 +202,15 @@ def line_chart(
         svg.add("</g>")
     for s, (name, ys) in enumerate(series):
         segment: list[tuple[float, float]] = []
-        for i, v in enumerate(ys):
-            if v is None or not math.isfinite(v):
-                svg.polyline(segment, colour(s), 2, DASHES[s % len(DASHES)])
-                segment = []
-            else:
+        for i, v in enumerate([*ys, None]):
+            if v is not None and math.isfinite(v):
                 segment.append((X(i), Y(v)))
-        if len(segment) == 1:
-            svg.circle(*segment[0], 2.5, colour(s))
-        svg.polyline(segment, colour(s), 2, DASHES[s % len(DASHES)])
+                continue
+            if len(segment) == 1:  # a quarter alone between gaps: a dot, or it would not show
+                svg.circle(*segment[0], 3, colour(s))
+            else:
+                svg.polyline(segment, colour(s), 2, DASHES[s % len(DASHES)])
+            segment = []
     _legend(svg, names, left, height + 8, width - left - right)
     return svg.render()
 
@@ -220,14 +220,14 @@ def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str
     named alternative and a diamond for the actual score. rows: {label, actual, low, mid, high,
     points: [(name, value)]} (any of low/mid/high/points may be missing)."""
     row_h, left, right, top = 30, 190, 20, 40
-    height = top + row_h * max(1, len(rows)) + 34
+    height = top + row_h * max(1, len(rows)) + 54
     svg = Svg(width, height, title)
     svg.text(8, 16, title, size=13, weight="bold")
     values = []
     for r in rows:
         values += [v for v in (r.get("actual"), r.get("low"), r.get("high")) if v is not None]
         values += [v for _, v in r.get("points", ()) if v is not None]
-    ticks = nice_ticks(min(values + [0.0]), max(values + [1.0]))
+    ticks = nice_ticks(min(values or [0.0]), max(values or [1.0]))
     lo, hi = ticks[0], ticks[-1]
     pw = width - left - right
 
@@ -265,10 +265,11 @@ def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str
         svg.circle(x, ky - 4, 4, colour(j + 1))
         svg.text(x + 8, ky, name)
         x += 20 + 6.2 * len(name)
-    if any(r.get("low") is not None for r in rows):
-        svg.rect(x, ky - 9, 20, 10, "#cfe3f3")
-        svg.line(x + 10, ky - 12, x + 10, ky + 2, "#0072b2", 2)
-        svg.text(x + 26, ky, "reseeded futures: p10–p90, median")
+    if any(r.get("low") is not None for r in rows):  # on a line of its own: it is the longest
+        ky += 18
+        svg.rect(left - 10, ky - 9, 20, 10, "#cfe3f3")
+        svg.line(left, ky - 12, left, ky + 2, "#0072b2", 2)
+        svg.text(left + 16, ky, "reseeded futures: p10–p90, with the median marked")
     return svg.render()
 
 

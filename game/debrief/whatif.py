@@ -72,11 +72,30 @@ def without_order(spec: Scenario, seed: int, orders: Sequence[Mapping[str, Any]]
     return replay_with(spec, seed, orders, change)
 
 
-def without_inject(spec: Scenario, seed: int, orders: Sequence[Mapping[str, Any]], inject_index: int) -> Game:
-    """Same seed and orders in a world where one scheduled inject never fires (the events'
-    random draws do not depend on the injects, so everything else stays as it was)."""
-    lighter = attrs.evolve(spec, injects=tuple(x for i, x in enumerate(spec.injects) if i != inject_index))
-    return replay_with(lighter, seed, orders)
+def seated(spec: Scenario, seats: Mapping[str, Any]) -> dict[str, str]:
+    """Who plays each seat when agents must play on: the agent that sat there, or for a seat a
+    person or a bot played, its archetype's default agent."""
+    return {cid: (a if isinstance(a, str) and a.partition(":")[0] in REGISTRY else default_agent(spec, cid)) for cid in spec.companies for a in [seats.get(cid)]}
+
+
+def play_on(spec: Scenario, seed: int, orders: Sequence[Mapping[str, Any]], start: int, seats: Mapping[str, Any]) -> Game:
+    """The game as played up to quarter `start`, then agents in every seat for as many quarters
+    as the log has (they watch the past first, so those that remember it know it)."""
+    from ..agents.external import in_process
+    from ..runner import play, seat_agents
+    from ..saves import replay
+
+    agents = in_process(seat_agents(spec, seed, seated(spec, seats)))
+    game = replay(spec, seed, list(orders[:start]), agents)
+    if not game.finished and len(orders) > start:
+        game, _ = play(spec, seed, agents, game, max_quarters=len(orders) - start)
+    return game
+
+
+def without_inject(spec: Scenario, inject_index: int) -> Scenario:
+    """The scenario with one scheduled inject taken out (the events' random draws do not
+    depend on the injects, so every other draw stays as it was)."""
+    return attrs.evolve(spec, injects=tuple(x for i, x in enumerate(spec.injects) if i != inject_index))
 
 
 def scores(game: Game) -> dict[str, float]:
@@ -93,7 +112,7 @@ def futures(game_at: Game, seats: Mapping[str, str], games: int, workers: int, s
     from ..tournament.run import TournamentConfig, run_tournament
 
     spec = game_at.spec
-    agents = {cid: (a if isinstance(a, str) and a.partition(":")[0] in REGISTRY else default_agent(spec, cid)) for cid in spec.companies for a in [seats.get(cid)]}
+    agents = seated(spec, seats)
     with tempfile.TemporaryDirectory(prefix="gridlock-debrief-") as tmp:
         save = Path(tmp) / "position.json"
         save_game(game_at, save, agents)
