@@ -214,8 +214,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         run_report(args.path, as_json=args.json, csv_dir=args.csv, parquet_dir=args.parquet)
+        if args.html:
+            from .debrief.tournament import write
+
+            print(f"wrote {write(args.path, args.html)}", file=sys.stderr)
     except ReportError as e:
         raise InputError(str(e)) from None
+    except OSError as e:
+        raise InputError(f"cannot write {args.html}: {e.strerror or e}") from None
     return EXIT_OK
 
 
@@ -303,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     rp.add_argument("--csv", metavar="DIR", help="also write one CSV file per table into DIR")
     rp.add_argument("--parquet", metavar="DIR", help="also write one Parquet file per table into DIR (needs pyarrow)")
+    rp.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page: score distributions, head-to-head heatmap, win rates, ratings, and the commands that debrief the extreme games")
     rp.set_defaults(func=cmd_report)
     return p
 

@@ -90,7 +90,10 @@ def test_every_chart_is_valid_svg(report):
 
 
 def test_the_html_names_no_external_resource(report):
-    text = report.read_text(encoding="utf-8")
+    assert_self_contained(report.read_text(encoding="utf-8"))
+
+
+def assert_self_contained(text: str) -> None:
     lowered = text.lower()
     for banned in ("<script", "<link", "<iframe", "<img", "@import", "url(", "src="):
         assert banned not in lowered, banned
@@ -168,3 +171,21 @@ def test_the_svg_writer_is_byte_stable_and_escapes_text():
     assert root.find("{http://www.w3.org/2000/svg}title").text == "A <chart> & more"
     assert "-0.0" not in a
     assert svg.nice_ticks(0, 97) == [0, 20, 40, 60, 80, 100]
+
+
+def test_a_tournament_report_draws_its_results_and_debriefs_its_extreme_games(tmp_path):
+    from game.debrief import tournament
+    from game.tournament.run import TournamentConfig, run_tournament
+
+    db = tmp_path / "t.sqlite"
+    run_tournament(TournamentConfig("tutorial", ("hyperscaler", "neocloud", "random"), games=6, seed=1), db, workers=0)
+    page = tournament.write(str(db), tmp_path / "t.html").read_text(encoding="utf-8")
+    for section in ("summary", "distributions", "wins", "pairwise", "ratings", "extremes"):
+        assert f'<section id="{section}"' in page, section
+    charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+    assert len(charts) == 4 and all(ET.fromstring(c).tag == "{http://www.w3.org/2000/svg}svg" for c in charts)
+    assert_self_contained(page)
+    # each extreme game comes with the commands that replay it, save it and write its debrief
+    commands = re.findall(r"<code>(gridlock run [^<]*)</code>", page)
+    assert commands and all("--save game-" in c and "&amp;&amp; gridlock debrief game-" in c for c in commands)
+    assert page == tournament.write(str(db), tmp_path / "again.html").read_text(encoding="utf-8")

@@ -215,7 +215,7 @@ def line_chart(
     return svg.render()
 
 
-def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str = "×") -> str:
+def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str = "×", actual_label: str = "actual", range_label: str = "reseeded futures: p10–p90, with the median marked", as_percent: bool = False) -> str:
     """One row per comparison: a bar from p10 to p90 with a tick at the median, a dot for each
     named alternative and a diamond for the actual score. rows: {label, actual, low, mid, high,
     points: [(name, value)]} (any of low/mid/high/points may be missing)."""
@@ -237,12 +237,12 @@ def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str
     bottom = top + row_h * max(1, len(rows))
     for t in ticks:
         svg.line(X(t), top - 6, X(t), bottom, "#e4e4e4")
-        svg.text(X(t), bottom + 14, label(t) + unit, "middle", size=10, fill="#555")
+        svg.text(X(t), bottom + 14, f"{100 * t:.0f}%" if as_percent else label(t) + unit, "middle", size=10, fill="#555")
     for k, r in enumerate(rows):
         y = top + row_h * k + row_h / 2
         svg.text(left - 8, y + 4, r["label"], "end")
         if r.get("low") is not None and r.get("high") is not None:
-            svg.rect(X(r["low"]), y - 5, X(r["high"]) - X(r["low"]), 10, "#cfe3f3", f"p10–p90 {r['low']:.2f}–{r['high']:.2f}")
+            svg.rect(X(r["low"]), y - 5, X(r["high"]) - X(r["low"]), 10, "#cfe3f3", f"{r['low']:.2f}–{r['high']:.2f}")
         if r.get("mid") is not None:
             svg.line(X(r["mid"]), y - 8, X(r["mid"]), y + 8, "#0072b2", 2)
         for j, (name, v) in enumerate(r.get("points", ())):
@@ -250,11 +250,11 @@ def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str
                 svg.circle(X(v), y, 4, colour(j + 1), f"{name}: {v:.2f}")
         if r.get("actual") is not None:
             x = X(r["actual"])
-            svg.add(f'<path d="M{_n(x)} {_n(y - 7)} L{_n(x + 6)} {_n(y)} L{_n(x)} {_n(y + 7)} L{_n(x - 6)} {_n(y)} Z" fill="#222"><title>actual: {r["actual"]:.2f}</title></path>')
+            svg.add(f'<path d="M{_n(x)} {_n(y - 7)} L{_n(x + 6)} {_n(y)} L{_n(x)} {_n(y + 7)} L{_n(x - 6)} {_n(y)} Z" fill="#222"><title>{escape(actual_label)}: {r["actual"]:.2f}</title></path>')
     # key
     ky = bottom + 28
     svg.add(f'<path d="M{left} {ky - 8} L{left + 6} {ky - 4} L{left} {ky} L{left - 6} {ky - 4} Z" fill="#222"/>')
-    svg.text(left + 10, ky, "actual")
+    svg.text(left + 10, ky, actual_label)
     x = left + 70
     names = []
     for r in rows:
@@ -269,7 +269,7 @@ def range_chart(title: str, rows: Sequence[dict], *, width: int = 760, unit: str
         ky += 18
         svg.rect(left - 10, ky - 9, 20, 10, "#cfe3f3")
         svg.line(left, ky - 12, left, ky + 2, "#0072b2", 2)
-        svg.text(left + 16, ky, "reseeded futures: p10–p90, with the median marked")
+        svg.text(left + 16, ky, range_label)
     return svg.render()
 
 
@@ -315,7 +315,7 @@ def heatmap(title: str, rows: Sequence[str], cols: Sequence[str], values: dict[t
     top = 40 + 6 * max([len(c) for c in cols] + [4])
     cell = max(18, min(60, (width - left - 10) / max(1, len(cols))))
     height = int(top + cell * len(rows) + 12)
-    svg = Svg(int(left + cell * len(cols) + 12), height, title)
+    svg = Svg(int(left + cell * len(cols) + 12 + 5 * max([len(c) for c in cols] + [4])), height, title)  # room for the last slanted head
     svg.text(8, 16, title, size=13, weight="bold")
     for j, c in enumerate(cols):
         x = left + cell * j + cell / 2
