@@ -102,11 +102,12 @@ def _figures(game: Game) -> Table:
 class ReplayScreen(Screen):
     """Read-only: ←/→ a quarter, Home/End, v whose view, b branch a playable game from here."""
 
+    # priority: the arrows step through time even when a scrolling panel has the focus
     BINDINGS = [
-        Binding("left", "step(-1)", "Back a quarter"),
-        Binding("right", "step(1)", "On a quarter"),
-        Binding("home", "jump(0)", "First quarter"),
-        Binding("end", "jump(-1)", "Last quarter"),
+        Binding("left", "step(-1)", "Back a quarter", priority=True),
+        Binding("right", "step(1)", "On a quarter", priority=True),
+        Binding("home", "jump(0)", "First quarter", priority=True),
+        Binding("end", "jump(-1)", "Last quarter", priority=True),
         Binding("v", "viewpoint(1)", "Next view"),
         Binding("V", "viewpoint(-1)", "Previous view", show=False),
         Binding("b", "branch", "Branch a game from here"),
