@@ -189,3 +189,19 @@ def test_a_tournament_report_draws_its_results_and_debriefs_its_extreme_games(tm
     commands = re.findall(r"<code>(gridlock run [^<]*)</code>", page)
     assert commands and all("--save game-" in c and "&amp;&amp; gridlock debrief game-" in c for c in commands)
     assert page == tournament.write(str(db), tmp_path / "again.html").read_text(encoding="utf-8")
+
+
+def test_a_save_full_of_garbage_orders_still_gets_its_report(tmp_path, tutorial):
+    """A save holds whatever a bot sent; the engine refused it, and the report says so."""
+    game = Game(tutorial, 5)
+    first, second = list(tutorial.companies)[:2]
+    junk = [{"type": "bid_interconnect", "region": ["ercot"], "mw": "lots", "price_musd_per_mw": None}, {"type": ["nope"]}, "sell everything", 42, {"type": "bid_chips", "generation": {"a": 1}, "units": 1, "price_musd_per_unit": 1}]
+    game.step({first: junk, second: "not a list"})
+    play(tutorial, 5, seat_agents(tutorial, 5), game, max_quarters=2)
+    save_game(game, tmp_path / "junk.json", {})
+    data = build(tmp_path / "junk.json", 0)
+    q1 = data["companies"][first]["timeline"][0]["orders"]
+    assert [o["verdict"] for o in q1] == ["rejected"] * len(junk) and all(o["reason"] for o in q1)
+    assert data["companies"][second]["timeline"][0]["orders"][0]["verdict"] == "rejected"
+    write(str(tmp_path / "junk.json"), tmp_path / "junk.html", 0)
+    assert "sell everything" in (tmp_path / "junk.html").read_text(encoding="utf-8")

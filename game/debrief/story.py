@@ -28,11 +28,16 @@ def r(x: Any, digits: int = 4) -> Any:
     return round(x, digits) + 0.0  # + 0.0: no negative zero
 
 
-def order_dict(x: Any) -> dict:
-    """An order in its JSON form, whether the log holds the object or its dict."""
+def order_dict(x: Any) -> dict | None:
+    """An order in its checked JSON form (typed fields, whether the log holds the object or its
+    dict), or None for something that is not an order (the engine refused it, and nothing here
+    reads its fields: a save may hold anything a bot sent)."""
     if type(x) in ORDER_TYPES.values():
         return order_to_dict(x)
-    return x if isinstance(x, dict) else {"type": "<unreadable>", "repr": repr(x)[:200]}
+    try:
+        return order_to_dict(order_from_dict(x))
+    except (ValueError, TypeError):
+        return None
 
 
 def order_text(x: Any) -> str:
@@ -41,7 +46,7 @@ def order_text(x: Any) -> str:
         return describe(x)
     try:
         return describe(order_from_dict(x))
-    except ValueError:
+    except (ValueError, TypeError):
         return repr(x)[:200]
 
 
@@ -89,6 +94,8 @@ def stake_musd(game: Game, cid: str, order: Any) -> float:
     """Roughly how much money an order commits, in $M: used to pick the decisions whose
     reversal is worth testing (a price an offer asks has no stake of its own)."""
     d = order_dict(order)
+    if d is None:
+        return 0.0
     spec, world = game.spec, game.core.world
     kind = d.get("type")
 
