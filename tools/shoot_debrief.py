@@ -1,6 +1,7 @@
 """Screenshot sections of a debrief HTML file in headless Chromium, to look at them by eye.
 
     python tools/shoot_debrief.py REPORT.html OUT_DIR results company-lumen ...
+    python tools/shoot_debrief.py --print REPORT.html OUT_DIR results      # as it prints
 
 Each name is an element id, optionally with :MAX_HEIGHT in pixels (default 6000); its box
 (its top MAX_HEIGHT pixels) is captured into OUT_DIR/<id>.png. Talks to Chromium
@@ -22,7 +23,7 @@ from pathlib import Path
 import aiohttp
 
 
-async def _shoot(url: str, port: int, out: Path, ids: list[str], width: int) -> list[Path]:
+async def _shoot(url: str, port: int, out: Path, ids: list[str], width: int, media: str = "screen") -> list[Path]:
     async with aiohttp.ClientSession() as http:
         for _ in range(100):
             try:
@@ -48,6 +49,7 @@ async def _shoot(url: str, port: int, out: Path, ids: list[str], width: int) -> 
                         return msg.get("result", {})
 
             await call("Emulation.setDeviceMetricsOverride", width=width, height=1200, deviceScaleFactor=1, mobile=False)
+            await call("Emulation.setEmulatedMedia", media=media)
             await call("Page.enable")
             await call("Page.navigate", url=url)
             for _ in range(100):
@@ -68,13 +70,15 @@ async def _shoot(url: str, port: int, out: Path, ids: list[str], width: int) -> 
                     continue
                 x, y, w, h = v
                 shot = await call("Page.captureScreenshot", format="png", captureBeyondViewport=True, clip={"x": x, "y": y, "width": w, "height": min(h, float(most or 6000)), "scale": 1})
-                path = out / f"{eid}.png"
+                path = out / (f"{eid}.png" if media == "screen" else f"{eid}-{media}.png")
                 path.write_bytes(base64.b64decode(shot["data"]))
                 written.append(path)
             return written
 
 
 def main(argv: list[str]) -> int:
+    media = "print" if argv[:1] == ["--print"] else "screen"
+    argv = argv[1:] if media == "print" else argv
     if len(argv) < 3:
         print(__doc__)
         return 2
@@ -92,7 +96,7 @@ def main(argv: list[str]) -> int:
         )
         try:
             time.sleep(0.5)
-            for p in asyncio.run(_shoot(html.as_uri(), port, out, ids, 1100)):
+            for p in asyncio.run(_shoot(html.as_uri(), port, out, ids, 794 if media == "print" else 1100, media)):  # 794 px: A4 at 96 dpi
                 print(p)
         finally:
             proc.terminate()

@@ -342,6 +342,7 @@ def what_if(d: dict) -> str:
     return f"""<section id="what-if"><h2>What if</h2>
 <p>For each company, from its own turning point (the quarter of its largest rank swing): the same seed with its orders from then on given by its archetype's default agent, and the same seed with it giving no orders at all; everyone else's orders stay as they were. {about}</p>
 {_figure(chart, 'Diamond: the score actually reached. Dots: the same seed with the alternative. Bar: the middle 80% of the reseeded futures, with the median marked: how much of the result was luck.')}
+<p class="dim">A company its archetype's default agent already played scores exactly its actual score on the default-agent branch: the branch replays the same game (a check, not a finding).</p>
 {_table(['company', 'from', 'actual', 'default agent (which)', 'vs actual', 'do nothing', 'vs actual', 'futures mean', 'futures p10–p90', 'bankrupt'], table, [False, False, True, True, True, True, True, True, True, True])}
 </section>"""
 

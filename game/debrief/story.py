@@ -223,7 +223,7 @@ def closest_to_distress(labels: list[str], series: list[dict]) -> dict | None:
     elif f.get("covenant_breached"):
         note = "its debt covenant was breached"
     else:
-        note = f"least room: cash plus allowed new borrowing ${liquid:,.0f}M against debt ${f.get('debt_musd') or 0:,.0f}M"
+        note = f"its most stretched quarter: cash plus the new borrowing its covenant allowed came to ${liquid:,.0f}M against debt of ${f.get('debt_musd') or 0:,.0f}M"
     return {"quarter": labels[i], "index": i, "note": note, "liquidity_musd": r(liquid, 1), **{k: f.get(k) for k in ("cash_musd", "debt_musd", "headroom_musd", "leverage")}}
 
 
