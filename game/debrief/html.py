@@ -339,6 +339,9 @@ def what_if(d: dict) -> str:
                  f"seats a person or a bot played are taken by the archetype's default agent.")
     else:
         about = "No reseeded futures were played (--what-if-games 0, or the position is already the end)."
+    if not d["cover"]["finished"]:
+        about += (f" The game is unfinished: the actual scores and the same-seed branches stop at {d['cover']['last_quarter']},"
+                  " while the futures play on to the scenario's end, so read them as where the position could lead.")
     return f"""<section id="what-if"><h2>What if</h2>
 <p>For each company, from its own turning point (the quarter of its largest rank swing): the same seed with its orders from then on given by its archetype's default agent, and the same seed with it giving no orders at all; everyone else's orders stay as they were. {about}</p>
 {_figure(chart, 'Diamond: the score actually reached. Dots: the same seed with the alternative. Bar: the middle 80% of the reseeded futures, with the median marked: how much of the result was luck.')}
