@@ -33,7 +33,7 @@ async def test_a_newcomer_plays_the_tutorial_to_the_end_with_keys_only(tmp_path)
         # quarter 1: bid 50 MW of grid power in the first region at $0.12M/MW
         await pilot.press("p", *"50", "tab", *"0.12", "enter")
         await pilot.pause()
-        assert "✓ ok" in visible_text(app) and "bid_interconnect(region=ercot, mw=50.0" in visible_text(app)
+        assert "✓ ok" in visible_text(app) and "Bid for 50 MW of grid power in ERCOT (Texas) at $0.12M/MW" in visible_text(app)
         quarters = 0
         while True:
             await pilot.press("e")
@@ -95,7 +95,7 @@ async def test_hot_seat_views_never_show_another_humans_orders(tutorial, tmp_pat
         assert app.frame.seat == "aurora"
         await pilot.press("p", *"77", "tab", *"0.31", "enter")
         await pilot.pause()
-        secret = "mw=77.0, price_musd_per_mw=0.31"
+        secret = "77 MW of grid power in ERCOT (Texas) at $0.31M/MW"
         assert secret in visible_text(app)
         aurora_cash = f"{app.frame.view.me.cash_musd / 1000:,.1f}B"
         await pilot.press("e")

@@ -37,4 +37,5 @@ async def until(pilot, screen_type, tries: int = 400):
         if isinstance(pilot.app.screen, screen_type):
             return pilot.app.screen
         await pilot.pause(0.02)
-    raise AssertionError(f"expected {screen_type.__name__ if isinstance(screen_type, type) else screen_type}, on {type(pilot.app.screen).__name__}")
+    names = screen_type.__name__ if isinstance(screen_type, type) else " or ".join(t.__name__ for t in screen_type)
+    raise AssertionError(f"expected {names}, on {type(pilot.app.screen).__name__}")

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ...advice import money
 from ...agents import REGISTRY
 from ...debrief.story import verdicts
 from ...debrief.whatif import default_agent
@@ -94,8 +95,8 @@ def _figures(game: Game) -> Table:
         c = g.world.companies[cid]
         online = sum(s.mw for s in c.sites if s.stage == "online")
         status = "BANKRUPT" if not c.alive else ("DISTRESS" if c.distress_quarters else ("covenant breached" if c.covenant_breached else "ok"))
-        t.add_row(str(res[cid].rank), c.name, c.archetype, f"{res[cid].score:.2f}×", panels.money(c.cash_musd), panels.money(c.debt_musd),
-                  panels.money(g.borrow_headroom(c) if c.alive else 0.0), f"{online:,.0f}", f"{sum(p.mw for p in c.power):,.0f}", f"{c.capacity_h100e:,.0f}", status)
+        t.add_row(str(res[cid].rank), c.name, c.archetype, f"{res[cid].score:.2f}×", money(c.cash_musd), money(c.debt_musd),
+                  money(g.borrow_headroom(c) if c.alive else 0.0), f"{online:,.0f}", f"{sum(p.mw for p in c.power):,.0f}", f"{c.capacity_h100e:,.0f}", status)
     return t
 
 
