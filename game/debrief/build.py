@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .. import __version__
 from ..engine import Game
@@ -75,7 +75,7 @@ def build(path: str | Path, what_if_games: int = DEFAULT_WHAT_IF_GAMES, workers:
         index_before = game.core.world.price_index
         for cid in ids:
             got = book.get(cid)
-            if isinstance(got, list) and game.alive(cid):
+            if isinstance(got, (list, tuple)) and game.alive(cid):
                 for i, x in enumerate(got):
                     stakes.append((stake_musd(game, cid, x), cid, q, i, ""))
         game.step(book)
@@ -83,7 +83,7 @@ def build(path: str | Path, what_if_games: int = DEFAULT_WHAT_IF_GAMES, workers:
         mk = market_figures(game, index_before)
         market.append(mk)
         for e in pub.events:
-            if not isinstance(e, dict):
+            if not isinstance(e, Mapping):
                 continue
             key = (label, e.get("event"), e.get("target") or "")
             inj = inject_at.get(key, inject_at.get((label, e.get("event"), "")))

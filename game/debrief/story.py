@@ -54,8 +54,8 @@ def verdicts(raw: Any, rejected: list[dict]) -> list[dict]:
     """Each order given with 'accepted' or 'rejected' and the engine's reason. The engine lists
     its rejections in the order the orders were given, named as describe() names them, so one
     walk down both lists pairs them."""
-    rejected = [x for x in rejected if isinstance(x, dict)]
-    orders = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+    rejected = [x for x in rejected if isinstance(x, Mapping)]
+    orders = list(raw) if isinstance(raw, (list, tuple)) else ([] if raw is None else [raw])
     out, k = [], 0
     for x in orders:
         text = order_text(x)
@@ -77,7 +77,7 @@ def result_fields(row: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def put(prefix: str, v: Any) -> None:
-        if isinstance(v, dict):
+        if isinstance(v, Mapping):
             for k, x in v.items():
                 put(f"{prefix}.{k}", x)
         elif isinstance(v, (list, tuple)):
@@ -231,31 +231,31 @@ def market_figures(game: Game, index_before: float) -> dict[str, Any]:
     """The quarter's public market: what cleared at what price (read defensively: the market
     modules report what they report)."""
     pub = game.public_reports[-1]
-    m = pub.markets if isinstance(pub.markets, dict) else {}
+    m = pub.markets if isinstance(pub.markets, Mapping) else {}
     hist = game.history[-1]
     out: dict[str, Any] = {
         "price_index": r(index_before),
         "price_index_next": r(hist.get("price_index")),
         "demand_h100e": r(hist.get("demand_h100e"), 0),
-        "capacity_h100e": r(sum(v.get("capacity_h100e", 0.0) for v in hist.values() if isinstance(v, dict)), 0),
+        "capacity_h100e": r(sum(v.get("capacity_h100e", 0.0) for v in hist.values() if isinstance(v, Mapping)), 0),
         "interconnect": {},
         "gas": None,
         "chips": {},
         "labour": {},
     }
     for rid, x in (m.get("interconnect") or {}).items():
-        if isinstance(x, dict) and x.get("sold_mw"):
+        if isinstance(x, Mapping) and x.get("sold_mw"):
             out["interconnect"][rid] = r(x.get("price_musd_per_mw"))
     gas = m.get("gas") or {}
-    if isinstance(gas, dict) and gas.get("sold_mw"):
+    if isinstance(gas, Mapping) and gas.get("sold_mw"):
         out["gas"] = r(gas.get("price_musd_per_mw"))
     for gid, x in (m.get("chips") or {}).items():
-        if isinstance(x, dict) and x.get("spot_sold"):
+        if isinstance(x, Mapping) and x.get("spot_sold"):
             out["chips"][gid] = r((x.get("spot_price_musd") or 0.0) * 1000, 3)  # $k per unit
     for rid, x in (m.get("labour") or {}).items():
-        if isinstance(x, dict) and x.get("hired"):
+        if isinstance(x, Mapping) and x.get("hired"):
             out["labour"][rid] = r(x.get("wage_musd"))
-    out["rfps"] = [x for x in ((m.get("compute") or {}).get("rfps") or []) if isinstance(x, dict)]
+    out["rfps"] = [dict(x) for x in ((m.get("compute") or {}).get("rfps") or []) if isinstance(x, Mapping)]
     return out
 
 

@@ -65,7 +65,7 @@ def without_order(spec: Scenario, seed: int, orders: Sequence[Mapping[str, Any]]
     """Same seed and orders, less one of `cid`'s orders in `quarter`."""
 
     def change(game: Game, q: int, book: dict) -> dict:
-        if q == quarter and isinstance(book.get(cid), list):
+        if q == quarter and isinstance(book.get(cid), (list, tuple)):
             book[cid] = [x for i, x in enumerate(book[cid]) if i != index]
         return book
 

@@ -9,6 +9,7 @@ same view as JSON.
 
 from __future__ import annotations
 
+import copyreg
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -16,6 +17,10 @@ import attrs
 from attrs import frozen
 
 from ..scenario import Scenario
+
+# A read-only mapping copies and pickles as one over a copy of its dict: games hold read-only
+# reports, and a what-if deep-copies a game, a worker pickles it (Python refuses both by default).
+copyreg.pickle(MappingProxyType, lambda m: (MappingProxyType, (dict(m),)))
 
 _ATOMS = frozenset({str, int, float, bool, type(None)})
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}  # frozen attrs class -> (name, alias) of each init field
