@@ -234,11 +234,9 @@ def company(d: dict, cid: str) -> str:
     c = d["companies"][cid]
     q = d["quarters"]
     s = c["series"]
-    money = svg.line_chart(
-        "Cash, debt and covenant headroom ($M)", q,
-        [("cash", [x["cash_musd"] for x in s]), ("debt", [x["debt_musd"] for x in s]), ("headroom (new debt allowed)", [x["headroom_musd"] for x in s])],
-        height=260,
-    )
+    # headroom is often ten times cash: on its own chart, so cash and debt stay readable
+    money = svg.line_chart("Cash and debt ($M)", q, [("cash", [x["cash_musd"] for x in s]), ("debt", [x["debt_musd"] for x in s])], height=240)
+    room = svg.line_chart("Covenant headroom: the new debt the covenant allows ($M)", q, [("headroom", [x["headroom_musd"] for x in s])], height=180, y_min=0)
     cap = svg.line_chart("Capacity (H100e) and utilisation", q, [("capacity H100e", [x["capacity_h100e"] for x in s]), ("used H100e", [x["used_h100e"] for x in s])], height=240, y_min=0)
     util = [x["utilisation"] for x in s]
     util_line = " ".join(f"{lab}: {'–' if u is None else f'{100 * u:.0f}%'}" for lab, u in zip(q, util))
@@ -272,7 +270,7 @@ def company(d: dict, cid: str) -> str:
     return f"""<section class="company" id="company-{escape(cid)}"><h2>{escape(c['name'])}</h2>
 <p class="dim">{escape(c['archetype'])}, played by {escape(c['played_by'])}. Final score {_fmt(wi.get('actual'))}.</p>
 {dz}
-{_figure(money)}{_figure(cap, 'Utilisation by quarter: ' + util_line)}
+{_figure(money)}{_figure(room, 'Zero: in breach of the covenant or in distress, so no new debt.')}{_figure(cap, 'Utilisation by quarter: ' + util_line)}
 <h3>Financial statements at the end</h3>
 <div class="grid2"><div>{statement('Income statement, whole game', st['income'])}</div><div>{statement('Balance sheet at the last close', st['balance'])}{statement('Cash flow, whole game', st['cash_flow'])}</div></div>
 <h3>Decision timeline</h3>
