@@ -10,6 +10,7 @@ import attrs
 
 from ..engine import Game
 from ..engine.core import CAPITAL, PNL
+from ..engine.finance import borrow_headroom
 from ..model.orders import ORDER_TYPES, describe, order_from_dict, order_to_dict
 from ..model.state import ONLINE
 
@@ -145,7 +146,7 @@ def company_figures(game: Game, cid: str) -> dict[str, Any]:
     online = sum(s.mw for s in c.sites if s.stage == ONLINE)
     pipeline = sum(s.mw for s in c.sites if s.stage != ONLINE)
     cap = c.capacity_h100e if c.alive else 0.0
-    headroom = g.borrow_headroom(c) if c.alive else 0.0
+    headroom = borrow_headroom(g, c) if c.alive else 0.0
     assets = g.book_assets(c) if c.alive else 0.0
     return {
         "alive": c.alive,

@@ -21,6 +21,7 @@ from ...agents import REGISTRY
 from ...debrief.story import verdicts
 from ...debrief.whatif import default_agent
 from ...engine import Game
+from ...engine.finance import borrow_headroom
 from ...runner import seat_agents
 from ...saves import load_game, replay
 from ...session import HUMAN, Session
@@ -96,7 +97,7 @@ def _figures(game: Game) -> Table:
         online = sum(s.mw for s in c.sites if s.stage == "online")
         status = "BANKRUPT" if not c.alive else ("DISTRESS" if c.distress_quarters else ("covenant breached" if c.covenant_breached else "ok"))
         t.add_row(str(res[cid].rank), c.name, c.archetype, f"{res[cid].score:.2f}×", money(c.cash_musd), money(c.debt_musd),
-                  money(g.borrow_headroom(c) if c.alive else 0.0), f"{online:,.0f}", f"{sum(p.mw for p in c.power):,.0f}", f"{c.capacity_h100e:,.0f}", status)
+                  money(borrow_headroom(g, c) if c.alive else 0.0), f"{online:,.0f}", f"{sum(p.mw for p in c.power):,.0f}", f"{c.capacity_h100e:,.0f}", status)
     return t
 
 
