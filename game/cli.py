@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from . import __version__
+from .debrief.command import DebriefError
 from .tournament import TournamentError
 
 EXIT_OK = 0
@@ -240,8 +241,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     try:
         run_report(args.path, as_json=args.json, csv_dir=args.csv, parquet_dir=args.parquet)
+        if args.html:
+            from .debrief.tournament import write
+
+            print(f"wrote {write(args.path, args.html)}", file=sys.stderr)
     except ReportError as e:
         raise InputError(str(e)) from None
+    except OSError as e:
+        raise InputError(f"cannot write {args.html}: {e.strerror or e}") from None
     return EXIT_OK
 
 
@@ -316,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, _seed)  # tournament, sweep
     add_lab_parsers(sub, _seed)  # facts, balance
+    from .debrief.command import add_parsers as add_debrief
+
+    add_debrief(sub)  # debrief, replay
 
     rl = sub.add_parser("rl", help="show the RL observation and action layout", description="Show the reinforcement-learning observation slots and action dimensions for a scenario (docs/rl.md).")
     rl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")
@@ -333,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--json", action="store_true", help="print the summary as JSON instead of tables")
     rp.add_argument("--csv", metavar="DIR", help="also write one CSV file per table into DIR")
     rp.add_argument("--parquet", metavar="DIR", help="also write one Parquet file per table into DIR (needs pyarrow)")
+    rp.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page: score distributions, head-to-head heatmap, win rates, ratings, and the commands that debrief the extreme games")
     rp.set_defaults(func=cmd_report)
     return p
 
@@ -399,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                 handlers[s] = signal.signal(s, _stop)
     try:
         return args.func(args)
-    except (InputError, TournamentError) as e:
+    except (InputError, TournamentError, DebriefError) as e:
         print(f"gridlock: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -34,8 +34,9 @@ class GridlockApp(App):
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
 
-    def __init__(self, session: Session | None = None, saves_dir: Path | str | None = None, scenario: str | None = None, seed: int | None = None):
+    def __init__(self, session: Session | None = None, saves_dir: Path | str | None = None, scenario: str | None = None, seed: int | None = None, replay=None):
         super().__init__()
+        self.replay = replay  # a screens.replay.Replay to step through (gridlock replay)
         self.animation_level = "none"  # a trading terminal: screens change at once, nothing slides
         self.session = session
         self.saves_dir = Path(saves_dir) if saves_dir is not None else session.saves_dir if session is not None else default_saves_dir()
@@ -44,6 +45,11 @@ class GridlockApp(App):
         self.remembered: dict[tuple[str, str, str], str] = {}  # (seat, order kind, field) -> last choice
 
     def on_mount(self) -> None:
+        if self.replay is not None:
+            from .screens.replay import ReplayScreen
+
+            self.push_screen(ReplayScreen(self.replay))
+            return
         if self.session is not None:
             self._open_quarter()
             return
@@ -61,6 +67,12 @@ class GridlockApp(App):
             self.notify(str(e), severity="error")
             return
         self.session.autosave()
+        self._open_quarter()
+
+    def play_branch(self, session: Session) -> None:
+        """Play on from a game branched off a replay (it replaces the replay)."""
+        self.session = session
+        session.autosave()
         self._open_quarter()
 
     def _load(self, path: str | Path) -> None:
