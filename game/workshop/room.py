@@ -292,6 +292,7 @@ class Room:
                 agents=sorted(REGISTRY),
                 result=self._result() if s.finished else None,
                 digest=self.digest(),
+                game_digest=self.game_digest(),
             )
         return base
 
@@ -327,11 +328,15 @@ class Room:
             out.append({"quarter": q, "label": quarter_label(self.spec.game.start, q), "teams": humans})
         return out
 
+    def game_digest(self) -> str:
+        """The game alone: its save's checksum (scenario with live injects, seed, orders, state, seats)."""
+        return save_dict(self.session.game, self.session.seats)["checksum"]
+
     def digest(self) -> str:
         """The room's state in one hash: the game (its save's checksum) and everything around it.
         Wall-clock figures are left out, so a restart that extends the timer keeps the digest."""
         body = {
-            "game": save_dict(self.session.game, self.session.seats)["checksum"],
+            "game": self.game_digest(),
             "drafts": self.drafts,
             "ready": self.ready,
             "paused": self.paused,
@@ -474,6 +479,7 @@ class Room:
         self.seat_plan.append(seats)
         if swapped:
             self.session = self._rebuild_with(seats)
+            self.session.autosave()  # the save names who plays each seat from now on
         self.drafts, self.ready = {}, {}
         self._emit(EVERYONE, {"type": "quarter", "ended": ended, "quarter": self.quarter, "label": self.label, "finished": s.finished, "late": late_teams, "policy": late, "reason": reason, "seats": swapped})
         self._open_quarter(now)
