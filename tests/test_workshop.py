@@ -20,7 +20,7 @@ F = {"role": "facilitator"}
 
 
 def team(cid: str) -> dict:
-    return {"role": "team", "company": cid}
+    return {"role": "team", "team": cid}
 
 
 class Clock:

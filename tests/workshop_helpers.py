@@ -36,9 +36,10 @@ def free_port() -> int:
 class ServerThread:
     """The real aiohttp server on 127.0.0.1, run in its own thread and event loop."""
 
-    def __init__(self, folder: Path, allow_remote_facilitator: bool = False):
+    def __init__(self, folder: Path, allow_remote_facilitator: bool = False, failed_codes_per_minute: int = 10):
         self.folder = folder
         self.allow = allow_remote_facilitator
+        self.limit = failed_codes_per_minute
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.loop = asyncio.new_event_loop()
@@ -48,7 +49,7 @@ class ServerThread:
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.workshop = Workshop(self.folder)
-        self.server = WorkshopServer(self.workshop, self.allow)
+        self.server = WorkshopServer(self.workshop, self.allow, failed_codes_per_minute=self.limit)
         self.runner = web.AppRunner(self.server.app)
         self.loop.run_until_complete(self.runner.setup())
         self.loop.run_until_complete(web.TCPSite(self.runner, "127.0.0.1", self.port).start())

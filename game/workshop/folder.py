@@ -51,7 +51,7 @@ class Workshop:
     def submit(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
         """Carry out a command and commit it. Raises CommandError if refused (nothing logged)."""
         cmd = {**cmd, "at": self.clock()}
-        p = Principal(cmd.get("role", ""), cmd.get("company"))
+        p = Principal(cmd.get("role", ""), cmd.get("team"))
         again = self.room.would_repeat(p, cmd.get("request_id"))
         if again is not None:
             return again

@@ -355,7 +355,7 @@ class Room:
     def apply(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
         """Check and carry out one command; raises CommandError (nothing changed) if refused.
         A command repeated with the same request id gets its first answer and changes nothing."""
-        p = Principal(cmd.get("role", ""), cmd.get("company"))
+        p = Principal(cmd.get("role", ""), cmd.get("team"))  # who sent it; "company" is what it is about
         rid = cmd.get("request_id")
         if rid is not None and (p.key, rid) in self.answers:
             return self.answers[(p.key, rid)]
@@ -382,9 +382,10 @@ class Room:
         """The company a team acts for: always its own, whatever the body says."""
         if p.role != TEAM or not p.company:
             raise _refuse(403, "only a team may do that")
-        named = cmd.get("for")
-        if named is not None and named != p.company:
-            raise _refuse(403, "a team acts only for its own company")
+        for key in ("company", "for"):
+            named = cmd.get(key)
+            if named is not None and named != p.company:
+                raise _refuse(403, "a team acts only for its own company")
         cid = p.company
         if self.session.finished:
             raise _refuse(409, "the game is over")

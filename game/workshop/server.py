@@ -61,8 +61,9 @@ class Connection:
 
 
 class WorkshopServer:
-    def __init__(self, workshop: Workshop, allow_remote_facilitator: bool = False, join_url: str | None = None):
+    def __init__(self, workshop: Workshop, allow_remote_facilitator: bool = False, join_url: str | None = None, failed_codes_per_minute: int = FAILED_CODES_PER_MINUTE):
         self.workshop = workshop
+        self.failed_codes_per_minute = failed_codes_per_minute
         self.allow_remote_facilitator = allow_remote_facilitator
         self.join_url = join_url
         self.connections: set[Connection] = set()
@@ -93,7 +94,7 @@ class WorkshopServer:
         now = time.monotonic()
         while q and now - q[0] > 60.0:
             q.popleft()
-        return bool(q) and len(q) >= FAILED_CODES_PER_MINUTE
+        return bool(q) and len(q) >= self.failed_codes_per_minute
 
     def _failed(self, address: str) -> None:
         self.failures.setdefault(address, deque()).append(time.monotonic())
@@ -139,8 +140,8 @@ class WorkshopServer:
         if rid is not None and (not isinstance(rid, str) or len(rid) > 80):
             return _error(422, "a request id is a string of at most 80 characters")
         member = request.headers.get("X-Member")
-        cmd = {k: v for k, v in body.items() if k not in ("kind", "role", "company", "at", "request_id", "member", "by")}
-        cmd.update(kind=kind, role=p.role, company=p.company, request_id=rid, member=member[:40] if member else None, by=p.role)
+        cmd = {k: v for k, v in body.items() if k not in ("kind", "role", "team", "at", "request_id", "member", "by", "hash")}
+        cmd.update(kind=kind, role=p.role, team=p.company, request_id=rid, member=member[:40] if member else None, by=p.role)
         new = None
         if kind == "revoke" and self.room.would_repeat(p, rid) is None:
             new = codes.new_code()
