@@ -209,9 +209,10 @@ class Room:
     def draft(self, company: str) -> dict[str, Any]:
         return self.drafts.get(company) or {"version": 0, "orders": [], "by": None}
 
-    def checks(self, company: str) -> dict[str, Any]:
-        """The engine's judgement of each order in the draft, as it stands now."""
-        orders = self.draft(company)["orders"]
+    def checks(self, company: str, orders: list | None = None) -> dict[str, Any]:
+        """The engine's judgement of each order in the draft (or in `orders`), as it stands now."""
+        if orders is None:
+            orders = self.draft(company)["orders"]
         if self.session.finished or self.session.seats.get(company) != HUMAN:
             return {"checks": [], "funds_musd": None}
         p = self.session.preview(company, orders)
@@ -242,6 +243,8 @@ class Room:
             "news": list(s.game.core.world.news),
             "report": CONVERTER.unstructure(last) if last is not None else None,
             "history": s.history,
+            "markets": [r.markets for r in s.game.public_reports],
+            "seed": self.seed,
             "companies": {cid: {"name": c.name, "archetype": c.archetype, "seat": "team" if s.seats[cid] == HUMAN else "agent"} for cid, c in s.spec.companies.items()},
             "messages": [m for m in self.messages if m["to"] is None],
             "injects": [i for i in self.live_injects],
@@ -271,6 +274,7 @@ class Room:
                 draft={**self.draft(cid), **self.checks(cid)},
                 ready=self.ready.get(cid, False),
                 seat=s.seats[cid],
+                to_date=list(s.to_date(cid)),
                 messages=[m for m in self.messages if m["to"] in (None, cid)],
                 result=self._result() if s.finished else None,
             )
@@ -407,16 +411,7 @@ class Room:
     def _do_draft(self, p: Principal, cmd: Mapping[str, Any], now: float) -> dict[str, Any]:
         cid = self._team(p, cmd)
         self._quarter_is_now(cmd, required=True)
-        orders = cmd.get("orders")
-        if not isinstance(orders, list):
-            raise _refuse(422, "orders must be a list of order objects")
-        limit = self.spec.rules.max_orders_per_quarter
-        if len(orders) > limit:
-            raise _refuse(422, f"at most {limit} orders per quarter, got {len(orders)}")
-        if not all(isinstance(x, dict) for x in orders):
-            raise _refuse(422, "each order must be a JSON object with a \"type\"")
-        if len(canonical(orders)) > MAX_DRAFT_BYTES:
-            raise _refuse(422, f"the draft is larger than {MAX_DRAFT_BYTES} bytes")
+        orders = self._orders(cmd)
         base = cmd.get("version")
         current = self.draft(cid)
         if base is not None and base != current["version"]:
@@ -428,6 +423,27 @@ class Room:
         if was_ready:
             self._emit(EVERYONE, {"type": "ready", "company": cid, "ready": False})
         return {"quarter": self.quarter, **self.drafts[cid], **checks}
+
+    def check(self, p: Principal, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST /v1/check: how the engine would judge these orders, changing nothing (not logged):
+        what a team's form shows as its members type."""
+        cid = self._team(p, body)
+        self._quarter_is_now(body, required=True)
+        orders = self._orders(body)
+        return {"quarter": self.quarter, **self.checks(cid, orders)}
+
+    def _orders(self, cmd: Mapping[str, Any]) -> list[dict[str, Any]]:
+        orders = cmd.get("orders")
+        if not isinstance(orders, list):
+            raise _refuse(422, "orders must be a list of order objects")
+        limit = self.spec.rules.max_orders_per_quarter
+        if len(orders) > limit:
+            raise _refuse(422, f"at most {limit} orders per quarter, got {len(orders)}")
+        if not all(isinstance(x, dict) for x in orders):
+            raise _refuse(422, "each order must be a JSON object with a \"type\"")
+        if len(canonical(orders)) > MAX_DRAFT_BYTES:
+            raise _refuse(422, f"the draft is larger than {MAX_DRAFT_BYTES} bytes")
+        return orders
 
     def _do_ready(self, p: Principal, cmd: Mapping[str, Any], now: float) -> dict[str, Any]:
         cid = self._team(p, cmd)

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from ..scenario import scenario_to_dict
 from . import codes
 from .folder import Workshop
 from .room import FACILITATOR, TEAM, CommandError, Principal, canonical
@@ -75,6 +76,8 @@ class WorkshopServer:
                 web.get("/v1/state", self.get_state),
                 web.put("/v1/draft", self.put_draft),
                 web.post("/v1/ready", self.post_ready),
+                web.post("/v1/check", self.post_check),
+                web.get("/v1/scenario", self.get_scenario),
                 web.post("/v1/facilitator/{action}", self.post_facilitator),
                 web.get("/v1/events", self.events),
                 web.get("/v1/health", self.health),
@@ -184,6 +187,28 @@ class WorkshopServer:
         if p.role == FACILITATOR:
             body["join_url"] = self.join_url
         return _json(body)
+
+    async def get_scenario(self, request: web.Request) -> web.Response:
+        """The rules are public: any code may read the game's scenario (with live injects)."""
+        p = self._caller(request)
+        if isinstance(p, web.Response):
+            return p
+        text = json.dumps(scenario_to_dict(self.room.spec), allow_nan=True)  # as a save holds it
+        return web.Response(text=text, content_type="application/json")
+
+    async def post_check(self, request: web.Request) -> web.Response:
+        p = self._caller(request)
+        if isinstance(p, web.Response):
+            return p
+        if p.role != TEAM:
+            return _error(403, "only a team may do that")
+        body = await self._body(request)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            return _json(self.room.check(p, body))
+        except CommandError as e:
+            return _error(e.status, str(e))
 
     async def put_draft(self, request: web.Request) -> web.Response:
         return await self._team_call(request, "draft")
