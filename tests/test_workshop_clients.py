@@ -87,3 +87,46 @@ async def test_the_projector_shows_standings_and_news_and_nothing_private(tmp_pa
             await app.action_quit()
         for c in (a, f):
             await c.close()
+
+
+async def test_the_facilitator_console_runs_the_clock_ends_the_quarter_and_confirms_a_rewind(tmp_path):
+    from textual.widgets import DataTable, RichLog
+
+    from game.workshop.console import ConsoleApp
+
+    plain = new_workshop(tmp_path / "w", teams=["aurora", "corecell"], minutes=5)
+    with ServerThread(tmp_path / "w") as srv:
+        a = WorkshopClient(srv.url, plain["teams"]["aurora"])
+        await a.put_draft(0, [{"type": "borrow", "musd": 10.0}])
+        app = ConsoleApp(srv.url)
+
+        def log_text() -> str:
+            return "\n".join(line.text for line in app.query_one("#fac-log", RichLog).lines)
+
+        async with app.run_test(size=(140, 45)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, CodeScreen))
+            await pilot.press(*plain["teams"]["aurora"], "enter")  # a team code is not the facilitator's
+            await until(pilot, lambda: isinstance(app.screen, CodeScreen) and "Not accepted" in visible_text(app))
+            await pilot.press(*plain["facilitator"], "enter")
+            await until(pilot, lambda: app.state is not None and "Connected" in log_text())
+            table = app.query_one("#fac-teams", DataTable)
+            assert table.row_count == 3 and "1 (v1)" in " ".join(str(c) for c in table.get_row_at(0))
+            assert "▄" in visible_text(app) or "█" in visible_text(app)  # the QR code
+            for command in ("start", "pause", "say Ten minutes", "inject heat_wave ercot", "end repeat"):
+                await pilot.press(*command, "enter")
+                await pilot.pause(0.3)
+            await until(pilot, lambda: "2026Q1 ended" in log_text() and "inject: Heat wave" in log_text())
+            await until(pilot, lambda: app.state["quarter"] == 1)
+            await pilot.press(*"rewind 1", "enter")
+            await until(pilot, lambda: "discards" in log_text() and "Type `rewind 1 yes`" in log_text())
+            assert app.state["quarter"] == 1  # nothing happens before the confirmation
+            await pilot.press(*"rewind 1 yes", "enter")
+            await until(pilot, lambda: "rewound to 2026Q1" in log_text())
+            await pilot.press(*"seat corecell random", "enter")
+            await pilot.press(*"bogus", "enter")
+            await until(pilot, lambda: "unknown command 'bogus'" in log_text() and "will be played by random" in log_text())
+            await app.action_quit()
+        await a.close()
+        room = srv.room()
+    assert room.quarter == 0 and len(room.branches) == 1 and room.pending_seats == {"corecell": "random"}
+    assert any(m["text"] == "Ten minutes" for m in room.messages)

@@ -46,16 +46,19 @@ def clock(seconds: float | None) -> str:
 class CodeScreen(Screen):
     """Type the team's code (or the observer's); a refused code asks again, it never retries."""
 
-    def __init__(self, url: str, problem: str = ""):
+    PROMPT = "Type your team's code (or the observer code for the projector):"
+
+    def __init__(self, url: str, problem: str = "", prompt: str | None = None):
         super().__init__()
         self.url, self.problem = url, problem
+        self.prompt = prompt or self.PROMPT
 
     def compose(self) -> ComposeResult:
         with Middle():
             with Center():
                 yield Label(f"Gridlock workshop at {self.url}", classes="title")
             with Center():
-                yield Label("Type your team's code (or the observer code for the projector):")
+                yield Label(self.prompt)
             with Center():
                 yield Input(placeholder="e.g. k7pr-x2mh", id="code", password=False, max_length=32)
             with Center():
