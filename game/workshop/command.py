@@ -94,12 +94,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workshop = Workshop(args.dir)
     except LogError as e:
         return _fail(str(e))
-    shown_host = args.host if args.host not in ("0.0.0.0", "::") else "THIS-MACHINE'S-ADDRESS"
-    url = f"http://{shown_host}:{args.port}"
-    server = WorkshopServer(workshop, args.allow_remote_facilitator, join_url=url)
+    from .web import reachable_host
+
+    url = f"http://{reachable_host(args.host)}:{args.port}"
+    join_url = f"http://{reachable_host(args.host)}:{args.web}" if args.web is not None else url
+    server = WorkshopServer(workshop, args.allow_remote_facilitator, join_url=join_url)
     room = workshop.room
     print(f"Serving {room.spec.game.name} ({room.label}, quarter {room.quarter + 1} of {room.spec.game.quarters}) at {url}", flush=True)
     print(f"Teams: gridlock join {url}    Facilitator: gridlock facilitate {url}", flush=True)
+    if args.web is not None:
+        print(f"Browsers: {join_url}", flush=True)
     web_runner = None
     if args.web is not None:
         web_runner = _start_web(args, url)
@@ -126,7 +130,8 @@ def _start_web(args: argparse.Namespace, url: str) -> Any:
     except ImportError:
         _fail("--web needs textual-serve: pip install 'gridlock[serve]'")
         return None
-    return subprocess.Popen([sys.executable, "-m", "game.workshop.web", url, args.host, str(args.web)])
+    api = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"  # the tabs' apps run here
+    return subprocess.Popen([sys.executable, "-m", "game.workshop.web", api, args.host, str(args.web)])
 
 
 def cmd_join(args: argparse.Namespace) -> int:
