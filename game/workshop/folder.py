@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -41,6 +42,10 @@ class Workshop:
             down = max(0.0, self.clock() - last)
             self.submit({"kind": "downtime", "role": "facilitator", "seconds": down})
         self.log.mark_alive(self.clock())
+        self.durable_seq = self.room.seq  # events up to here are on disk and may be sent
+        self._queue: list[tuple[dict[str, Any], int, asyncio.Future]] = []
+        self._committer: asyncio.Future | None = None
+        self.on_durable: Callable[[], None] | None = None
 
     def _replay(self) -> Room:
         try:
@@ -48,29 +53,71 @@ class Workshop:
         except (ValueError, KeyError, TypeError) as e:
             raise LogError(f"{self.log.path}: the log does not replay ({type(e).__name__}: {e})") from None
 
-    def submit(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
-        """Carry out a command and commit it. Raises CommandError if refused (nothing logged)."""
+    def _apply(self, cmd: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """(answer, the command to commit or None for a repeat). Raises CommandError if refused."""
         cmd = {**cmd, "at": self.clock()}
         p = Principal(cmd.get("role", ""), cmd.get("team"))
         again = self.room.would_repeat(p, cmd.get("request_id"))
         if again is not None:
-            return again
-        before = self.room.seq
+            return again, None
         try:
-            answer = self.room.apply(cmd)
+            return self.room.apply(cmd), cmd
         except CommandError:
             raise
         except Exception:
-            # a fault part-way through a command: the log still holds the truth
-            self.room = self._replay()
+            self.room = self._replay()  # a fault part-way through a command: the log holds the truth
             raise
-        try:
-            self.log.append(cmd)
-        except Exception:
-            self.room = self._replay()  # not committed, so it did not happen
-            raise
-        self.new_events = self.room.seq - before
+
+    def submit(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
+        """Carry out a command and commit it before returning. Raises CommandError if refused."""
+        answer, logged = self._apply(cmd)
+        if logged is not None:
+            try:
+                self.log.append(logged)
+            except Exception:
+                self.room = self._replay()  # not committed, so it did not happen
+                raise
+        self.durable_seq = self.room.seq
         return answer
+
+    # ---- group commit, for the server ---------------------------------------------------------------
+    async def submit_async(self, cmd: Mapping[str, Any]) -> dict[str, Any]:
+        """As submit(), but commands that arrive while the disk is busy are committed together,
+        in one transaction (one fsync): the answer still waits for its command to be on disk."""
+        answer, logged = self._apply(cmd)
+        if logged is None:
+            return answer
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.append((logged, self.room.seq, fut))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.ensure_future(self._commit_all())
+        await fut
+        return answer
+
+    async def _commit_all(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                await loop.run_in_executor(None, self.log.append_many, [c for c, _, _ in batch])
+            except Exception as e:
+                # nothing of this batch, nor what was applied after it, is on disk: undo it all
+                later, self._queue = self._queue, []
+                self.room = self._replay()
+                self.durable_seq = self.room.seq
+                for _, _, fut in batch + later:
+                    if not fut.done():
+                        fut.set_exception(e)
+                return
+            self.durable_seq = batch[-1][1]
+            for _, _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
+            if self.on_durable is not None:
+                self.on_durable()
+
+    async def alive_async(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.alive)
 
     def alive(self) -> None:
         self.log.mark_alive(self.clock())

@@ -212,7 +212,7 @@ class JoinApp(GridlockApp):
         s = self.session
         if not isinstance(s, RemoteSession):
             return
-        if kind == "draft" and ev.get("company") == s.company and ev.get("version", 0) > s.draft.get("version", 0):
+        if kind == "draft" and ev.get("company") == s.company and ev.get("quarter") == s.quarter and ev.get("version", 0) > s.draft.get("version", 0):
             s.absorb_draft(ev)  # a teammate's edit, shown live
             if ev.get("by"):
                 self.notify(f"{ev['by']} changed the draft", timeout=3)

@@ -159,6 +159,8 @@ class Room:
         self.events: list[Event] = []
         self.answers: dict[tuple[str, str], dict[str, Any]] = {}  # (principal, request id) -> answer
         self.commands = 0
+        self._cache: dict[Any, Any] = {}
+        self._cache_at = -1
         self._open_quarter(float(create.get("at", 0.0)))
 
     # ---- building -------------------------------------------------------------------------------
@@ -228,11 +230,26 @@ class Room:
             return True
         return p.role == TEAM and ev.audience == f"company:{p.company}"
 
-    def events_for(self, p: Principal, since: int) -> list[dict[str, Any]]:
-        return [{"seq": e.seq, **e.body} for e in self.events if e.seq > since and self.visible(p, e)]
+    def events_for(self, p: Principal, since: int, until: int | None = None) -> list[dict[str, Any]]:
+        """Events after `since` (up to `until`) this caller may see. Event n sits at index n-1."""
+        return [{"seq": e.seq, **e.body} for e in self.events[max(0, since) : until] if self.visible(p, e)]
+
+    def _cached(self, key: Any, make: Any) -> Any:
+        """Built once per command applied, shared by every client that asks before the next one."""
+        if self._cache_at != self.commands:
+            self._cache, self._cache_at = {}, self.commands
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def view_json(self, company: str) -> dict[str, Any]:
+        return self._cached(("view", company), lambda: finite(view_json(self.session.view(company))))
 
     def public(self) -> dict[str, Any]:
         """What the projector may show: nothing any one team has not been told in public."""
+        return self._cached("public", self._public)
+
+    def _public(self) -> dict[str, Any]:
         s = self.session
         last = s.public_report()
         return finite({
@@ -270,8 +287,8 @@ class Room:
         if p.role == TEAM:
             cid = p.company
             base.update(
-                view=finite(view_json(s.view(cid))),
-                draft={**self.draft(cid), **self.checks(cid)},
+                view=self.view_json(cid),
+                draft=self._cached(("draft", cid), lambda: {**self.draft(cid), **self.checks(cid)}),
                 ready=self.ready.get(cid, False),
                 seat=s.seats[cid],
                 to_date=list(s.to_date(cid)),
@@ -282,7 +299,7 @@ class Room:
             base.update(view=None, draft=None, ready={cid: self.ready.get(cid, False) for cid in s.humans}, result=self._result() if s.finished else None)
         else:
             base.update(
-                view={cid: finite(view_json(s.view(cid))) for cid in s.spec.companies if s.game.alive(cid)},
+                view={cid: self.view_json(cid) for cid in s.spec.companies if s.game.alive(cid)},
                 draft={cid: self.draft(cid) for cid in s.humans},
                 ready={cid: self.ready.get(cid, False) for cid in s.humans},
                 seats=self.seats,
@@ -295,8 +312,8 @@ class Room:
                 late_policies=list(LATE_POLICIES),
                 agents=sorted(REGISTRY),
                 result=self._result() if s.finished else None,
-                digest=self.digest(),
-                game_digest=self.game_digest(),
+                digest=self._cached("digest", self.digest),
+                game_digest=self._cached("game_digest", self.game_digest),
             )
         return base
 
@@ -419,7 +436,7 @@ class Room:
         self.drafts[cid] = {"version": current["version"] + 1, "orders": [dict(x) for x in orders], "by": cmd.get("member")}
         was_ready = self.ready.pop(cid, False)
         checks = self.checks(cid)
-        self._emit(f"company:{cid}", {"type": "draft", "company": cid, **self.drafts[cid], **checks})
+        self._emit(f"company:{cid}", {"type": "draft", "company": cid, "quarter": self.quarter, **self.drafts[cid], **checks})
         if was_ready:
             self._emit(EVERYONE, {"type": "ready", "company": cid, "ready": False})
         return {"quarter": self.quarter, **self.drafts[cid], **checks}
@@ -581,7 +598,7 @@ class Room:
         if text:
             self._message(now, None, text.strip(), "inject")
         for cid in self.drafts:  # the market moved: every draft is judged again
-            self._emit(f"company:{cid}", {"type": "draft", "company": cid, **self.drafts[cid], **self.checks(cid)})
+            self._emit(f"company:{cid}", {"type": "draft", "company": cid, "quarter": self.quarter, **self.drafts[cid], **self.checks(cid)})
         return {"inject": inj, "news": list(self.session.game.core.world.news)}
 
     def _spec_with(self, injects: list[dict[str, Any]]) -> Scenario:

@@ -83,6 +83,7 @@ class WorkshopServer:
                 web.get("/v1/health", self.health),
             ]
         )
+        workshop.on_durable = self._fan_out  # events go out once their commands are on disk
         self.app.on_startup.append(self._start_ticking)
         self.app.on_cleanup.append(self._stop_ticking)
         self._ticker: asyncio.Task | None = None
@@ -138,7 +139,7 @@ class WorkshopServer:
         return body
 
     # ---- commands ------------------------------------------------------------------------------
-    def _submit(self, p: Principal, kind: str, body: dict[str, Any], request: web.Request) -> web.Response:
+    async def _submit(self, p: Principal, kind: str, body: dict[str, Any], request: web.Request) -> web.Response:
         rid = request.headers.get("X-Request-Id", body.get("request_id"))
         if rid is not None and (not isinstance(rid, str) or len(rid) > 80):
             return _error(422, "a request id is a string of at most 80 characters")
@@ -150,22 +151,21 @@ class WorkshopServer:
             new = codes.new_code()
             cmd["hash"] = codes.code_hash(self.room.salt, new)
         try:
-            answer = self.workshop.submit(cmd)
+            answer = await self.workshop.submit_async(cmd)  # on disk before we answer
         except CommandError as e:
             return _error(e.status, str(e))
-        self._fan_out()
         if new is not None:
             answer = {**answer, "code": new}
         return _json(answer)
 
     def _fan_out(self) -> None:
-        """Push every event not yet pushed to each socket that may see it."""
-        room = self.room
+        """Push every event now on disk and not yet pushed to each socket that may see it."""
+        room, durable = self.room, self.workshop.durable_seq
         for conn in list(self.connections):
-            for ev in room.events_for(conn.principal, conn.sent):
-                conn.push(ev)
-                conn.sent = ev["seq"]
-            conn.sent = max(conn.sent, room.seq)
+            if conn.sent < durable:
+                for ev in room.events_for(conn.principal, conn.sent, durable):
+                    conn.push(ev)
+                conn.sent = durable
 
     def _presence_changed(self, company: str) -> None:
         message = {"seq": None, "type": "presence", "company": company, **self.presence.get(company, {})}
@@ -225,7 +225,7 @@ class WorkshopServer:
         body = await self._body(request)
         if isinstance(body, web.Response):
             return body
-        return self._submit(p, kind, body, request)
+        return await self._submit(p, kind, body, request)
 
     def _facilitator_allowed(self, request: web.Request) -> bool:
         return self.allow_remote_facilitator or is_loopback(request.remote)
@@ -244,7 +244,7 @@ class WorkshopServer:
         body = await self._body(request)
         if isinstance(body, web.Response):
             return body
-        return self._submit(p, action, body, request)
+        return await self._submit(p, action, body, request)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """The first message authenticates: {"code": CODE, "since": N}. Then every event after N
@@ -280,9 +280,10 @@ class WorkshopServer:
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             since = 0
         conn = Connection(p, ws)
-        conn.sent = self.room.seq
-        conn.push({"seq": None, "type": "welcome", "role": p.role, "company": p.company, "last_seq": self.room.seq})
-        for ev in self.room.events_for(p, since):  # no await between this and joining: no gap
+        durable = self.workshop.durable_seq
+        conn.sent = durable
+        conn.push({"seq": None, "type": "welcome", "role": p.role, "company": p.company, "last_seq": durable})
+        for ev in self.room.events_for(p, since, durable):  # no await between this and joining: no gap
             conn.push(ev)
         self.connections.add(conn)
         if p.role == TEAM:
@@ -300,7 +301,7 @@ class WorkshopServer:
                 except json.JSONDecodeError:
                     continue
                 if isinstance(data, dict) and data.get("type") == "ping":
-                    conn.push({"seq": None, "type": "pong", "last_seq": self.room.seq})
+                    conn.push({"seq": None, "type": "pong", "last_seq": self.workshop.durable_seq})
         finally:
             self.connections.discard(conn)
             writer.cancel()
@@ -338,11 +339,10 @@ class WorkshopServer:
             now = time.time()
             try:
                 if self.room.timer_expired(now):
-                    self.workshop.submit({"kind": "advance", "role": FACILITATOR, "by": "timer", "late": "draft", "quarter": self.room.quarter})
-                    self._fan_out()
+                    await self.workshop.submit_async({"kind": "advance", "role": FACILITATOR, "by": "timer", "late": "draft", "quarter": self.room.quarter})
                 if now - last_alive >= ALIVE_EVERY_S:
-                    self.workshop.alive()
                     last_alive = now
+                    await self.workshop.alive_async()
             except CommandError:
                 pass
             except Exception as e:  # the clock must keep running; the log still holds the truth

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,6 +40,7 @@ class CommandLog:
                 raise LogError(f"{self.folder}: already holds a workshop; choose another folder")
         elif not self.path.is_file():
             raise LogError(f"{self.folder}: no workshop here (create one with `gridlock workshop new {self.folder}`)")
+        self.lock = threading.Lock()  # the server commits from a worker thread
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -50,10 +52,17 @@ class CommandLog:
     def append(self, command: dict[str, Any]) -> int:
         """Commit one command; returns its sequence number. Raises if the disk refuses."""
         text = json.dumps(command, separators=(",", ":"), allow_nan=True)  # a scenario may hold inf
-        with self.db:  # BEGIN … COMMIT; the commit is fsynced before we return
+        with self.lock, self.db:  # BEGIN … COMMIT; the commit is fsynced before we return
             self.db.execute("BEGIN IMMEDIATE")
             cur = self.db.execute("INSERT INTO log (at, command) VALUES (?, ?)", (float(command["at"]), text))
         return int(cur.lastrowid)
+
+    def append_many(self, commands: list[dict[str, Any]]) -> None:
+        """Commit several commands in one transaction: one fsync for all (group commit)."""
+        rows = [(float(c["at"]), json.dumps(c, separators=(",", ":"), allow_nan=True)) for c in commands]
+        with self.lock, self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT INTO log (at, command) VALUES (?, ?)", rows)
 
     def commands(self) -> Iterator[dict[str, Any]]:
         for seq, text in self.db.execute("SELECT seq, command FROM log ORDER BY seq"):
@@ -66,7 +75,7 @@ class CommandLog:
         return int(self.db.execute("SELECT COUNT(*) FROM log").fetchone()[0])
 
     def mark_alive(self, at: float | None = None) -> None:
-        with self.db:
+        with self.lock, self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("INSERT INTO alive (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at", (time.time() if at is None else at,))
 
