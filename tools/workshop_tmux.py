@@ -97,6 +97,7 @@ def main() -> int:
 
         keys("aurora", "f")
         expect("aurora", "the finance form, checked by the server as it is typed", "New order")
+        time.sleep(1.0)  # the form focuses its first field once drawn; keys before that go elsewhere
         typed("aurora", "50")
         expect("aurora", "the order is accepted as typed", "accepted as of now")
         keys("aurora", "Enter")
@@ -124,6 +125,7 @@ def main() -> int:
 
         keys("corecell", "f")
         expect("corecell", "the form opens after the restart", "New order")
+        time.sleep(1.0)
         typed("corecell", "30")
         expect("corecell", "the restarted server checks the order", "accepted as of now")
         keys("corecell", "Enter")
