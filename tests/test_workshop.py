@@ -284,3 +284,15 @@ def test_hostile_commands_are_refused_not_crashed(tmp_path):
             w.submit(cmd)
         assert e.value.status in (403, 409, 422), cmd
     assert w.log.count() == 1
+
+
+def test_the_facilitator_can_finish_hot_seat_from_the_workshop_save(tmp_path):
+    from game.session import Session
+
+    new_workshop(tmp_path / "w")
+    w = Workshop(tmp_path / "w")
+    play_some(w)
+    s = Session.load(tmp_path / "w" / "autosave.json")
+    assert s.quarter == 2 and s.humans == ("aurora", "nebula") and s.seats["corecell"] == "random"
+    s.advance()
+    assert s.quarter == 3
