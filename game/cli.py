@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import __version__
 from .tournament import TournamentError
@@ -91,8 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .engine import Game
 
         game = Game(spec, seed)
-    if args.quarters is not None and args.quarters < 0:
-        raise InputError("--quarters must not be negative")
+    if args.quarters is not None and args.quarters < 1:
+        raise InputError(f"--quarters must be at least 1 (got {args.quarters}): it counts the quarters to play before stopping")
     configure_bots(agents, time_limit_s=getattr(args, "bot_timeout", None), log_dir=getattr(args, "bot_log_dir", None))
     try:
         game, result = play(spec, seed, agents, game, max_quarters=args.quarters)
@@ -185,9 +186,12 @@ def cmd_play(args: argparse.Namespace) -> int:
     from .session import Session
 
     session = None
+    saves = args.saves_dir
+    if saves is not None and saves.exists() and not saves.is_dir():
+        raise InputError(f"--saves-dir {saves}: not a folder")
     if args.load:
         try:
-            session = Session.load(args.load)
+            session = Session.load(args.load, saves)
         except (SaveError, ValueError) as e:
             raise InputError(str(e)) from None
     elif args.scenario is not None:
@@ -195,10 +199,10 @@ def cmd_play(args: argparse.Namespace) -> int:
         from .session import HUMAN
 
         first = next(iter(spec.companies))
-        session = Session.start(spec, args.seed if args.seed is not None else _random_seed(), {first: HUMAN})
+        session = Session.start(spec, args.seed if args.seed is not None else _random_seed(), {first: HUMAN}, saves)
     from .tui.app import GridlockApp
 
-    GridlockApp(session, seed=args.seed).run()
+    GridlockApp(session, saves_dir=saves, seed=args.seed).run()
     return EXIT_OK
 
 
@@ -277,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--scenario", help="start this scenario at once (name or path), you at the first company")
     pl.add_argument("--seed", type=_seed, help="game seed (default: random, shown on screen)")
     pl.add_argument("--load", metavar="PATH", help="continue a saved game")
+    pl.add_argument(
+        "--saves-dir", type=Path, metavar="DIR",
+        help="where saves and the autosave go (default: $GRIDLOCK_SAVES, else the user data folder, e.g. ~/.local/share/gridlock/saves)",
+    )
     pl.set_defaults(func=cmd_play)
 
     from .tournament.command import add_parsers

@@ -36,7 +36,7 @@ def market_summary(game: Game) -> dict[str, Any]:
 def result_json(game: Game, result: GameResult, agents: Mapping[str, Any] | None = None) -> dict[str, Any]:
     out = CONVERTER.unstructure(result)
     out["market"] = market_summary(game)
-    out["history"] = game.history
+    out["history"] = game.history_with(*game.companies)  # the game is over: every figure is on the record
     bots = bot_records(agents or {})
     if bots:
         out["bots"] = bots

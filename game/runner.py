@@ -6,7 +6,7 @@ import traceback
 from typing import Mapping
 
 from .agents import make_agent
-from .agents.base import Agent
+from .agents.base import REGISTRY, Agent
 from .engine import Game
 from .engine.rng import agent_seed
 from .engine.scoring import GameResult
@@ -23,7 +23,12 @@ def seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str] | None = Non
     for i, (cid, cs) in enumerate(spec.companies.items()):
         if cid not in seats and cs.agent.startswith("cmd:"):  # a file must not run programs; a person may
             raise ValueError(f"company {cid!r}: a scenario cannot seat a bot process ({cs.agent!r}); seat it with --seat {cid}=…")
-        out[cid] = make_agent(seats.get(cid, cs.agent), agent_seed(seed, i))
+        name = seats.get(cid, cs.agent)
+        info = REGISTRY.get(name.partition(":")[0].strip())
+        if info is not None and not info.plays(cs.archetype):  # a built-in plays one archetype's moves
+            fits = sorted(n for n, x in REGISTRY.items() if x.plays(cs.archetype))
+            raise ValueError(f"company {cid!r} is a {cs.archetype}; agent {info.name!r} plays a {info.archetype}. Agents for a {cs.archetype}: {', '.join(fits)}")
+        out[cid] = make_agent(name, agent_seed(seed, i))
     return out
 
 
@@ -37,7 +42,7 @@ def play(spec: Scenario, seed: int, agents: Mapping[str, Agent], game: Game | No
     try:
         for cid, agent in agents.items():
             if hasattr(agent, "start"):
-                agent.start(spec, cid)
+                agent.start(game.rules(cid), cid)
         _quarters(game, agents, max_quarters)
         result = game.result({cid: a.name for cid, a in agents.items()})
         return game, result
@@ -66,5 +71,5 @@ def agent_orders(game: Game, agents: Mapping[str, Agent]) -> dict[str, list]:
         except Exception as e:  # an agent's bug must not stop the game
             orders[cid] = []
             game.core.private[cid].rejected.append({"order": "(all)", "reason": f"agent {agent.name} raised {type(e).__name__}: {e}"})
-            game.core.private[cid].lines.append("".join(traceback.format_exception_only(type(e), e)).strip())
+            game.core.say(cid, "".join(traceback.format_exception_only(type(e), e)).strip())
     return orders

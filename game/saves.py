@@ -11,13 +11,13 @@ from typing import Any, Mapping
 
 from . import RULES_VERSION, __version__
 from .engine import Game
-from .engine.rng import streams_state
 from .model.orders import ORDER_TYPES, order_to_dict
 from .scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
 from .scenario.load import CONVERTER
 
 FORMAT = "gridlock-save"
-SAVE_VERSION = 1
+# 2: randomness by (quarter, purpose); a version-1 save's games played different draws
+SAVE_VERSION = 2
 
 
 class SaveError(Exception):
@@ -45,7 +45,7 @@ def _order_set_json(orders: Any) -> Any:
 
 def snapshot(game: Game) -> dict:
     w = CONVERTER.unstructure(game.core.world)
-    w["rng_state"] = streams_state(game.core.rng)
+    w["draw_seed"] = game.core.randomness.seed
     return _jsonable(w)
 
 
@@ -138,6 +138,11 @@ def read_save(path: str | Path) -> dict:
         raise SaveError(f"{path}: saved by a newer Gridlock (save format {version}; this is {__version__}, format {SAVE_VERSION}); upgrade to load it")
     if version < 1:
         raise SaveError(f"{path}: unknown save format {version}")
+    if version < SAVE_VERSION:
+        raise SaveError(
+            f"{path}: saved by an older Gridlock (save format {version}, this is format {SAVE_VERSION}); "
+            "its random draws were made differently, so it cannot be replayed: start a new game"
+        )
     body = {k: v for k, v in data.items() if k != "checksum"}
     if data.get("checksum") != _digest(body):
         raise SaveError(f"{path}: the save was modified or is corrupt (its checksum does not match)")

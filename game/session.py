@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -16,8 +17,9 @@ from .engine import Game
 from .engine.core import PrivateReport, PublicReport
 from .engine.scoring import GameResult
 from .engine.validate import judge_orders
+from . import advice
 from .model import orders as o
-from .model.orders import ORDER_TYPES, Order, describe
+from .model.orders import ORDER_TYPES, Order
 from .model.view import CompanyView
 from .runner import agent_orders, seat_agents
 from .saves import SaveError, load_game, read_save, save_game
@@ -25,6 +27,19 @@ from .scenario import Scenario, available_scenarios, load_scenario, quarter_labe
 
 HUMAN = "human"
 AUTOSAVE = "autosave.json"
+SAVES_ENV = "GRIDLOCK_SAVES"
+
+
+def default_saves_dir() -> Path:
+    """Where saves go unless --saves-dir says otherwise: $GRIDLOCK_SAVES, else the user's data
+    folder (e.g. ~/.local/share/gridlock/saves on Linux), the same from whichever folder
+    Gridlock is started, so an unfinished game is always offered again."""
+    env = os.environ.get(SAVES_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("gridlock", appauthor=False) / "saves"
 SEED_LIMIT = 2**31  # random seeds short enough to read out and type back in
 
 
@@ -41,6 +56,7 @@ class OrderCheck:
     reason: str | None  # None when the engine would accept it
     cash_musd: float  # the most this order can move cash this quarter; negative = paid out
     consequence: str  # what it does to capacity, power or the balance sheet, in words
+    warnings: tuple[str, ...] = ()  # legal, but almost surely a mistake (advice.warnings)
 
 
 @frozen
@@ -111,6 +127,22 @@ ORDER_GROUPS: dict[str, tuple[str, ...]] = {
     "Compute": ("offer_compute", "bid_rfp", "subcontract"),
     "Finance": ("borrow", "repay", "raise_equity"),
 }
+
+
+# Order kinds only some archetypes may place: the special move each needs (the engine's
+# order checks refuse them otherwise; a test holds the two together).
+SPECIAL_MOVE_OF_KIND: dict[str, str] = {"sign_smr": "smr", "fund_asic": "asic", "subcontract": "subcontract"}
+
+
+def order_kinds(view: CompanyView) -> tuple[tuple[str, str], ...]:
+    """(group, kind) of every order this company may place: the forms offer nothing else."""
+    moves = set(view.me.special_moves)
+    return tuple(
+        (group, kind)
+        for group, kinds in ORDER_GROUPS.items()
+        for kind in kinds
+        if SPECIAL_MOVE_OF_KIND.get(kind, "") in moves | {""}
+    )
 
 
 def order_fields(kind: str) -> tuple[tuple[str, type], ...]:
@@ -241,7 +273,7 @@ class Session:
         self.game = game
         self.seats = dict(seats)  # company -> HUMAN or an agent spec
         self.agents = dict(agents)
-        self.saves_dir = Path(saves_dir) if saves_dir is not None else Path("saves")
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else default_saves_dir()
         self._pending: dict[str, tuple[Any, ...]] = {cid: () for cid in self.humans}
         self._views: dict[str, CompanyView] = {}
         self._start_agents()
@@ -266,7 +298,7 @@ class Session:
     def _start_agents(self) -> None:
         for cid, agent in self.agents.items():
             if hasattr(agent, "start"):
-                agent.start(self.spec, cid)
+                agent.start(self.game.rules(cid), cid)
 
     @classmethod
     def load(cls, path: str | Path, saves_dir: Path | None = None) -> "Session":
@@ -313,7 +345,12 @@ class Session:
 
     @property
     def history(self) -> list[dict[str, Any]]:
+        """Every quarter's public figures so far."""
         return self.game.history
+
+    def history_of(self, company: str) -> list[dict[str, Any]]:
+        """The public figures with the company's own private ones (cash, debt) beside its entry."""
+        return self.game.history_with(company)
 
     def view(self, company: str) -> CompanyView:
         if company not in self.seats:
@@ -349,11 +386,14 @@ class Session:
         c = g.world.companies[company]
         view = self.view(company)
         checks = []
-        for item, order, reason, cost in judge_orders(g, c, list(orders)[: self.spec.rules.max_orders_per_quarter]):
+        judged = list(judge_orders(g, c, list(orders)[: self.spec.rules.max_orders_per_quarter]))
+        typed = [order for _, order, _, _ in judged]
+        for i, (item, order, reason, cost) in enumerate(judged):
             shown = order if order is not None else item
-            text = describe(shown) if order is not None else json.dumps(item, default=repr)[:200]
+            text = advice.sentence(view, shown) if order is not None else json.dumps(item, default=repr)[:200]
             cash = _cash_effect(order, cost) if reason is None else 0.0
-            checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else ""))
+            warned = tuple(advice.warnings(view, typed, i)) if reason is None else ()
+            checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else "", warned))
         return Preview(tuple(checks), c.cash_musd + g.borrow_headroom(c))
 
     def submit(self, company: str, orders: Sequence[Any]) -> Preview:
@@ -407,7 +447,7 @@ class Session:
 
 def unfinished_autosave(saves_dir: Path | None = None) -> tuple[Path, str] | None:
     """The autosave of a game that has not ended, with a line describing it; None otherwise."""
-    path = Path(saves_dir if saves_dir is not None else "saves") / AUTOSAVE
+    path = Path(saves_dir if saves_dir is not None else default_saves_dir()) / AUTOSAVE
     if not path.is_file():
         return None
     try:

@@ -144,3 +144,38 @@ def test_run_stops_after_the_quarters_asked_for(tmp_path):
     r = gridlock("run", "--scenario", "tutorial", "--seed", "1", "--quarters", "2", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["quarters_played"] == 2
+
+
+# ---- the details a new player trips over -----------------------------------------------------------
+def test_a_seat_given_an_agent_of_the_other_archetype_is_refused_with_the_agents_that_fit(tmp_path):
+    err = refused(gridlock("run", "--scenario", "tutorial", "--seed", "1", "--seat", "corecell=hyperscaler", cwd=tmp_path))
+    assert "company 'corecell' is a neocloud; agent 'hyperscaler' plays a hyperscaler" in err
+    assert "Agents for a neocloud:" in err and "neocloud" in err.split("Agents for a neocloud:")[1]
+
+
+def test_zero_quarters_is_refused_cleanly(tmp_path):
+    assert "--quarters must be at least 1" in refused(gridlock("run", "--scenario", "tutorial", "--quarters", "0", cwd=tmp_path))
+
+
+def test_the_saves_folder_is_found_from_any_folder(tmp_path, monkeypatch):
+    from game.session import SAVES_ENV, Session, default_saves_dir, unfinished_autosave
+
+    monkeypatch.setenv(SAVES_ENV, str(tmp_path / "mine"))
+    assert default_saves_dir() == tmp_path / "mine"
+    s = Session.start("tutorial", 4, {"aurora": "human"})
+    assert s.saves_dir == tmp_path / "mine"
+    s.autosave()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    found = unfinished_autosave()
+    assert found is not None and found[0] == tmp_path / "mine" / "autosave.json"
+    monkeypatch.delenv(SAVES_ENV)
+    # without the variable: the user's data folder, wherever Gridlock starts
+    assert default_saves_dir().name == "saves" and "gridlock" in str(default_saves_dir()).lower()
+
+
+def test_play_refuses_a_saves_dir_that_is_a_file(tmp_path):
+    f = tmp_path / "notafolder"
+    f.write_text("x")
+    assert "not a folder" in refused(gridlock("play", "--saves-dir", str(f), cwd=tmp_path))

@@ -17,7 +17,7 @@ from game.engine import Game
 from game.model import orders as o
 from game.report import result_json
 from game.runner import play, seat_agents
-from game.saves import SaveError, load_game, read_save, save_game, snapshot
+from game.saves import SAVE_VERSION, SaveError, load_game, read_save, save_game, snapshot
 from game.scenario import Scenario
 
 
@@ -73,7 +73,7 @@ def test_the_cli_continues_a_saved_game_to_the_same_result(tmp_path):
 def test_a_save_records_what_it_needs(tmp_path, tutorial):
     game, _ = play(tutorial, 3, seat_agents(tutorial, 3), max_quarters=2)
     data = read_save(save_game(game, tmp_path / "g.json", {"aurora": "hyperscaler"}))
-    assert (data["format"], data["version"], data["seed"], data["quarter"]) == ("gridlock-save", 1, 3, 2)
+    assert (data["format"], data["version"], data["seed"], data["quarter"]) == ("gridlock-save", SAVE_VERSION, 3, 2)
     assert data["seats"] == {"aurora": "hyperscaler"}
     assert len(data["orders"]) == 2
     assert data["checksum"] == digest({k: v for k, v in data.items() if k != "checksum"})
@@ -164,6 +164,8 @@ def corruptions(data: dict) -> dict[str, tuple[bytes, str]]:
     out["no version"] = (json.dumps(resealed({k: v for k, v in body_of(data).items() if k != "version"})).encode(), "no valid version number")
     out["future version"] = (json.dumps(resealed({**body_of(data), "version": 99})).encode(), "saved by a newer Gridlock")
     out["version zero"] = (json.dumps(resealed({**body_of(data), "version": 0})).encode(), "unknown save format 0")
+    # format 1 drew randomness from shared per-subsystem streams: its games cannot be replayed now
+    out["old version"] = (json.dumps(resealed({**body_of(data), "version": 1})).encode(), "saved by an older Gridlock (save format 1")
     edited = body_of(data)
     edited["state"]["price_index"] += 1.0
     out["edited state"] = (json.dumps({**edited, "checksum": data["checksum"]}).encode(), "checksum does not match")
@@ -192,7 +194,7 @@ def corruptions(data: dict) -> dict[str, tuple[bytes, str]]:
 
 CORRUPTIONS = [
     "truncated", "not json", "binary", "json but not an object", "wrong format", "no version", "future version",
-    "version zero", "edited state", "edited orders", "no checksum", "resealed edited state", "resealed edited orders",
+    "version zero", "old version", "edited state", "edited orders", "no checksum", "resealed edited state", "resealed edited orders",
     "resealed bad seed", "resealed bad order log", "resealed missing scenario", "resealed invalid scenario",
     "resealed log longer than the game",
 ]

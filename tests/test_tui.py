@@ -13,7 +13,7 @@ from game.tui.screens.help import HelpScreen
 from game.tui.screens.new_game import NewGameScreen
 from game.tui.screens.report import ReportScreen
 
-from tui_helpers import clean_env, visible_text
+from tui_helpers import clean_env, until, visible_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -21,15 +21,6 @@ pytestmark = pytest.mark.asyncio
 @pytest.fixture(autouse=True)
 def _env(monkeypatch):
     clean_env(monkeypatch)
-
-
-async def until(pilot, screen_type, tries: int = 400):
-    """Let the app run (and the engine worker finish) until `screen_type` is on top."""
-    for _ in range(tries):
-        if isinstance(pilot.app.screen, screen_type):
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"expected {screen_type.__name__}, on {type(pilot.app.screen).__name__}")
 
 
 async def test_a_newcomer_plays_the_tutorial_to_the_end_with_keys_only(tmp_path):
@@ -42,7 +33,7 @@ async def test_a_newcomer_plays_the_tutorial_to_the_end_with_keys_only(tmp_path)
         # quarter 1: bid 50 MW of grid power in the first region at $0.12M/MW
         await pilot.press("p", *"50", "tab", *"0.12", "enter")
         await pilot.pause()
-        assert "✓ ok" in visible_text(app) and "bid_interconnect(region=ercot, mw=50.0" in visible_text(app)
+        assert "✓ ok" in visible_text(app) and "Bid for 50 MW of grid power in ERCOT (Texas) at $0.12M/MW" in visible_text(app)
         quarters = 0
         while True:
             await pilot.press("e")
@@ -104,7 +95,7 @@ async def test_hot_seat_views_never_show_another_humans_orders(tutorial, tmp_pat
         assert app.frame.seat == "aurora"
         await pilot.press("p", *"77", "tab", *"0.31", "enter")
         await pilot.pause()
-        secret = "mw=77.0, price_musd_per_mw=0.31"
+        secret = "77 MW of grid power in ERCOT (Texas) at $0.31M/MW"
         assert secret in visible_text(app)
         aurora_cash = f"{app.frame.view.me.cash_musd / 1000:,.1f}B"
         await pilot.press("e")

@@ -29,3 +29,13 @@ def visible_text(app) -> str:
             for r in range(w.row_count):
                 out.append(" ".join(str(c) for c in w.get_row_at(r)))
     return "\n".join(out)
+
+
+async def until(pilot, screen_type, tries: int = 400):
+    """Let the app run (and the engine worker finish) until `screen_type` is on top."""
+    for _ in range(tries):
+        if isinstance(pilot.app.screen, screen_type):
+            return pilot.app.screen
+        await pilot.pause(0.02)
+    names = screen_type.__name__ if isinstance(screen_type, type) else " or ".join(t.__name__ for t in screen_type)
+    raise AssertionError(f"expected {names}, on {type(pilot.app.screen).__name__}")

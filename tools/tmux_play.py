@@ -65,7 +65,7 @@ def main() -> int:
         print(f"no gridlock command beside {sys.executable}", file=sys.stderr)
         return 1
     work = Path(tempfile.mkdtemp(prefix="gridlock-tmux-"))
-    cmd = f"cd {work} && {GRIDLOCK} play --seed 7; echo GRIDLOCK-EXITED $?; sleep 30"
+    cmd = f"cd {work} && GRIDLOCK_SAVES={work}/saves {GRIDLOCK} play --seed 7; echo GRIDLOCK-EXITED $?; sleep 30"
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", cmd)
     try:
         expect("the new-game screen lists the scenarios", "Scenario", "tutorial — 8 quarters", "Human (you)")
@@ -78,7 +78,7 @@ def main() -> int:
         typed("0.12")
         expect("the order is checked as it is typed", "accepted as of now", "+50 MW grid power")
         keys("Enter")
-        expect("the order is pending", "1 order(s) pending", "bid_interconnect(region=ercot, mw=50.0")
+        expect("the order is pending", "1 order(s) pending", "Bid for 50 MW of grid power in ERCOT")
         keys("e")
         expect("the first quarter's report shows my auction", "What happened to you in 2026Q1", "Won 50 MW of interconnect")
         keys("Enter")

@@ -31,7 +31,6 @@ def start_sites(g: GameCore, book: OrderBook) -> None:
 
 def energise(g: GameCore) -> None:
     """Power sources come on when due, unless the region's queue slips (or the SMR is late)."""
-    rng = g.rng["build"]
     spec, q = g.spec, g.q
     for c in g.alive():
         for p in c.power:
@@ -43,7 +42,8 @@ def energise(g: GameCore) -> None:
                 slip = spec.power.smr.delay_probability_per_quarter
             else:
                 slip = 0.0
-            if slip > 0 and rng.random() < slip:
+            # each company's slips drawn by region and kind, so no other company's orders move them
+            if slip > 0 and g.draws("build.slip", c.id, p.region, p.kind).random() < slip:
                 p.ready_quarter += 1
                 g.say(c.id, "Power {} ({}, {:,.0f} MW in {}) slipped to {}", p.id, p.kind, p.mw, spec.regions[p.region].name, g.label(p.ready_quarter))
                 continue

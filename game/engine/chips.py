@@ -167,7 +167,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         for pool_supply, pool_bids in pools:
             supply_here = units_left - sold if pool_supply is None else pool_supply
             open_bids = [Bid(b.bidder, rest, b.price, b) for b in pool_bids if (rest := b.quantity - won[id(b)]) > 0]
-            res = clear_uniform_price(supply_here, open_bids, reserve, g.rng["ties"])
+            res = clear_uniform_price(supply_here, open_bids, reserve, g.draws("ties.chips", gid))
             for a in res.awards:
                 q = int(a.quantity)
                 if q <= 0:

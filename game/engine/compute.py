@@ -209,7 +209,7 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> tupl
     for r in w.rfps:
         bids = bids_by_rfp.get(r.id, [])
         # cheapest first, equal prices in the order of a seeded draw (none is drawn for no bids)
-        keys = g.rng["ties"].random(len(bids)).tolist() if bids else []
+        keys = g.draws("ties.rfp", r.id).random(len(bids)).tolist() if bids else []
         ranked = [bids[i] for _, _, i in sorted(zip([p for _, p in bids], keys, range(len(bids))))]
         if r.customer == "market":
             offered += r.h100e

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from attrs import define, field
+from attrs import define, field, frozen
 
 from ..model.state import (
     GRID,
@@ -21,6 +21,7 @@ from ..model.state import (
     World,
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
+from .rng import Draws
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
 PNL = frozenset(
@@ -60,11 +61,14 @@ REVENUE = frozenset(k for k in PNL if k.startswith("revenue"))
 EARNED = REVENUE | {"outside_cash_flow"}
 
 
-@define
+@frozen
 class PrivateReport:
+    """One company's report of a quarter. While the quarter is open the engine adds to its lines,
+    rejections and P&L; at the close it is sealed (read-only, shared with no one else)."""
+
     company: str
     quarter: str
-    _lines: list = field(factory=list, alias="lines")  # text, or (template, *args) formatted on first read
+    _lines: list = field(factory=list, alias="lines")  # text, or (template, *args) formatted when read
     rejected: list[dict] = field(factory=list)  # {"order": ..., "reason": ...}
     pnl: dict[str, float] = field(factory=dict)
     cash_musd: float = 0.0
@@ -73,17 +77,16 @@ class PrivateReport:
     depreciation_musd: float = 0.0
 
     @property
-    def lines(self) -> list[str]:
-        """What happened to the company this quarter, in words."""
-        raw = self._lines
-        for i, x in enumerate(raw):
-            if type(x) is tuple:
-                raw[i] = x[0].format(*x[1:])
-        return raw
+    def lines(self) -> tuple[str, ...]:
+        """What happened to the company this quarter, in words (formatted afresh on each read:
+        most reports are never read, and a getter leaves what it read alone)."""
+        return tuple([x if type(x) is str else x[0].format(*x[1:]) for x in self._lines])
 
 
-@define
+@frozen
 class PublicReport:
+    """What everyone learns of a quarter; built while the quarter resolves, sealed at its close."""
+
     quarter: str
     news: list[str] = field(factory=list)
     events: list[dict] = field(factory=list)  # the deck's events that fired: {"event", "title", "target", "quarters"}
@@ -98,7 +101,7 @@ class GameCore:
     spec: Scenario
     seed: int
     world: World
-    rng: dict[str, np.random.Generator]
+    randomness: Draws  # every exogenous draw, by (quarter, purpose, key): see rng.py
     release: dict[str, int]  # generation -> quarter index it becomes available
     end: dict[str, int]
     public: PublicReport = None  # this quarter's, while it is being resolved
@@ -138,6 +141,10 @@ class GameCore:
     def in_production(self, gen: str) -> bool:
         q = self.world.quarter
         return self.released(gen, q) and q <= self.end[gen]
+
+    def draws(self, purpose: str, *key: str | int) -> np.random.Generator:
+        """The generator for this quarter's draws of one purpose (narrowed by key): see rng.py."""
+        return self.randomness.get(self.world.quarter, purpose, *key)
 
     def cache(self, name: str, build):
         """A per-game object derived from the spec alone, built on first use."""
@@ -356,7 +363,7 @@ def _design_pues(g: GameCore) -> dict[tuple[str, str], float]:
     }
 
 
-def new_core(spec: Scenario, seed: int, rng: dict[str, np.random.Generator]) -> GameCore:
+def new_core(spec: Scenario, seed: int) -> GameCore:
     """The world at the start of the first quarter, from the scenario's starting state."""
     start = spec.game.start
     release = {gid: quarter_offset(start, g.release) for gid, g in spec.generations.items()}
@@ -377,7 +384,7 @@ def new_core(spec: Scenario, seed: int, rng: dict[str, np.random.Generator]) -> 
         companies={},
         gas_supply_mw=spec.power.gas.turbine_supply_mw_per_quarter,
     )
-    core = GameCore(spec, seed, world, rng, release, end)
+    core = GameCore(spec, seed, world, Draws(seed), release, end)
     rules = spec.rules
     for cid, cs in spec.companies.items():
         c = Company(

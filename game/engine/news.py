@@ -15,7 +15,7 @@ def _fire(g: GameCore, eid: str, target: str) -> None:
     ev = g.spec.events[eid]
     if ev.scope != "global" and not target:
         pool = list(ev.targets) or list(getattr(g.spec, _SCOPE_TABLES[ev.scope]))
-        target = pool[int(g.rng["events"].integers(len(pool)))]
+        target = pool[int(g.draws("events.target", eid).integers(len(pool)))]
     where = ""
     if target:
         where = getattr(g.spec, _SCOPE_TABLES[ev.scope])[target].name
@@ -32,7 +32,7 @@ def _customer_default(g: GameCore) -> None:
     pool = [(c, k) for c in g.alive() for k in c.contracts if k.customer == "market"]
     if not pool:
         return
-    c, k = pool[int(g.rng["events"].integers(len(pool)))]
+    c, k = pool[int(g.draws("events.customer_default").integers(len(pool)))]
     c.contracts.remove(k)
     g.world.news.append(f"A training customer of {c.name} defaulted on a {k.h100e:,.0f} H100e contract")
     g.say(c.id, "Customer default: contract {} ({:,.0f} H100e) ended with {} quarters unpaid", k.id, k.h100e, k.quarters_left)
@@ -64,7 +64,7 @@ def events_phase(g: GameCore) -> None:
     for inj, q in zip(g.spec.injects, g.cache("inject_quarters", _inject_quarters)):
         if q == g.q:
             _fire(g, inj.event, inj.target)
-    draws = g.rng["events"].random(len(g.spec.events)).tolist()
+    draws = g.draws("events").random(len(g.spec.events)).tolist()
     for (eid, ev), u in zip(g.spec.events.items(), draws):
         if u < ev.probability_per_quarter:
             _fire(g, eid, "")
@@ -97,8 +97,7 @@ def drift_phase(g: GameCore) -> None:
     """Prices, pools and capacities move before anyone orders (skipped in the first quarter)."""
     w, spec = g.world, g.spec
     q = g.q
-    rng = g.rng["power"]
-    shocks = rng.standard_normal(len(spec.regions)).tolist()
+    shocks = g.draws("power.price").standard_normal(len(spec.regions)).tolist()
     for (rid, r), z in zip(spec.regions.items(), shocks):
         rs = w.regions[rid]
         rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z)
@@ -135,7 +134,7 @@ def rfp_phase(g: GameCore) -> None:
     target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g))
     running = sum([k.h100e for c in g.alive() for k in c.contracts if k.customer == "market"])
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
-    rng = g.rng["compute"]
+    rng = g.draws("compute.rfps")
     min_release = g.q - t.current_generation_quarters
     weights = rng.dirichlet([t.rfp_size_concentration] * n).tolist() if n > 1 else [1.0]
     for share in weights:
@@ -159,7 +158,7 @@ def rfp_phase(g: GameCore) -> None:
 def powered_site_phase(g: GameCore) -> None:
     """Now and then a distressed powered site (a miner's, say) comes up for auction."""
     ps = g.spec.power.powered_sites
-    rng = g.rng["power"]
+    rng = g.draws("power.powered_site")
     if rng.random() >= ps.probability_per_quarter:
         return
     regions = list(ps.regions) or list(g.spec.regions)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 from operator import attrgetter
+from types import MappingProxyType
+
+from attrs import evolve
 
 from ..model.state import COMMISSIONING, CONSTRUCTION, ONLINE, PERMITTING, POWER, RETROFIT, Company, Site
 from ..model.view import (
@@ -21,6 +24,7 @@ from ..model.view import (
     SiteView,
 )
 from ..scenario import Scenario, quarter_offset
+from ..model.view import read_only
 from .build import facility_capex
 from .chips import generation_supply
 from .core import GameCore
@@ -29,29 +33,21 @@ from .news import inference_share
 _MW = attrgetter("mw")
 
 
-# The wide records (regions, generations, a company's own figures, the view itself) are built
-# with positional arguments, each commented with its field: a keyword call to an attrs __init__
-# of twenty-odd fields costs more than building the record (tests/test_views.py keeps the
-# comments in the classes' field order).
+def public_rules(spec: Scenario, cid: str, shared: Scenario | None = None) -> Scenario:
+    """The rules as one company may read them: the scenario without its scheduled injects (a
+    workshop's surprises) and without the other companies' starting figures (their cash, debt
+    and outside business are private), as a read-only copy that shares nothing with the engine's.
+    `shared` is public_rules(spec, "") made before: the part every company's copy has alike."""
+    if shared is None:
+        shared = read_only(evolve(spec, injects=(), companies={}))
+    own = {cid: read_only(spec.companies[cid])} if cid in spec.companies else {}
+    return evolve(shared, companies=MappingProxyType(own))
 
 
-# (scenario, {quarter: {region: {cooling: capex $M/MW as the views show it}}}) for the last scenario seen
-_capex_memo: tuple[Scenario | None, dict[int, dict[str, dict[str, float]]]] = (None, {})
-
-
-def _capex(g: GameCore) -> dict[str, dict[str, float]]:
-    """Each region's facility capex per cooling kind this quarter, rounded as the views show it.
-    facility_capex depends on the scenario and the quarter alone, and rounding a float is slow, so
-    the figures are kept for the last scenario seen: the games of a tournament work them out once.
-    Read-only: each view gets copies."""
-    global _capex_memo
-    spec, by_quarter = _capex_memo
-    if spec is not g.spec:
-        spec, by_quarter = _capex_memo = (g.spec, {})
-    hit = by_quarter.get(g.q)
-    if hit is None:
-        hit = by_quarter[g.q] = {rid: {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions}
-    return hit
+def _capex(g: GameCore) -> dict[str, MappingProxyType]:
+    """Each region's facility capex per cooling kind this quarter, rounded as the views show it."""
+    spec = g.spec
+    return {rid: MappingProxyType({kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling}) for rid in spec.regions}
 
 
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
@@ -65,27 +61,27 @@ def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
         moratorium = mod("moratorium", rid, 0.0) > 0
         out.append(
             RegionView(
-                rid,  # id
-                r.name,  # name
-                r.latency_tier,  # latency_tier
-                rs.power_price_usd_per_mwh * mod("power_price_multiplier", rid),  # power_price_usd_per_mwh
-                r.queue_wait_quarters_min + extra,  # queue_wait_quarters_min
-                r.queue_wait_quarters_max + extra,  # queue_wait_quarters_max
-                0.0 if moratorium else r.grid_release_mw_per_quarter * mod("grid_release_multiplier", rid),  # grid_release_mw
-                r.grid_reserve_price_musd_per_mw,  # grid_reserve_price_musd_per_mw
-                rs.last_grid_price_musd_per_mw,  # last_grid_price_musd_per_mw
-                rs.last_grid_mw,  # last_grid_mw
-                rs.last_grid_bid_mw,  # last_grid_bid_mw
-                rs.crews_pool * mod("crews_multiplier", rid),  # crews_pool
-                rs.wage_reserve_musd,  # wage_reserve_musd
-                rs.last_wage_musd,  # last_wage_musd
-                r.permitting_quarters,  # permitting_quarters
-                moratorium,  # moratorium
-                r.export_restricted or mod("export_restricted", rid, 0.0) > 0,  # export_restricted
-                r.gas_allowed,  # gas_allowed
-                r.smr_allowed,  # smr_allowed
-                dict(capexes[rid]),  # capex_musd_per_mw
-                r.inference_demand_weight,  # inference_demand_weight
+                id=rid,
+                name=r.name,
+                latency_tier=r.latency_tier,
+                power_price_usd_per_mwh=rs.power_price_usd_per_mwh * mod("power_price_multiplier", rid),
+                queue_wait_quarters_min=r.queue_wait_quarters_min + extra,
+                queue_wait_quarters_max=r.queue_wait_quarters_max + extra,
+                grid_release_mw=0.0 if moratorium else r.grid_release_mw_per_quarter * mod("grid_release_multiplier", rid),
+                grid_reserve_price_musd_per_mw=r.grid_reserve_price_musd_per_mw,
+                last_grid_price_musd_per_mw=rs.last_grid_price_musd_per_mw,
+                last_grid_mw=rs.last_grid_mw,
+                last_grid_bid_mw=rs.last_grid_bid_mw,
+                crews_pool=rs.crews_pool * mod("crews_multiplier", rid),
+                wage_reserve_musd=rs.wage_reserve_musd,
+                last_wage_musd=rs.last_wage_musd,
+                permitting_quarters=r.permitting_quarters,
+                moratorium=moratorium,
+                export_restricted=r.export_restricted or mod("export_restricted", rid, 0.0) > 0,
+                gas_allowed=r.gas_allowed,
+                smr_allowed=r.smr_allowed,
+                capex_musd_per_mw=capexes[rid],
+                inference_demand_weight=r.inference_demand_weight,
             )
         )
     return tuple(out)
@@ -106,24 +102,24 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
         released = g.released(gid)
         out.append(
             GenerationView(
-                gid,  # id
-                gen.name,  # name
-                gen.vendor,  # vendor
-                vendor.custom,  # custom
-                gen.performance_h100e,  # performance_h100e
-                gen.power_kw,  # power_kw
-                gs.list_price_musd,  # list_price_musd
-                gs.list_price_musd * (1 - vendor.apa_discount),  # apa_price_musd
-                gen.liquid_only,  # liquid_only
-                gen.export_controlled,  # export_controlled
-                released,  # released
-                g.in_production(gid),  # in_production
-                g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),  # release_quarter
-                gen.ecosystem_factor,  # ecosystem_factor
-                supply.get(gid, 0),  # supply_units
-                gs.last_spot_price_musd,  # last_spot_price_musd
-                gs.last_spot_units,  # last_spot_units
-                0 if vendor.custom else room,  # apa_room_units
+                id=gid,
+                name=gen.name,
+                vendor=gen.vendor,
+                custom=vendor.custom,
+                performance_h100e=gen.performance_h100e,
+                power_kw=gen.power_kw,
+                list_price_musd=gs.list_price_musd,
+                apa_price_musd=gs.list_price_musd * (1 - vendor.apa_discount),
+                liquid_only=gen.liquid_only,
+                export_controlled=gen.export_controlled,
+                released=released,
+                in_production=g.in_production(gid),
+                release_quarter=g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),
+                ecosystem_factor=gen.ecosystem_factor,
+                supply_units=supply.get(gid, 0),
+                last_spot_price_musd=gs.last_spot_price_musd,
+                last_spot_units=gs.last_spot_units,
+                apa_room_units=0 if vendor.custom else room,
             )
         )
     return tuple(out)
@@ -137,7 +133,17 @@ def _rival(g: GameCore, c: Company) -> RivalView:
             h100e += g.site_figures(s)[1]
         else:
             pipeline_mw += s.mw
-    return RivalView(c.id, c.name, c.archetype, c.alive, online_mw, pipeline_mw, len(c.sites), h100e, sum(map(_MW, c.power)))
+    return RivalView(
+        id=c.id,
+        name=c.name,
+        archetype=c.archetype,
+        alive=c.alive,
+        online_mw=online_mw,
+        pipeline_mw=pipeline_mw,
+        sites=len(c.sites),
+        capacity_h100e=h100e,
+        power_mw=sum(map(_MW, c.power)),
+    )
 
 
 def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
@@ -183,7 +189,22 @@ def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
 
 def _site_view(g: GameCore, s: Site, blocked: str, expected: int) -> SiteView:
     it_mw = g.site_it_mw(s)
-    return SiteView(s.id, s.region, s.mw, s.cooling, s.stage, s.stage_quarters, s.built_mw, blocked, expected, dict(s.installed), it_mw - g.site_used_kw(s) / 1000, s.power, s.fast_track, it_mw)
+    return SiteView(
+        id=s.id,
+        region=s.region,
+        mw=s.mw,
+        cooling=s.cooling,
+        stage=s.stage,
+        stage_quarters=s.stage_quarters,
+        built_mw=s.built_mw,
+        blocked_by=blocked,
+        expected_online=expected,
+        installed=MappingProxyType(dict(s.installed)),
+        free_mw=it_mw - g.site_used_kw(s) / 1000,
+        power=s.power,
+        fast_track=s.fast_track,
+        it_mw=it_mw,
+    )
 
 
 def _sites(g: GameCore, c: Company) -> tuple[SiteView, ...]:
@@ -210,54 +231,59 @@ def _powers(g: GameCore, c: Company) -> tuple[PowerView, ...]:
     for p in c.power:
         v = made.get(p.id)
         if v is None or v.energised != p.energised or v.site != p.site or v.ready_quarter != p.ready_quarter:
-            v = made[p.id] = PowerView(p.id, p.kind, p.region, p.mw, p.ready_quarter, p.energised, p.site, p.price_usd_per_mwh)
+            v = made[p.id] = PowerView(id=p.id, kind=p.kind, region=p.region, mw=p.mw, ready_quarter=p.ready_quarter, energised=p.energised, site=p.site, price_usd_per_mwh=p.price_usd_per_mwh)
         out.append(v)
     return tuple(out)
 
 
 def _contract(k) -> ContractView:
-    return ContractView(k.id, k.customer, k.supplier, k.h100e, k.price_usd_per_h100e_hour, k.quarters_left, k.kind)
+    return ContractView(id=k.id, customer=k.customer, supplier=k.supplier, h100e=k.h100e, price_usd_per_h100e_hour=k.price_usd_per_h100e_hour, quarters_left=k.quarters_left, kind=k.kind)
+
+
+def _agreement(a) -> AgreementView:
+    return AgreementView(id=a.id, generation=a.generation, units_per_quarter=a.units_per_quarter, quarters_left=a.quarters_left, price_musd_per_unit=a.price_musd_per_unit)
 
 
 def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
     equity = g.book_equity(c)
     assets = equity + c.debt_musd
     return MeView(
-        c.id,  # id
-        c.name,  # name
-        c.archetype,  # archetype
-        g.spec.archetypes[c.archetype].special_moves,  # special_moves
-        c.cash_musd,  # cash_musd
-        c.debt_musd,  # debt_musd
-        g.debt_rate(c, assets),  # debt_rate
-        g.borrow_headroom(c, assets),  # borrow_headroom_musd
-        equity,  # book_equity_musd
-        c.ownership,  # ownership
-        c.covenant_breached,  # covenant_breached
-        c.distress_quarters,  # distress_quarters
-        _sites(g, c),  # sites
-        _powers(g, c),  # power
-        dict(c.inventory),  # inventory
-        tuple([DeliveryView(d.quarter, d.generation, d.units) for d in c.deliveries]),  # deliveries
-        tuple([AgreementView(a.id, a.generation, a.units_per_quarter, a.quarters_left, a.price_musd_per_unit) for a in c.agreements]),  # agreements
-        tuple([_contract(k) for k in c.contracts]),  # contracts
-        subs,  # subcontracts
-        c.asic_quarters_funded,  # asic_quarters_funded
-        c.asic_active,  # asic_active
-        c.internal_demand_h100e,  # internal_demand_h100e
-        c.outside_cash_flow_musd,  # outside_cash_flow_musd
-        c.capacity_h100e,  # capacity_h100e
-        c.used_h100e,  # used_h100e
-        c.revenue_musd,  # revenue_musd
-        c.net_income_musd,  # net_income_musd
-        c.ebitda_musd,  # ebitda_musd
+        id=c.id,
+        name=c.name,
+        archetype=c.archetype,
+        special_moves=g.spec.archetypes[c.archetype].special_moves,
+        cash_musd=c.cash_musd,
+        debt_musd=c.debt_musd,
+        debt_rate=g.debt_rate(c, assets),
+        borrow_headroom_musd=g.borrow_headroom(c, assets),
+        book_equity_musd=equity,
+        ownership=c.ownership,
+        covenant_breached=c.covenant_breached,
+        distress_quarters=c.distress_quarters,
+        sites=_sites(g, c),
+        power=_powers(g, c),
+        inventory=MappingProxyType(dict(c.inventory)),
+        deliveries=tuple([DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units) for d in c.deliveries]),
+        agreements=tuple([_agreement(a) for a in c.agreements]),
+        contracts=tuple([_contract(k) for k in c.contracts]),
+        subcontracts=subs,
+        asic_quarters_funded=c.asic_quarters_funded,
+        asic_active=c.asic_active,
+        internal_demand_h100e=c.internal_demand_h100e,
+        outside_cash_flow_musd=c.outside_cash_flow_musd,
+        capacity_h100e=c.capacity_h100e,
+        used_h100e=c.used_h100e,
+        revenue_musd=c.revenue_musd,
+        net_income_musd=c.net_income_musd,
+        ebitda_musd=c.ebitda_musd,
     )
 
 
 class Observer:
     """Builds views; the public part is built once per quarter and shared by every company's view,
     and each company's view once per quarter, however often it is asked for (by an agent, an RL
-    env, a screen): nothing changes between the news and the orders."""
+    env, a screen): nothing changes between the news and the orders. Every part of a view is
+    read-only and none is the engine's own object, so what an agent does to its view stays there."""
 
     def __init__(self, g: GameCore):
         self.g = g
@@ -265,30 +291,52 @@ class Observer:
         self._public: dict = {}
         self._subcontracts: dict[str, tuple[ContractView, ...]] = {}
         self._views: dict[str, CompanyView] = {}
+        self._rules: dict[str, Scenario] = {}  # company id -> its read-only copy of the rules ("": no company's)
         self._smr_first = quarter_offset(g.spec.game.start, g.spec.power.smr.first_delivery)
+
+    def rules(self, cid: str) -> Scenario:
+        """The rules as company cid may read them, built once a game."""
+        hit = self._rules.get(cid)
+        if hit is None:
+            shared = self._rules.get("")
+            if shared is None:
+                shared = self._rules[""] = public_rules(self.g.spec, "")
+            hit = self._rules[cid] = public_rules(self.g.spec, cid, shared)
+        return hit
 
     def _refresh(self) -> None:
         g = self.g
         if self._quarter == g.q and self._public:
             return
-        w, spec = g.world, g.spec
+        w = g.world
         self._quarter = g.q
         self._views = {}
         self._public = dict(
             regions=_public_regions(g),
             generations=_public_generations(g),
-            rfps=tuple(RfpView(r.id, r.customer, r.h100e, r.quarters, r.min_site_mw, r.min_release, r.max_price_usd_per_h100e_hour) for r in w.rfps),
+            rfps=tuple(
+                RfpView(
+                    id=r.id,
+                    customer=r.customer,
+                    h100e=r.h100e,
+                    quarters=r.quarters,
+                    min_site_mw=r.min_site_mw,
+                    min_release_quarter=r.min_release,
+                    max_price_usd_per_h100e_hour=r.max_price_usd_per_h100e_hour,
+                )
+                for r in w.rfps
+            ),
             lots=tuple(
                 LotView(
-                    lt.id,
-                    lt.kind,
-                    lt.region,
-                    lt.mw,
-                    lt.reserve_musd,
-                    lt.seller,
-                    lt.site.stage if lt.site is not None else "",
-                    sum(lt.site.installed.values()) if lt.site is not None else sum(k.units for k in lt.chips),
-                    lt.quarters_left,
+                    id=lt.id,
+                    kind=lt.kind,
+                    region=lt.region,
+                    mw=lt.mw,
+                    reserve_musd=lt.reserve_musd,
+                    seller=lt.seller,
+                    stage=lt.site.stage if lt.site is not None else "",
+                    accelerators=sum(lt.site.installed.values()) if lt.site is not None else sum(k.units for k in lt.chips),
+                    quarters_left=lt.quarters_left,
                 )
                 for lt in w.lots
             ),
@@ -309,6 +357,7 @@ class Observer:
         self._public = {}
 
     def view(self, cid: str, last_public, last_private) -> CompanyView:
+        """Company cid's view; last_public and last_private are last quarter's sealed reports."""
         self._refresh()
         hit = self._views.get(cid)
         if hit is None:
@@ -321,24 +370,24 @@ class Observer:
         c = w.companies[cid]
         pub = self._public
         return CompanyView(
-            spec,  # scenario
-            g.q,  # quarter
-            pub["label"],  # quarter_label
-            spec.game.quarters,  # quarters_total
-            w.price_index,  # price_index
-            pub["demand_h100e"],  # demand_h100e
-            pub["inference_share"],  # inference_share
-            w.gas_supply_mw,  # gas_supply_mw
-            spec.power.gas.reserve_price_musd_per_mw,  # gas_reserve_price_musd_per_mw
-            w.last_gas_price_musd_per_mw,  # last_gas_price_musd_per_mw
-            self._smr_first,  # smr_first_delivery_quarter
-            _me(g, c, self._subcontracts.get(cid, ())),  # me
-            tuple([r for r in pub["rivals"] if r.id != cid]),  # rivals
-            pub["regions"],  # regions
-            pub["generations"],  # generations
-            pub["rfps"],  # rfps
-            pub["lots"],  # lots
-            pub["news"],  # news
-            last_public,  # last_public
-            last_private,  # last_private
+            scenario=self.rules(cid),
+            quarter=g.q,
+            quarter_label=pub["label"],
+            quarters_total=spec.game.quarters,
+            price_index=w.price_index,
+            demand_h100e=pub["demand_h100e"],
+            inference_share=pub["inference_share"],
+            gas_supply_mw=w.gas_supply_mw,
+            gas_reserve_price_musd_per_mw=spec.power.gas.reserve_price_musd_per_mw,
+            last_gas_price_musd_per_mw=w.last_gas_price_musd_per_mw,
+            smr_first_delivery_quarter=self._smr_first,
+            me=_me(g, c, self._subcontracts.get(cid, ())),
+            rivals=tuple([r for r in pub["rivals"] if r.id != cid]),
+            regions=pub["regions"],
+            generations=pub["generations"],
+            rfps=pub["rfps"],
+            lots=pub["lots"],
+            news=pub["news"],
+            last_public=last_public,
+            last_private=last_private,
         )

@@ -28,19 +28,18 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
     for cid, x in book.of(o.BidInterconnect):
         by_region[x.region].append(Bid(cid, float(x.mw), float(x.price_musd_per_mw), x))
     results = {}
-    rng = g.rng["power"]
     for rid, r in spec.regions.items():
         rs = w.regions[rid]
         moratorium = g.mod("moratorium", rid, 0.0) > 0
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
         bids = by_region.get(rid, [])
-        res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.rng["ties"])
+        res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.draws("ties.interconnect", rid))
         rs.last_grid_price_musd_per_mw = res.price
         rs.last_grid_mw = res.sold
         rs.last_grid_bid_mw = res.bid_quantity
         extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) if res.awards else 0
         for a in res.awards:
-            wait = int(rng.integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
+            wait = int(g.draws("power.queue_wait", rid, a.bid.bidder).integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
             cost = a.quantity * res.price
             c = w.companies[a.bid.bidder]
             p = _new_source(g, c.id, GRID, rid, a.quantity, g.q + wait, 0.0, cost)
@@ -59,10 +58,10 @@ def gas_auction(g: GameCore, book: OrderBook) -> None:
     gs = g.spec.power.gas
     w = g.world
     bids = [Bid(cid, float(x.mw), float(x.price_musd_per_mw), x) for cid, x in book.of(o.BidGasTurbines)]
-    res = clear_uniform_price(w.gas_supply_mw, bids, gs.reserve_price_musd_per_mw, g.rng["ties"])
+    res = clear_uniform_price(w.gas_supply_mw, bids, gs.reserve_price_musd_per_mw, g.draws("ties.gas"))
     price = gs.price_usd_per_mwh
     for a in res.awards:
-        lead = int(g.rng["power"].integers(gs.lead_quarters_min, gs.lead_quarters_max + 1))
+        lead = int(g.draws("power.gas_lead", a.bid.bidder).integers(gs.lead_quarters_min, gs.lead_quarters_max + 1))
         c = w.companies[a.bid.bidder]
         cost = a.quantity * res.price
         p = _new_source(g, c.id, GAS, a.bid.ref.region, a.quantity, g.q + lead, price, cost)
@@ -105,7 +104,7 @@ def lot_auctions(g: GameCore, book: OrderBook) -> None:
     results = []
     keep: list[AssetLot] = []
     for lot in w.lots:
-        res = clear_uniform_price(1.0, bids_by_lot.get(lot.id, []), lot.reserve_musd, g.rng["ties"], divisible=False)
+        res = clear_uniform_price(1.0, bids_by_lot.get(lot.id, []), lot.reserve_musd, g.draws("ties.lot", lot.id), divisible=False)
         if res.awards:
             buyer = w.companies[res.awards[0].bid.bidder]
             _transfer_lot(g, lot, buyer, res.price)

@@ -1,31 +1,85 @@
-"""Per-subsystem random streams, all derived from the game seed."""
+"""The game's randomness: one seeded generator per (quarter, purpose, key), so no order can shift a draw.
+
+Every exogenous draw — an event, a power-price shock, the size of an RFP, a tie-break — comes
+from a numpy Generator spawned from the game seed with the spawn key (quarter, purpose, key…).
+Purposes are named strings ("events", "power.price", "ties.interconnect", …) and keys narrow
+them (a region, a company, a lot). A purpose's draws in one quarter therefore depend only on
+what that purpose itself drew before in the same quarter: a bid in ERCOT cannot move PJM's
+power price, and nothing this quarter moves next quarter's draws. Within a quarter, asking
+for the same (purpose, key) again continues the same generator.
+"""
 
 from __future__ import annotations
 
+import zlib
+from typing import Any
+
 import numpy as np
 
-# One stream per subsystem, so a change in how one market draws cannot shift another's draws.
-STREAMS = ("events", "power", "chips", "labour", "compute", "build", "finance", "ties", "agents")
+# The first word of every engine spawn key. Agents' seeds (agent_seed) use spawn keys that
+# start with AGENT_TAG instead, so no agent can hold a generator equal to one of the engine's.
+ENGINE_TAG = 0x67726964  # "grid"
+AGENT_TAG = 9
 
 
-def make_streams(seed: int) -> dict[str, np.random.Generator]:
-    root = np.random.SeedSequence(seed)
-    return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAMS, root.spawn(len(STREAMS)))}
+def _code(part: str | int) -> int:
+    """A spawn-key word for a purpose or key part: strings by CRC-32 (stable across processes)."""
+    if isinstance(part, str):
+        return zlib.crc32(part.encode())
+    if isinstance(part, int) and not isinstance(part, bool) and part >= 0:
+        return part
+    raise TypeError(f"a draw key part must be a string or a non-negative int, got {part!r}")
+
+
+def draw_generator(seed: int, quarter: int, purpose: str, *key: str | int) -> np.random.Generator:
+    """The generator of (seed, quarter, purpose, key…), made afresh."""
+    words = (ENGINE_TAG, quarter, _code(purpose), *[_code(k) for k in key])
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=words)))
+
+
+class _Pending:
+    """A generator made on first use: most tie-break generators are never drawn from, and
+    making one costs ~15 µs, a noticeable share of a quarter."""
+
+    __slots__ = ("_args", "_gen")
+
+    def __init__(self, args: tuple):
+        self._args = args
+        self._gen: np.random.Generator | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends ask for protocol methods: not the generator's
+            raise AttributeError(name)
+        gen = self._gen
+        if gen is None:
+            gen = self._gen = draw_generator(*self._args)
+        return getattr(gen, name)
+
+
+class Draws:
+    """The generators of one game, looked up by (purpose, key) within the current quarter."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self._quarter = -1
+        self._open: dict[tuple, _Pending] = {}
+
+    def get(self, quarter: int, purpose: str, *key: str | int) -> np.random.Generator:
+        if quarter != self._quarter:
+            self._open = {}
+            self._quarter = quarter
+        k = (purpose, *key)
+        gen = self._open.get(k)
+        if gen is None:
+            gen = self._open[k] = _Pending((self.seed, quarter, purpose, *key))
+        return gen  # type: ignore[return-value]  # behaves as the Generator it stands for
+
+    def reseed(self, seed: int) -> None:
+        """Draw from `seed` from the next quarter on; this quarter's open generators stay."""
+        self.seed = seed
+        # generators already opened this quarter keep their own seed; new ones use the new seed
 
 
 def agent_seed(seed: int, seat_index: int) -> np.random.SeedSequence:
-    """The seed an agent in a seat gets: independent of every engine stream."""
-    return np.random.SeedSequence(seed, spawn_key=(len(STREAMS), seat_index))
-
-
-def streams_state(streams: dict[str, np.random.Generator]) -> dict[str, dict]:
-    return {name: g.bit_generator.state for name, g in streams.items()}
-
-
-def restore_streams(state: dict[str, dict]) -> dict[str, np.random.Generator]:
-    out = {}
-    for name in STREAMS:
-        bg = np.random.PCG64()
-        bg.state = state[name]
-        out[name] = np.random.Generator(bg)
-    return out
+    """The seed an agent in a seat gets: independent of every engine draw."""
+    return np.random.SeedSequence(seed, spawn_key=(AGENT_TAG, seat_index))

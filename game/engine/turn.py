@@ -12,12 +12,15 @@ from .build import build_phase
 from .chips import asic_programmes, chip_markets
 from .compute import compute_markets
 from .core import PNL, REVENUE, PrivateReport, PublicReport, new_core
+from ..model.view import read_only
+from types import MappingProxyType
+
+from attrs import evolve
 from .finance import finance_phase
 from .labour import crew_markets, training_programmes
 from .news import news_phase
 from .observe import Observer
 from .operate import operate_phase
-from .rng import make_streams
 from .scoring import GameResult, game_result
 from .validate import OrderBook, validate_orders
 
@@ -33,13 +36,14 @@ class Game:
             raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
         self.spec = spec
         self.seed = seed
-        self.core = new_core(spec, seed, make_streams(seed))
+        self.core = new_core(spec, seed)
         self.observer = Observer(self.core)
         self.order_log: list[dict[str, list]] = []
         self.public_reports: list[PublicReport] = []
         self.private_reports: list[dict[str, PrivateReport]] = []
         self.stats: dict[str, dict[str, float]] = {cid: {} for cid in self.core.world.companies}
         self.history: list[dict[str, Any]] = []  # per-quarter public figures for charts
+        self.private_history: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.core.world.companies}  # each company's own, by quarter
         self.start_power_mw = {c.id: sum(p.mw for p in c.power) for c in self.core.world.companies.values()}
         self._begin_quarter()
 
@@ -64,6 +68,11 @@ class Game:
         last_priv = self.private_reports[-1].get(cid) if self.private_reports else None
         return self.observer.view(cid, last_pub, last_priv)
 
+    def rules(self, cid: str) -> Scenario:
+        """The rules as company cid may read them: what its agent is started with (no injects,
+        no rival's private figures, read-only)."""
+        return self.observer.rules(cid)
+
     def result(self, agents: Mapping[str, str] | None = None) -> GameResult:
         return game_result(self.core, self.stats, dict(agents or {}))
 
@@ -77,7 +86,7 @@ class Game:
         """
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"seed must be a non-negative whole number, got {seed!r}")
-        self.core.rng.update(make_streams(seed))  # the phases look streams up by name each time
+        self.core.randomness.reseed(seed)
 
     # ---- the quarter ------------------------------------------------------------------------------
     def _begin_quarter(self) -> None:
@@ -130,23 +139,29 @@ class Game:
 
     def _close_quarter(self) -> None:
         g = self.core
-        pub = g.public
         q = g.q
-        pub.news = list(g.world.news)
+        label = g.label()
         alive = g.alive()
         total_h = sum([c.capacity_h100e for c in alive]) or 1.0
-        figures: dict[str, Any] = {"quarter": g.label(), "price_index": g.world.price_index, "demand_h100e": g.world.demand_h100e}
+        figures: dict[str, Any] = {"quarter": label, "price_index": g.world.price_index, "demand_h100e": g.world.demand_h100e}
+        private: dict[str, PrivateReport] = {}
         for c in g.world.companies.values():
             rep = g.private.get(c.id)
             if rep is not None:
                 pnl = rep.pnl
                 dep = g.depreciation.get(c.id, 0.0)
-                rep.net_income_musd = sum([v for k, v in pnl.items() if k in PNL]) - dep
-                rep.depreciation_musd = dep
-                rep.cash_musd = c.cash_musd
-                rep.debt_musd = c.debt_musd
-                c.net_income_musd = rep.net_income_musd
+                c.net_income_musd = sum([v for k, v in pnl.items() if k in PNL]) - dep
                 c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
+                private[c.id] = evolve(
+                    rep,
+                    lines=tuple(rep._lines),  # each line is a str or a tuple of a template and its values
+                    rejected=read_only(rep.rejected),
+                    pnl=MappingProxyType(dict(pnl)),
+                    net_income_musd=c.net_income_musd,
+                    depreciation_musd=dep,
+                    cash_musd=c.cash_musd,
+                    debt_musd=c.debt_musd,
+                )
             online = pipeline = 0.0
             for s in c.sites:
                 if s.stage == ONLINE:
@@ -162,7 +177,7 @@ class Game:
                 st["start_power_mw"] = self.start_power_mw.get(c.id, 0.0)
             elif q == QUARTERS_PER_YEAR - 1:
                 st["early_power_mw"] = sum(p.mw for p in c.power)
-            pub.companies[c.id] = {
+            g.public.companies[c.id] = {
                 "name": c.name,
                 "archetype": c.archetype,
                 "alive": c.alive,
@@ -171,7 +186,22 @@ class Game:
                 "capacity_h100e": capacity if c.alive else 0.0,
                 "share_h100e": capacity / total_h if c.alive else 0.0,
             }
-            figures[c.id] = {"online_mw": online, "capacity_h100e": capacity, "cash_musd": c.cash_musd, "debt_musd": c.debt_musd, "alive": c.alive}
-        self.public_reports.append(pub)
-        self.private_reports.append(dict(g.private))
+            # public: what the market sees; private: what only the company itself may
+            figures[c.id] = {"online_mw": online, "capacity_h100e": capacity, "alive": c.alive}
+            self.private_history[c.id].append({"cash_musd": c.cash_musd, "debt_musd": c.debt_musd})
+        self.public_reports.append(read_only(evolve(g.public, news=g.world.news)))
+        self.private_reports.append(private)
         self.history.append(figures)
+
+    def history_with(self, *cids: str) -> list[dict[str, Any]]:
+        """The quarters so far as everyone sees them, with the private figures (cash, debt) of the
+        companies named beside their public ones: one company's own record for its screens, or
+        every company's for the report after the game."""
+        out = []
+        for i, h in enumerate(self.history):
+            h = dict(h)
+            for cid in cids:
+                if cid in h:
+                    h[cid] = {**h[cid], **self.private_history[cid][i]}
+            out.append(h)
+        return out

@@ -1,22 +1,56 @@
 """What one company may know in a quarter (GAME.md §4). Built by engine.observe and nowhere else.
 
-Views are plain slotted records, not frozen ones: a game builds several thousand of them and a
-frozen attrs class costs about four times as much to build. Nothing in the engine reads a view
-back, so writing to one changes nothing in the game; agents treat them as read-only (the
-regions, generations, RFPs, lots and rivals of a quarter are one set shared by every company's
-view, and an out-of-process bot gets them as JSON).
+Every record is frozen and every container in one is a tuple or a read-only mapping, so an agent
+cannot write to its view, and no view holds an object of the engine's: the regions, generations,
+RFPs, lots and rivals of a quarter are one set of records shared by every company's view, and
+the rules (`scenario`) are each company's own read-only copy. An out-of-process bot gets the
+same view as JSON.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
-from attrs import define
+import attrs
+from attrs import frozen
 
 from ..scenario import Scenario
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}  # frozen attrs class -> (name, alias) of each init field
 
-@define
+
+def read_only(x: Any) -> Any:
+    """A deep read-only copy: dicts become read-only mappings, lists tuples, frozen records fresh
+    frozen records (so the copy shares no container with the original)."""
+    cls = type(x)
+    if cls in _ATOMS:
+        return x
+    if cls is dict or cls is MappingProxyType:
+        return MappingProxyType({k: read_only(v) for k, v in x.items()})
+    if cls is list or cls is tuple:
+        return tuple([read_only(v) for v in x])
+    names = _FIELDS.get(cls)
+    if names is None:
+        if isinstance(x, Mapping):
+            return MappingProxyType({k: read_only(v) for k, v in x.items()})
+        if isinstance(x, (list, tuple)):
+            return tuple([read_only(v) for v in x])
+        if isinstance(x, (set, frozenset)):
+            return frozenset(x)
+        if not (attrs.has(cls) and is_frozen(cls)):
+            raise TypeError(f"no read-only form for a {cls.__name__}")
+        names = _FIELDS[cls] = tuple((a.name, a.alias) for a in attrs.fields(cls) if a.init)
+    return cls(**{alias: read_only(getattr(x, name)) for name, alias in names})
+
+
+def is_frozen(cls: type) -> bool:
+    """Whether an attrs class refuses attribute writes (@frozen)."""
+    return getattr(cls.__setattr__, "__name__", "") == "_frozen_setattrs"
+
+
+@frozen
 class RegionView:
     id: str
     name: str
@@ -37,11 +71,11 @@ class RegionView:
     export_restricted: bool
     gas_allowed: bool
     smr_allowed: bool
-    capex_musd_per_mw: dict[str, float]  # by cooling kind, this quarter
+    capex_musd_per_mw: Mapping[str, float]  # by cooling kind, this quarter
     inference_demand_weight: float
 
 
-@define
+@frozen
 class GenerationView:
     id: str
     name: str
@@ -63,7 +97,7 @@ class GenerationView:
     apa_room_units: int  # per quarter still open for new agreements
 
 
-@define
+@frozen
 class RfpView:
     id: str
     customer: str
@@ -74,7 +108,7 @@ class RfpView:
     max_price_usd_per_h100e_hour: float
 
 
-@define
+@frozen
 class LotView:
     id: str
     kind: str
@@ -87,7 +121,7 @@ class LotView:
     quarters_left: int
 
 
-@define
+@frozen
 class RivalView:
     id: str
     name: str
@@ -100,7 +134,7 @@ class RivalView:
     power_mw: float  # held, energised or not
 
 
-@define
+@frozen
 class SiteView:
     id: str
     region: str
@@ -111,14 +145,14 @@ class SiteView:
     built_mw: float
     blocked_by: str  # "" when nothing blocks it
     expected_online: int  # quarter index estimate, -1 if unknown
-    installed: dict[str, int]
+    installed: Mapping[str, int]
     free_mw: float  # IT MW still free for accelerators
     power: str
     fast_track: bool
     it_mw: float  # IT load it can host: grid MW ÷ design PUE
 
 
-@define
+@frozen
 class PowerView:
     id: str
     kind: str
@@ -130,7 +164,7 @@ class PowerView:
     price_usd_per_mwh: float
 
 
-@define
+@frozen
 class ContractView:
     id: str
     customer: str
@@ -141,7 +175,7 @@ class ContractView:
     kind: str
 
 
-@define
+@frozen
 class AgreementView:
     id: str
     generation: str
@@ -150,14 +184,14 @@ class AgreementView:
     price_musd_per_unit: float
 
 
-@define
+@frozen
 class DeliveryView:
     quarter: int
     generation: str
     units: int
 
 
-@define
+@frozen
 class MeView:
     id: str
     name: str
@@ -173,7 +207,7 @@ class MeView:
     distress_quarters: int
     sites: tuple[SiteView, ...]
     power: tuple[PowerView, ...]
-    inventory: dict[str, int]
+    inventory: Mapping[str, int]
     deliveries: tuple[DeliveryView, ...]
     agreements: tuple[AgreementView, ...]
     contracts: tuple[ContractView, ...]  # as supplier
@@ -189,9 +223,9 @@ class MeView:
     ebitda_musd: float
 
 
-@define
+@frozen
 class CompanyView:
-    scenario: Scenario  # the rules are public
+    scenario: Scenario  # the rules as this company may read them (observe.public_rules)
     quarter: int
     quarter_label: str
     quarters_total: int
@@ -209,8 +243,8 @@ class CompanyView:
     rfps: tuple[RfpView, ...]
     lots: tuple[LotView, ...]
     news: tuple[str, ...]
-    last_public: Any  # PublicReport of last quarter, or None
-    last_private: Any  # my PrivateReport of last quarter, or None
+    last_public: Any  # last quarter's sealed PublicReport, or None
+    last_private: Any  # my sealed PrivateReport of last quarter, or None
 
     @property
     def quarters_left(self) -> int:

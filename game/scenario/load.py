@@ -24,7 +24,15 @@ else:  # pragma: no cover
 
 from .spec import Scenario
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+def _shipped_scenarios() -> Path:
+    """game/scenarios: in a wheel a folder of copies, in a checkout a link to the repository's
+    scenarios/ (where authors edit them); where a checkout has no links (some Windows set-ups)
+    the repository's folder itself."""
+    inside = Path(__file__).resolve().parents[1] / "scenarios"
+    return inside if inside.is_dir() else Path(__file__).resolve().parents[2] / "scenarios"
+
+
+SCENARIO_DIR = _shipped_scenarios()
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from ..saves import SaveError
-from ..session import Session, SessionError, unfinished_autosave
+from ..session import Session, SessionError, default_saves_dir, unfinished_autosave
 from .frame import Frame, frame_of
 from .screens.game import GameScreen
 from .screens.game_over import GameOverScreen
@@ -19,7 +19,7 @@ from .screens.handover import HandoverScreen
 from .screens.help import HelpScreen
 from .screens.new_game import NewGameScreen
 from .screens.report import ReportScreen
-from .screens.saves import ContinueDialog, LoadDialog, SaveDialog
+from .screens.saves import ContinueDialog, LoadDialog, QuitDialog, SaveDialog
 
 
 class GridlockApp(App):
@@ -34,13 +34,14 @@ class GridlockApp(App):
 
     frame: reactive[Frame | None] = reactive(None, always_update=True)
 
-    def __init__(self, session: Session | None = None, saves_dir: Path | str = "saves", scenario: str | None = None, seed: int | None = None):
+    def __init__(self, session: Session | None = None, saves_dir: Path | str | None = None, scenario: str | None = None, seed: int | None = None):
         super().__init__()
         self.animation_level = "none"  # a trading terminal: screens change at once, nothing slides
         self.session = session
-        self.saves_dir = Path(saves_dir)
+        self.saves_dir = Path(saves_dir) if saves_dir is not None else session.saves_dir if session is not None else default_saves_dir()
         self.start_scenario, self.start_seed = scenario, seed
         self.seat_index = 0  # which human (hot-seat) is entering orders
+        self.remembered: dict[tuple[str, str, str], str] = {}  # (seat, order kind, field) -> last choice
 
     def on_mount(self) -> None:
         if self.session is not None:
@@ -188,6 +189,15 @@ class GridlockApp(App):
 
     def action_load(self) -> None:
         self.push_screen(LoadDialog(self.saves_dir), lambda p: self._load(p) if p else None)
+
+    async def action_quit(self) -> None:
+        """Quit at once, unless orders typed this quarter would be lost: then ask first."""
+        s = self.session
+        pending = sum(len(s.pending(cid)) for cid in s.humans_alive) if s is not None and not s.finished else 0
+        if not pending or isinstance(self.screen, QuitDialog):
+            self.exit()
+            return
+        self.push_screen(QuitDialog(pending, str(s.autosave_path)), lambda yes: self.exit() if yes else None)
 
     def action_new_game(self) -> None:
         while len(self.screen_stack) > 1:

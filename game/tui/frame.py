@@ -18,7 +18,7 @@ class Frame:
     preview: Preview  # my pending orders as the engine would judge them now
     last_private: Any  # my report of last quarter, or None
     markets: tuple[dict, ...]  # every past quarter's public market results, oldest first
-    history: tuple[dict, ...]
+    history: tuple[dict, ...]  # every quarter's public figures, with my own cash and debt beside mine
     names: dict[str, str]
     humans: tuple[str, ...]
     hint: str
@@ -35,7 +35,7 @@ def frame_of(session: Session, seat: str) -> Frame:
         preview=session.preview(seat, pending),
         last_private=session.private_report(seat),
         markets=tuple(p.markets for p in session.game.public_reports),
-        history=tuple(session.history),
+        history=tuple(session.history_of(seat)),
         names={cid: c.name for cid, c in session.spec.companies.items()},
         humans=tuple(c for c, a in session.seats.items() if a == HUMAN),
         hint=hint(view, len(pending)) if tutorial else "",

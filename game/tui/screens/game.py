@@ -10,13 +10,13 @@ from textual.binding import Binding
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from ...model.orders import describe
+from ... import advice
 from ...session import ORDER_GROUPS, Session
 from ..frame import Frame
 from ..widgets import panels
-from ..widgets.charts import BlockPlot
+from ..widgets.charts import LineChart
 from .order_form import OrderForm
 
 
@@ -50,9 +50,10 @@ class OrdersTable(DataTable):
         row = self.cursor_row
         self.clear()
         for i, c in enumerate(f.preview.checks, 1):
-            verdict = "✓ ok" if c.reason is None else "✗ REJECT"
+            verdict = "✗ REJECT" if c.reason is not None else "⚠ check" if c.warnings else "✓ ok"
             cash = "" if c.reason else (("+" if c.cash_musd > 0 else "") + panels.money(c.cash_musd))
-            self.add_row(str(i), verdict, c.text, cash, c.consequence if c.reason is None else c.reason)
+            note = c.reason if c.reason is not None else "; ".join(c.warnings) if c.warnings else c.consequence
+            self.add_row(str(i), verdict, c.text, cash, note)
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1))
 
@@ -83,6 +84,15 @@ class GameScreen(Screen):
         Binding("3", "tab('rivals')", "Rivals", show=False),
         Binding("4", "tab('orders')", "Orders", show=False),
         Binding("5", "tab('charts')", "Charts", show=False),
+        # the tab's page scrolls from the keyboard wherever focus is (a table keeps its own keys)
+        Binding("pagedown", "scroll_tab('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll_tab('page_up')", "Page up", show=False),
+        Binding("end", "scroll_tab('end')", "End", show=False),
+        Binding("home", "scroll_tab('home')", "Top", show=False),
+        Binding("down", "scroll_tab('down')", "Scroll down", show=False),
+        Binding("up", "scroll_tab('up')", "Scroll up", show=False),
+        Binding("shift+right", "scroll_tab('page_right')", "Scroll right", show=False),
+        Binding("shift+left", "scroll_tab('page_left')", "Scroll left", show=False),
     ]
 
     def __init__(self, session: Session):
@@ -95,6 +105,7 @@ class GameScreen(Screen):
         yield Header()
         yield Static("", id="status")
         yield Static("", id="hint")
+        yield Static("", id="narrow-note", classes="dim")
         with TabbedContent(initial="market", id="tabs"):
             with TabPane("1 Market", id="market"):
                 with ScrollableContainer(classes="wide"):
@@ -111,14 +122,12 @@ class GameScreen(Screen):
                 yield OrdersTable(id="orders-table")
                 yield Static("o/p/c/b/w/m/f: new order by market · Enter: edit · d: delete · e: end quarter", classes="dim")
             with TabPane("5 Charts", id="charts"):
-                with VerticalScroll():
-                    yield Static("Price index over the campaign", classes="title")
-                    yield Sparkline([], id="spark-index")
-                    yield BlockPlot("Price index ($ per H100e-hour)", id="plot-index", unit="")
-                    yield BlockPlot("Installed capacity, every company (H100e)", id="plot-market-capacity", unit="")
-                    yield BlockPlot("My capacity (H100e)", id="plot-capacity", unit="")
-                    yield BlockPlot("My cash ($M)", id="plot-cash", unit="")
-                    yield BlockPlot("Market demand (H100e)", id="plot-demand", unit="")
+                with VerticalScroll(id="charts-body"):
+                    yield LineChart("Installed capacity by company (H100e, public)", id="plot-capacity")
+                    yield LineChart("Online power by company (MW, public)", id="plot-online")
+                    yield LineChart("Price index ($ per H100e-hour)", id="plot-index")
+                    yield LineChart("Market demand (H100e)", id="plot-demand")
+                    yield LineChart("My cash and debt ($M)", id="plot-cash")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -131,36 +140,55 @@ class GameScreen(Screen):
         v = f.view
         self.title = "Gridlock"
         self.sub_title = f"{v.scenario.game.name} · {v.quarter_label} ({v.quarter + 1}/{v.quarters_total}) · {v.me.name}"
-        seat = f"Seat: {v.me.name}" + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
-        status = Text.assemble(
-            (f"{v.quarter_label}", "bold"), f"  {seat}  cash {panels.money(v.me.cash_musd)}  debt {panels.money(v.me.debt_musd)}  ",
-            f"online {sum(s.mw for s in v.me.sites if s.stage == 'online'):,.0f} MW  index ${v.price_index:.2f}  ",
-            (f"{len(f.preview.checks)} order(s) pending", "bold"),
-        )
+        online = sum(s.mw for s in v.me.sites if s.stage == "online")
+        if self.size.width >= 110:
+            seat = f"Seat: {v.me.name}" + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
+            status = Text.assemble(
+                (f"{v.quarter_label}", "bold"), f"  {seat}  cash {panels.money(v.me.cash_musd)}  debt {panels.money(v.me.debt_musd)}  ",
+                f"online {online:,.0f} MW  index ${v.price_index:.2f}  ",
+                (f"{len(f.preview.checks)} order(s) pending", "bold"),
+            )
+        else:  # a narrow terminal keeps the essentials: quarter, money, power, index, orders
+            status = Text.assemble(
+                (f"{v.quarter_label}", "bold"), f" {v.me.name.split()[0]} · cash {panels.money(v.me.cash_musd)} · debt {panels.money(v.me.debt_musd)} · ",
+                f"{online:,.0f} MW · idx ${v.price_index:.2f} · ", (f"{len(f.preview.checks)} pending", "bold"),
+            )
         refused = len(f.last_private.rejected) if f.last_private is not None else 0
         if refused:
             status.append(f"  ✗ {refused} refused last quarter (2 Company)", style="bold")
         self.query_one("#status", Static).update(status)
         hint = self.query_one("#hint", Static)
-        hint.update(Text("Tutorial: " + f.hint + "  [h hides this]") if f.hint else "")
+        hint.update(Text("Tutorial (h hides this): " + f.hint) if f.hint else "")
         hint.display = bool(f.hint) and not self.hint_hidden
-        self._wide("#market-body", panels.market(f))
+        # a short terminal gives the hint two rows (it scrolls), not a fifth of the screen
+        hint.styles.max_height = 2 if self.size.height < 32 else None
+        widest = max(
+            self._wide("#market-body", panels.market(f)),
+            self._wide("#company-body", panels.company(f)),
+            self._wide("#rivals-body", panels.rivals(f)),
+        )
         self.query_one("#news-body", Static).update(panels.news(f))
-        self._wide("#company-body", panels.company(f))
-        self._wide("#rivals-body", panels.rivals(f))
+        note = self.query_one("#narrow-note", Static)
+        note.update("◂▸ some tables are wider than the screen: shift+← / shift+→ scroll sideways")
+        note.display = widest > self.size.width - 2
         self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
         self.query_one(OrdersTable).show(f)
         mine = [h.get(f.seat, {}) for h in f.history]
         span = (f.history[0]["quarter"], f.history[-1]["quarter"]) if f.history else ("", "")
-        self.query_one("#spark-index", Sparkline).data = [h["price_index"] for h in f.history] + [v.price_index]
-        self.query_one("#plot-index", BlockPlot).plot([h["price_index"] for h in f.history], span)
-        self.query_one("#plot-market-capacity", BlockPlot).plot([sum(h[c]["capacity_h100e"] for c in f.names if c in h) for h in f.history], span)
-        self.query_one("#plot-capacity", BlockPlot).plot([m.get("capacity_h100e", 0) for m in mine], span)
-        self.query_one("#plot-cash", BlockPlot).plot([m.get("cash_musd", 0) for m in mine], span)
-        self.query_one("#plot-demand", BlockPlot).plot([h["demand_h100e"] for h in f.history], span)
+        every = {name: [h.get(cid, {}).get("capacity_h100e") for h in f.history] for cid, name in f.names.items()}
+        self.query_one("#plot-capacity", LineChart).plot(every, span)
+        online = {name: [h.get(cid, {}).get("online_mw") for h in f.history] for cid, name in f.names.items()}
+        self.query_one("#plot-online", LineChart).plot(online, span)
+        self.query_one("#plot-index", LineChart).plot({"price index": [h["price_index"] for h in f.history]}, span)
+        self.query_one("#plot-demand", LineChart).plot({"demand": [h["demand_h100e"] for h in f.history]}, span)
+        self.query_one("#plot-cash", LineChart).plot({"cash": [m.get("cash_musd") for m in mine], "debt": [m.get("debt_musd") for m in mine]}, span)
 
-    def _wide(self, selector: str, renderable) -> None:
-        """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing them."""
+    def on_resize(self) -> None:
+        self.redraw(self.app.frame)
+
+    def _wide(self, selector: str, renderable) -> int:
+        """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing
+        them (and the screen says so). Returns that width."""
         w = self.query_one(selector, Static)
         console = self.app.console
         natural = Measurement.get(console, console.options.update_width(400), renderable).maximum
@@ -170,6 +198,7 @@ class GameScreen(Screen):
         w.styles.width = natural
         w.styles.min_width = natural
         w.styles.height = len(lines)
+        return natural
 
     def action_toggle_hint(self) -> None:
         self.hint_hidden = not self.hint_hidden
@@ -181,6 +210,15 @@ class GameScreen(Screen):
         self.query_one(TabbedContent).active = tab
         if tab == "orders":
             self.query_one(OrdersTable).focus()
+
+    def action_scroll_tab(self, how: str) -> None:
+        """Scroll the page of the open tab: its first scrollable container."""
+        pane = self.query_one(TabbedContent).active_pane
+        if pane is None:
+            return
+        for box in pane.query(ScrollableContainer):
+            getattr(box, f"scroll_{how}")(animate=False)
+            return
 
     def action_order(self, group: str) -> None:
         if self.busy:
@@ -196,7 +234,7 @@ class GameScreen(Screen):
         orders = list(self.session.pending(self.app.frame.seat))
         if index is None:
             orders.append(order)
-            self.notify(f"Added {describe(order)}", timeout=3)
+            self.notify(f"Added: {advice.sentence(self.app.frame.view, order)}", timeout=3)
         else:
             orders[index] = order
             self.notify(f"Changed order {index + 1}", timeout=3)
@@ -211,7 +249,7 @@ class GameScreen(Screen):
             gone = orders.pop(event.index)
             self.session.submit(self.app.frame.seat, orders)
             self.app.refresh_frame()
-            self.notify(f"Deleted {describe(gone) if hasattr(gone, 'kind') else gone}", timeout=3)
+            self.notify(f"Deleted: {advice.sentence(self.app.frame.view, gone)}", timeout=3)
 
     @on(OrdersTable.Edit)
     def _edit(self, event: OrdersTable.Edit) -> None:

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ..widgets.charts import BlockPlot, spark
+from ..widgets.charts import LineChart, spark
 from ..widgets.panels import money
 
 
@@ -45,11 +45,16 @@ class GameOverScreen(Screen):
             yield Static(standings(result, s.seats, s.history))
             yield Static(Text("What decided the game", style="bold"))
             yield Static(Text("\n".join(f"• {d}" for d in result.decisive) or "—"))
-            span = (s.history[0]["quarter"], s.history[-1]["quarter"]) if s.history else ("", "")
-            for cid, c in s.spec.companies.items():
-                yield BlockPlot(f"{c.name}: capacity (H100e)", [h.get(cid, {}).get("capacity_h100e", 0) for h in s.history], labels=span, rows=4)
-            yield BlockPlot("Price index ($/H100e-hour)", [h["price_index"] for h in s.history], labels=span, rows=4)
+            yield LineChart("Installed capacity by company (H100e), one scale", rows=8, id="end-capacity")
+            yield LineChart("Online power by company (MW), one scale", rows=8, id="end-online")
+            yield LineChart("Price index ($ per H100e-hour)", rows=5, id="end-index")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title, self.sub_title = "Gridlock", "Game over"
+        s = self.session
+        span = (s.history[0]["quarter"], s.history[-1]["quarter"]) if s.history else ("", "")
+        names = {cid: c.name for cid, c in s.spec.companies.items()}
+        for chart, field in (("#end-capacity", "capacity_h100e"), ("#end-online", "online_mw")):
+            self.query_one(chart, LineChart).plot({name: [h.get(cid, {}).get(field) for h in s.history] for cid, name in names.items()}, span)
+        self.query_one("#end-index", LineChart).plot({"price index": [h["price_index"] for h in s.history]}, span)

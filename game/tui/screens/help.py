@@ -11,7 +11,13 @@ from textual.widgets import Footer, MarkdownViewer
 
 
 def rules_text() -> str:
-    return files("game.tui").joinpath("rules.md").read_text(encoding="utf-8")
+    """The quick guide, then the rules of record (docs/rules.md, shipped in the package)."""
+    guide = files("game.tui").joinpath("rules.md").read_text(encoding="utf-8")
+    record = files("game").joinpath("docs", "rules.md")
+    if not record.is_file():
+        return guide
+    body = record.read_text(encoding="utf-8").split("\n", 1)[-1]  # its own title gives way to ours
+    return guide + "\n\n---\n\n# The rules of record\n\nEvery mechanism, formula and parameter the engine uses (docs/rules.md).\n" + body
 
 
 class HelpScreen(ModalScreen):

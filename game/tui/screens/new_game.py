@@ -39,7 +39,7 @@ class NewGameScreen(Screen):
             with Vertical(id="scenario-pane"):
                 yield Label("Scenario", classes="title")
                 yield OptionList(*[Option(f"{c.name} — {c.quarters} quarters", id=c.name) for c in self.choices], id="scenarios")
-                yield Label("Seed (the same seed gives the same game)")
+                yield Label("Seed (same seed, same game)")
                 yield Input(str(self.seed), type="integer", id="seed")
             with VerticalScroll(id="setup-pane"):
                 yield Static(id="scenario-about")

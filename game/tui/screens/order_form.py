@@ -13,19 +13,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from ... import advice
 from ...model.orders import ORDER_TYPES
-from ...session import ORDER_GROUPS, Session, field_choices, order_fields, parse_order
+from ...session import Session, field_choices, order_fields, order_kinds, parse_order
 from ..widgets.panels import money
-
-KIND_LABELS = [(f"{group}: {kind}", kind) for group, kinds in ORDER_GROUPS.items() for kind in kinds]
-
 
 class OrderForm(ModalScreen):
     """Returns the order (or None) to the caller; never submits it itself."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "add", "Add order", priority=True),
+        Binding("ctrl+s", "add", "Add or save the order", priority=True),
     ]
 
     def __init__(self, session: Session, seat: str, pending: tuple, kind: str, existing: Any = None, index: int | None = None):
@@ -38,14 +36,16 @@ class OrderForm(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical(id="order-form"):
             yield Label("Edit order" if self.existing is not None else "New order", classes="title")
-            yield Select(KIND_LABELS, value=self.kind, allow_blank=False, id="kind")
+            kinds = [(f"{group}: {kind}", kind) for group, kind in order_kinds(self.session.view(self.seat))]
+            yield Select(kinds, value=self.kind, allow_blank=False, id="kind")
             yield Static("", id="doc", classes="dim")
             yield VerticalScroll(*self._field_widgets(), id="fields")
+            yield Static("", id="market-row", classes="dim")
             yield Static("", id="verdict")
             with Horizontal(id="form-buttons"):
-                yield Button("Add order", id="add", variant="primary")
+                yield Button("Save order" if self.existing is not None else "Add order", id="add", variant="primary")
                 yield Button("Cancel", id="cancel")
-            yield Static("Enter in a number field or ctrl+s adds · Esc cancels · Tab moves between fields", classes="dim")
+            yield Static(f"Enter in a number field or ctrl+s {'saves' if self.existing is not None else 'adds'} · Esc cancels · Tab moves between fields", classes="dim")
 
     def on_mount(self) -> None:
         self._ready()
@@ -70,8 +70,9 @@ class OrderForm(ModalScreen):
         cls = ORDER_TYPES[self.kind]
         old = attrs.asdict(self.existing) if self.existing is not None and type(self.existing) is cls else {}
         widgets = []
+        remembered = getattr(self.app, "remembered", {})
         for name, typ in order_fields(self.kind):
-            label = name.replace("_", " ")
+            label = advice.label(name)
             choices = field_choices(view, self.kind, name)
             if typ is bool:
                 widgets.append(Checkbox(label, value=bool(old.get(name, False)), id=f"f-{name}"))
@@ -79,10 +80,14 @@ class OrderForm(ModalScreen):
             widgets.append(Label(label + ":"))
             if typ is str:
                 if choices:
-                    value = old.get(name) if old.get(name) in {c[0] for c in choices} else choices[0][0]
+                    # what the order had, else what this seat chose last time (defaults must not
+                    # shift silently between quarters as new generations arrive), else the first
+                    allowed = {c[0] for c in choices}
+                    last = remembered.get((self.seat, self.kind, name))
+                    value = old.get(name) if old.get(name) in allowed else last if last in allowed else choices[0][0]
                     widgets.append(Select([(lbl, val) for val, lbl in choices], value=value, allow_blank=False, id=f"f-{name}"))
                 else:
-                    widgets.append(Static(f"(nothing to choose: no {label} available to you now)", id=f"f-{name}", classes="dim"))
+                    widgets.append(Static(f"(nothing to choose: no {label.lower()} available to you now)", id=f"f-{name}", classes="dim"))
             else:
                 kind = "integer" if typ is int else "number"
                 value = "" if name not in old else f"{old[name]:g}" if typ is float else str(old[name])
@@ -126,6 +131,8 @@ class OrderForm(ModalScreen):
 
     def _check(self) -> None:
         verdict = self.query_one("#verdict", Static)
+        view = self.session.view(self.seat)
+        self.query_one("#market-row", Static).update("\n".join(advice.market_row(view, self.kind, self._values())))
         try:
             order = parse_order(self.kind, self._values())
         except ValueError as e:
@@ -145,13 +152,16 @@ class OrderForm(ModalScreen):
         ok = check.reason is None
         self.order = order if ok else None
         self.query_one("#add", Button).disabled = not ok
+        warned = advice.warnings(view, others, self.index if self.index is not None else len(others) - 1) if ok else []
         if ok:
-            text = Text.assemble(("✓ accepted as of now", "bold"), f"  cash {'+' if check.cash_musd > 0 else ''}{money(check.cash_musd)}", "\n", check.consequence,
+            head = ("⚠ legal, but check: " + "; ".join(warned), "bold") if warned else ("✓ accepted as of now", "bold")
+            text = Text.assemble(head, f"  cash {'+' if check.cash_musd > 0 else ''}{money(check.cash_musd)}", "\n", check.consequence,
                                  f"\nAll my orders: cash out up to {money(preview.cash_out_musd)}, in {money(preview.cash_in_musd)}; funds {money(preview.funds_musd)}")
         else:
             text = Text.assemble(("✗ would be REJECTED: ", "bold"), check.reason or "")
         verdict.update(text)
-        verdict.set_class(ok, "ok")
+        verdict.set_class(ok and not warned, "ok")
+        verdict.set_class(ok and bool(warned), "warn")
         verdict.set_class(not ok, "bad")
 
     @on(Select.Changed, "#kind")
@@ -187,6 +197,11 @@ class OrderForm(ModalScreen):
         if self.order is None:
             self.notify("This order would be rejected; fix it or press Esc.", severity="warning")
             return
+        remembered = getattr(self.app, "remembered", None)
+        if remembered is not None:
+            for name, value in self._values().items():
+                if isinstance(value, str) and self.query(f"Select#f-{name}"):
+                    remembered[(self.seat, self.kind, name)] = value
         self.dismiss((self.index, self.order))
 
     def action_cancel(self) -> None:

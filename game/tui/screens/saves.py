@@ -88,3 +88,28 @@ class ContinueDialog(ModalScreen):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class QuitDialog(ModalScreen):
+    """Quitting with orders not yet sent: say what is lost, and ask."""
+
+    BINDINGS = [Binding("y", "yes", "Quit and lose them"), Binding("escape,n", "no", "Stay")]
+
+    def __init__(self, pending: int, autosave: str):
+        super().__init__()
+        self.pending, self.autosave = pending, autosave
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Quit with orders not yet sent?", classes="title")
+            yield Static(
+                f"{self.pending} pending order(s) of this quarter are lost if you quit now. "
+                f"The game itself is kept: {self.autosave} holds it as of the start of this quarter."
+            )
+            yield Static("y: quit and lose them · Esc/n: stay (save with s, or end the quarter with e)", classes="dim")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -7,6 +7,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from ...advice import money
 from ...scenario import quarter_label
 from ..frame import Frame
 from .charts import spark
@@ -17,14 +18,6 @@ def _table(title: str, *cols: str, right: tuple[int, ...] = ()) -> Table:
     for i, c in enumerate(cols):
         t.add_column(c, justify="right" if i in right else "left", no_wrap=i == 0)
     return t
-
-
-def money(x: float) -> str:
-    """$M with a sign; $B above ten thousand."""
-    sign = "-" if x < -0.5 else ""
-    if abs(x) >= 10_000:
-        return f"{sign}${abs(x) / 1000:,.1f}B"
-    return f"{sign}${abs(x):,.0f}M"
 
 
 def when(f: Frame, q: int) -> str:

@@ -1,4 +1,4 @@
-"""The regions' capex figures in the views, kept from one game to the next of the same scenario."""
+"""The regions' capex figures and levers in the views are the ones the build phase and the markets use."""
 
 from __future__ import annotations
 
@@ -27,17 +27,6 @@ def test_each_quarters_capex_is_the_build_phases_in_a_first_second_and_other_sce
     assert _capex_shown_each_quarter(tutorial, 2, 4) == first
     _capex_shown_each_quarter(baseline, 1, 3)
     assert _capex_shown_each_quarter(tutorial, 3, 4) == first
-
-
-def test_a_view_written_to_does_not_change_the_next_games_views(tutorial):
-    game = Game(tutorial, 1)
-    v = game.view(game.companies[0])
-    shown = {r.id: dict(r.capex_musd_per_mw) for r in v.regions}
-    for r in v.regions:
-        for kind in r.capex_musd_per_mw:
-            r.capex_musd_per_mw[kind] = -1.0
-    again = Game(tutorial, 2).view(game.companies[0])
-    assert {r.id: r.capex_musd_per_mw for r in again.regions} == shown
 
 
 def test_region_views_show_the_levers_events_move_and_leave_the_rest_alone(tutorial):
