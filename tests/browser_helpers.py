@@ -86,6 +86,12 @@ class Browser:
         await self.send("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13, text="\r")
         await self.send("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter", windowsVirtualKeyCode=13)
 
+    async def ctrl(self, letter: str) -> None:
+        code = f"Key{letter.upper()}"
+        vk = ord(letter.upper())
+        await self.send("Input.dispatchKeyEvent", type="keyDown", key=letter, code=code, windowsVirtualKeyCode=vk, modifiers=2)
+        await self.send("Input.dispatchKeyEvent", type="keyUp", key=letter, code=code, windowsVirtualKeyCode=vk, modifiers=2)
+
     async def screenshot(self, path: Path) -> Path:
         data = await self.send("Page.captureScreenshot", format="png")
         path.write_bytes(base64.b64decode(data["data"]))

@@ -48,14 +48,14 @@ async def test_a_team_types_its_code_places_an_order_and_sees_a_teammates_edit_l
             await pilot.press(*"75")
             await until(pilot, lambda: "accepted as of now" in visible_text(app))
             await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, GameScreen) and "borrow(musd=75.0)" in visible_text(app))
+            await until(pilot, lambda: isinstance(app.screen, GameScreen) and "Borrow $75M" in visible_text(app))
             f = WorkshopClient(srv.url, plain["facilitator"])
             state = await f.state()
             assert state["draft"]["aurora"]["orders"] == [{"type": "borrow", "musd": 75.0}]
             # a teammate on another laptop changes the shared draft: it shows here at once
             mate = WorkshopClient(srv.url, plain["teams"]["aurora"], member="Sam")
             await mate.put_draft(0, [{"type": "borrow", "musd": 75.0}, {"type": "repay", "musd": 5.0}])
-            await until(pilot, lambda: "repay(musd=5.0)" in visible_text(app))
+            await until(pilot, lambda: "Repay $5M of debt" in visible_text(app))
             # ready, then the other team's readiness ends the quarter and the report shows
             await pilot.press("e")
             await asyncio.sleep(0.2)

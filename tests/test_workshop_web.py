@@ -50,15 +50,22 @@ def test_a_browser_joins_types_its_code_and_places_an_order(tmp_path):
                     await asyncio.sleep(0.2)
                     if await b.evaluate("!!document.querySelector('.xterm-helper-textarea')"):
                         break
-                await asyncio.sleep(3.0)
-                await b.click(640, 430)
-                await b.type(plain["teams"]["aurora"])
-                await b.enter()
                 async with WorkshopClient(f"http://127.0.0.1:{api}", plain["facilitator"]) as f:
-                    for _ in range(150):
-                        await asyncio.sleep(0.2)
-                        if (await f.state())["teams"]["aurora"]["connected"]:
-                            break
+                    # the app's process may still be starting: keys typed before it draws are lost,
+                    # so clear the field and type the code again until the server sees the team
+                    for _attempt in range(6):
+                        await asyncio.sleep(2.0)
+                        await b.click(640, 350)
+                        await b.ctrl("u")
+                        await b.type(plain["teams"]["aurora"])
+                        await b.enter()
+                        for _ in range(40):
+                            await asyncio.sleep(0.25)
+                            if (await f.state())["teams"]["aurora"]["connected"]:
+                                break
+                        else:
+                            continue
+                        break
                     await asyncio.sleep(2.0)
                     await b.type("f")
                     await asyncio.sleep(2.0)

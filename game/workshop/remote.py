@@ -150,7 +150,7 @@ class RemoteSession:
 
     def _preview_of(self, orders: tuple, answer: dict[str, Any]) -> Preview:
         checks = tuple(
-            OrderCheck(order, c["text"], c["reason"], float(c["cash_musd"] or 0.0), c["consequence"])
+            OrderCheck(order, c["text"], c["reason"], float(c["cash_musd"] or 0.0), c["consequence"], tuple(c.get("warnings", ())))
             for order, c in zip(orders, answer.get("checks", []))
         )
         return Preview(checks, float(answer.get("funds_musd") or 0.0))
@@ -181,6 +181,10 @@ class RemoteSession:
 
     def public_report(self) -> PublicReport | None:
         return self.report
+
+    def history_of(self, company: str) -> list[dict[str, Any]]:
+        """Every quarter's public figures, with this team's own cash and debt beside its entry."""
+        return self.state.get("history_mine") or self.history
 
     def to_date(self, company: str) -> tuple[float, float]:
         r, n = self.state.get("to_date") or (0.0, 0.0)

@@ -219,7 +219,7 @@ class Room:
             return {"checks": [], "funds_musd": None}
         p = self.session.preview(company, orders)
         return {
-            "checks": [{"text": c.text, "reason": c.reason, "cash_musd": c.cash_musd, "consequence": c.consequence} for c in p.checks],
+            "checks": [{"text": c.text, "reason": c.reason, "cash_musd": c.cash_musd, "consequence": c.consequence, "warnings": list(c.warnings)} for c in p.checks],
             "funds_musd": p.funds_musd,
         }
 
@@ -260,7 +260,7 @@ class Room:
             "news": list(s.game.core.world.news),
             "report": CONVERTER.unstructure(last) if last is not None else None,
             "history": s.history,
-            "markets": [r.markets for r in s.game.public_reports],
+            "markets": [CONVERTER.unstructure(r.markets) for r in s.game.public_reports],  # read-only mappings in the engine
             "seed": self.seed,
             "companies": {cid: {"name": c.name, "archetype": c.archetype, "seat": "team" if s.seats[cid] == HUMAN else "agent"} for cid, c in s.spec.companies.items()},
             "messages": [m for m in self.messages if m["to"] is None],
@@ -292,6 +292,7 @@ class Room:
                 ready=self.ready.get(cid, False),
                 seat=s.seats[cid],
                 to_date=list(s.to_date(cid)),
+                history_mine=self._cached(("history", cid), lambda: finite(s.history_of(cid))),  # with its own cash and debt
                 messages=[m for m in self.messages if m["to"] in (None, cid)],
                 result=self._result() if s.finished else None,
             )
