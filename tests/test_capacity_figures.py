@@ -27,7 +27,8 @@ def _from_sites(g, c) -> tuple[dict[str, float], dict[int, float], float]:
             h = spec.generations[gid].performance_h100e * n
             installed += h
             by_region[s.region] = by_region.get(s.region, 0.0) + h * up * sell
-            by_release[g.release[gid]] = by_release.get(g.release[gid], 0.0) + h * up * sell
+            rel = g.release_quarter(gid)
+            by_release[rel] = by_release.get(rel, 0.0) + h * up * sell
     return by_region, by_release, installed
 
 

@@ -152,6 +152,7 @@ class Game:
                 dep = g.depreciation.get(c.id, 0.0)
                 c.net_income_musd = sum([v for k, v in pnl.items() if k in PNL]) - dep
                 c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
+                c.cum_revenue_musd += c.revenue_musd
                 private[c.id] = evolve(
                     rep,
                     lines=tuple(rep._lines),  # each line is a str or a tuple of a template and its values

@@ -10,6 +10,7 @@ from ..model import orders as o
 from ..model.state import ONLINE, Company
 from ..model.orders import describe, order_from_dict
 from .core import GameCore
+from .finance import borrow_headroom
 
 
 def _num(x: Any) -> bool:
@@ -17,8 +18,6 @@ def _num(x: Any) -> bool:
 
 
 def _positive(name: str, x: Any, hi: float = 1e9) -> str | None:
-    if (type(x) is float or type(x) is int) and 0 < x <= hi:  # the usual case, in one test (NaN fails it)
-        return None
     if not _num(x):
         return f"{name} must be a finite number, got {x!r}"
     if x <= 0:
@@ -219,7 +218,7 @@ def _borrow(g: GameCore, c: Company, x: o.Borrow) -> tuple[str | None, float]:
     err = _positive("musd", x.musd, 1e7)
     if err:
         return err, 0
-    room = g.borrow_headroom(c)
+    room = borrow_headroom(g, c)
     if x.musd > room + 1e-6:
         return f"lenders will lend at most ${room:,.0f}M more (covenant: leverage ≤ {g.spec.archetypes[c.archetype].max_leverage:.0%})", 0
     return None, 0
@@ -275,8 +274,6 @@ _UNIQUE: dict[type, Callable[[Any], Any]] = {
     o.RetrofitCooling: attrgetter("site"),
     o.FundAsicProgramme: lambda x: None,
 }
-# Each kind's check and its key for _UNIQUE (None: any number may be given), found in one lookup.
-_RULES: dict[type, tuple[Callable, Callable[[Any], Any] | None]] = {kind: (check, _UNIQUE.get(kind)) for kind, check in CHECKS.items()}
 
 
 class OrderBook:
@@ -308,15 +305,13 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     funds = None  # cash plus borrowing room, worked out for the first order that costs money
     for item in items:
         order = item
-        rule = _RULES.get(type(item))
-        if rule is None:
+        if type(item) not in CHECKS:  # an order as a dict (from JSON, say)
             try:
                 order = order_from_dict(item)
             except ValueError as e:
                 yield item, None, str(e), 0.0
                 continue
-            rule = _RULES[type(order)]
-        check, unique = rule
+        check, unique = CHECKS[type(order)], _UNIQUE.get(type(order))
         try:
             reason, cost = check(g, c, order)
         except (TypeError, ValueError, AttributeError) as e:  # wrongly typed fields in a typed order
@@ -329,7 +324,7 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
                 seen.add(key)
             if reason is None and cost:
                 if funds is None:
-                    funds = c.cash_musd + g.borrow_headroom(c)
+                    funds = c.cash_musd + borrow_headroom(g, c)
                 if cost > 0 and cost > funds + 1e-6:
                     reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
                 else:
