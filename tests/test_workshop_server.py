@@ -383,3 +383,21 @@ async def _collect(client: WorkshopClient, seqs: list[int]) -> None:
     async for ev in client.events(since=0):
         if ev.get("seq") is not None:
             seqs.append(ev["seq"])
+
+
+def test_when_the_clock_runs_out_the_quarter_ends_with_the_drafts(tmp_path):
+    """The server's own clock ends the quarter: a team that was not ready plays its draft."""
+    plain = new_workshop(tmp_path / "w", teams=["aurora", "corecell"])
+    with ServerThread(tmp_path / "w") as srv:
+        async def go():
+            async with WorkshopClient(srv.url, plain["teams"]["aurora"]) as a, WorkshopClient(srv.url, plain["facilitator"]) as f:
+                await a.put_draft(0, [{"type": "borrow", "musd": 12}])
+                await f.facilitator("timer", {"seconds": 0.5})
+                async for ev in a.events(since=0):
+                    if ev.get("type") == "quarter":
+                        return ev
+
+        ev = asyncio.run(asyncio.wait_for(go(), 60))
+        room = srv.room()
+    assert ev["reason"] == "the clock ran out" and ev["policy"] == "draft" and sorted(ev["late"]) == ["aurora", "corecell"]
+    assert room.session.game.order_log[0]["aurora"] == [{"type": "borrow", "musd": 12}]
