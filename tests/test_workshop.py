@@ -12,7 +12,7 @@ import pytest
 from game.saves import load_game
 from game.workshop import codes
 from game.workshop.folder import Workshop
-from game.workshop.room import CommandError, Room
+from game.workshop.room import CommandError
 from game.workshop.store import CommandLog, LogError
 from workshop_helpers import REPO, new_workshop
 

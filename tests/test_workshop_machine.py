@@ -7,11 +7,9 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-import aiohttp
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from game.workshop.client import WorkshopClient, WorkshopError
 from game.workshop.room import CommandError, Principal, Room

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,8 +14,7 @@ import pytest
 from game.engine import Game
 from game.saves import save_dict
 from game.scenario import load_scenario
-from game.workshop.client import WorkshopClient, WorkshopError, ws_url
-from game.workshop.room import Room
+from game.workshop.client import WorkshopClient, ws_url
 from game.workshop.store import CommandLog
 from workshop_helpers import TEAMS3, ServerProcess, ServerThread, new_workshop
 

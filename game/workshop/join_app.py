@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich import box
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Center, Middle, VerticalScroll
@@ -20,7 +19,6 @@ from ..session import SessionError
 from ..tui.app import GridlockApp
 from ..tui.screens.game import GameScreen
 from ..tui.widgets.charts import BlockPlot
-from ..tui.widgets.panels import money
 from .client import AuthError, WorkshopError
 from .remote import Link, RemoteSession
 

@@ -10,6 +10,7 @@ made by `apply` too, so their sequence numbers come back identical after a resta
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import attrs
 
-from ..agents import REGISTRY, UnknownAgent, make_agent
+from ..agents import REGISTRY, make_agent
 from ..agents.base import Agent
 from ..agents.external import _finite as finite  # JSON cannot carry inf/nan: they go as null
 from ..agents.external import view_json
@@ -27,7 +28,7 @@ from ..saves import save_dict
 from ..scenario import Scenario, ScenarioError, quarter_label, scenario_from_dict, scenario_to_dict
 from ..scenario.load import CONVERTER
 from ..scenario.spec import InjectSpec
-from ..session import HUMAN, Session, SessionError
+from ..session import HUMAN, Session
 from . import codes
 
 LATE_POLICIES = ("draft", "none", "repeat", "agent")  # what a team that is not ready plays when the quarter ends
@@ -201,7 +202,7 @@ class Room:
         found = None
         h = codes.code_hash(self.salt, code)
         for stored, p in self.codes.items():
-            if codes.hmac.compare_digest(h, stored):
+            if hmac.compare_digest(h, stored):
                 found = p
         return found
 
@@ -502,9 +503,12 @@ class Room:
                     last = s.game.order_log[-1].get(cid) if s.game.order_log else None
                     orders = list(last) if isinstance(last, (list, tuple)) else []
                 elif late == "agent":
-                    i = list(s.spec.companies).index(cid)
-                    stand_in = make_agent(s.spec.companies[cid].agent, agent_seed(self.seed, i))
-                    orders = stand_in.decide(s.view(cid))
+                    default = s.spec.companies[cid].agent
+                    if default in REGISTRY:  # a scenario's bot process is never started from here
+                        i = list(s.spec.companies).index(cid)
+                        orders = make_agent(default, agent_seed(self.seed, i)).decide(s.view(cid))
+                    else:
+                        orders = []
             s.submit(cid, list(orders)[: s.spec.rules.max_orders_per_quarter])
         s.advance()
         seats = self.seats
@@ -743,4 +747,4 @@ def creation(spec: Scenario, seed: int, teams: list[str], agents: Mapping[str, s
     return json.loads(json.dumps(cmd, allow_nan=True)), plain
 
 
-__all__ = ["Room", "CommandError", "Principal", "creation", "LATE_POLICIES", "FACILITATOR", "OBSERVER", "TEAM", "UnknownAgent", "SessionError"]
+__all__ = ["Room", "CommandError", "Principal", "creation", "LATE_POLICIES", "FACILITATOR", "OBSERVER", "TEAM"]
