@@ -296,3 +296,11 @@ def test_the_facilitator_can_finish_hot_seat_from_the_workshop_save(tmp_path):
     assert s.quarter == 2 and s.humans == ("aurora", "nebula") and s.seats["corecell"] == "random"
     s.advance()
     assert s.quarter == 3
+
+
+def test_a_seat_goes_only_to_an_agent_of_the_companys_archetype(tmp_path):
+    new_workshop(tmp_path / "w")
+    w = Workshop(tmp_path / "w")
+    with pytest.raises(CommandError, match="aurora is a hyperscaler") as e:
+        w.submit({**F, "kind": "seat", "company": "aurora", "agent": "neocloud"})
+    assert e.value.status == 422 and w.room.pending_seats == {}

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import attrs
 
-from ..agents import REGISTRY, make_agent
+from ..agents import REGISTRY, agents_for, make_agent
 from ..agents.base import Agent
 from ..agents.external import _finite as finite  # JSON cannot carry inf/nan: they go as null
 from ..agents.external import view_json
@@ -123,10 +123,14 @@ def _seat_agents(spec: Scenario, seed: int, seats: Mapping[str, str], agents: di
             agents[cid] = make_agent(want, agent_seed(seed, i))
 
 
-def _check_agent(name: Any, where: str) -> str:
-    """Only built-in agents: a network command must never start a program."""
+def _check_agent(name: Any, where: str, spec: Scenario, company: str) -> str:
+    """Only built-in agents that play the company's archetype: a network command must never start
+    a program, and a hyperscaler's agent cannot play a neocloud."""
     if not isinstance(name, str) or name not in REGISTRY:
         raise _refuse(422, f"{where}: unknown agent {name!r}; built-in agents: {', '.join(sorted(REGISTRY))}")
+    archetype = spec.companies[company].archetype
+    if not REGISTRY[name].plays(archetype):
+        raise _refuse(422, f"{where}: {company} is a {archetype}; agent {name!r} plays a {REGISTRY[name].archetype}. Agents for a {archetype}: {', '.join(agents_for(archetype))}")
     return name
 
 
@@ -643,7 +647,7 @@ class Room:
                 raise _refuse(422, f"{cid} has no team code, so no team can take its seat")
             want = HUMAN
         else:
-            want = _check_agent(agent, "agent")
+            want = _check_agent(agent, "agent", self.spec, cid)
         if self.session.finished:
             raise _refuse(409, "the game is over")
         if want == self.session.seats[cid]:
@@ -723,7 +727,7 @@ def creation(spec: Scenario, seed: int, teams: list[str], agents: Mapping[str, s
     if not teams:
         raise _refuse(422, "a workshop needs at least one team")
     for cid, a in agents.items():
-        _check_agent(a, f"--agents {cid}")
+        _check_agent(a, f"--agents {cid}", spec, cid)
     for cid, c in spec.companies.items():
         if cid not in teams and cid not in agents and c.agent not in REGISTRY:
             raise _refuse(422, f"{cid}'s default agent {c.agent!r} is not built in; seat it with --agents {cid}=AGENT")
