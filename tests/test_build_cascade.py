@@ -17,7 +17,8 @@ from game.scenario.spec import QueueStartSpec
 CID = "nebula"  # the tutorial's Nordic neo-cloud
 REGION = "nordics"
 SITE_MW = 20.0
-CAPEX_PER_MW = 12.0  # liquid cooling, x1.0 region multiplier, no escalation
+CAPEX_PER_IT_MW = 12.0  # liquid cooling, per MW of IT load, x1.0 region multiplier, no escalation
+LIQUID_PUE = 1.2  # the tutorial's liquid PUE: a grid MW of liquid hall hosts 1 / 1.2 MW of IT load
 WAGE = 1.0  # the region's crew reserve wage; small bids clear at the reserve
 MW_PER_CREW = 2.5
 
@@ -48,8 +49,9 @@ def cascade_spec(
         commissioning_quarters=1,
         construction_mw_per_crew_quarter=MW_PER_CREW,
         facility_capex_escalation_per_quarter=0.0,
+        power_confirmed_quarters_ahead=80,  # the permit waits for no confirmation here (tests/test_case_build.py covers it)
     )
-    cooling = {**tutorial.cooling, "liquid": attrs.evolve(tutorial.cooling["liquid"], capex_musd_per_mw=CAPEX_PER_MW)}
+    cooling = {**tutorial.cooling, "liquid": attrs.evolve(tutorial.cooling["liquid"], capex_musd_per_it_mw=CAPEX_PER_IT_MW)}
     company = attrs.evolve(
         tutorial.companies[CID],
         queue_positions=(QueueStartSpec(region=REGION, mw=SITE_MW, energise=energise),),
@@ -169,20 +171,21 @@ def test_each_crew_builds_its_mw_per_quarter(cascade):
     assert cascade[4]["stage"] == "construction"
 
 
-def test_facility_capex_is_the_mw_built_times_capex_per_mw_plus_the_crews_used(cascade):
-    # q4: 10 MW x $12.0M/MW = $120M of facility, plus the 4 crews' wages 4 x $1.0M = $4M,
-    # booked together as construction: -$124M in capex_facility, nothing idle
-    assert cascade[4]["capex_facility"] == pytest.approx(-(10.0 * CAPEX_PER_MW + 4 * WAGE))
-    assert cascade[4]["capex_facility"] == pytest.approx(-124.0)
+def test_facility_capex_is_the_it_load_built_times_capex_per_it_mw_plus_the_crews_used(cascade):
+    # q4: 10 grid MW of liquid hall host 10 / 1.2 = 8.333 MW of IT load; x $12.0M per IT MW
+    # = $100M of facility, plus the 4 crews' wages 4 x $1.0M = $4M, booked together as
+    # construction: -$104M in capex_facility, nothing idle
+    assert cascade[4]["capex_facility"] == pytest.approx(-(10.0 / LIQUID_PUE * CAPEX_PER_IT_MW + 4 * WAGE))
+    assert cascade[4]["capex_facility"] == pytest.approx(-104.0)
     assert cascade[4]["idle_crews"] == 0.0
 
 
 def test_crews_beyond_the_remaining_work_are_paid_as_idle(cascade):
     # q5: 8 crews hired, but the last 10 MW need only 10 / 2.5 = 4 of them.
-    # capex: 10 MW x 12 + 4 x 1.0 = $124M; idle: the other 4 x 1.0 = $4M
+    # capex: 10 / 1.2 IT MW x 12 + 4 x 1.0 = $104M; idle: the other 4 x 1.0 = $4M
     q5 = cascade[5]
     assert q5["built_mw"] == pytest.approx(SITE_MW)
-    assert q5["capex_facility"] == pytest.approx(-124.0)
+    assert q5["capex_facility"] == pytest.approx(-104.0)
     assert q5["idle_crews"] == pytest.approx(-4.0)
 
 
@@ -195,11 +198,11 @@ def test_finished_construction_is_commissioned_for_commissioning_quarters_then_o
 
 
 def test_site_book_value_is_the_capex_spent_and_depreciates_once_online(cascade):
-    # two construction quarters of $124M each: book $248M before it goes online;
-    # facility_depreciation_quarters = 60 -> $248M / 60 a quarter from then on
-    assert cascade[5]["book_musd"] == pytest.approx(248.0)
-    assert cascade[6]["dep_musd_per_quarter"] == pytest.approx(248.0 / 60)
-    assert cascade[6]["book_musd"] == pytest.approx(248.0 - 248.0 / 60)
+    # two construction quarters of $104M each: book $208M before it goes online;
+    # facility_depreciation_quarters = 60 -> $208M / 60 a quarter from then on
+    assert cascade[5]["book_musd"] == pytest.approx(208.0)
+    assert cascade[6]["dep_musd_per_quarter"] == pytest.approx(208.0 / 60)
+    assert cascade[6]["book_musd"] == pytest.approx(208.0 - 208.0 / 60)
 
 
 def test_stages_only_ever_move_forward_through_the_pipeline(cascade):

@@ -154,19 +154,20 @@ def test_an_archetype_cannot_make_anothers_special_moves(tutorial):
 # ---- money --------------------------------------------------------------------------------------
 def test_borrowing_is_capped_by_the_covenant_headroom(tutorial):
     # nebula's books at the start:
-    #   site S10: 140 MW liquid in the Nordics: 7.2 $M/MW x 0.95 x 140 = 957.6
-    #   chips: 55,000 B200 x 0.035 = 1,925; power positions carry no book value yet
-    #   equity = 4,000 cash + 957.6 + 1,925 - 1,500 debt = 5,382.6; assets = 5,382.6 + 1,500 = 6,882.6
+    #   site S10: 140 grid MW liquid in the Nordics = 140 / 1.2 = 116.67 MW of IT load
+    #     x 7.2 $M per IT MW x 0.95 = 798.0
+    #   chips: 55,000 B200 x 0.075 (all-in) = 4,125; power positions carry no book value yet
+    #   equity = 4,000 cash + 798 + 4,125 - 1,500 debt = 7,423; assets = 7,423 + 1,500 = 8,923
     # a neo-cloud may lever to 80%, and borrowed cash is itself an asset:
-    #   x <= (0.8 x 6,882.6 - 1,500) / (1 - 0.8) = (5,506.08 - 1,500) / 0.2 = 20,030.4
+    #   x <= (0.8 x 8,923 - 1,500) / (1 - 0.8) = (7,138.4 - 1,500) / 0.2 = 28,192
     c = Game(tutorial, SEED).core.world.companies[ME]
     assert (c.cash_musd, c.debt_musd) == (4000.0, 1500.0)
-    game = play_one_quarter(tutorial, {ME: [o.Borrow(20_031.0)]})
-    assert reasons(game) == ["lenders will lend at most $20,030M more (covenant: leverage ≤ 80%)"]
+    game = play_one_quarter(tutorial, {ME: [o.Borrow(28_193.0)]})
+    assert reasons(game) == ["lenders will lend at most $28,192M more (covenant: leverage ≤ 80%)"]
     assert game.core.world.companies[ME].debt_musd == 1500.0
     assert "debt_draw" not in game.private_reports[-1][ME].pnl
 
-    game = play_one_quarter(tutorial, {ME: [o.Borrow(20_030.0)]})
+    game = play_one_quarter(tutorial, {ME: [o.Borrow(28_192.0)]})
     assert rejected(game) == []
     assert game.private_reports[-1][ME].pnl["debt_draw"] > 18_000  # the room shrinks a little with the quarter's results
     assert game.core.world.companies[ME].debt_musd == pytest.approx(1500.0 + game.private_reports[-1][ME].pnl["debt_draw"])
@@ -178,11 +179,11 @@ def test_repaying_more_than_is_owed_is_rejected(tutorial):
 
 
 def test_orders_that_would_spend_more_than_cash_and_borrowing_room_are_rejected(tutorial):
-    # funds = 4,000 cash + 20,030.4 borrowing room = 24,030.4; a first training programme of 23,000
-    # fits, leaving 1,030.4, so a second of 1,100 does not
-    game = play_one_quarter(tutorial, {ME: [o.FundTraining("nordics", 23_000.0), o.FundTraining("nordics", 1_100.0)]})
-    assert reasons(game) == ["insufficient funds: needs up to $1,100M, $1,030M left (cash plus borrowing room)"]
-    assert game.private_reports[-1][ME].pnl["crew_training"] == -23_000.0
+    # funds = 4,000 cash + 28,192 borrowing room = 32,192; a first training programme of 31,500
+    # fits, leaving 692, so a second of 1,100 does not
+    game = play_one_quarter(tutorial, {ME: [o.FundTraining("nordics", 31_500.0), o.FundTraining("nordics", 1_100.0)]})
+    assert reasons(game) == ["insufficient funds: needs up to $1,100M, $692M left (cash plus borrowing room)"]
+    assert game.private_reports[-1][ME].pnl["crew_training"] == -31_500.0
 
 
 # ---- the shape of the order set -----------------------------------------------------------------

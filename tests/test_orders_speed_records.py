@@ -53,16 +53,16 @@ def test_order_book_gives_the_one_kind_given_of_several_asked_for():
 
 
 def test_funds_are_the_same_when_costless_and_rejected_orders_come_first(tutorial):
-    # as tests/test_orders.py works it out: funds = 4,000 cash + 20,030.4 borrowing room for nebula;
+    # as tests/test_orders.py works it out: funds = 4,000 cash + 28,192 borrowing room for nebula;
     # offers cost nothing, a training programme in Atlantis is rejected before money
-    # is counted, 23,000 fits and leaves 1,030.4, so 1,100 does not
+    # is counted, 31,500 fits and leaves 692, so 1,100 does not
     game = Game(tutorial, 1)
     game.step(
         {
             "nebula": [
                 o.OfferCompute("nordics", 2.0),
                 o.FundTraining("atlantis", 5.0),
-                o.FundTraining("nordics", 23_000.0),
+                o.FundTraining("nordics", 31_500.0),
                 o.OfferCompute("nordics", 1.0),
                 o.FundTraining("nordics", 1_100.0),
             ]
@@ -71,7 +71,7 @@ def test_funds_are_the_same_when_costless_and_rejected_orders_come_first(tutoria
     assert [r["reason"] for r in game.private_reports[-1]["nebula"].rejected] == [
         "unknown region 'atlantis'",
         "duplicate: only the first such order in a set counts",
-        "insufficient funds: needs up to $1,100M, $1,030M left (cash plus borrowing room)",
+        "insufficient funds: needs up to $1,100M, $692M left (cash plus borrowing room)",
     ]
 
 

@@ -119,12 +119,13 @@ def test_observation_slots_match_the_tutorial_file_by_hand(tutorial):
     assert x["me_free_power_gw"] == pytest.approx(0.10)
     assert x["region[ercot].me_online_gw"] == pytest.approx(0.18)
     assert x["region[pjm].me_power_gw"] == 0.0
-    # ERCOT: 150 MW released a quarter, reserve $0.10M/MW, tier 2; liquid capex $7.2M/MW x 1.0
+    # ERCOT: 150 MW released a quarter, reserve $0.10M/MW, tier 2; liquid capex per grid MW:
+    # $7.2M per MW of IT load / PUE 1.2 x 1.0 = $6.0M
     assert x["region[ercot].grid_release_gw"] == pytest.approx(0.15)
     assert x["region[ercot].grid_reserve_price"] == pytest.approx(0.10)
     assert x["region[ercot].latency_tier_per3"] == pytest.approx(2 / 3)
-    assert x["region[ercot].capex_liquid_per10"] == pytest.approx(0.72)
-    assert x["region[pjm].capex_liquid_per10"] == pytest.approx(0.756)  # x 1.05 in PJM
+    assert x["region[ercot].capex_liquid_per10"] == pytest.approx(0.60)
+    assert x["region[pjm].capex_liquid_per10"] == pytest.approx(0.63)  # x 1.05 in PJM
     assert x["region[nordics].gas_allowed"] == 0.0
     # chips: 40,000 GB300 and 30,000 B200 installed, 5,000 GB300 in inventory
     assert x["generation[gb300].me_installed_1e5"] == pytest.approx(0.40)
@@ -369,7 +370,7 @@ def test_documented_sizes_are_the_real_ones(name):
 def test_gridlock_rl_prints_the_layout_and_padding_reaches_the_baseline_sizes(capsys):
     from game.cli import main
 
-    assert main(["rl", "--scenario", "tutorial", "--region-slots", "6", "--generation-slots", "8", "--json"]) == 0
+    assert main(["rl", "--scenario", "tutorial", "--region-slots", "6", "--generation-slots", "12", "--json"]) == 0
     layout = json.loads(capsys.readouterr().out)
     base = Encoding(load_scenario("baseline"))
     assert (layout["observation_size"], layout["action_dimensions"], layout["mask_size"]) == (base.observation_size, len(base.nvec), base.mask_size)

@@ -86,10 +86,12 @@ def test_grid_crunch_has_longer_queue_waits_than_the_baseline_in_every_region(gr
         assert crunch.power_price_usd_per_mwh == base.power_price_usd_per_mwh, rid
 
 
-def test_grid_crunch_queue_waits_are_half_as_long_again(grid_crunch):
-    # GAME.md §6: waits x1.5.  PJM's baseline 14-20 quarters x 1.5 = 21-30.
-    pjm = grid_crunch.regions["pjm"]
-    assert (pjm.queue_wait_quarters_min, pjm.queue_wait_quarters_max) == (21, 30)
+def test_grid_crunch_queue_waits_are_half_as_long_again(grid_crunch, baseline):
+    # GAME.md §6: waits x1.5. PJM's baseline base range 8-14 quarters x 1.5 = 12-21, and its
+    # congestion term (a quarter per 300 MW queued) 1.5x as strong: a quarter per 200 MW.
+    pjm, base = grid_crunch.regions["pjm"], baseline.regions["pjm"]
+    assert (base.queue_wait_quarters_min, base.queue_wait_quarters_max, base.queue_congestion_mw_per_quarter) == (8, 14, 300)
+    assert (pjm.queue_wait_quarters_min, pjm.queue_wait_quarters_max, pjm.queue_congestion_mw_per_quarter) == (12, 21, 200)
 
 
 # ------------------------------------------------------------------ every problem, with file, table and key

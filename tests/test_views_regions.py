@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from game.engine import Game
-from game.engine.build import facility_capex
+from game.engine.build import facility_capex_per_grid_mw
 from game.engine.levers import Levers
 
 
@@ -15,7 +15,7 @@ def _capex_shown_each_quarter(spec, seed: int, quarters: int) -> list[dict]:
         g = game.core
         # what the phase that builds sites charges, rounded to the view's four places
         assert {r.id: r.capex_musd_per_mw for r in v.regions} == {
-            rid: {kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions
+            rid: {kind: round(facility_capex_per_grid_mw(g, kind, rid), 4) for kind in spec.cooling} for rid in spec.regions
         }
         shown.append({r.id: dict(r.capex_musd_per_mw) for r in v.regions})
         game.step({})

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ..model import orders as o
 from ..model.state import COMMISSIONING, CONSTRUCTION, GRID, ONLINE, PERMITTING, POWER, RETROFIT, SMR, Company, Site
 from .core import GameCore
-from .validate import OrderBook
+from .operate import note_served_fleets
+
+if TYPE_CHECKING:
+    from .validate import OrderBook
+
+
+def retrofit_cost(g: GameCore, site: Site, cooling: str) -> float:
+    """$M to refit a site's hall for another cooling: the rate per MW of IT load the refitted
+    hall will host (grid MW over the new cooling's design PUE)."""
+    return site.mw / g.design_pue(cooling, site.region) * g.spec.rules.retrofit_capex_musd_per_it_mw
 
 
 def start_sites(g: GameCore, book: OrderBook) -> None:
+    rules = g.spec.rules
     for cid, x in book.of(o.StartSite, o.RetrofitCooling):
         c = g.world.companies[cid]
         if isinstance(x, o.StartSite):
@@ -21,12 +32,17 @@ def start_sites(g: GameCore, book: OrderBook) -> None:
             g.say(cid, "Started site {}: {:,.0f} MW {}-cooled in {} on {} power {}", s.id, s.mw, x.cooling, g.spec.regions[s.region].name, p.kind, p.id)
         else:
             s = next(s for s in c.sites if s.id == x.site)
-            cost = s.mw * g.spec.rules.retrofit_capex_musd_per_mw
-            g.post(c, "capex_facility", -cost, f"retrofit of {s.id}")
-            s.book_musd += cost
+            cost = retrofit_cost(g, s, x.cooling)
+            # the rework (stripping air handling, downtime works) is an expense; the new cooling
+            # plant joins the hall's book and is written off over the hall's life like the rest
+            rework = cost * rules.retrofit_expensed_fraction
+            g.post(c, "retrofit", -rework, f"retrofit works at {s.id}")
+            g.post(c, "capex_facility", -(cost - rework), f"retrofit of {s.id}")
+            s.book_musd += cost - rework
+            s.dep_musd_per_quarter += (cost - rework) / rules.facility_depreciation_quarters
             s.stage, s.stage_quarters, s.retrofit_to = RETROFIT, 0, x.cooling
             g.forget_site(s, c)
-            g.say(cid, "Retrofitting site {} to {} cooling: offline for {} quarters", s.id, x.cooling, g.spec.rules.retrofit_quarters)
+            g.say(cid, "Retrofitting site {} to {} cooling: offline for {} quarters", s.id, x.cooling, rules.retrofit_quarters)
 
 
 def energise(g: GameCore) -> None:
@@ -49,20 +65,35 @@ def energise(g: GameCore) -> None:
                 continue
             p.energised = True
             p.dep_musd_per_quarter = p.book_musd / spec.rules.power_depreciation_quarters
+            if p.kind == GRID:
+                # new data-centre load on the grid lifts the region's wholesale price for everyone
+                g.world.regions[p.region].power_price_usd_per_mwh *= 1 + spec.regions[p.region].power_price_rise_per_gw * p.mw / 1000
             g.say(c.id, "Power {} energised: {:,.0f} MW of {} in {}", p.id, p.mw, p.kind, spec.regions[p.region].name)
 
 
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
-    """$M per MW of hall this quarter: the cooling's capex, the region's multiplier, escalation."""
+    """$M per MW of IT load of hall this quarter: the cooling's capex, the region's multiplier,
+    escalation (and the fast-track premium)."""
     q = g.world.quarter
     key = ("facility_capex", cooling, region, fast_track, q)
     hit = g._quarter_cache.get(key)
     if hit is None:
         spec = g.spec
-        base = spec.cooling[cooling].capex_musd_per_mw * spec.regions[region].facility_capex_multiplier
+        base = spec.cooling[cooling].capex_musd_per_it_mw * spec.regions[region].facility_capex_multiplier
         base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** q
         hit = g._quarter_cache[key] = base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
     return hit
+
+
+def facility_capex_per_grid_mw(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
+    """What a MW of site (grid MW, the size orders and power sources are in) costs to build: the
+    IT load it hosts (1 / design PUE) at facility_capex."""
+    return facility_capex(g, cooling, region, fast_track) / g.design_pue(cooling, region)
+
+
+def power_confirmed(g: GameCore, power) -> bool:
+    """The utility has confirmed the site's power: energised, or due within the confirmation window."""
+    return power.energised or power.ready_quarter - g.q <= g.spec.rules.power_confirmed_quarters_ahead
 
 
 def advance_pipeline(g: GameCore) -> None:
@@ -75,8 +106,11 @@ def advance_pipeline(g: GameCore) -> None:
                 continue
             s.stage_quarters += 1
             if s.stage == PERMITTING:
-                if g.mod("moratorium", s.region, 0.0) > 0:
-                    s.stage_quarters -= 1  # the clock stops under a moratorium
+                if power is None:
+                    power = {p.id: p for p in c.power}
+                # the cascade: no confirmed power, no permit (the clock stops), nor under a moratorium
+                if g.mod("moratorium", s.region, 0.0) > 0 or not power_confirmed(g, power[s.power]):
+                    s.stage_quarters -= 1
                     continue
                 need = spec.regions[s.region].permitting_quarters
                 if s.fast_track:
@@ -127,7 +161,7 @@ def _construct(g: GameCore, c: Company, s: Site, crews_left: dict[str, float]) -
     used = min(crews, need)
     crews_left[s.region] = crews - used
     mw = min(s.mw - s.built_mw, used * per_crew)
-    cost = mw * facility_capex(g, s.cooling, s.region, s.fast_track) + used * c.crew_wage[s.region]
+    cost = mw * facility_capex_per_grid_mw(g, s.cooling, s.region, s.fast_track) + used * c.crew_wage[s.region]
     s.built_mw += mw
     g.post(c, "capex_facility", -cost, f"construction of {s.id}")
     s.book_musd += cost
@@ -191,6 +225,7 @@ def install_chips(g: GameCore) -> None:
 def build_phase(g: GameCore, book: OrderBook) -> None:
     from .chips import deliveries
 
+    note_served_fleets(g)
     start_sites(g, book)
     energise(g)
     advance_pipeline(g)

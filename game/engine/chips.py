@@ -83,6 +83,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         w.vendors[vid].last_supply_units = vendor_supply(g, vid)
     # 1. new agreements, capped per generation at the vendor's share for agreements
     new_by_gen: dict[str, list[tuple[str, o.SignChipAgreement]]] = defaultdict(list)
+    refused: dict[str, int] = defaultdict(int)  # agreement units a quarter asked for that found no room
     for cid, x in book.of(o.SignChipAgreement):
         if x.generation in supply:
             new_by_gen[x.generation].append((cid, x))
@@ -96,6 +97,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         price = w.generations[gid].list_price_musd * (1 - vendor.apa_discount)
         for cid, x in asks:
             units = int(x.units_per_quarter * scale)
+            refused[gid] += x.units_per_quarter - units
             c = w.companies[cid]
             if units <= 0:
                 g.say(cid, "{} has no room for more {} agreements (its book is full)", vendor.name, gen.name)
@@ -109,9 +111,11 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
                 g.say(cid, signed, units, gen.name, x.quarters, price * 1e6, deposit)
             else:
                 g.say(cid, signed + "; scaled to {:.0%} of your request", units, gen.name, x.quarters, price * 1e6, deposit, scale)
-    # 2. agreements deliver first, pro rata if supply fell short
+    # 2. agreements are allocated first, pro rata if supply fell short. Like spot, what is
+    # allocated this quarter is paid for now and ships after the vendor's lead time.
     left = dict(supply)
     apa_units: dict[str, int] = defaultdict(int)
+    apa_due: dict[str, int] = defaultdict(int)
     # generations out of production deliver nothing; their deposits come back as the quarters pass
     due_by_gen: dict[str, list[tuple[Company, ChipAgreement]]] = {}
     for c in g.alive():
@@ -121,24 +125,29 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
     for gid in list(supply) + sorted(due_by_gen.keys() - supply.keys()):
         due = due_by_gen.get(gid, ())
         want = sum([a.units_per_quarter for _, a in due])
+        apa_due[gid] = want
         scale = min(1.0, supply.get(gid, 0) / want) if want else 0.0
         name = spec.generations[gid].name
+        arrives = g.q + spec.vendors[spec.generations[gid].vendor].delivery_lead_quarters
         for c, a in due:
             units = int(a.units_per_quarter * scale)
             credit = a.deposit_musd / a.quarters_left
             cost = units * a.price_musd_per_unit
             a.deposit_musd -= credit
             a.quarters_left -= 1
-            c.deposits_musd -= credit
+            # the deposit credit is part of the chips' price: it stays among the deposits, now
+            # carried by the shipment, and joins the cohort when the chips arrive
             g.post(c, "chip_delivery", -(cost - credit), f"agreement {a.id}")
-            # the deposit credit is part of the chips' cost: it leaves deposits and joins the cohort
             if units:
-                _add_cohort(g, c, gid, units, cost)
+                c.deposits_musd += cost - credit
+                c.deliveries.append(Delivery(arrives, gid, units, cost))
+            else:
+                c.deposits_musd -= credit  # nothing shipped: the deposit's share comes back
             apa_units[gid] += units
             if scale >= 1:
-                g.say(c.id, "Agreement {}: {:,} {} delivered", a.id, units, name)
+                g.say(c.id, "Agreement {}: {:,} {} allocated, delivery {}", a.id, units, name, g.label(arrives))
             else:
-                g.say(c.id, "Agreement {}: {:,} {} delivered ({:.0%} of contract: supply short)", a.id, units, name, scale)
+                g.say(c.id, "Agreement {}: {:,} {} allocated, delivery {} ({:.0%} of contract: supply short)", a.id, units, name, g.label(arrives), scale)
         if gid in supply:
             left[gid] = max(0, supply[gid] - apa_units[gid])
     for c in g.alive():
@@ -192,7 +201,17 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         gs.last_spot_units = int(sold)
         gs.last_supply_units = supply[gid]
         gs.last_apa_units = apa_units[gid]
-        results[gid] = {"supply": supply[gid], "agreements": apa_units[gid], "spot_bid": sum([b.quantity for b in bids]), "spot_sold": int(sold), "spot_price_musd": price}
+        spot_bid = sum([b.quantity for b in bids])
+        results[gid] = {
+            "supply": supply[gid],
+            "agreements": apa_units[gid],
+            "spot_bid": spot_bid,
+            # everything asked of this quarter's supply: agreements due in full, agreement units
+            # refused for want of room, and spot bids
+            "bid_units": apa_due[gid] + refused[gid] + spot_bid,
+            "spot_sold": int(sold),
+            "spot_price_musd": price,
+        }
     g.public.markets["chips"] = results
 
 

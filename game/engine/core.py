@@ -409,7 +409,8 @@ def new_core(spec: Scenario, seed: int) -> GameCore:
             pid = world.new_id("P")
             sid = world.new_id("S")
             region = spec.regions[s.region]
-            capex = spec.cooling[s.cooling].capex_musd_per_mw * region.facility_capex_multiplier * s.mw
+            it_mw = s.mw / (spec.cooling[s.cooling].pue + (0.0 if spec.cooling[s.cooling].hosts_liquid_only else region.climate_air_pue_add))
+            capex = spec.cooling[s.cooling].capex_musd_per_it_mw * region.facility_capex_multiplier * it_mw
             site = Site(sid, s.region, s.mw, s.cooling, pid, stage=ONLINE, built_mw=s.mw, installed={g: n for g, n in s.chips.items() if n > 0})
             site.book_musd = capex
             site.dep_musd_per_quarter = capex / rules.facility_depreciation_quarters

@@ -8,6 +8,7 @@ from ..model.state import ONLINE, POWERED_SITE, SMR, ActiveEvent, AssetLot, Powe
 from ..scenario import quarter_offset
 from .core import GameCore
 from .levers import Levers
+from .demand import inference_share, training_tender_share
 
 _SCOPE_TABLES = {"region": "regions", "vendor": "vendors", "generation": "generations"}
 
@@ -83,12 +84,6 @@ def _growth(g: GameCore) -> float:
     return d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
 
 
-def inference_share(g: GameCore) -> float:
-    d = g.spec.demand
-    f = min(1.0, g.q / max(1, g.spec.game.quarters - 1))
-    return d.inference_share_start + (d.inference_share_end - d.inference_share_start) * f
-
-
 def drift_phase(g: GameCore) -> None:
     """Prices, pools and capacities move before anyone orders (skipped in the first quarter)."""
     w, spec = g.world, g.spec
@@ -96,7 +91,8 @@ def drift_phase(g: GameCore) -> None:
     shocks = g.draws("power.price").standard_normal(len(spec.regions)).tolist()
     for (rid, r), z in zip(spec.regions.items(), shocks):
         rs = w.regions[rid]
-        rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z)
+        # a lognormal step whose mean is the drift: exp(sigma z - sigma^2 / 2) averages 1
+        rs.power_price_usd_per_mwh *= (1 + r.power_price_drift_per_quarter) * math.exp(r.power_price_volatility * z - r.power_price_volatility**2 / 2)
         rs.crews_pool = max(0.0, rs.crews_pool * (1 + r.crew_growth_per_quarter))
         if rs.training:
             arrived = [t for t in rs.training if t[0] <= q]
@@ -126,8 +122,9 @@ def rfp_phase(g: GameCore) -> None:
     n = t.rfps_per_quarter
     if n <= 0:
         return
-    # labs tender for the part of the training market not already under contract
-    target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g))
+    # labs tender for the part of the training market not already under contract, less what the
+    # going price puts off
+    target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g)) * training_tender_share(g)
     running = sum([k.h100e for c in g.alive() for k in c.contracts if k.customer == "market"])
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.draws("compute.rfps")

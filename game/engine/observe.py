@@ -25,7 +25,7 @@ from ..model.view import (
 )
 from ..scenario import Scenario, quarter_offset
 from ..model.view import read_only
-from .build import facility_capex
+from .build import facility_capex_per_grid_mw
 from .chips import generation_supply
 from .core import GameCore
 from .finance import borrow_headroom, debt_rate
@@ -48,7 +48,7 @@ def public_rules(spec: Scenario, cid: str, shared: Scenario | None = None) -> Sc
 def _capex(g: GameCore) -> dict[str, MappingProxyType]:
     """Each region's facility capex per cooling kind this quarter, rounded as the views show it."""
     spec = g.spec
-    return {rid: MappingProxyType({kind: round(facility_capex(g, kind, rid), 4) for kind in spec.cooling}) for rid in spec.regions}
+    return {rid: MappingProxyType({kind: round(facility_capex_per_grid_mw(g, kind, rid), 4) for kind in spec.cooling}) for rid in spec.regions}
 
 
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:

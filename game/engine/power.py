@@ -21,6 +21,22 @@ def _new_source(g: GameCore, cid: str, kind: str, region: str, mw: float, ready:
     return p
 
 
+def queued_mw(g: GameCore) -> dict[str, float]:
+    """Grid MW won but not yet energised, by region (every company's, and any lot's)."""
+    out = dict.fromkeys(g.spec.regions, 0.0)
+    held = [p for c in g.alive() for p in c.power] + [lot.power for lot in g.world.lots if lot.power is not None]
+    for p in held:
+        if p.kind == GRID and not p.energised:
+            out[p.region] += p.mw
+    return out
+
+
+def congestion_quarters(r, queued: float) -> int:
+    """Quarters a region's queue adds to a new position's wait for the MW already in it."""
+    per = r.queue_congestion_mw_per_quarter
+    return int(queued / per) if per > 0 else 0
+
+
 def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
     """Each region's new grid MW go to the highest bids; winners get queue positions."""
     w, spec = g.world, g.spec
@@ -28,28 +44,42 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
     for cid, x in book.of(o.BidInterconnect):
         by_region[x.region].append(Bid(cid, float(x.mw), float(x.price_musd_per_mw), x))
     results = {}
+    queued = queued_mw(g)
     for rid, r in spec.regions.items():
         rs = w.regions[rid]
         moratorium = g.mod("moratorium", rid, 0.0) > 0
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
         bids = by_region.get(rid, [])
         res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.draws("ties.interconnect", rid))
+        # a partly filled bid left with less than the smallest connection a utility studies gets
+        # nothing: no sliver positions (those MW stay unsold this quarter)
+        awards = [a for a in res.awards if a.quantity >= spec.rules.min_interconnect_award_mw]
+        sold = sum([a.quantity for a in awards])
         rs.last_grid_price_musd_per_mw = res.price
-        rs.last_grid_mw = res.sold
+        rs.last_grid_mw = sold
         rs.last_grid_bid_mw = res.bid_quantity
-        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) if res.awards else 0
-        for a in res.awards:
+        # the queue is longer the more MW already wait in it (studies and upgrades are shared)
+        extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) + congestion_quarters(r, queued[rid]) if awards else 0
+        for a in awards:
             wait = int(g.draws("power.queue_wait", rid, a.bid.bidder).integers(r.queue_wait_quarters_min, r.queue_wait_quarters_max + 1)) + extra_wait
             cost = a.quantity * res.price
             c = w.companies[a.bid.bidder]
             p = _new_source(g, c.id, GRID, rid, a.quantity, g.q + wait, 0.0, cost)
             g.post(c, "capex_power", -cost, f"queue position {p.id}")
             g.say(c.id, "Won {:,.0f} MW of interconnect in {} at ${:.2f}M/MW: position {}, energises about {}", a.quantity, r.name, res.price, p.id, g.label(p.ready_quarter))
-        won = {id(a.bid) for a in res.awards}
+        won = {id(a.bid) for a in awards}
         for b in bids:
             if id(b) not in won:
                 g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.2f}M/MW (cleared at ${:.2f}M/MW)", r.name, b.quantity, b.price, res.price)
-        results[rid] = {"supply_mw": supply, "bid_mw": res.bid_quantity, "sold_mw": res.sold, "price_musd_per_mw": res.price, "moratorium": moratorium}
+        results[rid] = {
+            "supply_mw": supply,
+            "bid_mw": res.bid_quantity,
+            "sold_mw": sold,
+            "price_musd_per_mw": res.price,
+            "moratorium": moratorium,
+            "queued_mw": queued[rid] + sold,  # grid MW waiting to energise, this quarter's included
+            "wait_add_quarters": congestion_quarters(r, queued[rid]),
+        }
     g.public.markets["interconnect"] = results
 
 
@@ -96,7 +126,8 @@ def smr_signing(g: GameCore, book: OrderBook) -> None:
 
 
 def lot_auctions(g: GameCore, book: OrderBook) -> None:
-    """Each lot goes whole to the highest bid at or above its reserve; unsold lots are scrapped in time."""
+    """Each lot goes whole to the highest bid at or above its reserve, at the second price;
+    unsold lots are scrapped in time."""
     w = g.world
     bids_by_lot: dict[str, list[Bid]] = defaultdict(list)
     for cid, x in book.of(o.BidLot):
@@ -104,12 +135,13 @@ def lot_auctions(g: GameCore, book: OrderBook) -> None:
     results = []
     keep: list[AssetLot] = []
     for lot in w.lots:
-        res = clear_uniform_price(1.0, bids_by_lot.get(lot.id, []), lot.reserve_musd, g.draws("ties.lot", lot.id), divisible=False)
-        if res.awards:
-            buyer = w.companies[res.awards[0].bid.bidder]
-            _transfer_lot(g, lot, buyer, res.price)
-            results.append({"lot": lot.id, "kind": lot.kind, "region": lot.region, "mw": lot.mw, "buyer": buyer.id, "price_musd": res.price})
-            w.news.append(f"{buyer.name} bought lot {lot.id} ({lot.kind.replace('_', ' ')}, {lot.mw:,.0f} MW) for ${res.price:,.0f}M")
+        won = second_price(bids_by_lot.get(lot.id, []), lot.reserve_musd, g.draws("ties.lot", lot.id))
+        if won is not None:
+            winner, price = won
+            buyer = w.companies[winner.bidder]
+            _transfer_lot(g, lot, buyer, price)
+            results.append({"lot": lot.id, "kind": lot.kind, "region": lot.region, "mw": lot.mw, "buyer": buyer.id, "price_musd": price})
+            w.news.append(f"{buyer.name} bought lot {lot.id} ({lot.kind.replace('_', ' ')}, {lot.mw:,.0f} MW) for ${price:,.0f}M")
             continue
         lot.quarters_left -= 1
         if lot.quarters_left > 0:
@@ -119,6 +151,20 @@ def lot_auctions(g: GameCore, book: OrderBook) -> None:
             results.append({"lot": lot.id, "kind": lot.kind, "region": lot.region, "mw": lot.mw, "buyer": None, "price_musd": 0.0})
     w.lots = keep
     g.public.markets["lots"] = results
+
+
+def second_price(bids: list[Bid], reserve: float, rng) -> tuple[Bid, float] | None:
+    """A whole lot to the highest bid at or above the reserve, which pays the higher of the
+    reserve and the best other bid (a sealed second-price auction). The price moves smoothly
+    with the bids: a rival bid a dollar above the reserve lifts it by a dollar, no more. Equal
+    top bids are split by a seeded draw; the winner then pays its own (equal) bid."""
+    valid = [b for b in bids if b.price >= reserve]
+    if not valid:
+        return None
+    top = max([b.price for b in valid])
+    tied = [b for b in valid if b.price == top]
+    winner = tied[int(rng.integers(len(tied)))] if len(tied) > 1 else tied[0]
+    return winner, max([reserve] + [b.price for b in valid if b is not winner])
 
 
 def _transfer_lot(g: GameCore, lot: AssetLot, buyer, price: float) -> None:

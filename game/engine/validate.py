@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator
 from ..model import orders as o
 from ..model.state import ONLINE, Company
 from ..model.orders import describe, order_from_dict
+from .build import retrofit_cost
 from .core import GameCore
 from .finance import borrow_headroom
 
@@ -112,7 +113,7 @@ def _retrofit(g: GameCore, c: Company, x: o.RetrofitCooling) -> tuple[str | None
         return "retrofit is to a liquid-capable cooling (liquid or immersion)", 0
     if g.spec.cooling[s.cooling].hosts_liquid_only:
         return f"site {s.id} is already {s.cooling}-cooled", 0
-    return None, s.mw * g.spec.rules.retrofit_capex_musd_per_mw
+    return None, retrofit_cost(g, s, x.cooling)
 
 
 def _generation(g: GameCore, gid: Any) -> str | None:
@@ -209,9 +210,17 @@ def _subcontract(g: GameCore, c: Company, x: o.Subcontract) -> tuple[str | None,
         return err, 0
     if x.quarters > g.spec.demand.training.contract_quarters_max * 2:
         return f"sub-contracts run at most {g.spec.demand.training.contract_quarters_max * 2} quarters", 0
-    if x.h100e > c.internal_demand_h100e:
-        return f"{x.h100e:,.0f} H100e is more than your internal demand ({c.internal_demand_h100e:,.0f})", 0
+    room = subcontract_room(g, c)
+    if x.h100e > room + 1e-6:
+        return f"{x.h100e:,.0f} H100e is more than the {room:,.0f} of your internal demand not already sub-contracted or out to tender", 0
     return None, 0
+
+
+def subcontract_room(g: GameCore, c: Company) -> float:
+    """Internal demand not yet under a running sub-contract or in an open sub-contract RFP."""
+    running = sum(k.h100e for x in g.alive() for k in x.contracts if k.customer == c.id)
+    tendered = sum(r.h100e for r in g.world.rfps if r.customer == c.id)
+    return max(0.0, c.internal_demand_h100e - running - tendered)
 
 
 def _borrow(g: GameCore, c: Company, x: o.Borrow) -> tuple[str | None, float]:
@@ -303,6 +312,7 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     nothing, so a player's pending orders can be checked as they are typed."""
     seen: set = set()
     funds = None  # cash plus borrowing room, worked out for the first order that costs money
+    subcontracted = 0.0  # H100e the set's accepted sub-contract orders ask for so far
     for item in items:
         order = item
         if type(item) not in CHECKS:  # an order as a dict (from JSON, say)
@@ -322,6 +332,12 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
                 if key in seen:
                     reason = "duplicate: only the first such order in a set counts"
                 seen.add(key)
+            if reason is None and type(order) is o.Subcontract:
+                room = subcontract_room(g, c)
+                if subcontracted + order.h100e > room + 1e-6:
+                    reason = f"this set's sub-contracts come to {subcontracted + order.h100e:,.0f} H100e, more than the {room:,.0f} of your internal demand not already sub-contracted or out to tender"
+                else:
+                    subcontracted += order.h100e
             if reason is None and cost:
                 if funds is None:
                     funds = c.cash_musd + borrow_headroom(g, c)
