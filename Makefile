@@ -25,7 +25,7 @@ play: $(PLAY_STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
-	@if command -v tmux >/dev/null 2>&1; then $(BIN)/python tools/tmux_play.py; \
+	@if command -v tmux >/dev/null 2>&1; then $(BIN)/python tools/tmux_play.py && $(BIN)/python tools/workshop_tmux.py; \
 	else echo "tmux is not installed: the tmux play-through (tools/tmux_play.py) was not run"; fi
 
 bench: $(TEST_STAMP)

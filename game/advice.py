@@ -189,8 +189,10 @@ def warnings(view: CompanyView, orders: Sequence[Any], index: int) -> list[str]:
                 out.append(f"the wage is {x.wage_musd / market:,.0f}× the market's (${market:.2f}M): a typo?")
         elif isinstance(x, (o.BidChips, o.SignChipAgreement)):
             g = view.generation(x.generation)
-            price = x.price_musd_per_unit
-            if price > FAR_ABOVE * g.list_price_musd:
+            price = getattr(x, "price_musd_per_unit", None)  # an APA has no price of its own: the list price holds
+            if price is None:
+                pass
+            elif price > FAR_ABOVE * g.list_price_musd:
                 out.append(f"the price is {price / g.list_price_musd:,.1f}× the list price (${g.list_price_musd * 1000:,.1f}k): a typo?")
             elif isinstance(x, o.BidChips) and price < FAR_BELOW * g.list_price_musd:
                 out.append(f"far below the list price (${g.list_price_musd * 1000:,.1f}k): unlikely to win")

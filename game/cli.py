@@ -326,6 +326,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .debrief.command import add_parsers as add_debrief
 
     add_debrief(sub)  # debrief, replay
+    from .workshop.command import add_parsers as add_workshop_parsers
+
+    add_workshop_parsers(sub, _seed)  # workshop new/serve, join, facilitate
 
     rl = sub.add_parser("rl", help="show the RL observation and action layout", description="Show the reinforcement-learning observation slots and action dimensions for a scenario (docs/rl.md).")
     rl.add_argument("--scenario", default="tutorial", help="scenario name or path (default: tutorial)")

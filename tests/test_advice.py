@@ -116,3 +116,11 @@ def test_orders_read_as_sentences(game):
         x = cls(**{f.name: sample[f.type if isinstance(f.type, str) else f.type.__name__] for f in attrs.fields(cls)})
         text = advice.sentence(v, x)
         assert text[0].isupper() and text != str(x) and "=" not in text and "(" not in text[:12], (kind, text)
+
+
+def test_an_advance_purchase_agreement_has_no_price_to_question(game):
+    """An APA is signed at the list price: no 'typo?' check, and no crash looking for its price."""
+    v = view_of(game)
+    gen = next(g for g in v.generations if g.released and g.in_production)
+    warned = advice.warnings(v, [o.SignChipAgreement(gen.id, 100, 4)], 0)
+    assert not any("list price" in w for w in warned)
