@@ -160,11 +160,11 @@ def cost_of_serving(g: GameCore) -> float:
             continue  # custom silicon is not on sale
         it_mw = gen.power_kw / gen.performance_h100e / 1000  # per H100e
         chips = w.generations[gid].list_price_musd * 1e6 / gen.performance_h100e / (gen.depreciation_quarters * hours)
-        operations = it_mw * rules.opex_musd_per_mw_quarter * 1e6 / hours
+        operations = it_mw * rules.opex_musd_per_it_mw_quarter * 1e6 / hours
         for cooling in spec.cooling.values():
             if gen.liquid_only and not cooling.hosts_liquid_only:
                 continue
-            facility = it_mw * (cooling.capex_musd_per_mw * escalation + labour_musd_per_mw) * 1e6 / (rules.facility_depreciation_quarters * hours)
+            facility = it_mw * (cooling.capex_musd_per_it_mw * escalation + labour_musd_per_mw) * 1e6 / (rules.facility_depreciation_quarters * hours)
             power = it_mw * cooling.pue * power_price
             costs.append(chips + facility + power + operations)
     return float(min(costs)) if costs else rules.price_index_floor_usd_per_h100e_hour
