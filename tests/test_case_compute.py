@@ -40,10 +40,11 @@ def game(tutorial):
     g = game.core
     g.world.rfps = []
     for c in g.world.companies.values():
+        for site in c.sites:
+            g.forget_site(site, c)
         c.sites = []
         c.contracts = []
         c.internal_demand_h100e = 0.0
-        g.derived.fleets.pop(c.id, None)
     return game
 
 

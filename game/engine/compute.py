@@ -92,6 +92,8 @@ class Capacity:
         chips it needs if and only if, for every release threshold t up to min_release, the
         chips of generations from t on cover the work that needs generations from t on plus
         the new work (Hall's condition for nested sets). The answer is the tightest of those."""
+        if min_release == ANY_GENERATION:  # the one threshold: everything usable, less everything taken
+            return max(0.0, self.usable - self.taken_total)
         thresholds = {min_release, ANY_GENERATION} | {r for r in self.taken_by_min_release if r < min_release}
         room = []
         for t in thresholds:
