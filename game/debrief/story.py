@@ -9,6 +9,7 @@ from typing import Any, Mapping
 import attrs
 
 from ..engine import Game
+from ..engine.build import retrofit_cost
 from ..engine.core import CAPITAL, PNL
 from ..engine.finance import borrow_headroom
 from ..model.orders import ORDER_TYPES, describe, order_from_dict, order_to_dict
@@ -125,11 +126,14 @@ def stake_musd(game: Game, cid: str, order: Any) -> float:
         c = world.companies.get(cid)
         p = next((p for p in c.power if p.id == d.get("power")), None) if c else None
         cool = spec.cooling.get(d.get("cooling"))
-        return (p.mw if p else 0.0) * (cool.capex_musd_per_mw if cool else 0.0)
+        if p is None or cool is None:
+            return 0.0
+        # capex per MW of IT load, the hall's grid MW at its design PUE (the engine's rule)
+        return p.mw / game.core.design_pue(d.get("cooling"), p.region) * cool.capex_musd_per_it_mw * spec.regions[p.region].facility_capex_multiplier
     if kind == "retrofit":
         c = world.companies.get(cid)
         s = next((s for s in c.sites if s.id == d.get("site")), None) if c else None
-        return (s.mw if s else 0.0) * spec.rules.retrofit_capex_musd_per_mw
+        return retrofit_cost(game.core, s, d.get("cooling")) if s is not None and d.get("cooling") in spec.cooling else 0.0
     hours = spec.rules.hours_per_quarter
     if kind == "bid_rfp":
         rfp = game.core.open_rfp(d.get("rfp"))
