@@ -60,22 +60,39 @@ def _b(x: float) -> str:
     return f"{x / 1000:,.1f}"
 
 
+def score_components(result: GameResult) -> list[str]:
+    """How each score was reached, in $B: the economic equity, what is taken off it, and the scale."""
+    head = (
+        f"{'Company':<22}{'Cash':>7}{'−Debt':>7}{'Fleet':>7}{'Power':>7}{'Build':>7}{'Chips':>7}{'Backlog':>8}"
+        f"{'=Equity':>9}{'×Stake':>7}{'−Outside':>9}{'−Passive':>9}{'=Created':>9}{'÷Capital':>9}"
+    )
+    lines = ["Score components, $B (docs/rules.md, \"Winning and the score\")", head, "-" * len(head)]
+    for r in result.standings:
+        lines.append(
+            f"{r.name[:21]:<22}{_b(r.cash_musd):>7}{_b(r.debt_musd):>7}{_b(r.fleet_value_musd):>7}{_b(r.power_value_musd):>7}"
+            f"{_b(r.build_value_musd):>7}{_b(r.chip_value_musd):>7}{_b(r.backlog_margin_musd):>8}{_b(r.economic_equity_musd):>9}"
+            f"{r.ownership:>7.0%}{_b(r.outside_cash_musd):>9}{_b(r.benchmark_musd):>9}{_b(r.value_created_musd):>9}{_b(r.capital_musd):>9}"
+        )
+    return lines
+
+
 def text_report(game: Game, result: GameResult, agents: Mapping[str, Any] | None = None) -> str:
     spec = game.spec
     m = market_summary(game)
     lines = [
         f"Gridlock — {spec.game.name}, seed {result.seed}: {result.quarters_played} quarters, to {result.final_quarter}",
         "",
-        "Standings (score = final equity value × founders' stake ÷ starting equity; bankrupt = 0)",
+        "Standings (score = 1 + value created above the passive benchmark ÷ starting capital; 1.00× = doing nothing; bankrupt = 0)",
     ]
-    head = f"{'#':>2}  {'Company':<22}{'Type':<12}{'Agent':<12}{'Score':>7}{'Equity $B':>11}{'Online MW':>11}{'H100e':>7}{'Util':>6}{'Cash $B':>9}{'Debt $B':>9}  Status"
+    head = f"{'#':>2}  {'Company':<22}{'Type':<12}{'Agent':<12}{'Score':>7}{'Created $B':>11}{'Online MW':>11}{'H100e':>7}{'Util':>6}{'Cash $B':>9}{'Debt $B':>9}  Status"
     lines += [head, "-" * len(head)]
     for r in result.standings:
         status = f"BANKRUPT {r.bankrupt_quarter}" if r.bankrupt else "ok"
         lines.append(
-            f"{r.rank:>2}  {r.name[:21]:<22}{r.archetype:<12}{r.agent[:11]:<12}{r.score:>6.2f}×{_b(r.equity_value_musd):>11}{r.online_mw:>11,.0f}"
+            f"{r.rank:>2}  {r.name[:21]:<22}{r.archetype:<12}{r.agent[:11]:<12}{r.score:>6.2f}×{_b(r.value_created_musd):>11}{r.online_mw:>11,.0f}"
             f"{r.share_h100e:>7.0%}{r.utilisation:>6.0%}{_b(r.cash_musd):>9}{_b(r.debt_musd):>9}  {status}"
         )
+    lines += ["", *score_components(result)]
     lines += ["", "What decided the game"]
     lines += [f"  - {d}" for d in result.decisive]
     lines += ["", "The market"]

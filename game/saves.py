@@ -17,7 +17,8 @@ from .scenario.load import CONVERTER
 
 FORMAT = "gridlock-save"
 # 2: randomness by (quarter, purpose); a version-1 save's games played different draws
-SAVE_VERSION = 2
+# 3: a release shift moves a generation's release quarter for good (kept in the world state)
+SAVE_VERSION = 3
 
 
 class SaveError(Exception):
@@ -141,7 +142,7 @@ def read_save(path: str | Path) -> dict:
     if version < SAVE_VERSION:
         raise SaveError(
             f"{path}: saved by an older Gridlock (save format {version}, this is format {SAVE_VERSION}); "
-            "its random draws were made differently, so it cannot be replayed: start a new game"
+            "its game was played by older rules, so it cannot be replayed: start a new game"
         )
     body = {k: v for k, v in data.items() if k != "checksum"}
     if data.get("checksum") != _digest(body):

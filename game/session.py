@@ -14,8 +14,9 @@ from attrs import frozen
 from .agents import REGISTRY, UnknownAgent
 from .agents.base import Agent
 from .engine import Game
-from .engine.core import PrivateReport, PublicReport
+from .engine.core import REVENUE, PrivateReport, PublicReport
 from .engine.scoring import GameResult
+from .engine.finance import borrow_headroom
 from .engine.validate import judge_orders
 from . import advice
 from .model import orders as o
@@ -369,7 +370,7 @@ class Session:
     def to_date(self, company: str) -> tuple[float, float]:
         """(revenue, net income) summed over the quarters played so far, in $M."""
         reps = [q[company] for q in self.game.private_reports if company in q]
-        return sum(v for r in reps for k, v in r.pnl.items() if k.startswith("revenue")), sum(r.net_income_musd for r in reps)
+        return sum(v for r in reps for k, v in r.pnl.items() if k in REVENUE), sum(r.net_income_musd for r in reps)
 
     def result(self) -> GameResult:
         return self.game.result(self.seats)
@@ -394,7 +395,7 @@ class Session:
             cash = _cash_effect(order, cost) if reason is None else 0.0
             warned = tuple(advice.warnings(view, typed, i)) if reason is None else ()
             checks.append(OrderCheck(shown, text, reason, cash, consequence(view, order) if reason is None else "", warned))
-        return Preview(tuple(checks), c.cash_musd + g.borrow_headroom(c))
+        return Preview(tuple(checks), c.cash_musd + borrow_headroom(g, c))
 
     def submit(self, company: str, orders: Sequence[Any]) -> Preview:
         """Replace the company's pending order set (sealed until the quarter ends)."""

@@ -47,8 +47,10 @@ def outcomes(spec: Scenario, name: str, seeds: range) -> dict:
                     first_power_bid=first_power_q if first_power_q is not None else len(game.order_log),
                     powered_site_mw=sum(p.mw for p in c.power if p.kind == "powered_site"),
                     power_price=sum(p.mw * (p.price_usd_per_mwh or regions[p.region].power_price_usd_per_mwh) for p in c.power) / held,
+                    # $/MWh of the power it secured in the game, by MW (a bankrupt company holds none: not counted)
+                    **({"new_power_price": sum(p.mw * (p.price_usd_per_mwh or regions[p.region].power_price_usd_per_mwh) for p in bought) / sum(p.mw for p in bought)} if (bought := [p for p in c.power if p.acquired_quarter >= 0]) else {}),
                     **{f"orders_{k}": v for k, v in Counter(x["type"] for x in orders).items()},
                 )
             )
     keys = sorted({k for row in per for k in row})
-    return {"rejected": rejected, "seats": len(per), **{k: mean(row.get(k, 0.0) for row in per) for k in keys}}
+    return {"rejected": rejected, "seats": len(per), **{k: mean(row[k] if k in row else 0.0 for row in per) if not k.startswith("new_") else mean(row[k] for row in per if k in row) for k in keys}}

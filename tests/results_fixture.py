@@ -67,8 +67,12 @@ def play_real_games(path: Path, scenario: str, agents: Sequence[str], games: int
     config = {"scenario": scenario, "overrides": list(overrides), "agents": list(agents), "games": games, "seed": seed, "from_save": None}
     con = create(path, config, spec.game.name)
     seeds = np.random.SeedSequence(seed).generate_state(games, dtype=np.uint64) >> np.uint64(1)
+    from game.agents import REGISTRY
+
+    # each company rotates through the given agents that play its archetype
+    eligible = {c: [a for a in agents if REGISTRY[a].plays(cs.archetype)] for c, cs in spec.companies.items()}
     for idx in range(games):
-        seats = {c: agents[(idx + i) % len(agents)] for i, c in enumerate(companies)}
+        seats = {c: eligible[c][(idx + i) % len(eligible[c])] for i, c in enumerate(companies)}
         game_seed = int(seeds[idx])
         _, result = play(spec, game_seed, seat_agents(spec, game_seed, seats))
         by_id = {r.id: r for r in result.standings}

@@ -1,11 +1,11 @@
-"""What the built-in agents remember to decide faster changes none of their decisions."""
+"""A built-in agent's decision depends on its view alone: what it remembers changes nothing."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from game.agents import builder, make_agent
+from game.agents import make_agent
 from game.engine import Game
 from game.engine.rng import agent_seed
 from game.runner import agent_orders, seat_agents
@@ -14,9 +14,8 @@ from game.scenario import load_scenario
 
 @pytest.mark.parametrize("scenario, quarters", [("baseline", 9), ("grid-crunch", 14)])
 def test_a_seasoned_agent_decides_as_a_fresh_one_would_on_the_same_view(scenario, quarters):
-    # A seasoned agent starts its sums from last quarter's sites and shares orders and prices with
-    # the companies that decided before it this quarter; a fresh one, deciding alone in the other
-    # order with nothing remembered, must give exactly the same orders.
+    # A seasoned agent has played these quarters; a fresh one, deciding in the other order with
+    # nothing remembered, must give exactly the same orders.
     spec = load_scenario(scenario)
     game = Game(spec, 5)
     agents = seat_agents(spec, 5)
@@ -27,7 +26,6 @@ def test_a_seasoned_agent_decides_as_a_fresh_one_would_on_the_same_view(scenario
     fresh_agents = seat_agents(spec, 5)
     fresh = {}
     for cid in reversed(alive):
-        builder._SHARED.clear()
         fresh[cid] = fresh_agents[cid].decide(game.view(cid))
     assert any(seasoned.values())  # something to compare
     assert seasoned == fresh

@@ -92,7 +92,7 @@ def snapshot(game: Game, power_id: str) -> dict:
         "book_musd": site.book_musd,
         "dep_musd_per_quarter": site.dep_musd_per_quarter,
         "online_quarter": site.online_quarter,
-        "rejected": list(game.private_reports[-1][CID].rejected),
+        "rejected": [dict(r) for r in game.private_reports[-1][CID].rejected],
     }
 
 

@@ -1,4 +1,4 @@
-"""A company's sellable capacity (game/engine/compute.py) is kept from quarter to quarter while its
+"""A company's usable capacity (game/engine/compute.py) is kept from quarter to quarter while its
 fleet is unchanged: these tests check the kept figures against a count from the raw sites, quarter
 after quarter of a real game in which sites come online and chips are installed."""
 
@@ -15,7 +15,6 @@ from game.runner import agent_orders, seat_agents
 def _from_sites(g, c) -> tuple[dict[str, float], dict[int, float], float]:
     """Usable H100e by region and by release quarter, and installed H100e, summed site by site."""
     spec = g.spec
-    sell = spec.archetypes[c.archetype].sellable_fraction
     by_region: dict[str, float] = {}
     by_release: dict[int, float] = {}
     installed = 0.0
@@ -27,8 +26,9 @@ def _from_sites(g, c) -> tuple[dict[str, float], dict[int, float], float]:
         for gid, n in s.installed.items():
             h = spec.generations[gid].performance_h100e * n
             installed += h
-            by_region[s.region] = by_region.get(s.region, 0.0) + h * up * sell
-            by_release[g.release[gid]] = by_release.get(g.release[gid], 0.0) + h * up * sell
+            by_region[s.region] = by_region.get(s.region, 0.0) + h * up
+            rel = g.release_quarter(gid)
+            by_release[rel] = by_release.get(rel, 0.0) + h * up
     return by_region, by_release, installed
 
 
@@ -67,6 +67,6 @@ def test_taking_capacity_in_one_quarter_leaves_the_next_quarters_figures_whole(b
     assert took == pytest.approx(first.usable / 2)
     again = Capacity(g, c, {})
     assert again.fig is first.fig  # same fleet, same outages: the figures are kept
-    assert again.used_total == 0.0 and again.used == {}
+    assert again.taken_total == 0.0 and not any(again.taken.values()) and again.busy == 0.0
     assert again.free_for(-(10**6)) == pytest.approx(again.usable)
 

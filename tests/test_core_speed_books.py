@@ -52,7 +52,7 @@ def test_books_held_between_quarters_are_the_assets_books(scenario, seed):
         game.step(agent_orders(game, agents))
         g = game.core
         for c in g.world.companies.values():
-            held += c.id in g._books
+            held += c.id in g.derived.books
             assert g.asset_books(c) == _fresh_books(c), (c.id, g.q)
             if c.alive:
                 sites, power, chips = _fresh_books(c)
@@ -65,29 +65,6 @@ def test_a_bankrupt_companys_books_are_released_with_its_assets(baseline):
     game.step({})
     g = game.core
     c = next(iter(g.alive()))
-    assert c.id in g._books and sum(g.asset_books(c)) > 0
+    assert c.id in g.derived.books and sum(g.asset_books(c)) > 0
     bankrupt(g, c)
     assert g.asset_books(c) == (0, 0, 0)
-
-
-def test_lever_values_follow_the_events_levers_from_quarter_to_quarter(baseline):
-    # a lever's value is kept while the quarter's levers are the same, worked out again when not
-    g, _ = _company(baseline)
-    g.set_mods({("power_price_multiplier", ""): 1.5, ("power_price_multiplier", "x"): 2.0})
-    assert g.mod("power_price_multiplier", "x") == 3.0 and g.mod("rate_add", "", 0.0) == 0.0
-    g.set_mods({("power_price_multiplier", ""): 1.5, ("power_price_multiplier", "x"): 2.0})
-    assert g.mod("power_price_multiplier", "x") == 3.0
-    g.set_mods({("power_price_multiplier", ""): 1.5, ("rate_add", ""): 0.02})
-    assert g.mod("power_price_multiplier", "x") == 1.5 and g.mod("rate_add", "", 0.0) == 0.02
-    g.set_mods({})
-    assert g.mod("power_price_multiplier", "x") == 1.0 and g.mod("rate_add", "", 0.0) == 0.0
-
-
-def test_a_lever_asked_with_another_neutral_value_is_worked_out_for_it(baseline):
-    # no global value: 0 + 0.1 - 0 with neutral 0, but 1 + 0.1 - 1 with neutral 1
-    g, _ = _company(baseline)
-    g.set_mods({("air_pue_add", "x"): 0.1})
-    assert g.mod("air_pue_add", "x", 0.0) == 0.1
-    assert g.mod("air_pue_add", "x", 1.0) == 1.0 + 0.1 - 1.0
-    assert g.mod("air_pue_add", "x", 0.0) == 0.1
-    assert g.mod("air_pue_add", "y", 0.0) == 0.0

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from game.engine import Game
 from game.engine.core import CAPITAL, PNL
+from game.engine.finance import borrow_headroom
 from game.model import orders as o
 from game.model.orders import ORDER_TYPES, order_to_dict
 from game.runner import seat_agents
@@ -192,7 +193,7 @@ def spend_everything(draw, game: Game, cid: str) -> list:
     to distress, so bankruptcy and its lots get exercised."""
     g = game.core
     c = g.world.companies[cid]
-    room = max(0.0, c.cash_musd + g.borrow_headroom(c))
+    room = max(0.0, c.cash_musd + borrow_headroom(g, c))
     share = draw(st.floats(min_value=0.5, max_value=0.999))
     if room * share <= 0:
         return []
@@ -345,7 +346,7 @@ def test_the_fuzzer_reaches_bankruptcy_and_lot_auctions(tutorial):
         orders = {cid: agents[cid].decide(game.view(cid)) for cid in game.companies if game.alive(cid)}
         if game.quarter == 1:
             c = g.world.companies[victim]
-            orders[victim] = [o.FundTraining("nordics", 0.99 * (c.cash_musd + g.borrow_headroom(c)))]
+            orders[victim] = [o.FundTraining("nordics", 0.99 * (c.cash_musd + borrow_headroom(g, c)))]
         before = before_step(game)
         game.step(orders)
         check_invariants(game, before)

@@ -29,7 +29,7 @@ def play_one_quarter(spec: Scenario, orders: dict, seed: int = SEED) -> Game:
 
 
 def rejected(game: Game, cid: str = ME) -> list[dict]:
-    return game.private_reports[-1][cid].rejected
+    return [dict(r) for r in game.private_reports[-1][cid].rejected]  # sealed: read-only mappings
 
 
 def reasons(game: Game, cid: str = ME) -> list[str]:

@@ -87,10 +87,9 @@ def test_the_replay_command_of_an_extreme_game_reproduces_its_score(real_db, cap
     code, out, _ = run_cli(capsys, *argv[1:], "--json")
     assert code == 0
     standings = json.loads(out)["standings"]
-    played = [r for r in standings if r["agent"] == "random"]
-    assert len(played) == 1
-    assert played[0]["score"] == pytest.approx(best["score"])
-    assert played[0]["rank"] == best["rank"]
+    played = [r for r in standings if r["agent"] == "random"]  # random plays either archetype
+    assert played
+    assert any(r["score"] == pytest.approx(best["score"]) and r["rank"] == best["rank"] for r in played)
 
 
 def test_csv_export_writes_one_file_per_table(real_db, tmp_path, capsys):

@@ -166,6 +166,8 @@ def corruptions(data: dict) -> dict[str, tuple[bytes, str]]:
     out["version zero"] = (json.dumps(resealed({**body_of(data), "version": 0})).encode(), "unknown save format 0")
     # format 1 drew randomness from shared per-subsystem streams: its games cannot be replayed now
     out["old version"] = (json.dumps(resealed({**body_of(data), "version": 1})).encode(), "saved by an older Gridlock (save format 1")
+    # format 2 held release shifts for one quarter only: its games cannot be replayed now either
+    out["format 2"] = (json.dumps(resealed({**body_of(data), "version": 2})).encode(), "saved by an older Gridlock (save format 2")
     edited = body_of(data)
     edited["state"]["price_index"] += 1.0
     out["edited state"] = (json.dumps({**edited, "checksum": data["checksum"]}).encode(), "checksum does not match")
@@ -194,7 +196,7 @@ def corruptions(data: dict) -> dict[str, tuple[bytes, str]]:
 
 CORRUPTIONS = [
     "truncated", "not json", "binary", "json but not an object", "wrong format", "no version", "future version",
-    "version zero", "old version", "edited state", "edited orders", "no checksum", "resealed edited state", "resealed edited orders",
+    "version zero", "old version", "format 2", "edited state", "edited orders", "no checksum", "resealed edited state", "resealed edited orders",
     "resealed bad seed", "resealed bad order log", "resealed missing scenario", "resealed invalid scenario",
     "resealed log longer than the game",
 ]

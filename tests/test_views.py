@@ -18,8 +18,8 @@ def test_cached_site_and_power_views_match_a_fresh_build(baseline, seed):
     checked = 0
     while not game.finished:
         shown = {cid: game.view(cid) for cid in game.companies if game.alive(cid)}
-        kept = g._site_views, g._power_views
-        g._site_views, g._power_views = {}, {}
+        kept = g.derived.site_views, g.derived.power_views
+        g.derived.site_views, g.derived.power_views = {}, {}
         fresh = Observer(g)
         for cid, v in shown.items():
             f = fresh.view(cid, v.last_public, v.last_private)
@@ -27,6 +27,6 @@ def test_cached_site_and_power_views_match_a_fresh_build(baseline, seed):
             assert v.me.power == f.me.power, (g.q, cid)
             assert v == f, (g.q, cid)
             checked += len(v.me.sites)
-        g._site_views, g._power_views = kept
+        g.derived.site_views, g.derived.power_views = kept
         game.step(agent_orders(game, agents))
     assert checked > 0

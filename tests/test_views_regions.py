@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from game.engine import Game
 from game.engine.build import facility_capex_per_grid_mw
+from game.engine.levers import Levers
 
 
 def _capex_shown_each_quarter(spec, seed: int, quarters: int) -> list[dict]:
@@ -34,7 +35,8 @@ def test_region_views_show_the_levers_events_move_and_leave_the_rest_alone(tutor
     g = game.core
     cid = game.companies[0]
     before = {r.id: r for r in game.view(cid).regions}
-    g.set_mods(
+    g.set_levers(
+        Levers(
         {
             ("power_price_multiplier", "pjm"): 1.5,
             ("moratorium", "ercot"): 1.0,
@@ -42,6 +44,7 @@ def test_region_views_show_the_levers_events_move_and_leave_the_rest_alone(tutor
             ("crews_multiplier", ""): 0.5,
             ("export_restricted", "nordics"): 1.0,
         }
+        )
     )
     game.observer.invalidate()
     after = {r.id: r for r in game.view(cid).regions}

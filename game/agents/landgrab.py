@@ -24,6 +24,9 @@ class LandGrab(Builder):
     _replaces = ("borrow_fraction",)  # `leverage` says it in the thesis's own words
     _ranges = {"leverage": (0.0, 1.0)}
     leverage = 1.0  # share of the covenant's maximum leverage it runs up to
+    max_debt_years_of_ebitda = float("inf")  # the covenant is its only limit
+    power_must_pay = False  # grow first, pay later
+    lots_must_pay = False
     ambition = 2.5
     horizon_quarters = 12
     power_budget_quarters = 4.0

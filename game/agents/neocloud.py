@@ -17,6 +17,7 @@ class Neocloud(Builder):
     """
 
     ambition = 1.6
+    max_lot_usd_per_mwh = 70.0  # cheap powered sites only
     lot_bid_markup = 1.2
     power_bid_markup = 1.35
     offer_price_factor = 0.85

@@ -1,54 +1,55 @@
-"""Compute markets: contracts served, training RFPs awarded, internal demand met, inference spot by choice model."""
+"""Compute markets: contracts served, training RFPs awarded, internal demand met, inference spot cleared.
+
+The rules are written out in docs/rules.md, section "Compute market"; the names here follow it.
+"""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 
 import numpy as np
 
 from ..model import orders as o
 from ..model.state import Company, Contract, Rfp
-from .clearing import allocate_demand
+from .clearing import clear_choice_market
 from .core import GameCore
 from .operate import outage_fraction
+from .demand import customer_value, inference_share
 from .validate import OrderBook
-from .news import inference_share
 
-_NO_MIN = -(10**6)
+ANY_GENERATION = -(10**6)  # a min_release every generation meets
 
 
 class FleetFigures:
-    """What a company's fleet can sell under a quarter's outages, by region, before anything is
+    """What a company's fleet can serve under a quarter's outages, by region, before anything is
     taken: the same from quarter to quarter while the fleet and its outage factors stay the same,
     so it is kept until one of them changes."""
 
     def __init__(self, groups: dict, factors: list[float]):
-        total: dict[str, float] = {}  # usable H100e by region
-        eco_sum: dict[str, float] = {}
+        total: dict[str, float] = defaultdict(float)  # usable H100e by region
+        eco_sum: dict[str, float] = defaultdict(float)
+        by_release: dict[int, float] = defaultdict(float)  # usable H100e by release quarter
         installed = 0.0
-        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
+        for (region, _, _, _), (_, h, eco, releases), k in zip(groups, groups.values(), factors):
             installed += h
-            total[region] = total.get(region, 0.0) + h * k
-            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
+            total[region] += h * k
+            eco_sum[region] += eco * k
+            for rel, x in releases.items():
+                by_release[rel] += x * k
         self.groups, self.factors = groups, factors
-        self.total = total
+        self.total = dict(total)
         self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
+        self.by_release = dict(by_release)
         self.installed = installed
         self.usable = sum(total.values())
-        self._by_release: dict[int, float] | None = None
-        self.older: dict[int, float] = {}  # usable H100e released before a quarter
+        self._usable_from: dict[int, float] = {}  # kept with the figures: asked many times a quarter
 
-    @property
-    def by_release(self) -> dict[int, float]:
-        """Usable H100e by release quarter (summed when first asked for: not every company needs it)."""
-        if self._by_release is None:
-            by_release: dict[int, float] = {}
-            for (_, _, _, releases), k in zip(self.groups.values(), self.factors):
-                for rel, x in releases.items():
-                    by_release[rel] = by_release.get(rel, 0.0) + x * k
-            self._by_release = by_release
-        return self._by_release
+    def usable_from(self, min_release: int) -> float:
+        """Usable H100e of generations released at or after min_release."""
+        x = self._usable_from.get(min_release)
+        if x is None:
+            x = self._usable_from[min_release] = sum(x for rel, x in self.by_release.items() if rel >= min_release)
+        return x
 
 
 def _fleet_figures(g: GameCore) -> dict[str, FleetFigures]:
@@ -56,69 +57,75 @@ def _fleet_figures(g: GameCore) -> dict[str, FleetFigures]:
 
 
 class Capacity:
-    """A company's usable H100e this quarter, by region, with what has been taken so far."""
+    """A company's usable H100e this quarter: what each piece of work has taken (by region, and by
+    the oldest generation it accepts) and how much of it is busy."""
 
     def __init__(self, g: GameCore, c: Company, up: dict[tuple[str, str], float]):
         """`up` holds the fraction of a (region, cooling) fleet not out this quarter, the same for
         every company: filled as regions and coolings turn up."""
-        spec = g.spec
-        sell = spec.archetypes[c.archetype].sellable_fraction
         groups, self.largest_site_mw = g.fleet(c)
         factors = []  # usable share of each group's H100e
         for region, cooling, _, _ in groups:
             f = up.get((region, cooling))
             if f is None:
                 f = up[region, cooling] = 1.0 - outage_fraction(g, region, cooling)
-            factors.append(f * sell)
+            factors.append(f)
         kept = g.cache("fleet_figures", _fleet_figures)
         fig = kept.get(c.id)
         if fig is None or fig.groups is not groups or fig.factors != factors:
             fig = kept[c.id] = FleetFigures(groups, factors)
         self.fig = fig
         self.total, self.eco, self.installed, self.usable = fig.total, fig.eco, fig.installed, fig.usable
-        self.used: dict[str, float] = {}
-        self.used_total = 0.0
+        self.taken: dict[str, float] = defaultdict(float)  # by region
+        self.taken_total = 0.0
+        self.taken_by_min_release: dict[int, float] = defaultdict(float)
+        self.busy = 0.0  # H100e at work on average over the quarter
+
+    @property
+    def free(self) -> float:
+        return self.usable - self.taken_total
 
     def free_for(self, min_release: int) -> float:
-        """What work needing generations released at or after min_release can still get: what is
-        free, at most the free capacity of those generations (older chips are used first)."""
-        fig = self.fig
-        older = fig.older.get(min_release)
-        if older is None:
-            older = fig.older[min_release] = sum([u for rel, u in fig.by_release.items() if rel < min_release])
-        qualifying = max(0.0, self.usable - older - max(0.0, self.used_total - older))
-        return min(self.usable - self.used_total, qualifying)
+        """What work needing generations released at or after min_release can still get.
 
-    def take(self, amount: float, order: list[str]) -> float:
+        Work taken so far is placed on the oldest chips it accepts, so new work can have the
+        chips it needs if and only if, for every release threshold t up to min_release, the
+        chips of generations from t on cover the work that needs generations from t on plus
+        the new work (Hall's condition for nested sets). The answer is the tightest of those."""
+        thresholds = {min_release, ANY_GENERATION} | {r for r in self.taken_by_min_release if r < min_release}
+        room = []
+        for t in thresholds:
+            needs = sum(x for r, x in self.taken_by_min_release.items() if r >= t)
+            room.append(self.fig.usable_from(t) - needs)
+        return max(0.0, min(room))
+
+    def take(self, amount: float, order: list[str], min_release: int = ANY_GENERATION, busy: bool = True) -> float:
         """Take up to `amount` from regions in the given order; returns what was taken."""
         got = 0.0
-        total, used = self.total, self.used
         for rid in order:
-            t = total.get(rid)
-            if t is None:
-                continue
-            u = used.get(rid, 0.0)
-            f = t - u
-            if f <= 0:
-                continue
-            x = min(f, amount - got)
-            used[rid] = u + x
-            got += x
             if got >= amount - 1e-9:
                 break
-        self.used_total += got
+            room = self.total.get(rid, 0.0) - self.taken[rid]
+            if room > 0:
+                x = min(room, amount - got)
+                self.taken[rid] += x
+                got += x
+        self._book(got, min_release, busy)
         return got
 
-    def take_in(self, rid: str, amount: float) -> float:
-        """take(amount, [rid]), without the list."""
-        u = self.used.get(rid, 0.0)
-        f = self.total.get(rid, 0.0) - u
-        if f <= 0:
-            return 0.0
-        x = min(f, amount)
-        self.used[rid] = u + x
-        self.used_total += x
+    def take_in(self, rid: str, amount: float, busy: float) -> float:
+        """Take `amount` in one region, of which `busy` H100e are at work on average."""
+        x = min(amount, max(0.0, self.total.get(rid, 0.0) - self.taken[rid]))
+        self.taken[rid] += x
+        self._book(x, ANY_GENERATION, False)
+        self.busy += busy
         return x
+
+    def _book(self, amount: float, min_release: int, busy: bool) -> None:
+        self.taken_total += amount
+        self.taken_by_min_release[min_release] += amount
+        if busy:
+            self.busy += amount
 
 
 def _remote_first(g: GameCore) -> list[str]:
@@ -131,12 +138,36 @@ def _nearest_first(g: GameCore) -> list[str]:
     return sorted(regions, key=lambda r: (regions[r].latency_tier, r))
 
 
-def _hours(g: GameCore) -> float:
-    return g.spec.rules.hours_per_quarter
-
-
 def _musd(h100e: float, price: float, hours: float) -> float:
     return h100e * price * hours / 1e6
+
+
+def cost_of_serving(g: GameCore) -> float:
+    """$ per H100e-hour of serving with the cheapest new capacity on sale this quarter: a
+    generation in production, in the cooling that hosts it most cheaply, its chips and facility
+    (equipment and the crews that build it, at the regions' mean reserve wage) written off
+    straight-line over their lives, plus power at the regions' mean price and site operations.
+    The spot price never clears below it."""
+    spec, w, rules = g.spec, g.world, g.spec.rules
+    hours = rules.hours_per_quarter
+    n = len(spec.regions)
+    power_price = sum(w.regions[rid].power_price_usd_per_mwh * g.mod("power_price_multiplier", rid) for rid in spec.regions) / n
+    escalation = (1 + rules.facility_capex_escalation_per_quarter) ** g.q
+    labour_musd_per_mw = sum(w.regions[rid].wage_reserve_musd for rid in spec.regions) / n / rules.construction_mw_per_crew_quarter
+    costs = []
+    for gid, gen in spec.generations.items():
+        if not g.in_production(gid) or spec.vendors[gen.vendor].custom:
+            continue  # custom silicon is not on sale
+        it_mw = gen.power_kw / gen.performance_h100e / 1000  # per H100e
+        chips = w.generations[gid].list_price_musd * 1e6 / gen.performance_h100e / (gen.depreciation_quarters * hours)
+        operations = it_mw * rules.opex_musd_per_mw_quarter * 1e6 / hours
+        for cooling in spec.cooling.values():
+            if gen.liquid_only and not cooling.hosts_liquid_only:
+                continue
+            facility = it_mw * (cooling.capex_musd_per_mw * escalation + labour_musd_per_mw) * 1e6 / (rules.facility_depreciation_quarters * hours)
+            power = it_mw * cooling.pue * power_price
+            costs.append(chips + facility + power + operations)
+    return float(min(costs)) if costs else rules.price_index_floor_usd_per_h100e_hour
 
 
 def compute_markets(g: GameCore, book: OrderBook) -> None:
@@ -144,146 +175,196 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     alive = g.alive()
     up: dict[tuple[str, str], float] = {}
     caps = {c.id: Capacity(g, c, up) for c in alive}
-    _serve_contracts(g, caps)
-    offered, awarded, rfp_results = _award_rfps(g, book, caps)
-    _serve_internal_demand(g, caps)
-    spot = _spot_market(g, book, caps)
-    unmet = spot["unmet"] + (offered - awarded)
-    idle = spot["idle"]
-    _move_price_index(g, unmet, idle, spot["demand"] + offered)
+    delivered: dict[str, float] = defaultdict(float)  # H100e sub-contractors delivered, by customer
+    training_paid = _serve_contracts(g, caps, delivered)
+    training = _award_rfps(g, book, caps, delivered)
+    internal = _serve_internal_demand(g, caps, delivered)
+    cost = cost_of_serving(g)
+    spot = _spot_market(g, book, caps, cost)
+    _move_price_index(g, spot, training, cost)
     for c in alive:
         c.capacity_h100e = caps[c.id].installed
-        c.used_h100e = caps[c.id].used_total
+        c.used_h100e = caps[c.id].busy
     g.public.markets["compute"] = {
         "price_index_next": w.price_index,
+        "clearing_price_usd_per_h100e_hour": spot["price"],
+        "cost_of_serving_usd_per_h100e_hour": cost,
+        "customer_value_usd_per_h100e_hour": customer_value(g),
+        # inference spot: demand = served + priced out + unmet
         "inference_demand_h100e": spot["demand"],
+        "served_h100e": spot["sold"],
         "spot_sold_h100e": spot["sold"],
-        "unmet_h100e": unmet,
-        "idle_offered_h100e": idle,
-        "training_offered_h100e": offered,
-        "training_awarded_h100e": awarded,
-        "rfps": rfp_results,
+        "priced_out_h100e": spot["priced_out"],
+        "unmet_h100e": spot["unmet"],
+        "offered_h100e": spot["offered"],
+        "idle_offered_h100e": spot["idle"],
+        # training RFPs: demand = served + priced out + unmet
+        "training": {k: training[k] for k in ("demand_h100e", "served_h100e", "priced_out_h100e", "unmet_h100e")},
+        "training_offered_h100e": training["demand_h100e"],
+        "training_awarded_h100e": training["served_h100e"],
+        "inference_spend_musd": spot["spend"],
+        "training_spend_musd": training_paid + training["paid"],
+        "internal": internal,
+        "rfps": training["results"],
         "spot_by_region": spot["by_region"],
     }
     # new sub-contract RFPs go out for next quarter; this quarter's RFPs are closed
     w.rfps = []
     for cid, x in book.of(o.Subcontract):
-        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, _NO_MIN, float(x.max_price_usd_per_h100e_hour))
+        r = Rfp(w.new_id("R"), cid, float(x.h100e), int(x.quarters), 0.0, ANY_GENERATION, float(x.max_price_usd_per_h100e_hour))
         w.rfps.append(r)
         g.say(cid, "Sub-contract RFP {} for {:,.0f} H100e published for next quarter", r.id, x.h100e)
 
 
-def _serve_contracts(g: GameCore, caps: dict[str, Capacity]) -> None:
-    """Running contracts take capacity first; what is short pays a penalty."""
-    hours = _hours(g)
-    penalty_rate = g.spec.rules.contract_shortfall_penalty
-    # latency-insensitive work goes to the remotest regions first, keeping the best for inference
-    remote_first = g.cache("remote_first", _remote_first)
+def _deliver(g: GameCore, c: Company, cap: Capacity, k: Contract, delivered: dict[str, float]) -> float:
+    """One quarter of a contract: take its H100e, pay for what was delivered, less a penalty on
+    what was not. Returns what the customer paid (before the penalty)."""
+    hours = g.spec.rules.hours_per_quarter
+    got = cap.take(min(k.h100e, cap.free_for(k.min_release)), g.cache("remote_first", _remote_first), k.min_release)
+    pay = _musd(got, k.price_usd_per_h100e_hour, hours)
+    short = k.h100e - got
+    penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * g.spec.rules.contract_shortfall_penalty
+    _settle_contract(g, c, k, pay, penalty)
+    if short > 1e-6:
+        g.say(c.id, "Contract {}: delivered {:,.0f} of {:,.0f} H100e; shortfall penalty ${:,.1f}M", k.id, got, k.h100e, penalty)
+    if k.customer != "market":
+        delivered[k.customer] += got
+    k.quarters_left -= 1
+    return pay - penalty
+
+
+def _serve_contracts(g: GameCore, caps: dict[str, Capacity], delivered: dict[str, float]) -> float:
+    """Running contracts take capacity first (latency-insensitive work goes to the remotest
+    regions, keeping the best for inference); what is short pays a penalty. Returns what the
+    market's training customers paid."""
+    paid = 0.0
     for c in g.alive():
-        cap = caps[c.id]
         for k in c.contracts:
-            avail = cap.free_for(k.min_release)
-            got = cap.take(min(k.h100e, avail), remote_first)
-            pay = _musd(got, k.price_usd_per_h100e_hour, hours)
-            short = k.h100e - got
-            penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * penalty_rate
-            _settle_contract(g, c, k, pay, penalty)
-            if short > 1e-6:
-                g.say(c.id, "Contract {}: delivered {:,.0f} of {:,.0f} H100e; shortfall penalty ${:,.1f}M", k.id, got, k.h100e, penalty)
-            k.quarters_left -= 1
-        if c.contracts:
-            c.contracts = [k for k in c.contracts if k.quarters_left > 0]
+            net = _deliver(g, c, caps[c.id], k, delivered)
+            if k.customer == "market":
+                paid += net
+        c.contracts = [k for k in c.contracts if k.quarters_left > 0]
+    return paid
 
 
-def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> tuple[float, float, list[dict]]:
+def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity], delivered: dict[str, float]) -> dict:
     """Training and sub-contract RFPs: the lowest qualified bid wins and is paid as bid.
-    Returns the market's H100e offered and awarded, and each RFP's outcome."""
+
+    A bidder qualifies with a site of the RFP's size online and the H100e free. Generations
+    older than the RFP asks for qualify at a discount: the share of the RFP they fill is paid
+    (1 − older_generation_discount) of the bid. Unawarded market volume is unmet if some company
+    could have served it (site and free H100e of any generation), else priced out."""
     w = g.world
-    hours = _hours(g)
-    remote_first = g.cache("remote_first", _remote_first)
+    discount = g.spec.demand.training.older_generation_discount
     bids_by_rfp: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for cid, x in book.of(o.BidRfp):
         bids_by_rfp[x.rfp].append((cid, float(x.price_usd_per_h100e_hour)))
-    offered = awarded = 0.0
-    rfp_results = []
+    out = {"demand_h100e": 0.0, "served_h100e": 0.0, "priced_out_h100e": 0.0, "unmet_h100e": 0.0, "paid": 0.0, "results": []}
+
+    def could_serve(cid: str, r: Rfp) -> bool:
+        cap = caps[cid]
+        return cap.largest_site_mw >= r.min_site_mw and cap.free_for(ANY_GENERATION) >= r.h100e
+
     for r in w.rfps:
-        bids = bids_by_rfp.get(r.id, [])
+        bids = [(cid, p) for cid, p in bids_by_rfp.get(r.id, []) if cid in caps]
         # cheapest first, equal prices in the order of a seeded draw (none is drawn for no bids)
         keys = g.draws("ties.rfp", r.id).random(len(bids)).tolist() if bids else []
         ranked = [bids[i] for _, _, i in sorted(zip([p for _, p in bids], keys, range(len(bids))))]
-        if r.customer == "market":
-            offered += r.h100e
+        market = r.customer == "market"
+        if market:
+            out["demand_h100e"] += r.h100e
         winner = None
         for cid, price in ranked:
-            cap = caps.get(cid)
-            if cap is None:
-                continue
-            if cap.largest_site_mw < r.min_site_mw:
+            if caps[cid].largest_site_mw < r.min_site_mw:
                 g.say(cid, "RFP {}: needs a site of at least {:,.0f} MW online; you do not qualify", r.id, r.min_site_mw)
-                continue
-            if cap.free_for(r.min_release) < r.h100e:
-                g.say(cid, "RFP {}: needs {:,.0f} H100e of current generations free; you do not qualify", r.id, r.h100e)
-                continue
-            winner = (cid, price)
-            break
+            elif not could_serve(cid, r):
+                g.say(cid, "RFP {}: needs {:,.0f} H100e free; you do not qualify", r.id, r.h100e)
+            else:
+                winner = (cid, price)
+                break
         if winner is None:
-            rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": None, "price": None})
-            if r.customer != "market":
+            out["results"].append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": None, "price": None})
+            if market:
+                servable = any(could_serve(cid, r) for cid in caps)
+                out["unmet_h100e" if servable else "priced_out_h100e"] += r.h100e
+            else:
                 g.say(r.customer, "Your sub-contract RFP {} found no qualified bidder", r.id)
             continue
-        cid, price = winner
-        c = w.companies[cid]
+        cid, bid = winner
         cap = caps[cid]
-        k = Contract(w.new_id("K"), cid, r.customer, r.h100e, price, r.quarters, r.min_release, "training" if r.customer == "market" else "subcontract")
-        got = cap.take(r.h100e, remote_first)
-        _settle_contract(g, c, k, _musd(got, price, hours), 0.0)
-        k.quarters_left -= 1
+        current = min(r.h100e, cap.free_for(r.min_release))
+        older = r.h100e - current
+        price = bid * (1 - discount * older / r.h100e)
+        k = Contract(
+            w.new_id("K"),
+            cid,
+            r.customer,
+            r.h100e,
+            price,
+            r.quarters,
+            r.min_release if older <= 1e-9 else ANY_GENERATION,
+            "training" if market else "subcontract",
+        )
+        net = _deliver(g, w.companies[cid], cap, k, delivered)
         if k.quarters_left > 0:
-            c.contracts.append(k)
-        if r.customer == "market":
-            awarded += r.h100e
-        g.say(cid, "Won RFP {}: {:,.0f} H100e for {} quarters at ${:.2f}/H100e-hour", r.id, r.h100e, r.quarters, price)
+            w.companies[cid].contracts.append(k)
+        if market:
+            out["served_h100e"] += r.h100e
+            out["paid"] += net
+        if older > 1e-9:
+            g.say(cid, "Won RFP {}: {:,.0f} H100e ({:,.0f} on older generations) for {} quarters at ${:.2f}/H100e-hour (bid ${:.2f})", r.id, r.h100e, older, r.quarters, price, bid)
+        else:
+            g.say(cid, "Won RFP {}: {:,.0f} H100e for {} quarters at ${:.2f}/H100e-hour", r.id, r.h100e, r.quarters, price)
         for other, p in ranked:
             if other != cid:
-                g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, price)
-        rfp_results.append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
-    return offered, awarded, rfp_results
+                g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, bid)
+        out["results"].append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
+    return out
 
 
-def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity]) -> None:
-    """Hyperscalers' internal demand, served by their sub-contracts and then their own capacity."""
+def _serve_internal_demand(g: GameCore, caps: dict[str, Capacity], delivered: dict[str, float]) -> dict:
+    """Hyperscalers' internal demand: what sub-contractors delivered, then their own capacity,
+    valued at the price index × the company's internal value multiple. Each H100e of it served
+    from own capacity holds internal_headroom_fraction of an H100e back for its products' peaks:
+    taken, not busy."""
     spec = g.spec
-    hours = _hours(g)
-    alive = g.alive()
-    internal_value = g.world.price_index
-    subcontracted: dict[str, float] = {}  # H100e each customer has under sub-contract, summed in company order
-    for x in alive:
-        for k in x.contracts:
-            if k.customer != "market":
-                subcontracted[k.customer] = subcontracted.get(k.customer, 0) + k.h100e
+    hours = spec.rules.hours_per_quarter
+    headroom_fraction = spec.demand.internal_headroom_fraction
     nearest_first = g.cache("nearest_first", _nearest_first)
-    for c in alive:
+    totals = {"demand_h100e": 0.0, "served_h100e": 0.0, "subcontracted_h100e": 0.0}
+    for c in g.alive():
         if c.internal_demand_h100e <= 0:
             continue
-        cs = spec.companies[c.id]
         want = c.internal_demand_h100e * g.mod("demand_multiplier")
-        sub = subcontracted.get(c.id, 0)
-        own = caps[c.id].take(max(0.0, want - sub), nearest_first)
-        served = min(want, own + sub)
-        value = _musd(served, internal_value * cs.internal_value_multiple, hours)
+        sub = min(want, delivered.get(c.id, 0.0))
+        cap = caps[c.id]
+        # elastic work: every H100e of it served from own capacity holds headroom beside it
+        own = cap.take(min(want - sub, cap.free / (1 + headroom_fraction)), nearest_first)
+        cap.take(own * headroom_fraction, nearest_first, busy=False)
+        served = own + sub
+        value = _musd(served, g.world.price_index * spec.companies[c.id].internal_value_multiple, hours)
         g.post(c, "revenue_internal", value, "internal AI demand served")
         if want - served > 1e-6:
             g.say(c.id, "Internal demand: served {:,.0f} of {:,.0f} H100e; {:,.0f} unserved (sub-contract it or build)", served, want, want - served)
+        totals["demand_h100e"] += want
+        totals["served_h100e"] += served
+        totals["subcontracted_h100e"] += sub
+    return totals
 
 
-def _move_price_index(g: GameCore, unmet: float, idle: float, demand: float) -> None:
-    """The price index moves with unmet demand and idle capacity."""
-    w = g.world
-    rules = g.spec.rules
+def _move_price_index(g: GameCore, spot: dict, training: dict, cost: float) -> None:
+    """Next quarter's reference price: the going price of the capacity offered this quarter (an
+    offer that sold out at its clearing price, one with room left at its ask), lifted by unmet
+    demand and lowered by idle offers (as a share of demand, capped), and never below the cost
+    of serving."""
+    w, rules = g.world, g.spec.rules
+    demand = spot["demand"] + training["demand_h100e"]
+    unmet = spot["unmet"] + training["unmet_h100e"]
     cap = rules.price_index_excess_cap
-    ex = max(-cap, min(cap, (unmet - idle) / demand)) if demand > 0 else 0.0
-    new_index = w.price_index * (1 + rules.price_index_trend_per_quarter) * math.exp(rules.price_index_sensitivity * ex)
-    w.price_index = min(rules.price_index_ceiling_usd_per_h100e_hour, max(rules.price_index_floor_usd_per_h100e_hour, new_index))
+    excess = min(cap, max(-cap, (unmet - spot["idle"]) / demand)) if demand > 0 else 0.0
+    index = spot["offer_price"] * float(np.exp(rules.price_index_sensitivity * excess))
+    floor = max(cost, rules.price_index_floor_usd_per_h100e_hour)
+    w.price_index = float(min(rules.price_index_ceiling_usd_per_h100e_hour, max(floor, index)))
     w.last_unmet_h100e = unmet
 
 
@@ -307,85 +388,92 @@ class Cells:
         weight_sum = sum(spec.regions[r].inference_demand_weight for r in homes)
         cells = [(seg, rid) for seg in spec.demand.segments.values() for rid in homes]
         self.share = np.array([seg.share_of_inference * spec.regions[rid].inference_demand_weight / weight_sum for seg, rid in cells])
-        col = lambda f: np.array([f(seg) for seg, _ in cells], dtype=float)[:, None]  # noqa: E731
-        self.neg_pw = -col(lambda x: x.price_weight)
-        self.ew = col(lambda x: x.ecosystem_weight)
-        self.rw = col(lambda x: x.reliability_weight)
-        self.outside = col(lambda x: x.outside_option)[:, 0]
+
+        def col(f) -> np.ndarray:
+            return np.array([f(seg) for seg, _ in cells], dtype=float)
+
+        self.price_weight = col(lambda x: x.price_weight)
+        self.ew = col(lambda x: x.ecosystem_weight)[:, None]
+        self.rw = col(lambda x: x.reliability_weight)[:, None]
+        self.outside = col(lambda x: x.outside_option)
         # the utility terms and the reach that depend only on an offer's region, per cell × region
         home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
-        self.latency = col(lambda x: x.latency_weight) * (self.region_tier - 1.0)
-        self.home_bonus = col(lambda x: x.home_region_bonus) * (np.arange(len(self.region_ids)) == home)
-        self.reachable = self.region_tier <= col(lambda x: x.max_latency_tier)
+        self.latency = col(lambda x: x.latency_weight)[:, None] * (self.region_tier - 1.0)
+        self.home_bonus = col(lambda x: x.home_region_bonus)[:, None] * (np.arange(len(self.region_ids)) == home)
+        self.reachable = self.region_tier <= col(lambda x: x.max_latency_tier)[:, None]
 
 
-def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity]) -> dict:
-    w, spec = g.world, g.spec
-    hours = _hours(g)
-    index = w.price_index
+def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: float) -> dict:
+    """Inference spot: every company offers what it has free in each region (on demand, so an
+    offered H100e is busy spot_load_factor of the time on average), at its ask or, with no
+    offer order, at whatever the market clears at. One price clears the market."""
+    spec = g.spec
+    hours = spec.rules.hours_per_quarter
+    load = spec.demand.spot_load_factor
     cells = g.cache("cells", Cells)
-    prices: dict[tuple[str, str], float] = {}
-    for cid, x in book.of(o.OfferCompute):
-        prices[(cid, x.region)] = float(x.price_usd_per_h100e_hour)
-    # customers judge price against the cost-led trend, not the index itself, so a rising index
-    # prices some of them out (the outside option) and bounds it
-    ref = spec.demand.price_index_initial_usd_per_h100e_hour * (1 + spec.rules.price_index_trend_per_quarter) ** g.q
-    offers = []  # (company, its capacity, region, price, H100e offered)
-    flat: list[float] = []  # each offer's price, ecosystem and reliability gaps, premium, H100e
-    regions: list[int] = []
-    region_index = cells.region_index
+    asks_given = {(cid, x.region): float(x.price_usd_per_h100e_hour) for cid, x in book.of(o.OfferCompute)}
+    offers = []  # (company, region, H100e free, H100e it can serve on average)
+    asks, eco_gap, rel_gap, premium, regions = [], [], [], [], []
     for c in g.alive():
         cap = caps[c.id]
         a = spec.archetypes[c.archetype]
-        used, eco = cap.used, cap.eco
         for rid, t in cap.total.items():
-            f = t - used.get(rid, 0.0)
-            if f > 1e-6:
-                # no offer given: the capacity is offered at the index (a standing order)
-                p = prices.get((c.id, rid), index)
-                offers.append((c, cap, rid, p, f))
-                flat += (p / ref - 1.0, eco.get(rid, 1.0) - 1.0, a.reliability - 1.0, a.enterprise_premium, f)
-                regions.append(region_index[rid])
-    total = w.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
-    demand = cells.share * total
-    demand_total = float(np.add.reduce(demand))  # what ndarray.sum calls, without its Python layer
-    by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0} for rid in spec.regions}
-    if not offers:
-        return {"demand": demand_total, "sold": 0.0, "unmet": demand_total, "idle": 0.0, "by_region": by_region}
-    price_gap, eco_gap, rel_gap, prem, capacity = np.array(flat).reshape(len(offers), 5).T
-    ridx = np.array(regions)
-    util = (
-        cells.neg_pw * price_gap
-        - cells.latency[:, ridx]
-        + cells.home_bonus[:, ridx]
-        + cells.ew * eco_gap
-        + cells.rw * rel_gap
-        + prem
+            free = t - cap.taken[rid]
+            if free > 1e-6:
+                offers.append((c, rid, free, free * load))
+                asks.append(asks_given.get((c.id, rid), 0.0))
+                eco_gap.append(cap.eco.get(rid, 1.0) - 1.0)
+                rel_gap.append(a.reliability - 1.0)
+                premium.append(a.enterprise_premium)
+                regions.append(cells.region_index[rid])
+    demand = cells.share * g.world.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
+    ridx = np.array(regions, dtype=int)
+    utilities = -cells.latency[:, ridx] + cells.home_bonus[:, ridx] + cells.ew * np.array(eco_gap) + cells.rw * np.array(rel_gap) + np.array(premium)
+    capacity = np.array([serve for *_, serve in offers])
+    rules = spec.rules
+    result = clear_choice_market(
+        demand,
+        utilities.reshape(len(demand), len(offers)),
+        cells.outside,
+        cells.price_weight,
+        cells.reachable[:, ridx].reshape(len(demand), len(offers)),
+        capacity,
+        np.array(asks),
+        customer_value(g),
+        max(cost, rules.price_index_floor_usd_per_h100e_hour),
+        rules.price_index_ceiling_usd_per_h100e_hour,
     )
-    mask = cells.reachable[:, ridx]
-    sold, unmet, declined = allocate_demand(demand, util, cells.outside, mask, capacity)
-    mine: dict[str, list[float]] = {}
-    notes = g.cache("spot_notes", _spot_notes)
-    for (c, cap, rid, p, f), q in zip(offers, sold.tolist()):
-        musd = _musd(q, p, hours)
+    by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0, "spend_musd": 0.0} for rid in spec.regions}
+    mine: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for (c, rid, free, serve), q, price in zip(offers, result.sold.tolist(), result.prices.tolist()):
+        musd = _musd(q, price, hours)
         if q > 1e-9:
-            cap.take_in(rid, q)
-            g.post(c, "revenue_spot", musd, notes[rid])
-        r = by_region[rid]
-        r["sold_h100e"] += q
-        r["offered_h100e"] += f
-        m = mine.get(c.id)
-        if m is None:
-            m = mine[c.id] = [0.0, 0.0, 0.0]
+            # on-demand capacity sold is held for its customers' peaks: busy only load of the time
+            caps[c.id].take_in(rid, min(free, q / load), busy=q)
+            g.post(c, "revenue_spot", musd, f"inference in {rid}")
+        by_region[rid]["sold_h100e"] += q
+        by_region[rid]["offered_h100e"] += serve
+        by_region[rid]["spend_musd"] += musd
+        m = mine[c.id]
         m[0] += q
-        m[1] += f
+        m[1] += serve
         m[2] += musd
     for cid, (q, f, musd) in mine.items():
         g.say(cid, "Inference spot: sold {:,.0f} of {:,.0f} H100e offered ({:.0%}), ${:,.0f}M", q, f, q / f, musd)
-    sold_total = np.add.reduce(sold)
-    idle = float(np.add.reduce(capacity) - sold_total)
-    return {"demand": demand_total, "sold": float(sold_total), "unmet": unmet, "idle": idle, "declined": declined, "by_region": by_region}
-
-
-def _spot_notes(g: GameCore) -> dict[str, str]:
-    return {rid: f"inference in {rid}" for rid in g.spec.regions}
+    for r in by_region.values():
+        r["price_usd_per_h100e_hour"] = r["spend_musd"] * 1e6 / (r["sold_h100e"] * hours) if r["sold_h100e"] > 0 else None
+    sold = float(result.sold.sum())
+    offered = float(capacity.sum())
+    return {
+        "price": result.mean_price,
+        # the going price of capacity on offer: what sold at its clearing price, what has room left at its ask
+        "offer_price": float(result.prices @ capacity) / offered if offered > 0 else result.mean_price,
+        "demand": result.demand,
+        "sold": sold,
+        "priced_out": result.priced_out,
+        "unmet": result.unmet,
+        "offered": offered,
+        "idle": offered - sold,
+        "spend": sum(r["spend_musd"] for r in by_region.values()),
+        "by_region": by_region,
+    }

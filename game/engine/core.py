@@ -21,6 +21,8 @@ from ..model.state import (
     World,
 )
 from ..scenario import Scenario, quarter_label, quarter_offset
+from .levers import Levers
+from .levers import neutral as levers_neutral
 from .rng import Draws
 
 # Profit-and-loss categories; every other ledger line moves money between cash and the balance sheet.
@@ -55,10 +57,9 @@ CAPITAL = frozenset(
     }
 )
 _CATEGORIES = PNL | CAPITAL
-# Categories a report counts as revenue (every PNL category named revenue_*), and cash a
-# company earns from outside (revenue and the rest of its business).
+# Revenue, wherever the game shows it (a view, a report, the result): what the company sells, every
+# P&L category named revenue_*. Outside cash flow (a hyperscaler's other business) is not revenue.
 REVENUE = frozenset(k for k in PNL if k.startswith("revenue"))
-EARNED = REVENUE | {"outside_cash_flow"}
 
 
 @frozen
@@ -96,30 +97,62 @@ class PublicReport:
     companies: dict[str, dict] = field(factory=dict)
 
 
+class Derived:
+    """The one owner of the engine's caches: figures worked out from the state and kept until
+    what they come from changes. Each kind has one rule for when it is dropped:
+
+    - game:    worked out from the scenario alone; kept for the whole game.
+    - quarter: worked out from the quarter's news (drift, event levers); dropped when the next
+      quarter's news is in (new_quarter).
+    - site:    worked out from one site (its chips, stage, cooling); dropped, with its owner's
+      fleet, by forget_site, which every change to a site's chips, stage or owner calls.
+    - power:   the view of a power source (observe); rebuilt when a figure it shows (energised,
+      the site it feeds, its ready quarter) is no longer the source's.
+    - books:   a company's asset book sums, held from its depreciation to the next markets
+      (no book value moves in between); dropped by release_books.
+    - alive:   the companies still in the game; dropped at a bankruptcy.
+    """
+
+    __slots__ = ("game", "quarter", "figures", "free_kw", "site_views", "fleets", "power_views", "books", "alive")
+
+    def __init__(self) -> None:
+        self.game: dict[Any, Any] = {}
+        self.quarter: dict[Any, Any] = {}
+        self.figures: dict[str, tuple] = {}  # site id -> GameCore.site_figures
+        self.free_kw: dict[str, float] = {}  # site id -> GameCore.site_free_kw
+        self.site_views: dict[str, Any] = {}  # site id -> the SiteView of an online site (observe)
+        self.fleets: dict[str, tuple] = {}  # company id -> GameCore.fleet
+        self.power_views: dict[str, Any] = {}  # power source id -> its PowerView (observe)
+        self.books: dict[str, tuple] = {}  # company id -> GameCore.asset_books, while held
+        self.alive: tuple[Company, ...] | None = None
+
+    def new_quarter(self) -> None:
+        self.quarter = {}
+
+    def forget_site(self, sid: str, owner: str | None) -> None:
+        self.figures.pop(sid, None)
+        self.free_kw.pop(sid, None)
+        self.site_views.pop(sid, None)
+        if owner is not None:
+            self.fleets.pop(owner, None)
+
+
 @define
 class GameCore:
+    """The game's state (spec, world, the quarter's reports and levers) and the shared helpers
+    every phase uses; what it works out from the state is kept in `derived`."""
+
     spec: Scenario
     seed: int
     world: World
     randomness: Draws  # every exogenous draw, by (quarter, purpose, key): see rng.py
-    release: dict[str, int]  # generation -> quarter index it becomes available
-    end: dict[str, int]
+    end: dict[str, int]  # generation -> last quarter index it is made in
     public: PublicReport = None  # this quarter's, while it is being resolved
     private: dict[str, PrivateReport] = field(factory=dict)
-    mods: dict[tuple[str, str], float] = field(factory=dict)
+    levers: Levers = field(factory=Levers)  # the active events' levers this quarter
     depreciation: dict[str, float] = field(factory=dict)  # this quarter, per company
     equity_raised: dict[str, float] = field(factory=dict)
-    _figures: dict[str, tuple] = field(factory=dict, repr=False)  # site id -> site_figures
-    _free_kw: dict[str, float] = field(factory=dict, repr=False)  # site id -> site_free_kw
-    _site_views: dict[str, Any] = field(factory=dict, repr=False)  # site id -> SiteView of an online site
-    _fleets: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> fleet()
-    _books: dict[str, tuple] = field(factory=dict, repr=False)  # company id -> asset_books(), while held
-    _power_views: dict[str, Any] = field(factory=dict, repr=False)
-    _quarter_cache: dict[tuple, Any] = field(factory=dict, repr=False)  # supply, RFP index, capex, until the next news
-    _levers: dict[str, dict] = field(factory=dict, repr=False)  # mod() values by lever, until the events' levers change
-    _static: dict[str, Any] = field(factory=dict, repr=False)
-    _labels: dict[int, str] = field(factory=dict, repr=False)
-    _alive: tuple[Company, ...] | None = field(default=None, repr=False)
+    derived: Derived = field(factory=Derived, repr=False)
 
     # ---- time -------------------------------------------------------------------------------
     @property
@@ -128,68 +161,76 @@ class GameCore:
 
     def label(self, index: int | None = None) -> str:
         i = self.world.quarter if index is None else index
-        text = self._labels.get(i)
+        key = ("label", i)
+        text = self.derived.game.get(key)
         if text is None:
-            text = self._labels[i] = quarter_label(self.spec.game.start, i)
+            text = self.derived.game[key] = quarter_label(self.spec.game.start, i)
         return text
+
+    def release_quarter(self, gen: str) -> int:
+        """The quarter index a generation is (or was) released in, events' shifts included."""
+        return self.world.generations[gen].release_quarter
 
     def released(self, gen: str, at: int | None = None) -> bool:
         t = self.world.quarter if at is None else at
-        shift = int(self.mod("release_shift_quarters", gen, 0.0))
-        return self.release[gen] + shift <= t
+        return self.world.generations[gen].release_quarter <= t
 
     def in_production(self, gen: str) -> bool:
         q = self.world.quarter
         return self.released(gen, q) and q <= self.end[gen]
 
+    def shift_release(self, gen: str, quarters: int) -> None:
+        """A generation not yet on sale ships `quarters` later (or earlier, if negative; at the
+        earliest now), for good. One on sale since an earlier quarter is not taken back; one due
+        this quarter is not yet on sale (the news comes before the orders), so it can still slip."""
+        gs = self.world.generations[gen]
+        if gs.release_quarter < self.world.quarter:
+            return
+        gs.release_quarter = max(self.world.quarter, gs.release_quarter + quarters)
+
     def draws(self, purpose: str, *key: str | int) -> np.random.Generator:
         """The generator for this quarter's draws of one purpose (narrowed by key): see rng.py."""
         return self.randomness.get(self.world.quarter, purpose, *key)
 
+    # ---- derived figures (kept in self.derived; see Derived for when each is dropped) -----------
     def cache(self, name: str, build):
         """A per-game object derived from the spec alone, built on first use."""
-        hit = self._static.get(name)
+        hit = self.derived.game.get(name)
         if hit is None:
-            hit = self._static[name] = build(self)
+            hit = self.derived.game[name] = build(self)
         return hit
+
+    def this_quarter(self, key: Any, build):
+        """A figure derived from this quarter's news, built on first use and dropped at the next news."""
+        store = self.derived.quarter
+        hit = store.get(key)
+        if hit is None:
+            hit = store[key] = build()
+        return hit
+
+    @property
+    def _quarter_cache(self) -> dict:
+        """The quarter's store, for code that reads and writes it directly (prefer this_quarter)."""
+        return self.derived.quarter
 
     def open_rfp(self, rid: Any) -> Any:
-        """The open RFP with this id, or None (indexed once per list of RFPs)."""
-        rfps = self.world.rfps
-        hit = self._quarter_cache.get(("rfps",))
-        if hit is None or hit[0] is not rfps or hit[1] != len(rfps):
-            hit = self._quarter_cache[("rfps",)] = (rfps, len(rfps), {r.id: r for r in rfps})
-        return hit[2].get(rid) if isinstance(rid, str) else None
+        """The open RFP with this id, or None."""
+        if not isinstance(rid, str):
+            return None
+        return next((r for r in self.world.rfps if r.id == rid), None)
 
     # ---- event levers -------------------------------------------------------------------------
-    def mod(self, lever: str, target: str = "", neutral: float = 1.0) -> float:
-        """A lever's value for a target, combining global and targeted events."""
-        by_target = self._levers.get(lever)  # {target: value} for the neutral the lever is asked with
-        if by_target is None or by_target[None] != neutral:
-            by_target = self._levers[lever] = {None: neutral}
-        hit = by_target.get(target)
-        if hit is None:
-            hit = by_target[target] = self._mod(lever, target, neutral)
-        return hit
+    def mod(self, lever: str, target: str = "", neutral: float | None = None) -> float:
+        """A lever's value for a target this quarter (levers.py: global and targeted pulls combined).
+        `neutral`, if given, must be the lever's own (1 for a multiplier, 0 for the rest)."""
+        assert neutral is None or neutral == levers_neutral(lever), (lever, neutral)
+        return self.levers.value(lever, target)
 
-    def set_mods(self, mods: dict[tuple[str, str], float]) -> None:
-        """The quarter's event levers (a lever's values are worked out again only if they changed:
-        most quarters bring the same events, or none)."""
-        if mods != self.mods:
-            self._levers = {}
-        self.mods = mods
-        self._quarter_cache = {}
-
-    def _mod(self, lever: str, target: str, neutral: float) -> float:
-        g = self.mods.get((lever, ""), neutral)
-        if not target:
-            return g
-        t = self.mods.get((lever, target), neutral)
-        if neutral == 1.0 and lever.endswith("multiplier"):
-            return g * t
-        if lever in ("moratorium", "export_restricted", "outage_fraction"):
-            return max(g, t)
-        return g + t - neutral
+    def set_levers(self, levers: Levers) -> None:
+        """The quarter's levers (last quarter's object is kept, with the values it has worked out,
+        when the events pull the same levers: most quarters bring the same events, or none)."""
+        if levers != self.levers:
+            self.levers = levers
 
     # ---- money -------------------------------------------------------------------------------
     def post(self, c: Company, category: str, amount: float, note: str = "") -> None:
@@ -212,21 +253,21 @@ class GameCore:
 
     def alive(self) -> tuple[Company, ...]:
         """The companies still in the game, in scenario order (kept until a bankruptcy)."""
-        hit = self._alive
+        hit = self.derived.alive
         if hit is None:
-            hit = self._alive = tuple(c for c in self.world.companies.values() if c.alive)
+            hit = self.derived.alive = tuple(c for c in self.world.companies.values() if c.alive)
         return hit
 
     def bury(self, c: Company) -> None:
         """A company leaves the game."""
         c.alive = False
-        self._alive = None
+        self.derived.alive = None
 
     # ---- capacity ------------------------------------------------------------------------------
     def site_figures(self, site: Site) -> tuple[float, float, float, tuple[tuple[int, float], ...]]:
         """(kW drawn, H100e, ecosystem-weighted H100e, H100e by release quarter) of a site's
         accelerators; cached until an installation calls forget_site."""
-        f = self._figures.get(site.id)
+        f = self.derived.figures.get(site.id)
         if f is None:
             gens = self.spec.generations
             kw = h = eco = 0.0
@@ -237,9 +278,9 @@ class GameCore:
                 x = gen.performance_h100e * n
                 h += x
                 eco += x * gen.ecosystem_factor
-                rel = self.release[gid]
+                rel = self.world.generations[gid].release_quarter
                 by_release[rel] = by_release.get(rel, 0.0) + x
-            f = self._figures[site.id] = (kw, h, eco, tuple(sorted(by_release.items())))
+            f = self.derived.figures[site.id] = (kw, h, eco, tuple(sorted(by_release.items())))
         return f
 
     def site_used_kw(self, site: Site) -> float:
@@ -255,24 +296,20 @@ class GameCore:
 
     def site_free_kw(self, site: Site) -> float:
         """kW of IT load a site can still take (cached until forget_site)."""
-        f = self._free_kw.get(site.id)
+        f = self.derived.free_kw.get(site.id)
         if f is None:
-            f = self._free_kw[site.id] = self.site_it_mw(site) * 1000 - self.site_used_kw(site)
+            f = self.derived.free_kw[site.id] = self.site_it_mw(site) * 1000 - self.site_used_kw(site)
         return f
 
     def forget_site(self, site: Site, owner: Company | None = None) -> None:
         """Drop what is cached about a site whose chips or stage changed (and its owner's totals)."""
-        self._figures.pop(site.id, None)
-        self._free_kw.pop(site.id, None)
-        self._site_views.pop(site.id, None)
-        if owner is not None:
-            self._fleets.pop(owner.id, None)
+        self.derived.forget_site(site.id, owner.id if owner is not None else None)
 
     def fleet(self, c: Company) -> tuple[dict, float]:
         """A company's online sites with chips, summed by (region, cooling, power source kind,
         its contract price): [kW, H100e, ecosystem-weighted H100e, {release: H100e}]; and its
         largest such site's MW. Cached until one of its sites changes (forget_site)."""
-        hit = self._fleets.get(c.id)
+        hit = self.derived.fleets.get(c.id)
         if hit is None:
             power = {p.id: p for p in c.power}
             groups: dict[tuple, list] = {}
@@ -293,12 +330,12 @@ class GameCore:
                 by_release = grp[3]
                 for rel, x in releases:
                     by_release[rel] = by_release.get(rel, 0.0) + x
-            hit = self._fleets[c.id] = (groups, largest)
+            hit = self.derived.fleets[c.id] = (groups, largest)
         return hit
 
     def asset_books(self, c: Company) -> tuple[float, float, float]:
         """The book values of a company's sites, power sources and chip cohorts, each summed."""
-        hit = self._books.get(c.id)
+        hit = self.derived.books.get(c.id)
         if hit is None:
             hit = (sum([s.book_musd for s in c.sites]), sum([p.book_musd for p in c.power]), sum([k.book_musd for k in c.cohorts]))
         return hit
@@ -307,15 +344,16 @@ class GameCore:
         """Keep a company's asset_books() once depreciation has written its assets down: no book
         value changes again until the next quarter's markets (release_books), or a bankruptcy
         (which drops them), so finance, views and order checks read these sums."""
-        self._books.pop(c.id, None)
-        self._books[c.id] = self.asset_books(c)
+        books = self.derived.books
+        books.pop(c.id, None)
+        books[c.id] = self.asset_books(c)
 
     def release_books(self, c: Company | None = None) -> None:
         """Books may change from here (the markets open, or c's assets go to auction)."""
         if c is None:
-            self._books.clear()
+            self.derived.books.clear()
         else:
-            self._books.pop(c.id, None)
+            self.derived.books.pop(c.id, None)
 
     def book_equity(self, c: Company) -> float:
         """Cash, plus every asset at its depreciated book value, less debt."""
@@ -324,34 +362,6 @@ class GameCore:
 
     def book_assets(self, c: Company) -> float:
         return self.book_equity(c) + c.debt_musd
-
-    def debt_rate(self, c: Company, assets: float | None = None) -> float:
-        """Annual rate: archetype base, more with leverage, less when contracts back the debt."""
-        a = self.spec.archetypes[c.archetype]
-        assets = max(self.book_assets(c) if assets is None else assets, 1e-9)
-        debt = c.debt_musd
-        leverage = min(debt / assets, 1.0)  # at most: every asset owed
-        backed = 0.0
-        if debt > 0 and c.contracts:  # else nothing backs the debt
-            hours = self.spec.rules.hours_per_quarter
-            backlog = sum([k.h100e * k.price_usd_per_h100e_hour * hours * k.quarters_left / 1e6 for k in c.contracts])
-            backed = min(1.0, backlog / debt)
-        rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * leverage - a.contract_backed_discount * backed
-        rate += self.mod("rate_add", "", 0.0)
-        if c.covenant_breached or c.distress_quarters > 0:
-            rate += self.spec.rules.covenant_penalty_rate
-        return max(rate, 0.0)
-
-    def borrow_headroom(self, c: Company, assets: float | None = None) -> float:
-        """New debt the covenant allows: leverage up to the archetype's maximum."""
-        if c.covenant_breached or c.distress_quarters > 0:
-            return 0.0
-        a = self.spec.archetypes[c.archetype]
-        if assets is None:
-            assets = self.book_assets(c)
-        # borrowed cash is itself an asset: debt' <= L (assets + x)  =>  x <= (L*assets - debt)/(1-L)
-        room = (a.max_leverage * assets - c.debt_musd) / max(1e-9, 1.0 - a.max_leverage)
-        return max(0.0, room)
 
 
 def _design_pues(g: GameCore) -> dict[tuple[str, str], float]:
@@ -366,14 +376,13 @@ def _design_pues(g: GameCore) -> dict[tuple[str, str], float]:
 def new_core(spec: Scenario, seed: int) -> GameCore:
     """The world at the start of the first quarter, from the scenario's starting state."""
     start = spec.game.start
-    release = {gid: quarter_offset(start, g.release) for gid, g in spec.generations.items()}
     end = {gid: quarter_offset(start, g.end) for gid, g in spec.generations.items()}
     regions = {
         rid: RegionState(rid, r.power_price_usd_per_mwh, r.crews_initial, r.wage_reserve_musd_per_crew_quarter)
         for rid, r in spec.regions.items()
     }
     vendors = {vid: VendorState(vid, v.packaging_units_per_quarter, v.hbm_units_per_quarter) for vid, v in spec.vendors.items()}
-    gens = {gid: GenerationState(gid, g.list_price_musd) for gid, g in spec.generations.items()}
+    gens = {gid: GenerationState(gid, g.list_price_musd, release_quarter=quarter_offset(start, g.release)) for gid, g in spec.generations.items()}
     world = World(
         quarter=0,
         price_index=spec.demand.price_index_initial_usd_per_h100e_hour,
@@ -384,7 +393,7 @@ def new_core(spec: Scenario, seed: int) -> GameCore:
         companies={},
         gas_supply_mw=spec.power.gas.turbine_supply_mw_per_quarter,
     )
-    core = GameCore(spec, seed, world, Draws(seed), release, end)
+    core = GameCore(spec, seed, world, Draws(seed), end)
     rules = spec.rules
     for cid, cs in spec.companies.items():
         c = Company(

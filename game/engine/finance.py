@@ -3,11 +3,46 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from ..model import orders as o
 from ..model.state import AssetLot, ChipCohort, Company
-from .core import EARNED, GameCore
-from .validate import OrderBook
+from .core import GameCore
+
+if TYPE_CHECKING:  # validate asks finance for the borrowing room; finance reads the order book it makes
+    from .validate import OrderBook
+
+
+def debt_rate(g: GameCore, c: Company, assets: float | None = None) -> float:
+    """Annual rate: archetype base, more with leverage, less when contracts back the debt, plus
+    the events' rate moves, plus a penalty while the covenant is breached or cash is short."""
+    a = g.spec.archetypes[c.archetype]
+    assets = max(g.book_assets(c) if assets is None else assets, 1e-9)
+    debt = c.debt_musd
+    leverage = min(debt / assets, 1.0)  # at most: every asset owed
+    backed = 0.0
+    if debt > 0 and c.contracts:  # else nothing backs the debt
+        hours = g.spec.rules.hours_per_quarter
+        backlog = sum([k.h100e * k.price_usd_per_h100e_hour * hours * k.quarters_left / 1e6 for k in c.contracts])
+        backed = min(1.0, backlog / debt)
+    rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * leverage - a.contract_backed_discount * backed
+    rate += g.mod("rate_add")
+    if c.covenant_breached or c.distress_quarters > 0:
+        rate += g.spec.rules.covenant_penalty_rate
+    return max(rate, 0.0)
+
+
+def borrow_headroom(g: GameCore, c: Company, assets: float | None = None) -> float:
+    """New debt the covenant allows: leverage up to the archetype's maximum; none while the
+    covenant is breached or the company is in distress."""
+    if c.covenant_breached or c.distress_quarters > 0:
+        return 0.0
+    a = g.spec.archetypes[c.archetype]
+    if assets is None:
+        assets = g.book_assets(c)
+    # borrowed cash is itself an asset: debt' <= L (assets + x)  =>  x <= (L*assets - debt)/(1-L)
+    room = (a.max_leverage * assets - c.debt_musd) / max(1e-9, 1.0 - a.max_leverage)
+    return max(0.0, room)
 
 
 def finance_phase(g: GameCore, book: OrderBook) -> None:
@@ -16,11 +51,11 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
     for c in g.alive():
         for x in orders.get(c.id, ()):  # each company's money orders in the order given
             if type(x) is o.Borrow:
-                amount = min(x.musd, g.borrow_headroom(c))  # the room may have shrunk since the orders
+                amount = min(x.musd, borrow_headroom(g, c))  # the room may have shrunk since the orders
                 if amount > 0:
                     c.debt_musd += amount
                     g.post(c, "debt_draw", amount, "new borrowing")
-                    g.say(c.id, "Borrowed ${:,.0f}M at {:.2%}", amount, g.debt_rate(c))
+                    g.say(c.id, "Borrowed ${:,.0f}M at {:.2%}", amount, debt_rate(g, c))
             elif type(x) is o.Repay:
                 amount = min(x.musd, c.debt_musd, max(0.0, c.cash_musd))
                 if amount > 0:
@@ -31,7 +66,7 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
                 _raise_equity(g, c, x.musd)
         # an overdraft is covered from the revolving facility while the covenant allows
         if c.cash_musd < 0:
-            draw = min(-c.cash_musd, g.borrow_headroom(c))
+            draw = min(-c.cash_musd, borrow_headroom(g, c))
             if draw > 0:
                 c.debt_musd += draw
                 g.post(c, "debt_draw", draw, "revolving credit to cover a shortfall")
@@ -46,9 +81,6 @@ def finance_phase(g: GameCore, book: OrderBook) -> None:
             c.distress_quarters = 0
         if c.distress_quarters >= rules.distress_quarters_to_bankruptcy:
             bankrupt(g, c)
-    for c in g.alive():
-        pnl = g.private[c.id].pnl
-        c.cum_revenue_musd += sum([v for k, v in pnl.items() if k in EARNED])
 
 
 def _raise_equity(g: GameCore, c: Company, amount: float) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
-from ..model.state import ONLINE, POWERED_SITE, ActiveEvent, AssetLot, PowerSource, Rfp, Site
+from ..model.state import ONLINE, POWERED_SITE, SMR, ActiveEvent, AssetLot, PowerSource, Rfp, Site
 from ..scenario import quarter_offset
 from .core import GameCore
+from .levers import Levers
+from .demand import inference_share, training_tender_share
 
 _SCOPE_TABLES = {"region": "regions", "vendor": "vendors", "generation": "generations"}
 
@@ -23,6 +25,23 @@ def _fire(g: GameCore, eid: str, target: str) -> None:
     g.world.events.append(ActiveEvent(eid, ev.title, target, ev.duration_quarters, effects))
     g.public.events.append({"event": eid, "title": ev.title, "target": target, "where": where, "quarters": ev.duration_quarters})
     g.world.news.append(ev.title + (f" ({where})" if where else "") + (f", for {ev.duration_quarters} quarters" if ev.duration_quarters > 1 else ""))
+    _one_shot(g, effects, target)
+
+
+def _one_shot(g: GameCore, effects: dict[str, float], target: str) -> None:
+    """The effects that act once, when their event fires (levers.ONE_SHOT), rather than for the
+    event's duration: an SMR delay moves every undelivered SMR PPA, a release shift moves a
+    generation's release quarter for good, a customer default ends a contract."""
+    smr = int(effects.get("smr_delay_add_quarters", 0))
+    if smr:
+        for c in g.alive():
+            for p in c.power:
+                if p.kind == SMR and not p.energised:
+                    p.ready_quarter += smr
+    shift = int(effects.get("release_shift_quarters", 0))
+    if shift:
+        for gid in [target] if target else list(g.spec.generations):
+            g.shift_release(gid, shift)
     if effects.get("customer_default"):
         _customer_default(g)
 
@@ -36,20 +55,6 @@ def _customer_default(g: GameCore) -> None:
     c.contracts.remove(k)
     g.world.news.append(f"A training customer of {c.name} defaulted on a {k.h100e:,.0f} H100e contract")
     g.say(c.id, "Customer default: contract {} ({:,.0f} H100e) ended with {} quarters unpaid", k.id, k.h100e, k.quarters_left)
-
-
-def _rebuild_mods(g: GameCore) -> None:
-    mods: dict[tuple[str, str], float] = {}
-    for ev in g.world.events:
-        for lever, v in ev.effects.items():
-            key = (lever, ev.target)
-            if lever.endswith("multiplier"):
-                mods[key] = mods.get(key, 1.0) * v
-            elif lever in ("moratorium", "export_restricted", "outage_fraction"):
-                mods[key] = max(mods.get(key, 0.0), v)
-            else:
-                mods[key] = mods.get(key, 0.0) + v
-    g.set_mods(mods)
 
 
 def _inject_quarters(g: GameCore) -> list[int]:
@@ -68,16 +73,8 @@ def events_phase(g: GameCore) -> None:
     for (eid, ev), u in zip(g.spec.events.items(), draws):
         if u < ev.probability_per_quarter:
             _fire(g, eid, "")
-    _rebuild_mods(g)
-    smr_shift = g.mods.get(("smr_delay_add_quarters", ""), 0.0)
-    if smr_shift:
-        # the shift applies once, when the event fires; the lever is then spent
-        for e in w.events:
-            if e.effects.get("smr_delay_add_quarters") and e.quarters_left == g.spec.events[e.event].duration_quarters:
-                for c in g.alive():
-                    for p in c.power:
-                        if p.kind == "smr" and not p.energised:
-                            p.ready_quarter += int(e.effects["smr_delay_add_quarters"])
+    g.set_levers(Levers.of(w.events))
+    g.derived.new_quarter()  # the quarter's news is in: figures kept from last quarter's are stale
 
 
 def _growth(g: GameCore) -> float:
@@ -85,12 +82,6 @@ def _growth(g: GameCore) -> float:
     n = max(1, g.spec.game.quarters - 1)
     f = min(1.0, g.q / n)
     return d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
-
-
-def inference_share(g: GameCore) -> float:
-    d = g.spec.demand
-    f = min(1.0, g.q / max(1, g.spec.game.quarters - 1))
-    return d.inference_share_start + (d.inference_share_end - d.inference_share_start) * f
 
 
 def drift_phase(g: GameCore) -> None:
@@ -131,8 +122,9 @@ def rfp_phase(g: GameCore) -> None:
     n = t.rfps_per_quarter
     if n <= 0:
         return
-    # labs tender for the part of the training market not already under contract
-    target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g))
+    # labs tender for the part of the training market not already under contract, less what the
+    # going price puts off
+    target = w.demand_h100e * g.mod("demand_multiplier") * g.mod("training_demand_multiplier") * (1 - inference_share(g)) * training_tender_share(g)
     running = sum([k.h100e for c in g.alive() for k in c.contracts if k.customer == "market"])
     volume = max(0.0, target - running) * t.gap_tendered_per_quarter
     rng = g.draws("compute.rfps")

@@ -28,6 +28,7 @@ from ..model.view import read_only
 from .build import facility_capex_per_grid_mw
 from .chips import generation_supply
 from .core import GameCore
+from .finance import borrow_headroom, debt_rate
 from .news import inference_share
 
 _MW = attrgetter("mw")
@@ -114,7 +115,7 @@ def _public_generations(g: GameCore) -> tuple[GenerationView, ...]:
                 export_controlled=gen.export_controlled,
                 released=released,
                 in_production=g.in_production(gid),
-                release_quarter=g.release[gid] + int(g.mod("release_shift_quarters", gid, 0.0)),
+                release_quarter=g.release_quarter(gid),
                 ecosystem_factor=gen.ecosystem_factor,
                 supply_units=supply.get(gid, 0),
                 last_spot_price_musd=gs.last_spot_price_musd,
@@ -148,9 +149,9 @@ def _rival(g: GameCore, c: Company) -> RivalView:
 
 def _site(g: GameCore, c: Company, s: Site, power) -> SiteView:
     if s.stage == ONLINE:  # most sites, most quarters: unchanged since last quarter
-        v = g._site_views.get(s.id)
+        v = g.derived.site_views.get(s.id)
         if v is None:
-            v = g._site_views[s.id] = _site_view(g, s, "", s.online_quarter)
+            v = g.derived.site_views[s.id] = _site_view(g, s, "", s.online_quarter)
         return v
     spec, rules = g.spec, g.spec.rules
     p = power.get(s.power)
@@ -211,7 +212,7 @@ def _sites(g: GameCore, c: Company) -> tuple[SiteView, ...]:
     """A company's sites. The engine's cache of SiteViews holds online sites only and drops a site
     whose chips, cooling or id change, so a hit is the view _site would return (one loop here
     rather than a call per site: most sites are online and unchanged)."""
-    cached = g._site_views.get
+    cached = g.derived.site_views.get
     power = None
     out = []
     for s in c.sites:
@@ -226,7 +227,7 @@ def _sites(g: GameCore, c: Company) -> tuple[SiteView, ...]:
 
 def _powers(g: GameCore, c: Company) -> tuple[PowerView, ...]:
     """A company's power sources; each one's view is kept until it energises, slips or feeds a site."""
-    made = g._power_views
+    made = g.derived.power_views
     out = []
     for p in c.power:
         v = made.get(p.id)
@@ -254,8 +255,8 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         special_moves=g.spec.archetypes[c.archetype].special_moves,
         cash_musd=c.cash_musd,
         debt_musd=c.debt_musd,
-        debt_rate=g.debt_rate(c, assets),
-        borrow_headroom_musd=g.borrow_headroom(c, assets),
+        debt_rate=debt_rate(g, c, assets),
+        borrow_headroom_musd=borrow_headroom(g, c, assets),
         book_equity_musd=equity,
         ownership=c.ownership,
         covenant_breached=c.covenant_breached,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model.state import GAS, GRID, ONLINE, RETROFIT, SMR, Company
 from .core import PNL, GameCore
+from .finance import debt_rate
 
 
 def power_price(g: GameCore, kind: str, contract_price: float, region: str) -> float:
@@ -122,7 +123,7 @@ def operate_phase(g: GameCore) -> None:
         g.hold_books(c)
         ebitda = sum([v for cat, v in g.private[c.id].pnl.items() if cat in PNL])
         c.ebitda_musd = ebitda
-        rate = g.debt_rate(c)
+        rate = debt_rate(g, c)
         interest = c.debt_musd * rate / 4
         c.interest_musd = interest
         if interest:

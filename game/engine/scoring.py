@@ -7,6 +7,7 @@ from typing import Any
 from attrs import frozen
 
 from ..model.state import ONLINE, Company
+from ..scenario.spec import ScoringSpec
 from .core import GameCore
 
 
@@ -17,8 +18,18 @@ class CompanyResult:
     archetype: str
     agent: str
     rank: int
-    score: float  # final equity value × founders' ownership ÷ starting equity; 0 if bankrupt
-    equity_value_musd: float
+    score: float  # 1 + value created ÷ starting capital, never below 0; 0 if bankrupt (docs/rules.md)
+    value_created_musd: float  # founders' economic equity − outside cash received − the passive benchmark
+    economic_equity_musd: float  # cash − debt + the assets below, at what they can still earn
+    fleet_value_musd: float  # online capacity: discounted margin it can still earn
+    power_value_musd: float  # power held but not yet earning, at the region's clearing price
+    build_value_musd: float  # halls still being built, at what was spent on them
+    chip_value_musd: float  # chips never installed (a share of book) and chip deposits
+    backlog_margin_musd: float  # margin of contracted revenue still to come
+    outside_cash_musd: float  # outside cash flow received, after tax: a budget, not a prize
+    benchmark_musd: float  # what the starting position would have been worth left alone
+    capital_musd: float  # starting equity at book plus starting debt: the scale of the score
+    equity_value_musd: float  # book equity (cash − debt + assets at depreciated book), for reference
     bankrupt: bool
     bankrupt_quarter: str
     online_mw: float
@@ -47,21 +58,185 @@ class GameResult:
     decisive: tuple[str, ...]
 
 
+# What running a fleet earns or costs in a quarter: the margin the fleet value is built from.
+# Building, financing, crews and the rest of the business are decisions about the future or
+# about money, not what the halls earn.
+OPERATING = frozenset({"revenue_spot", "revenue_contract", "revenue_internal", "subcontract_cost", "power", "opex"})
+
+
+@frozen
+class Valuation:
+    """A company's position valued as the score values it (every figure in $M)."""
+
+    cash: float
+    debt: float
+    fleet: float
+    power: float
+    build: float
+    chips: float
+    backlog: float
+
+    @property
+    def equity(self) -> float:
+        return self.cash - self.debt + self.fleet + self.power + self.build + self.chips + self.backlog
+
+
+def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str, Any]) -> None:
+    """Keep what the score needs from a closed quarter: the fleet's margin and its H100e (the
+    fleet value reads the last few; the passive benchmark reads them all), and the outside cash
+    received."""
+    margin = sum([v for k, v in pnl.items() if k in OPERATING])
+    st.setdefault("margin_musd", []).append(margin)
+    # what the fleet earns without the contracts it won: a passive fleet wins none
+    st.setdefault("passive_margin_musd", []).append(margin - pnl.get("revenue_contract", 0.0))
+    st.setdefault("capacity_h100e", []).append(c.capacity_h100e)
+    # capacity not under contract: what the fleet value's margin is earned on
+    st.setdefault("free_h100e", []).append(max(0.0, c.capacity_h100e - sum([k.h100e for k in c.contracts])))
+    # after tax: that much of it stays with the company, whatever it decides
+    after_tax = pnl.get("outside_cash_flow", 0.0) * (1 - g.spec.rules.tax_rate)
+    st["outside_cash_musd"] = st.get("outside_cash_musd", 0.0) + after_tax
+
+
+def margin_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passive_margin_musd", per: str = "capacity_h100e") -> float:
+    """The company's margin (without contract revenue, by default) per H100e a quarter,
+    averaged over its last few quarters with capacity."""
+    pairs = [(m, h) for m, h in zip(st.get(which, ()), st.get(per, ())) if h > 0]
+    recent = pairs[-g.spec.scoring.margin_quarters :]
+    return sum([m / h for m, h in recent]) / len(recent) if recent else 0.0
+
+
+def starting_h100e(g: GameCore, cid: str) -> float:
+    """H100e the company started with: in its halls and in its inventory."""
+    cs = g.spec.companies[cid]
+    gens = g.spec.generations
+    held = [site.chips for site in cs.sites] + [cs.inventory]
+    return sum([gens[gid].performance_h100e * n for chips in held for gid, n in chips.items()])
+
+
+def annuity(scoring: ScoringSpec, quarters: float | None = None) -> float:
+    """Present value of one dollar of margin a quarter, shrinking as chips age, over the scoring
+    horizon (or `quarters`). Agents plan with it too, so they value what the score values."""
+    n = int(scoring.horizon_quarters if quarters is None else quarters)
+    step = (1 - scoring.margin_decline_per_quarter) / (1 + scoring.discount_rate_per_year / 4)
+    # Σ_{t=1..n} step^t, summed as a geometric series
+    return float(n) if step == 1 else step * (1 - step**n) / (1 - step)
+
+
+def online_h100e(g: GameCore, c: Company) -> float:
+    """H100e installed in online halls, counted from the halls (it includes any that came online
+    after the last compute market)."""
+    return sum([grp[1] for grp in g.fleet(c)[0].values()])
+
+
 def backlog_musd(g: GameCore, c: Company) -> float:
     h = g.spec.rules.hours_per_quarter
     return sum(k.h100e * k.price_usd_per_h100e_hour * h * k.quarters_left / 1e6 for k in c.contracts)
 
 
-def equity_value(g: GameCore, c: Company) -> float:
-    """Cash − debt + assets (at depreciated book) + the margin of contracted backlog."""
-    return g.book_equity(c) + backlog_musd(g, c) * g.spec.scoring.backlog_margin_fraction
+def clearing_value_musd_per_mw(g: GameCore, region: str) -> float:
+    """What a MW of grid power in a region is worth: its last clearing price, else its reserve."""
+    last = g.world.regions[region].last_grid_price_musd_per_mw
+    return last if last > 0 else g.spec.regions[region].grid_reserve_price_musd_per_mw
 
 
-def score(g: GameCore, c: Company) -> float:
+def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
+    """Cash − debt + assets at what they can still earn (docs/rules.md, "Winning and the score").
+
+    Online halls not under contract are worth the discounted margin their chips earn, at the
+    company's own recent margin per H100e outside contracts (so an idle or badly sold fleet is
+    worth little, whatever it cost; contracted capacity counts in the backlog); power
+    not yet feeding an online hall is worth what the grid auction last paid for a MW there;
+    halls under construction count at what was spent on them; chips bought and never installed
+    at a share of their book value; contracts at the margin of the revenue still to come."""
+    sc = g.spec.scoring
+    contracted = sum([k.h100e for k in c.contracts])
+    free_h100e = max(0.0, online_h100e(g, c) - contracted)
+    fleet = free_h100e * max(0.0, margin_per_h100e(g, st, "passive_margin_musd", "free_h100e")) * annuity(g.spec.scoring)
+    online_power = {s.power for s in c.sites if s.stage == ONLINE}
+    power = sum([p.mw * clearing_value_musd_per_mw(g, p.region) for p in c.power if p.id not in online_power])
+    build = sum([s.book_musd for s in c.sites if s.stage != ONLINE])
+    per_unit = {}
+    for k in c.cohorts:
+        n, b = per_unit.get(k.generation, (0, 0.0))
+        per_unit[k.generation] = (n + k.units, b + k.book_musd)
+    idle_chips = sum([n * per_unit[gid][1] / per_unit[gid][0] for gid, n in c.inventory.items() if n > 0 and per_unit.get(gid, (0,))[0] > 0])
+    chips = idle_chips * sc.idle_chip_value_fraction + c.deposits_musd
+    backlog = backlog_musd(g, c) * sc.backlog_margin_fraction
+    return Valuation(c.cash_musd, c.debt_musd, fleet, power, build, chips, backlog)
+
+
+def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
+    """The passive benchmark, in closed form: the company as it started, left alone. Each
+    quarter its starting H100e earn what the company's H100e earned on average that quarter
+    outside contracts (spot sales and its own demand, less running costs: a fleet left alone
+    wins no RFPs); it
+    pays interest on its starting debt at the rate its starting leverage costs, and tax after
+    the depreciation of its starting assets; at the end its starting fleet is valued as any
+    fleet is. So what the starting position earns anyway is not credited to the player, and
+    nothing is simulated twice."""
+    spec = g.spec
+    cs = spec.companies[c.id]
+    a = spec.archetypes[cs.archetype]
+    start = starting_h100e(g, c.id)
+    assets = c.starting_equity_musd + cs.debt_musd
+    rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * min(1.0, cs.debt_musd / assets if assets > 0 else 1.0)
+    interest = cs.debt_musd * rate / 4
+    write_down = starting_write_down(g, c.id)
+    cash = cs.cash_musd
+    for q, (margin, held) in enumerate(zip(st.get("passive_margin_musd", ()), st.get("capacity_h100e", ()))):
+        earned = margin * min(1.0, start / held) if held > 0 else 0.0
+        pretax = earned - interest
+        taxable = pretax - (write_down[q] if q < len(write_down) else 0.0)
+        cash += pretax - max(0.0, taxable) * spec.rules.tax_rate
+    fleet = start * max(0.0, margin_per_h100e(g, st)) * annuity(g.spec.scoring)
+    return cash - cs.debt_musd + fleet
+
+
+def starting_write_down(g: GameCore, cid: str) -> list[float]:
+    """Depreciation of the starting halls and chips, quarter by quarter, until written off."""
+    spec = g.spec
+    cs = spec.companies[cid]
+    assets = []  # (book, charge a quarter)
+    for site in cs.sites:
+        capex = spec.cooling[site.cooling].capex_musd_per_mw * spec.regions[site.region].facility_capex_multiplier * site.mw
+        assets.append((capex, capex / spec.rules.facility_depreciation_quarters))
+    for chips in [site.chips for site in cs.sites] + [cs.inventory]:
+        for gid, n in chips.items():
+            gen = spec.generations[gid]
+            assets.append((gen.list_price_musd * n, gen.list_price_musd * n / gen.depreciation_quarters))
+    return [sum([min(charge, max(0.0, book - charge * q)) for book, charge in assets]) for q in range(spec.game.quarters)]
+
+
+def score(g: GameCore, c: Company, st: dict[str, Any] | None = None) -> float:
+    """1 + value created ÷ starting capital, never below 0; 0 if bankrupt."""
     if not c.alive:
         return 0.0
-    base = c.starting_equity_musd
-    return max(0.0, equity_value(g, c)) * c.ownership / base if base > 0 else 0.0
+    parts = score_parts(g, c, st or {})
+    return parts["score"]
+
+
+def score_parts(g: GameCore, c: Company, st: dict[str, Any]) -> dict[str, float]:
+    v = valuation(g, c, st)
+    outside = st.get("outside_cash_musd", 0.0)
+    bench = benchmark_musd(g, c, st)
+    created = (v.equity - outside) * c.ownership - bench
+    # all the capital it started with, lenders' and owners': a return on equity alone would
+    # reward leverage for itself
+    capital = c.starting_equity_musd + g.spec.companies[c.id].debt_musd
+    s = max(0.0, 1 + created / capital) if capital > 0 and c.alive else 0.0
+    return dict(
+        score=s,
+        value_created_musd=created,
+        economic_equity_musd=v.equity,
+        fleet_value_musd=v.fleet,
+        power_value_musd=v.power,
+        build_value_musd=v.build,
+        chip_value_musd=v.chips,
+        backlog_margin_musd=v.backlog,
+        outside_cash_musd=outside,
+        benchmark_musd=bench,
+        capital_musd=capital,
+    )
 
 
 def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> GameResult:
@@ -71,7 +246,8 @@ def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> G
     for c in comps:
         st = stats.get(c.id, {})
         util = st.get("util_sum", 0.0) / st["util_n"] if st.get("util_n") else 0.0
-        eq = equity_value(g, c) if c.alive else 0.0
+        eq = g.book_equity(c) if c.alive else 0.0
+        parts = score_parts(g, c, st)
         invested = max(1e-9, c.starting_equity_musd + c.debt_musd)
         rows.append(
             dict(
@@ -79,7 +255,7 @@ def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> G
                 name=c.name,
                 archetype=c.archetype,
                 agent=agents.get(c.id, ""),
-                score=round(score(g, c), 6),
+                **{k: round(v, 6 if k == "score" else 3) for k, v in parts.items()},
                 equity_value_musd=round(eq, 3),
                 bankrupt=not c.alive,
                 bankrupt_quarter=g.label(c.bankrupt_quarter) if not c.alive else "",
@@ -98,7 +274,7 @@ def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> G
             )
         )
     # rank by score, then by equity value; ties by id so the order is total
-    rows.sort(key=lambda r: (-r["score"], -r["equity_value_musd"], r["id"]))
+    rows.sort(key=lambda r: (-r["score"], -r["value_created_musd"], r["id"]))
     standings = tuple(CompanyResult(rank=i + 1, **r) for i, r in enumerate(rows))
     return GameResult(
         scenario=g.spec.game.name,
@@ -116,7 +292,7 @@ def _decisive(g: GameCore, standings: tuple[CompanyResult, ...]) -> list[str]:
     """A few plain lines on what decided the game, read off the results."""
     out = []
     win = standings[0]
-    out.append(f"{win.name} ({win.archetype}) won with {win.score:.2f}× its starting equity and {win.share_h100e:.0%} of online H100e.")
+    out.append(f"{win.name} ({win.archetype}) won with {win.score:.2f}× (${win.value_created_musd / 1000:,.1f}B created above its passive benchmark) and {win.share_h100e:.0%} of online H100e.")
     alive = [r for r in standings if not r.bankrupt]
     if len(standings) >= 3:
         # power held by the end of year one, against what each had online when the game ended

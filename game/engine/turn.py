@@ -21,7 +21,7 @@ from .labour import crew_markets, training_programmes
 from .news import news_phase
 from .observe import Observer
 from .operate import operate_phase
-from .scoring import GameResult, game_result
+from .scoring import GameResult, game_result, record_quarter
 from .validate import OrderBook, validate_orders
 
 
@@ -152,6 +152,8 @@ class Game:
                 dep = g.depreciation.get(c.id, 0.0)
                 c.net_income_musd = sum([v for k, v in pnl.items() if k in PNL]) - dep
                 c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
+                c.cum_revenue_musd += c.revenue_musd
+                record_quarter(g, c, pnl, self.stats[c.id])
                 private[c.id] = evolve(
                     rep,
                     lines=tuple(rep._lines),  # each line is a str or a tuple of a template and its values

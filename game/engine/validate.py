@@ -11,6 +11,7 @@ from ..model.state import ONLINE, Company
 from ..model.orders import describe, order_from_dict
 from .build import retrofit_cost
 from .core import GameCore
+from .finance import borrow_headroom
 
 
 def _num(x: Any) -> bool:
@@ -18,8 +19,6 @@ def _num(x: Any) -> bool:
 
 
 def _positive(name: str, x: Any, hi: float = 1e9) -> str | None:
-    if (type(x) is float or type(x) is int) and 0 < x <= hi:  # the usual case, in one test (NaN fails it)
-        return None
     if not _num(x):
         return f"{name} must be a finite number, got {x!r}"
     if x <= 0:
@@ -211,16 +210,24 @@ def _subcontract(g: GameCore, c: Company, x: o.Subcontract) -> tuple[str | None,
         return err, 0
     if x.quarters > g.spec.demand.training.contract_quarters_max * 2:
         return f"sub-contracts run at most {g.spec.demand.training.contract_quarters_max * 2} quarters", 0
-    if x.h100e > c.internal_demand_h100e:
-        return f"{x.h100e:,.0f} H100e is more than your internal demand ({c.internal_demand_h100e:,.0f})", 0
+    room = subcontract_room(g, c)
+    if x.h100e > room + 1e-6:
+        return f"{x.h100e:,.0f} H100e is more than the {room:,.0f} of your internal demand not already sub-contracted or out to tender", 0
     return None, 0
+
+
+def subcontract_room(g: GameCore, c: Company) -> float:
+    """Internal demand not yet under a running sub-contract or in an open sub-contract RFP."""
+    running = sum(k.h100e for x in g.alive() for k in x.contracts if k.customer == c.id)
+    tendered = sum(r.h100e for r in g.world.rfps if r.customer == c.id)
+    return max(0.0, c.internal_demand_h100e - running - tendered)
 
 
 def _borrow(g: GameCore, c: Company, x: o.Borrow) -> tuple[str | None, float]:
     err = _positive("musd", x.musd, 1e7)
     if err:
         return err, 0
-    room = g.borrow_headroom(c)
+    room = borrow_headroom(g, c)
     if x.musd > room + 1e-6:
         return f"lenders will lend at most ${room:,.0f}M more (covenant: leverage ≤ {g.spec.archetypes[c.archetype].max_leverage:.0%})", 0
     return None, 0
@@ -276,8 +283,6 @@ _UNIQUE: dict[type, Callable[[Any], Any]] = {
     o.RetrofitCooling: attrgetter("site"),
     o.FundAsicProgramme: lambda x: None,
 }
-# Each kind's check and its key for _UNIQUE (None: any number may be given), found in one lookup.
-_RULES: dict[type, tuple[Callable, Callable[[Any], Any] | None]] = {kind: (check, _UNIQUE.get(kind)) for kind, check in CHECKS.items()}
 
 
 class OrderBook:
@@ -307,17 +312,16 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
     nothing, so a player's pending orders can be checked as they are typed."""
     seen: set = set()
     funds = None  # cash plus borrowing room, worked out for the first order that costs money
+    subcontracted = 0.0  # H100e the set's accepted sub-contract orders ask for so far
     for item in items:
         order = item
-        rule = _RULES.get(type(item))
-        if rule is None:
+        if type(item) not in CHECKS:  # an order as a dict (from JSON, say)
             try:
                 order = order_from_dict(item)
             except ValueError as e:
                 yield item, None, str(e), 0.0
                 continue
-            rule = _RULES[type(order)]
-        check, unique = rule
+        check, unique = CHECKS[type(order)], _UNIQUE.get(type(order))
         try:
             reason, cost = check(g, c, order)
         except (TypeError, ValueError, AttributeError) as e:  # wrongly typed fields in a typed order
@@ -328,9 +332,15 @@ def judge_orders(g: GameCore, c: Company, items: list[Any]) -> Iterator[tuple[An
                 if key in seen:
                     reason = "duplicate: only the first such order in a set counts"
                 seen.add(key)
+            if reason is None and type(order) is o.Subcontract:
+                room = subcontract_room(g, c)
+                if subcontracted + order.h100e > room + 1e-6:
+                    reason = f"this set's sub-contracts come to {subcontracted + order.h100e:,.0f} H100e, more than the {room:,.0f} of your internal demand not already sub-contracted or out to tender"
+                else:
+                    subcontracted += order.h100e
             if reason is None and cost:
                 if funds is None:
-                    funds = c.cash_musd + g.borrow_headroom(c)
+                    funds = c.cash_musd + borrow_headroom(g, c)
                 if cost > 0 and cost > funds + 1e-6:
                     reason = f"insufficient funds: needs up to ${cost:,.0f}M, ${max(funds, 0):,.0f}M left (cash plus borrowing room)"
                 else:

@@ -165,7 +165,7 @@ class Company:
     interest_musd: float = 0.0
     crews: dict[str, float] = field(factory=dict)  # crews hired this quarter, by region
     crew_wage: dict[str, float] = field(factory=dict)  # the wage they cleared at
-    cum_revenue_musd: float = 0.0
+    cum_revenue_musd: float = 0.0  # revenue (engine.core.REVENUE) over the quarters played
 
 
 @define
@@ -194,6 +194,7 @@ class VendorState:
 class GenerationState:
     id: str
     list_price_musd: float
+    release_quarter: int = 0  # quarter index it is (or was) released in; events may shift it once
     last_spot_price_musd: float = 0.0
     last_spot_units: int = 0
     last_supply_units: int = 0

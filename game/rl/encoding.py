@@ -13,23 +13,26 @@ from typing import Any, Callable
 import numpy as np
 from attrs import frozen
 
+from ..agents.policy import build, chips, compute, power
+from ..agents.policy.holdings import CHIP_SOON_QUARTERS, survey
 from ..model import orders as o
 from ..model.view import CompanyView, GenerationView, RegionView
 from ..scenario import Scenario
 
 OBS_LIMIT = 10.0  # every observation slot is clipped to [-OBS_LIMIT, OBS_LIMIT]
 
-# Sizes and prices the coarse choices decode to (docs/rl.md explains each).
+# Sizes and prices the coarse choices decode to (docs/rl.md explains each). Prices, markups and
+# the sizing rules come from the built-in agents' policies (game/agents/policy), so a trained
+# policy and the built-in agents bid alike.
 POWER_SHARE_OF_RELEASE = (0.25, 0.75)  # "small", "large" share of a region's grid release
-POWER_BID_MARKUP = 1.25  # × max(reserve, last clearing price)
+POWER_BID_MARKUP = power.BID_MARKUP  # × max(reserve, last clearing price)
 GAS_SHARE_OF_SUPPLY = 0.5
 GAS_BID_MARKUP = 1.1
 CREW_NEED_MULTIPLE = (1.0, 1.5)  # × crews the region's building sites need
-CREW_WAGE_MARKUP = 1.15
+CREW_WAGE_MARKUP = build.WAGE_MARKUP
 OFFER_PRICE_FACTORS = (0.8, 1.0, 1.2)  # × price index
-CHIP_SOON_QUARTERS = 2  # "fill soon" also counts halls expected online within this many quarters
-CHIP_BID_MARKUP = 1.05
-CHIP_SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
+CHIP_BID_MARKUP = chips.BID_MARKUP
+CHIP_SUPPLY_SHARE = chips.SUPPLY_SHARE  # most of a generation's quarterly supply one bid asks for
 APA_SUPPLY_SHARE = 0.1
 APA_QUARTERS = 4
 RFP_PRICE_FACTORS = (0.95, 0.85)  # × the RFP's ceiling
@@ -39,8 +42,8 @@ RAISE_SHARE = 0.5  # of what investors take this quarter
 SMR_SHARE_OF_OFFER = 0.3
 SUBCONTRACT_SHARE = 0.5  # of the unserved internal demand
 SUBCONTRACT_QUARTERS = 4
-SUBCONTRACT_PRICE_FACTOR = 1.1
-LOT_BID_MARKUP = 1.05
+SUBCONTRACT_PRICE_FACTOR = compute.SUBCONTRACT_PRICE_FACTOR
+LOT_BID_MARKUP = power.LOT_BID_MARKUP
 FUNDS_SAFETY = 0.98  # decoded orders spend at most this share of cash plus borrowing room
 
 
@@ -415,7 +418,9 @@ class Encoding:
     def _power(self, v: CompanyView, r: RegionView, choice: int, purse: _Purse) -> list[Any]:
         if r.moratorium or r.grid_release_mw <= 0:
             return []
-        price = round(max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw, 0.001) * POWER_BID_MARKUP, 4)
+        price = power.bid_price(r, POWER_BID_MARKUP)
+        if price <= 0:
+            return []
         mw = _floor(min(r.grid_release_mw * POWER_SHARE_OF_RELEASE[choice - 1], self.spec.rules.max_site_mw, purse.left / price), 1)
         if mw < 1:
             return []
@@ -437,24 +442,16 @@ class Encoding:
         return [o.StartSite(p.id, cooling, False) for p in v.me.power if p.region == r.id and p.site is None]
 
     def _crews(self, v: CompanyView, r: RegionView, choice: int, purse: _Purse) -> list[Any]:
-        per_crew = self.spec.rules.construction_mw_per_crew_quarter
-        ready = {p.id for p in v.me.power if p.energised or p.ready_quarter <= v.quarter}
-        need = sum((s.mw - s.built_mw) / per_crew for s in v.me.sites if s.region == r.id and (s.stage == "construction" or (s.stage == "power" and s.power in ready)))
-        wage = round(max(r.wage_reserve_musd, r.last_wage_musd, 0.001) * CREW_WAGE_MARKUP, 4)
-        crews = _floor(min(need * CREW_NEED_MULTIPLE[choice - 1], r.crews_pool, purse.left / wage), 2)
-        if crews < 0.5:
+        need = survey(v).crews_needed.get(r.id, 0.0)
+        x = build.crew_bid(r, need * CREW_NEED_MULTIPLE[choice - 1], purse.left, CREW_WAGE_MARKUP)
+        if x is None:
             return []
-        purse.spend(crews * wage)
-        return [o.BidCrews(r.id, crews, wage)]
+        purse.spend(x.crews * x.wage_musd)
+        return [x]
 
     def _offer(self, v: CompanyView, r: RegionView, choice: int, purse: _Purse) -> list[Any]:
         price = round(v.price_index * OFFER_PRICE_FACTORS[choice - 1], 4)
         return [o.OfferCompute(r.id, price)] if price > 0 else []
-
-    def _chip_price(self, g: GenerationView) -> float:
-        if g.custom:
-            return round(g.list_price_musd * self.spec.vendors[g.vendor].spot_reserve_fraction * CHIP_BID_MARKUP, 6)
-        return round(max(g.list_price_musd, g.last_spot_price_musd) * CHIP_BID_MARKUP, 6)
 
     def _buyable(self, v: CompanyView, g: GenerationView) -> bool:
         if not (g.released and g.in_production and g.supply_units > 0):
@@ -466,13 +463,14 @@ class Encoding:
             return []
         soon = choice == 2
         hall_kw = 0.0
+        restricted = {x.id for x in v.regions if x.export_restricted}
         for s in v.me.sites:
-            if g.liquid_only and s.cooling not in self.liquid_kinds:
+            if (g.liquid_only and s.cooling not in self.liquid_kinds) or (g.export_controlled and s.region in restricted):
                 continue
             if s.stage == "online" or (soon and 0 <= s.expected_online <= v.quarter + CHIP_SOON_QUARTERS):
                 hall_kw += max(0.0, s.free_mw) * 1000
         need_kw = hall_kw - self._lookup(v)[2] - purse.chip_kw
-        price = self._chip_price(g)
+        price = chips.bid_price(v, g, CHIP_BID_MARKUP)
         if price <= 0:
             return []
         units = int(min(need_kw / g.power_kw, g.supply_units * CHIP_SUPPLY_SHARE, purse.left / price, 10**8))
@@ -503,15 +501,7 @@ class Encoding:
         installed = sum(perf.get(gid, 0.0) * n for s in me.sites if s.stage == "online" for gid, n in s.installed.items())
         capacity = max(me.capacity_h100e, installed)  # capacity_h100e is last operated; 0 before the first quarter
         free = capacity * self.spec.archetypes[me.archetype].sellable_fraction - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e
-        out: list[Any] = []
-        for r in sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)):
-            if r.customer == me.id or r.min_site_mw > largest or r.h100e > free:
-                continue
-            price = _floor(r.max_price_usd_per_h100e_hour * RFP_PRICE_FACTORS[choice - 1], 4)
-            if price > 0:
-                out.append(o.BidRfp(r.id, price))
-                free -= r.h100e
-        return out
+        return compute.rfp_bids(v, largest, RFP_PRICE_FACTORS[choice - 1], free)
 
     def _finance(self, v: CompanyView, choice: int, purse: _Purse) -> list[Any]:
         me = v.me
@@ -548,24 +538,15 @@ class Encoding:
         return [o.SignSmrPpa(r.id, mw)]
 
     def _subcontract(self, v: CompanyView, choice: int, purse: _Purse) -> list[Any]:
-        me = v.me
-        if "subcontract" not in me.special_moves or me.internal_demand_h100e <= 0:
-            return []
-        own = me.capacity_h100e * self.spec.archetypes[me.archetype].sellable_fraction
-        gap = me.internal_demand_h100e - own - sum(k.h100e for k in me.subcontracts)
-        h100e = _floor(min(gap * SUBCONTRACT_SHARE, me.internal_demand_h100e), 1)
-        quarters = min(SUBCONTRACT_QUARTERS, self.spec.demand.training.contract_quarters_max * 2)
-        price = round(v.price_index * SUBCONTRACT_PRICE_FACTOR, 4)
-        if h100e < 1 or price <= 0:
-            return []
-        return [o.Subcontract(h100e, quarters, price)]
+        x = compute.subcontract(v, SUBCONTRACT_SHARE, SUBCONTRACT_QUARTERS, SUBCONTRACT_PRICE_FACTOR)
+        return [] if x is None else [x]
 
     def _lots(self, v: CompanyView, choice: int, purse: _Purse) -> list[Any]:
         out: list[Any] = []
         for lot in v.lots:
             if lot.seller == v.me.id or (lot.kind == "powered_site" and "distressed_sites" not in v.me.special_moves):
                 continue
-            bid = max(math.ceil(lot.reserve_musd * LOT_BID_MARKUP * 100) / 100, 0.01)
+            bid = power.lot_bid_musd(lot.reserve_musd, LOT_BID_MARKUP)
             if bid <= purse.left:
                 purse.spend(bid)
                 out.append(o.BidLot(lot.id, bid))

@@ -94,7 +94,6 @@ class RulesSpec:
     max_orders_per_quarter: int = num(1, 10000, required=True)
     max_site_mw: float = num(1, 100000, required=True)
     price_index_sensitivity: float = num(0, 5, required=True)
-    price_index_trend_per_quarter: float = num(-0.5, 0.5, required=True)
     price_index_floor_usd_per_h100e_hour: float = num(0, 100, required=True)
     price_index_ceiling_usd_per_h100e_hour: float = num(0, 1000, required=True)
     price_index_excess_cap: float = num(0, 10, required=True)  # |unmet − idle| / demand counted at most this much in one quarter
@@ -127,7 +126,9 @@ class ArchetypeSpec:
     contract_backed_discount: float = num(0, 1, required=True)
     max_leverage: float = num(0, 1, required=True)
     min_interest_coverage: float = num(0, 100, required=True)
-    sellable_fraction: float = num(0.05, 1, required=True)
+    # No rule reads it: utilisation comes out of the compute market (docs/rules.md, "Compute
+    # market"). The built-in agents still plan with it; it goes when they stop.
+    sellable_fraction: float = num(0.05, 1, default=1.0)
     enterprise_premium: float = num(-5, 5, required=True)
     reliability: float = num(0, 1, required=True)
     special_moves: tuple[str, ...] = field(default=(), metadata={"each_choice": SPECIAL_MOVES})
@@ -262,6 +263,9 @@ class TrainingSpec:
     current_generation_quarters: int = num(0, 80, required=True)
     price_premium: float = num(0, 10, required=True)
     rfp_size_concentration: float = num(0.01, 1000, required=True)  # Dirichlet: low = a few huge RFPs, high = equal sizes
+    older_generation_discount: float = num(0, 1, required=True)  # pay cut on the share of an RFP served by generations older than it asks for
+    price_weight: float = num(0, 100, required=True)  # how fast labs stop tendering as the index rises above what compute is worth
+    outside_option: float = num(-100, 100, required=True)  # the pull of not tendering at all, at that worth
 
 
 @frozen(kw_only=True)
@@ -271,7 +275,10 @@ class DemandSpec:
     growth_per_quarter_end: float = num(-0.5, 2, required=True)
     inference_share_start: float = num(0, 1, required=True)
     inference_share_end: float = num(0, 1, required=True)
-    price_index_initial_usd_per_h100e_hour: float = num(0.01, 1000, required=True)
+    price_index_initial_usd_per_h100e_hour: float = num(0.01, 1000, required=True)  # also what customers think an H100e-hour is worth at the start
+    value_change_per_quarter: float = num(-0.5, 0.5, required=True)  # change of that worth per quarter
+    spot_load_factor: float = num(0.05, 1, required=True)  # share of the time an H100e sold on demand is busy
+    internal_headroom_fraction: float = num(0, 5, required=True)  # capacity a company holds back for its own demand's peaks, × that demand
     training: TrainingSpec
     segments: dict[str, SegmentSpec] = field(factory=dict)
 
@@ -327,8 +334,15 @@ class InjectSpec:
 
 @frozen(kw_only=True)
 class ScoringSpec:
-    method: str = choice(("equity_multiple",))
-    backlog_margin_fraction: float = num(0, 1, required=True)
+    """How a company's final position is valued and set against what it would have had anyway."""
+
+    method: str = choice(("value_created",))
+    backlog_margin_fraction: float = num(0, 1, required=True)  # margin counted on contracted revenue still to come
+    discount_rate_per_year: float = num(0, 1, default=0.10)  # the rate future margin is discounted at
+    horizon_quarters: int = num(0, 80, default=20)  # quarters of margin an online fleet still earns
+    margin_decline_per_quarter: float = num(0, 0.5, default=0.03)  # chips age and prices fall: margin shrinks so much a quarter
+    margin_quarters: int = num(1, 12, default=4)  # the last quarters whose margin per H100e is averaged
+    idle_chip_value_fraction: float = num(0, 1, default=0.5)  # chips bought and never installed count at this share of book
 
 
 @frozen(kw_only=True)

@@ -1,0 +1,116 @@
+"""Chips: what is on sale, what may be installed where (liquid-only generations need liquid
+halls, export-controlled ones no restricted region), bids and advance-purchase agreements."""
+
+from __future__ import annotations
+
+from attrs import define
+
+from ...model import orders as o
+from ...model.view import CompanyView, GenerationView
+from .holdings import CHIP_SOON_QUARTERS, Holdings
+from .value import earning_quarters
+
+BID_MARKUP = 1.05  # × the higher of the list price and the last spot price
+SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
+SMALLEST_BID_KW = 100  # fewer chips than fill this many accelerators' worth of kW are not worth a bid
+
+
+def value_first(g: GenerationView) -> tuple[float, str]:
+    return -g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id
+
+
+def on_sale(v: CompanyView, liquid: bool, restricted: bool = False) -> list[GenerationView]:
+    """Merchant generations on sale now that a hall of this kind may host, best value first."""
+    return sorted(
+        (
+            g
+            for g in v.generations
+            if g.released and g.in_production and not g.custom and g.supply_units > 0
+            and (liquid or not g.liquid_only) and not (restricted and g.export_controlled)
+        ),
+        key=value_first,
+    )
+
+
+def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> float:
+    if g.custom:  # its own ASIC: at the vendor's reserve
+        return round(g.list_price_musd * v.scenario.vendors[g.vendor].spot_reserve_fraction * markup, 6)
+    return round(max(g.list_price_musd, g.last_spot_price_musd) * markup, 6)
+
+
+def pays(v: CompanyView, g: GenerationView, price: float, margin_musd_per_h100e: float) -> bool:
+    """Does an accelerator bought now earn its price back, as the score counts?"""
+    return g.performance_h100e * margin_musd_per_h100e * earning_quarters(v, v.quarter + CHIP_SOON_QUARTERS) > price
+
+
+@define
+class ChipHabits:
+    markup: float = BID_MARKUP
+    supply_share: float = SUPPLY_SHARE
+    apa_share: float = 0.5
+    apa_quarters: int = 4
+
+
+def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, margin_musd_per_h100e: float) -> tuple[list, float, float]:
+    """Bids (and at most one agreement) for the chips its free hall power can take, hall kind by
+    hall kind, less what is already coming; returns the orders, the cash they can take and the
+    deposit committed."""
+    coming = h.coming_kw
+    units: dict[str, int] = {}
+    prices: dict[str, float] = {}
+    orders: list = []
+    spent = deposit_total = 0.0
+    signed = False
+    for key in ((True, False), (True, True), (False, False), (False, True)):
+        need_kw = h.free_kw.get(key, 0.0) - coming
+        coming = max(0.0, coming - h.free_kw.get(key, 0.0))
+        for g in on_sale(v, *key):
+            if need_kw < g.power_kw * SMALLEST_BID_KW or budget - spent <= 0:
+                break
+            price = bid_price(v, g, habits.markup)
+            if not pays(v, g, price, margin_musd_per_h100e):
+                continue
+            n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
+            if n <= 0:
+                continue
+            vendor = v.scenario.vendors[g.vendor]
+            quarters = min(vendor.apa_max_quarters, habits.apa_quarters)
+            # apa_share of what the halls need, spread over the agreement's deliveries
+            apa_n = int(min(n * habits.apa_share / quarters, g.apa_room_units))
+            if not signed and apa_n > 100 and v.quarters_left > quarters:
+                deposit = g.apa_price_musd * apa_n * quarters * vendor.apa_deposit_fraction
+                if deposit + spent < budget:
+                    orders.append(o.SignChipAgreement(g.id, apa_n, quarters))
+                    deposit_total += deposit
+                    spent += deposit + g.apa_price_musd * apa_n
+                    n = int(min(n - apa_n * quarters, max(0.0, budget - spent) / price))  # the deposit used some of the money
+                    need_kw -= apa_n * quarters * g.power_kw
+                    signed = True
+            if n > 0:
+                units[g.id] = units.get(g.id, 0) + n
+                prices[g.id] = price
+                spent += n * price
+                need_kw -= n * g.power_kw
+    orders += [o.BidChips(gid, n, prices[gid]) for gid, n in units.items()]
+    return orders, spent, deposit_total
+
+
+def asic_bid(v: CompanyView, budget: float, *, share_of_free_power: float, supply_share: float, markup: float) -> o.BidChips | None:
+    """Its own ASICs for a share of its free online hall power, once the programme ships."""
+    spec = v.scenario
+    asic = next(g for g in v.generations if g.id == spec.asic.generation)
+    if not (v.me.asic_active and asic.in_production):
+        return None
+    liquid = {k for k, c in spec.cooling.items() if c.hosts_liquid_only}
+    restricted = {r.id for r in v.regions if r.export_restricted}
+    free_kw = sum(
+        s.free_mw * 1000
+        for s in v.me.sites
+        if s.stage == "online" and (not asic.liquid_only or s.cooling in liquid) and not (asic.export_controlled and s.region in restricted)
+    )
+    on_the_way = v.me.inventory.get(asic.id, 0) + sum(d.units for d in v.me.deliveries if d.generation == asic.id)
+    n = int(min(free_kw * share_of_free_power / asic.power_kw - on_the_way, asic.supply_units * supply_share))
+    price = bid_price(v, asic, markup)
+    if n > 100 and n * price < budget:
+        return o.BidChips(asic.id, n, price)
+    return None

@@ -1,0 +1,52 @@
+"""Selling compute: spot offers in every region it sells from, bids on RFPs it can serve,
+and sub-contracts for the internal demand it cannot serve itself."""
+
+from __future__ import annotations
+
+import math
+
+from ...model import orders as o
+from ...model.view import CompanyView
+
+SUBCONTRACT_PRICE_FACTOR = 1.1  # × the price index: the most it pays a sub-contractor
+
+
+def offers(v: CompanyView, regions: set[str], price_factor: float) -> list[o.OfferCompute]:
+    price = round(v.price_index * price_factor, 4)
+    return [o.OfferCompute(rid, price) for rid in sorted(regions)] if price > 0 else []
+
+
+def free_h100e(v: CompanyView) -> float:
+    """Capacity it may still commit: the sellable share of what it runs, less its contracts and
+    its own demand."""
+    me = v.me
+    sellable = v.scenario.archetypes[me.archetype].sellable_fraction
+    return me.capacity_h100e * sellable - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e
+
+
+def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float | None = None) -> list[o.BidRfp]:
+    """The best-paying RFPs it qualifies for and has room for, each at a share of its ceiling."""
+    free = free_h100e(v) if free is None else free
+    out = []
+    for r in sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)):
+        if r.customer == v.me.id or r.min_site_mw > largest_mw or r.h100e > free:
+            continue
+        price = math.floor(r.max_price_usd_per_h100e_hour * price_factor * 1e4) / 1e4
+        if price > 0:
+            out.append(o.BidRfp(r.id, price))
+            free -= r.h100e
+    return out
+
+
+def subcontract(v: CompanyView, share: float, quarters: int, price_factor: float = SUBCONTRACT_PRICE_FACTOR) -> o.Subcontract | None:
+    """Put a share of the internal demand its own capacity and sub-contracts leave unserved out to tender."""
+    me = v.me
+    if "subcontract" not in me.special_moves or me.internal_demand_h100e <= 0:
+        return None
+    own = me.capacity_h100e * v.scenario.archetypes[me.archetype].sellable_fraction
+    gap = me.internal_demand_h100e - own - sum(k.h100e for k in me.subcontracts)
+    h100e = math.floor(min(gap * share, me.internal_demand_h100e) * 10) / 10
+    price = round(v.price_index * price_factor, 4)
+    if h100e < 1 or price <= 0:
+        return None
+    return o.Subcontract(h100e, min(quarters, v.scenario.demand.training.contract_quarters_max * 2), price)

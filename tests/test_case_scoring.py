@@ -1,0 +1,183 @@
+"""Hand-worked cases for the score (docs/rules.md, "Winning and the score"): a small state, the
+score worked out by hand in the comment, the engine's figure checked against it.
+
+Every case is the tutorial's CoreCell at the end of a two-quarter game, with simple scoring
+parameters so the arithmetic fits in a comment: no tax, no discounting, no decline, a
+horizon of 4 quarters (annuity = 4), margin averaged over the 2 quarters, interest on the
+starting debt at 8% a year (3,000 × 0.08 ÷ 4 = 60 a quarter).
+
+CoreCell starts with $5,000M cash, $3,000M debt, one 180 MW ERCOT hall (book 7.2 × 180 =
+1,296) holding 40,000 GB300 (3.5 H100e, $0.048M each: 1,920) and 30,000 B200 (2.5 H100e,
+$0.035M: 1,050), and 5,000 GB300 in inventory (240): starting equity 6,506, capital
+6,506 + 3,000 = 9,506; starting H100e 140,000 + 75,000 + 17,500 = 232,500.
+"""
+
+from __future__ import annotations
+
+import pytest
+from attrs import evolve
+
+from game.engine import Game
+from game.engine.scoring import annuity, score_parts
+from game.model.state import Contract, PowerSource
+
+CAPITAL = 9506.0
+HOURS = 2190.0
+
+
+@pytest.fixture
+def simple(tutorial):
+    spec = evolve(
+        tutorial,
+        rules=evolve(tutorial.rules, tax_rate=0.0),
+        scoring=evolve(tutorial.scoring, discount_rate_per_year=0.0, margin_decline_per_quarter=0.0, horizon_quarters=4, margin_quarters=2, idle_chip_value_fraction=0.5, backlog_margin_fraction=0.25),
+        archetypes={**tutorial.archetypes, "neocloud": evolve(tutorial.archetypes["neocloud"], debt_rate_base_per_year=0.08, debt_rate_leverage_slope=0.0)},
+    )
+    game = Game(spec, 0)
+    g = game.core
+    c = g.world.companies["corecell"]
+    assert c.starting_equity_musd == 6506.0
+    # two quarters played; the 5,000 GB300 installed in the hall, the queue position gone
+    g.world.quarter = 2
+    c.power = [p for p in c.power if p.site is not None]
+    hall = c.sites[0]
+    hall.installed = {"gb300": 45000, "b200": 30000}  # 157,500 + 75,000 = 232,500 H100e
+    c.inventory = {}
+    c.cohorts = []
+    g.forget_site(hall, c)
+    c.debt_musd = 3000.0
+    return g, c
+
+
+def stats(margins, capacities, passive=None, outside=0.0, free=None):
+    return {
+        "margin_musd": list(margins),
+        "passive_margin_musd": list(passive or margins),
+        "capacity_h100e": list(capacities),
+        "free_h100e": list(free or capacities),
+        "outside_cash_musd": outside,
+    }
+
+
+def test_the_annuity_discounts_and_shrinks_margin_over_the_horizon(tutorial):
+    # 10%/yr = 2.5%/quarter, 3% decline: step 0.97 / 1.025 = 0.9463415; two quarters:
+    # 0.9463415 + 0.9463415² = 0.9463415 + 0.8955628 = 1.8419043
+    sc = evolve(tutorial.scoring, discount_rate_per_year=0.10, margin_decline_per_quarter=0.03)
+    assert annuity(sc, 2) == pytest.approx(1.8419043, abs=1e-6)
+    assert annuity(evolve(sc, discount_rate_per_year=0.0, margin_decline_per_quarter=0.0), 4) == 4
+
+
+def test_a_company_left_alone_scores_one(simple):
+    # It earned a margin of 700 a quarter and paid 60 of interest: cash 5,000 + 2 × 640 = 6,280.
+    # Economic equity: 6,280 − 3,000 + fleet 232,500 × (700 ÷ 232,500) × 4 = 2,800  → 6,080.
+    # Benchmark: 5,000 − 3,000 + 2 × (700 × 1 − 60) + 232,500 × (700 ÷ 232,500) × 4 = 6,080.
+    # Value created 0; score 1 + 0 ÷ 9,506 = 1.
+    g, c = simple
+    c.cash_musd = 6280.0
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500]))
+    assert parts["fleet_value_musd"] == pytest.approx(2800)
+    assert parts["economic_equity_musd"] == pytest.approx(6080)
+    assert parts["benchmark_musd"] == pytest.approx(6080)
+    assert parts["capital_musd"] == CAPITAL
+    assert parts["score"] == pytest.approx(1.0)
+
+
+def test_an_overpayment_for_power_is_lost_down_to_the_clearing_price(simple):
+    # As left alone, but it paid $5M/MW for 100 MW in ERCOT, where the grid last cleared at
+    # $1M/MW: cash 6,280 − 500 = 5,780; the queue position counts 100 × 1 = 100.
+    # Equity 5,780 − 3,000 + 2,800 + 100 = 5,680; value created 5,680 − 6,080 = −400:
+    # the 400 paid above the clearing price. Score 1 − 400 ÷ 9,506 = 0.9579213.
+    g, c = simple
+    c.cash_musd = 5780.0
+    c.power.append(PowerSource("P99", "grid", "ercot", 100.0, ready_quarter=10))
+    g.world.regions["ercot"].last_grid_price_musd_per_mw = 1.0
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500]))
+    assert parts["power_value_musd"] == pytest.approx(100)
+    assert parts["value_created_musd"] == pytest.approx(-400)
+    assert parts["score"] == pytest.approx(1 - 400 / CAPITAL)
+
+
+def test_outside_cash_kept_as_cash_creates_nothing(simple):
+    # As left alone, plus $1,000M of outside cash flow (no tax here) still in the bank:
+    # equity 7,080, less the 1,000 received, less the benchmark 6,080 = 0. Score 1.
+    g, c = simple
+    c.cash_musd = 7280.0
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500], outside=1000.0))
+    assert parts["outside_cash_musd"] == 1000.0
+    assert parts["score"] == pytest.approx(1.0)
+
+
+def test_a_hall_that_earns_more_than_it_cost_creates_value(simple):
+    # It doubled its fleet for $1,500M in the second quarter: 465,000 H100e earning 1,400.
+    # Cash 5,000 + (700 − 60) + (1,400 − 60) − 1,500 = 5,480.
+    # Fleet 465,000 × mean(700 ÷ 232,500, 1,400 ÷ 465,000) × 4 = 465,000 × 0.0030108 × 4 = 5,600.
+    # Equity 5,480 − 3,000 + 5,600 = 8,080.
+    # Benchmark: the starting 232,500 H100e earn their share of each quarter's margin,
+    # 700 × 1 and 1,400 × ½: 5,000 − 3,000 + 2 × (700 − 60) + 232,500 × 0.0030108 × 4 = 6,080.
+    # Value created 2,000 (the 700 it earned extra, plus a fleet worth 2,800 more, less the
+    # 1,500 it cost); score 1 + 2,000 ÷ 9,506 = 1.2103934.
+    g, c = simple
+    c.cash_musd = 5480.0
+    c.sites[0].installed = {"gb300": 90000, "b200": 60000}  # 315,000 + 150,000 = 465,000 H100e
+    g.forget_site(c.sites[0], c)
+    parts = score_parts(g, c, stats([700, 1400], [232500, 465000]))
+    assert parts["fleet_value_musd"] == pytest.approx(5600)
+    assert parts["benchmark_musd"] == pytest.approx(6080)
+    assert parts["value_created_musd"] == pytest.approx(2000)
+    assert parts["score"] == pytest.approx(1 + 2000 / CAPITAL)
+
+
+def test_contracts_won_are_credited_and_not_counted_twice(simple):
+    # Margin 700 a quarter, of which 200 is contract revenue on 50,000 H100e: the other
+    # 182,500 earn 500. The contract, at $2/H100e-hour, has 2 quarters to run.
+    # Benchmark: 5,000 − 3,000 + 2 × (500 − 60) + 232,500 × (500 ÷ 232,500) × 4 = 4,880.
+    # Fleet: only the 182,500 H100e not under contract, at what they earn outside it:
+    # 182,500 × (500 ÷ 182,500) × 4 = 2,000.
+    # Backlog: 50,000 × 2 × 2,190 × 2 ÷ 1e6 = 438 of revenue, × 0.25 = 109.5 of margin.
+    # Equity 6,280 − 3,000 + 2,000 + 109.5 = 5,389.5; created 509.5 (the 400 the contract
+    # paid so far and the 109.5 still to come); score 1 + 509.5 ÷ 9,506 = 1.0535977.
+    g, c = simple
+    c.cash_musd = 6280.0
+    c.contracts = [Contract("K1", "corecell", "market", 50000.0, 2.0, 2, 0)]
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500], passive=[500, 500], free=[182500, 182500]))
+    fleet = 2000.0
+    assert parts["fleet_value_musd"] == pytest.approx(fleet)
+    assert parts["backlog_margin_musd"] == pytest.approx(109.5)
+    assert parts["benchmark_musd"] == pytest.approx(4880)
+    assert parts["value_created_musd"] == pytest.approx(509.5)
+    assert parts["score"] == pytest.approx(1 + 509.5 / CAPITAL)
+
+
+def test_chips_never_installed_keep_half_their_book(simple):
+    # As left alone, but 10,000 GB300 bought for $480M sit in the warehouse: cash 5,800,
+    # chips 480 × 0.5 = 240. Equity 5,800 − 3,000 + 2,800 + 240 = 5,840; created −240.
+    g, c = simple
+    from game.model.state import ChipCohort
+
+    c.cash_musd = 5800.0
+    c.inventory = {"gb300": 10000}
+    c.cohorts = [ChipCohort("gb300", 10000, 480.0, 20.0)]
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500]))
+    assert parts["chip_value_musd"] == pytest.approx(240)
+    assert parts["value_created_musd"] == pytest.approx(-240)
+
+
+def test_the_founders_score_their_stake_and_a_bankrupt_company_scores_zero(simple):
+    # Left alone but 20% of the company sold: 6,080 × 0.8 − 6,080 = −1,216; score 1 − 1,216 ÷ 9,506.
+    g, c = simple
+    c.cash_musd = 6280.0
+    c.ownership = 0.8
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500]))
+    assert parts["value_created_musd"] == pytest.approx(-1216)
+    assert parts["score"] == pytest.approx(1 - 1216 / CAPITAL)
+    g.bury(c)
+    assert score_parts(g, c, stats([700, 700], [232500, 232500]))["score"] == 0.0
+
+
+def test_losing_more_than_the_capital_scores_zero_not_less(simple):
+    # No cash and $13,000M of debt: equity 0 − 13,000 + 2,800 = −10,200; created
+    # −10,200 − 6,080 = −16,280; 1 − 16,280 ÷ 9,506 = −0.71, floored at 0.
+    g, c = simple
+    c.cash_musd = 0.0
+    c.debt_musd = 13000.0
+    assert score_parts(g, c, stats([700, 700], [232500, 232500]))["score"] == 0.0
