@@ -12,7 +12,7 @@ def running_cost_musd_per_h100e(v: CompanyView, r: RegionView, cooling: str, gen
     rules = v.scenario.rules
     it_mw = gen.power_kw / gen.performance_h100e / 1000
     pue = v.scenario.cooling[cooling].pue
-    return it_mw * (pue * rules.hours_per_quarter * r.power_price_usd_per_mwh / 1e6 + rules.opex_musd_per_mw_quarter)
+    return it_mw * (pue * rules.hours_per_quarter * r.power_price_usd_per_mwh / 1e6 + rules.opex_musd_per_it_mw_quarter)
 
 
 def margin_musd_per_h100e(v: CompanyView) -> float:
