@@ -43,7 +43,7 @@ def game(tutorial):
         c.sites = []
         c.contracts = []
         c.internal_demand_h100e = 0.0
-        g._fleets.pop(c.id, None)
+        g.derived.fleets.pop(c.id, None)
     return game
 
 

@@ -19,20 +19,19 @@ def vendor_supply(g: GameCore, vid: str) -> float:
 
 def generation_supply(g: GameCore) -> dict[str, int]:
     """Each vendor's output split over its generations in production, by supply weight
-    (fixed for the quarter once its news is out, so computed once)."""
-    key = ("supply", g.q)
-    hit = g._quarter_cache.get(key)
-    if hit is not None:
-        return hit
-    out: dict[str, int] = {}
-    for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
-        gens = [gid for gid in made if g.in_production(gid)]
-        weight = sum([g.spec.generations[gid].supply_weight for gid in gens])
-        total = vendor_supply(g, vid)
-        for gid in gens:
-            out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
-    g._quarter_cache[key] = out
-    return out
+    (fixed for the quarter once its news is out, so worked out once)."""
+
+    def work_out() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
+            gens = [gid for gid in made if g.in_production(gid)]
+            weight = sum([g.spec.generations[gid].supply_weight for gid in gens])
+            total = vendor_supply(g, vid)
+            for gid in gens:
+                out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
+        return out
+
+    return g.this_quarter("supply", work_out)
 
 
 def _generations_by_vendor(g: GameCore) -> dict[str, list[str]]:

@@ -33,7 +33,7 @@ def note_served_fleets(g: GameCore) -> None:
     chips or takes halls out for a retrofit: operate bills the quarter's power for that fleet.
     Chips installed this quarter are billed from next quarter, when they can first sell; a hall
     retrofitted this quarter pays for the quarter it sold."""
-    g._quarter_cache[_SERVED] = {c.id: g.fleet(c)[0] for c in g.alive()}
+    g.derived.quarter[_SERVED] = {c.id: g.fleet(c)[0] for c in g.alive()}  # dropped with the quarter
 
 
 def site_pue(g: GameCore, cooling: str, region: str) -> float:
@@ -94,7 +94,7 @@ def forfeit_unused_power(g: GameCore, c: Company) -> float:
 def operate_phase(g: GameCore) -> None:
     rules = g.spec.rules
     hours = rules.hours_per_quarter
-    served = g._quarter_cache.get(_SERVED) or {}
+    served = g.derived.quarter.get(_SERVED) or {}
     for c in g.alive():
         # share of installed H100e busy (headroom kept for internal demand is idle, and billed so)
         busy = min(1.0, c.used_h100e / c.capacity_h100e) if c.capacity_h100e > 0 else 0.0
