@@ -1,7 +1,7 @@
 """Supply-side measures over seeded baseline games: chip scarcity, chip $ per IT MW, PJM lead times.
 
 Prints, over --games seeds (built-in agents in their scenario seats):
-  - chip bids ÷ supply per quarter (generations in production, agreements included), and the
+  - chip bids ÷ supply per quarter (merchant generations in production, agreements included), and the
     share of 2026-2028 quarters where bids exceed supply;
   - H100e online at the end, and the same with every vendor's packaging and HBM halved;
   - chip $ spent per MW of IT load bought (spot and agreements);
@@ -25,13 +25,11 @@ def one_game(spec, seed: int) -> dict:
     g = game.core
     ratios, spend, kw = [], 0.0, 0.0
     for pub in game.public_reports:
-        chips = pub.markets.get("chips", {})
+        # merchant generations in production (custom ASICs are a captive market of their own)
+        chips = {gid: x for gid, x in pub.markets.get("chips", {}).items() if not spec.vendors[spec.generations[gid].vendor].custom}
         bid = sum(x.get("bid_units", x["spot_bid"]) for x in chips.values())
         sup = sum(x["supply"] for x in chips.values())
         ratios.append(bid / sup if sup else 0.0)
-    for c in g.world.companies.values():
-        for rep in game.private_reports:
-            pass
     for reps in game.private_reports:
         for rep in reps.values():
             spend -= sum(v for k, v in rep.pnl.items() if k in ("chip_prepayment", "chip_delivery", "apa_deposit"))

@@ -183,13 +183,13 @@ def test_a_lot_goes_to_the_highest_bid_at_the_second_price(tutorial, bids, winne
 
 
 def test_a_partly_filled_interconnect_bid_below_the_smallest_connection_gets_nothing(tutorial):
-    # The Nordics release 80 MW. CoreCell bids 78 MW at $0.5M, Nebula 30 MW at $0.4M: CoreCell
-    # gets its 78; Nebula's bid would be filled for the last 2 MW, under the 5 MW smallest
-    # connection, so it gets nothing and those 2 MW stay unsold. The price is still the lowest
-    # winning bid of the clearing, $0.4M: CoreCell pays 78 x 0.4 = $31.2M.
+    # The Nordics release 80 MW. CoreCell bids 79 MW at $0.5M, Nebula 30 MW at $0.4M: CoreCell
+    # gets its 79; Nebula's bid would be filled for the last 1 MW, under the 2 MW smallest
+    # connection, so it gets nothing and that MW stays unsold. The price is still the lowest
+    # winning bid of the clearing, $0.4M: CoreCell pays 79 x 0.4 = $31.6M.
     game = Game(pinned(tutorial), 8)
-    game.step({"corecell": [BidInterconnect("nordics", 78.0, 0.5)], "nebula": [BidInterconnect("nordics", 30.0, 0.4)]})
+    game.step({"corecell": [BidInterconnect("nordics", 79.0, 0.5)], "nebula": [BidInterconnect("nordics", 30.0, 0.4)]})
     nordics = game.public_reports[-1].markets["interconnect"]["nordics"]
-    assert nordics["sold_mw"] == 78.0
+    assert nordics["sold_mw"] == 79.0
     assert [p.mw for p in game.core.world.companies["nebula"].power if p.acquired_quarter == 0] == []
-    assert pnl(game, "corecell")["capex_power"] == pytest.approx(-31.2)
+    assert pnl(game, "corecell")["capex_power"] == pytest.approx(-31.6)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from game.engine.levers import Levers
 from game.engine import Game
+from game.engine.levers import Levers
 from game.model.orders import BidChips, SignChipAgreement
 
 from case_world import GB300_LIST, SUPPLY, pinned, pnl
@@ -115,7 +115,8 @@ def test_agreements_share_a_short_supply_pro_rata(world):
     # 32.832 = $103.968M; nothing is left for spot.
     game = Game(world, 6)
     game.step({"aurora": [SignChipAgreement("gb300", 6000, 4)], "corecell": [SignChipAgreement("gb300", 4000, 4)]})
-    game.core.set_levers(Levers({("supply_multiplier", "nvidia"): 0.5}))
+    game.core.levers = Levers({("supply_multiplier", "nvidia"): 0.5})  # the shortage, as the news would pull it
+    game.core.derived.new_quarter()
     game.step({"nebula": [BidChips("gb300", 500, 0.07)]})
     chips = game.public_reports[-1].markets["chips"]["gb300"]
     assert (chips["supply"], chips["agreements"], chips["spot_sold"]) == (5000, 5000, 0)

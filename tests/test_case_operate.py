@@ -11,9 +11,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from game.engine.levers import Levers
 from game.engine import Game
 from game.engine.compute import Capacity
+from game.engine.levers import Levers
 from game.engine.operate import operate_phase
 from game.model.orders import BidInterconnect, RetrofitCooling
 
@@ -55,10 +55,10 @@ def test_depreciation_is_book_over_life_for_halls_and_chips(tutorial):
 
 def test_a_heat_wave_takes_out_air_cooled_capacity_only(tutorial):
     # Defect 8: a 5% heat-wave outage in ERCOT and PJM. Aurora's PJM hall is air-cooled: 200,000
-    # H100e x 0.95 = 190,000 usable. Its ERCOT hall is liquid: 362,500, untouched (before, it lost
-    # 5% too). (Utilisation is no longer a sellable fraction: it emerges in the compute market.)
+    # H100e x 0.95 = 190,000 usable. Its ERCOT hall is liquid: 362,500, untouched (before, it
+    # lost 5% too).
     g = Game(pinned(tutorial), 3).core
-    g.set_levers(Levers({("outage_fraction", "ercot"): 0.05, ("outage_fraction", "pjm"): 0.05}))
+    g.levers = Levers({("outage_fraction", "ercot"): 0.05, ("outage_fraction", "pjm"): 0.05})
     cap = Capacity(g, g.world.companies["aurora"], {})
     assert cap.total["pjm"] == pytest.approx(200_000 * 0.95)
     assert cap.total["ercot"] == pytest.approx(362_500)

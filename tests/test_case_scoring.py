@@ -6,10 +6,11 @@ parameters so the arithmetic fits in a comment: no tax, no discounting, no decli
 horizon of 4 quarters (annuity = 4), margin averaged over the 2 quarters, interest on the
 starting debt at 8% a year (3,000 × 0.08 ÷ 4 = 60 a quarter).
 
-CoreCell starts with $5,000M cash, $3,000M debt, one 180 MW ERCOT hall (book 7.2 × 180 =
-1,296) holding 40,000 GB300 (3.5 H100e, $0.048M each: 1,920) and 30,000 B200 (2.5 H100e,
-$0.035M: 1,050), and 5,000 GB300 in inventory (240): starting equity 6,506, capital
-6,506 + 3,000 = 9,506; starting H100e 140,000 + 75,000 + 17,500 = 232,500.
+CoreCell starts with $5,000M cash, $3,000M debt, one 180 MW ERCOT liquid hall (180 / 1.2 =
+150 MW of IT load at $7.2M: book 1,080) holding 40,000 GB300 (3.5 H100e, $0.079M each all-in:
+3,160) and 30,000 B200 (2.5 H100e, $0.075M: 2,250), and 5,000 GB300 in inventory (395):
+starting equity 5,000 - 3,000 + 1,080 + 3,160 + 2,250 + 395 = 8,885, capital 8,885 + 3,000 =
+11,885; starting H100e 140,000 + 75,000 + 17,500 = 232,500.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from game.engine import Game
 from game.engine.scoring import annuity, score_parts
 from game.model.state import Contract, PowerSource
 
-CAPITAL = 9506.0
+CAPITAL = 11885.0
 HOURS = 2190.0
 
 
@@ -36,7 +37,7 @@ def simple(tutorial):
     game = Game(spec, 0)
     g = game.core
     c = g.world.companies["corecell"]
-    assert c.starting_equity_musd == 6506.0
+    assert c.starting_equity_musd == 8885.0
     # two quarters played; the 5,000 GB300 installed in the hall, the queue position gone
     g.world.quarter = 2
     c.power = [p for p in c.power if p.site is not None]

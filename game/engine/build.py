@@ -74,13 +74,14 @@ def energise(g: GameCore) -> None:
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
     """$M per MW of IT load of hall this quarter: the cooling's capex, the region's multiplier,
     escalation (and the fast-track premium)."""
-    def build() -> float:
+
+    def work_out() -> float:
         spec = g.spec
         base = spec.cooling[cooling].capex_musd_per_it_mw * spec.regions[region].facility_capex_multiplier
-        base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.world.quarter
+        base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
         return base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
 
-    return g.this_quarter(("facility_capex", cooling, region, fast_track), build)
+    return g.this_quarter(("facility_capex", cooling, region, fast_track), work_out)
 
 
 def facility_capex_per_grid_mw(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:

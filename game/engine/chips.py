@@ -19,19 +19,19 @@ def vendor_supply(g: GameCore, vid: str) -> float:
 
 def generation_supply(g: GameCore) -> dict[str, int]:
     """Each vendor's output split over its generations in production, by supply weight
-    (fixed for the quarter once its news is out, so computed once)."""
-    return g.this_quarter("generation_supply", lambda: _split_supply(g))
+    (fixed for the quarter once its news is out, so worked out once)."""
 
+    def work_out() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
+            gens = [gid for gid in made if g.in_production(gid)]
+            weight = sum([g.spec.generations[gid].supply_weight for gid in gens])
+            total = vendor_supply(g, vid)
+            for gid in gens:
+                out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
+        return out
 
-def _split_supply(g: GameCore) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for vid, made in g.cache("generations_by_vendor", _generations_by_vendor).items():
-        gens = [gid for gid in made if g.in_production(gid)]
-        weight = sum([g.spec.generations[gid].supply_weight for gid in gens])
-        total = vendor_supply(g, vid)
-        for gid in gens:
-            out[gid] = int(total * g.spec.generations[gid].supply_weight / weight) if weight > 0 else 0
-    return out
+    return g.this_quarter("supply", work_out)
 
 
 def _generations_by_vendor(g: GameCore) -> dict[str, list[str]]:

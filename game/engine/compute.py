@@ -155,7 +155,7 @@ def cost_of_serving(g: GameCore) -> float:
     n = len(spec.regions)
     power_price = sum(w.regions[rid].power_price_usd_per_mwh * g.mod("power_price_multiplier", rid) for rid in spec.regions) / n
     escalation = (1 + rules.facility_capex_escalation_per_quarter) ** g.q
-    labour_musd_per_mw = sum(w.regions[rid].wage_reserve_musd for rid in spec.regions) / n / rules.construction_mw_per_crew_quarter
+    labour_musd_per_grid_mw = sum(w.regions[rid].wage_reserve_musd for rid in spec.regions) / n / rules.construction_mw_per_crew_quarter
     costs = []
     for gid, gen in spec.generations.items():
         if not g.in_production(gid) or spec.vendors[gen.vendor].custom:
@@ -166,8 +166,8 @@ def cost_of_serving(g: GameCore) -> float:
         for cooling in spec.cooling.values():
             if gen.liquid_only and not cooling.hosts_liquid_only:
                 continue
-            # capex is per MW of IT load; crews build grid MW, PUE of them per IT MW
-            facility = it_mw * (cooling.capex_musd_per_it_mw * escalation + labour_musd_per_mw * cooling.pue) * 1e6 / (rules.facility_depreciation_quarters * hours)
+            # capex is per MW of IT load; crews build grid MW, a PUE's worth of them per IT MW
+            facility = it_mw * (cooling.capex_musd_per_it_mw * escalation + labour_musd_per_grid_mw * cooling.pue) * 1e6 / (rules.facility_depreciation_quarters * hours)
             power = it_mw * cooling.pue * power_price
             costs.append(chips + facility + power + operations)
     return float(min(costs)) if costs else rules.price_index_floor_usd_per_h100e_hour

@@ -358,13 +358,21 @@ class GameCore:
         return self.book_equity(c) + c.debt_musd
 
 
+def design_pue_of(spec: Scenario, cooling: str, region: str) -> float:
+    """PUE a hall is built for: its cooling's, plus the climate's toll on air cooling."""
+    cool = spec.cooling[cooling]
+    return cool.pue + (0.0 if cool.hosts_liquid_only else spec.regions[region].climate_air_pue_add)
+
+
+def starting_hall_book_musd(spec: Scenario, region: str, cooling: str, mw: float) -> float:
+    """Book value of a hall a company holds when the game begins: its IT load (grid MW over the
+    design PUE) at the cooling's capex per MW of IT load and the region's multiplier."""
+    it_mw = mw / design_pue_of(spec, cooling, region)
+    return spec.cooling[cooling].capex_musd_per_it_mw * spec.regions[region].facility_capex_multiplier * it_mw
+
+
 def _design_pues(g: GameCore) -> dict[tuple[str, str], float]:
-    spec = g.spec
-    return {
-        (kind, rid): cool.pue + (0.0 if cool.hosts_liquid_only else r.climate_air_pue_add)
-        for kind, cool in spec.cooling.items()
-        for rid, r in spec.regions.items()
-    }
+    return {(kind, rid): design_pue_of(g.spec, kind, rid) for kind in g.spec.cooling for rid in g.spec.regions}
 
 
 def new_core(spec: Scenario, seed: int) -> GameCore:
@@ -402,9 +410,7 @@ def new_core(spec: Scenario, seed: int) -> GameCore:
         for s in cs.sites:
             pid = world.new_id("P")
             sid = world.new_id("S")
-            region = spec.regions[s.region]
-            it_mw = s.mw / (spec.cooling[s.cooling].pue + (0.0 if spec.cooling[s.cooling].hosts_liquid_only else region.climate_air_pue_add))
-            capex = spec.cooling[s.cooling].capex_musd_per_it_mw * region.facility_capex_multiplier * it_mw
+            capex = starting_hall_book_musd(spec, s.region, s.cooling, s.mw)
             site = Site(sid, s.region, s.mw, s.cooling, pid, stage=ONLINE, built_mw=s.mw, installed={g: n for g, n in s.chips.items() if n > 0})
             site.book_musd = capex
             site.dep_musd_per_quarter = capex / rules.facility_depreciation_quarters

@@ -33,7 +33,7 @@ def note_served_fleets(g: GameCore) -> None:
     chips or takes halls out for a retrofit: operate bills the quarter's power for that fleet.
     Chips installed this quarter are billed from next quarter, when they can first sell; a hall
     retrofitted this quarter pays for the quarter it sold."""
-    g.derived.quarter[_SERVED] = {c.id: g.fleet(c)[0] for c in g.alive()}
+    g.derived.quarter[_SERVED] = {c.id: g.fleet(c)[0] for c in g.alive()}  # dropped with the quarter
 
 
 def site_pue(g: GameCore, cooling: str, region: str) -> float:

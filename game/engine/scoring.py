@@ -8,7 +8,7 @@ from attrs import frozen
 
 from ..model.state import ONLINE, Company
 from ..scenario.spec import ScoringSpec
-from .core import GameCore
+from .core import GameCore, starting_hall_book_musd
 
 
 @frozen
@@ -198,8 +198,7 @@ def starting_write_down(g: GameCore, cid: str) -> list[float]:
     cs = spec.companies[cid]
     assets = []  # (book, charge a quarter)
     for site in cs.sites:
-        # capex per MW of IT load: the hall's grid MW at its cooling's design PUE in that region
-        capex = spec.cooling[site.cooling].capex_musd_per_it_mw * spec.regions[site.region].facility_capex_multiplier * site.mw / g.design_pue(site.cooling, site.region)
+        capex = starting_hall_book_musd(spec, site.region, site.cooling, site.mw)
         assets.append((capex, capex / spec.rules.facility_depreciation_quarters))
     for chips in [site.chips for site in cs.sites] + [cs.inventory]:
         for gid, n in chips.items():

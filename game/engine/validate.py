@@ -46,6 +46,8 @@ def _interconnect(g: GameCore, c: Company, x: o.BidInterconnect) -> tuple[str | 
         return err, 0
     if g.mod("moratorium", x.region, 0.0) > 0:
         return f"{g.spec.regions[x.region].name} is under a moratorium: no interconnect auction this quarter", 0
+    if x.mw < g.spec.rules.min_interconnect_award_mw:
+        return f"{x.mw:g} MW is below the smallest connection a utility studies ({g.spec.rules.min_interconnect_award_mw:g} MW)", 0
     return None, x.mw * x.price_musd_per_mw
 
 
