@@ -22,7 +22,8 @@ class AsicBet(Builder):
     run_asic = True
     asic_share_of_free_power = 0.8
     apa_share = 0.0
-    ambition = 1.2
+    ambition = 1.4
+    power_bid_markup = 1.5
     borrow_fraction = 0.5
     subcontract = True
 

@@ -16,8 +16,10 @@ class Hyperscaler(Builder):
     It prices at the index plus its enterprise premium and keeps leverage low.
     """
 
-    ambition = 1.3
+    ambition = 1.5
     horizon_quarters = 12
+    power_bid_markup = 1.5
+    cooling = "liquid"
     offer_price_factor = 1.05
     rfp_price_factor = 0.95
     borrow_fraction = 0.5

@@ -7,7 +7,7 @@ from .base import register
 from .builder import Builder
 
 
-@register("landgrab", "neocloud", "Borrows to the covenant, bids high for every MW, gas turbine, powered site and chip allocation it can get, and undercuts to fill them: grow first, pay later.")
+@register("landgrab", "neocloud", "Borrows to the covenant, bids high for every MW that would earn its keep, every gas turbine, powered site and chip allocation it can get, and undercuts to fill them: grow first, pay later.")
 class LandGrab(Builder):
     """Land Grab neo-cloud.
 
@@ -25,8 +25,8 @@ class LandGrab(Builder):
     _ranges = {"leverage": (0.0, 1.0)}
     leverage = 1.0  # share of the covenant's maximum leverage it runs up to
     max_debt_years_of_ebitda = float("inf")  # the covenant is its only limit
-    power_must_pay = False  # grow first, pay later
-    lots_must_pay = False
+    power_must_pay = True  # grows where power pays, on borrowed money
+    lots_must_pay = True
     ambition = 2.5
     horizon_quarters = 12
     power_budget_quarters = 4.0

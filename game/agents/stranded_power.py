@@ -25,7 +25,7 @@ class StrandedPower(Builder):
 
     max_grid_usd_per_mwh = 50.0  # it bids for grid power only where the wholesale price is below this
     lot_bid_markup = 2.0
-    power_bid_markup = 1.5
+    power_bid_markup = 1.25
     max_lot_usd_per_mwh = 100.0  # a powered site skips the queue, so it may run on dearer power than a grid bid
     min_earning_quarters = 1
     buy_lots = True
