@@ -435,6 +435,9 @@ def new_core(spec: Scenario, seed: int) -> GameCore:
                 cost = gen.list_price_musd * n
                 c.cohorts.append(ChipCohort(g, n, cost, cost / gen.depreciation_quarters))
         c.starting_equity_musd = core.book_equity(c)
+        # what its starting halls hold, as the compute market will count it: without this every
+        # view of the first quarter shows no capacity, and no one can answer its RFPs
+        c.capacity_h100e = sum(h for _, h, _, _ in core.fleet(c)[0].values())
         world.companies[cid] = c
     for cid, c in world.companies.items():
         for site in c.sites:
