@@ -11,7 +11,7 @@ import attrs
 from ..engine import Game
 from ..engine.core import CAPITAL, PNL
 from ..engine.finance import borrow_headroom
-from ..model.orders import ORDER_TYPES, describe, order_from_dict, order_to_dict
+from ..model.orders import ORDER_TYPES, cut_reason, describe, order_from_dict, order_to_dict, shown_order
 from ..model.state import ONLINE
 
 # Cash-flow statement: which ledger categories are investing and which financing (the rest of
@@ -42,13 +42,13 @@ def order_dict(x: Any) -> dict | None:
 
 
 def order_text(x: Any) -> str:
-    """The order as the engine describes it in its reports."""
+    """The order as the engine names it in its reports (and in its rejections)."""
     if type(x) in ORDER_TYPES.values():
-        return describe(x)
+        return cut_reason(describe(x))
     try:
-        return describe(order_from_dict(x))
+        return cut_reason(describe(order_from_dict(x)))
     except (ValueError, TypeError):
-        return repr(x)[:200]
+        return cut_reason(shown_order(x))
 
 
 def verdicts(raw: Any, rejected: list[dict]) -> list[dict]:
@@ -60,7 +60,7 @@ def verdicts(raw: Any, rejected: list[dict]) -> list[dict]:
     out, k = [], 0
     for x in orders:
         text = order_text(x)
-        if k < len(rejected) and rejected[k].get("order") in (text, repr(x)[:200]):
+        if k < len(rejected) and rejected[k].get("order") == text:
             out.append({"order": text, "raw": order_dict(x), "verdict": "rejected", "reason": str(rejected[k].get("reason", ""))})
             k += 1
         else:
@@ -125,11 +125,13 @@ def stake_musd(game: Game, cid: str, order: Any) -> float:
         c = world.companies.get(cid)
         p = next((p for p in c.power if p.id == d.get("power")), None) if c else None
         cool = spec.cooling.get(d.get("cooling"))
-        return (p.mw if p else 0.0) * (cool.capex_musd_per_mw if cool else 0.0)
+        if p is None or cool is None or p.region not in spec.regions:
+            return 0.0
+        return p.mw / game.core.design_pue(d["cooling"], p.region) * cool.capex_musd_per_it_mw
     if kind == "retrofit":
         c = world.companies.get(cid)
         s = next((s for s in c.sites if s.id == d.get("site")), None) if c else None
-        return (s.mw if s else 0.0) * spec.rules.retrofit_capex_musd_per_mw
+        return game.core.site_it_mw(s) * spec.rules.retrofit_capex_musd_per_it_mw if s else 0.0
     hours = spec.rules.hours_per_quarter
     if kind == "bid_rfp":
         rfp = game.core.open_rfp(d.get("rfp"))
