@@ -12,7 +12,7 @@ from ..engine import Game
 from ..engine.build import retrofit_cost
 from ..engine.core import CAPITAL, PNL
 from ..engine.finance import borrow_headroom
-from ..model.orders import ORDER_TYPES, describe, order_from_dict, order_to_dict
+from ..model.orders import ORDER_TYPES, cut_reason, describe, order_from_dict, order_to_dict, shown_order
 from ..model.state import ONLINE
 
 # Cash-flow statement: which ledger categories are investing and which financing (the rest of
@@ -43,13 +43,13 @@ def order_dict(x: Any) -> dict | None:
 
 
 def order_text(x: Any) -> str:
-    """The order as the engine describes it in its reports."""
+    """The order as the engine names it in its reports (and in its rejections)."""
     if type(x) in ORDER_TYPES.values():
-        return describe(x)
+        return cut_reason(describe(x))
     try:
-        return describe(order_from_dict(x))
+        return cut_reason(describe(order_from_dict(x)))
     except (ValueError, TypeError):
-        return repr(x)[:200]
+        return cut_reason(shown_order(x))
 
 
 def verdicts(raw: Any, rejected: list[dict]) -> list[dict]:
@@ -61,7 +61,7 @@ def verdicts(raw: Any, rejected: list[dict]) -> list[dict]:
     out, k = [], 0
     for x in orders:
         text = order_text(x)
-        if k < len(rejected) and rejected[k].get("order") in (text, repr(x)[:200]):
+        if k < len(rejected) and rejected[k].get("order") == text:
             out.append({"order": text, "raw": order_dict(x), "verdict": "rejected", "reason": str(rejected[k].get("reason", ""))})
             k += 1
         else:
@@ -126,7 +126,7 @@ def stake_musd(game: Game, cid: str, order: Any) -> float:
         c = world.companies.get(cid)
         p = next((p for p in c.power if p.id == d.get("power")), None) if c else None
         cool = spec.cooling.get(d.get("cooling"))
-        if p is None or cool is None:
+        if p is None or cool is None or p.region not in spec.regions:
             return 0.0
         # capex per MW of IT load, the hall's grid MW at its design PUE (the engine's rule)
         return p.mw / game.core.design_pue(d.get("cooling"), p.region) * cool.capex_musd_per_it_mw * spec.regions[p.region].facility_capex_multiplier
