@@ -113,8 +113,9 @@ def decide(v, scenario):
     for rid in sorted({s["region"] for s in online}):
         orders.append({"type": "offer_compute", "region": rid, "price_usd_per_h100e_hour": round(v["price_index"] * OFFER_FACTOR, 4)})
     largest = max((s["mw"] for s in online), default=0.0)
-    sellable = scenario["archetypes"][me["archetype"]]["sellable_fraction"]
-    free = me["capacity_h100e"] * sellable - sum(k["h100e"] for k in me["contracts"]) - me["internal_demand_h100e"]
+    # its own demand holds headroom beside it (the compute market's internal_headroom_fraction)
+    headroom = 1 + scenario["demand"]["internal_headroom_fraction"]
+    free = me["capacity_h100e"] - sum(k["h100e"] for k in me["contracts"]) - me["internal_demand_h100e"] * headroom
     for r in sorted(v["rfps"], key=lambda r: (-r["max_price_usd_per_h100e_hour"], r["id"])):
         if r["customer"] != me["id"] and r["min_site_mw"] <= largest and r["h100e"] <= free:
             orders.append({"type": "bid_rfp", "rfp": r["id"], "price_usd_per_h100e_hour": round(r["max_price_usd_per_h100e_hour"] * RFP_FACTOR, 4)})

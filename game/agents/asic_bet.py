@@ -21,6 +21,7 @@ class AsicBet(Builder):
 
     run_asic = True
     asic_share_of_free_power = 0.8
+    supply_share_cap = 0.6  # bids for more of each quarter's supply: its own silicon is its supply line
     apa_share = 0.0
     ambition = 1.4
     power_bid_markup = 1.5

@@ -144,7 +144,7 @@ class Builder(Tunable):
         share = me.capacity_h100e / total if total > 0 else 1.0 / (1 + len(v.rivals))
         internal_growth = spec.companies[me.id].internal_demand_growth_per_quarter if me.id in spec.companies else 0.0
         future_internal = me.internal_demand_h100e * (1 + internal_growth) ** horizon
-        need_h100e = (share * future_market * self.ambition + future_internal) / self._sellable(v)
+        need_h100e = share * future_market * self.ambition + future_internal * compute.headroom(v)
         per_mw = self._h100e_per_mw(v)
         return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)
 
@@ -173,9 +173,6 @@ class Builder(Tunable):
         return self.borrow_fraction
 
     # ---- what the hooks share -----------------------------------------------------------------
-    def _sellable(self, v: CompanyView) -> float:
-        return v.scenario.archetypes[v.me.archetype].sellable_fraction
-
     def _cooling_for(self, v: CompanyView, r: RegionView) -> str:
         return self._outlook(v).best_cooling(r, power.online_quarter(v, r)) if self.cooling == "best" else self.cooling
 

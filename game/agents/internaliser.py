@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..model.view import CompanyView
 from .base import register
 from .builder import Builder
+from .policy import compute
 
 
 @register("internaliser", "hyperscaler", "Builds only to serve its own fast-growing AI demand with a margin, never sub-contracts it out, and sells its spare capacity at a premium.")
@@ -32,6 +33,6 @@ class Internaliser(Builder):
         me, spec = v.me, v.scenario
         growth = spec.companies[me.id].internal_demand_growth_per_quarter if me.id in spec.companies else 0.0
         future_internal = me.internal_demand_h100e * (1 + growth) ** self.horizon_quarters
-        need_h100e = future_internal * (1 + self.internal_margin) / spec.archetypes[me.archetype].sellable_fraction
+        need_h100e = future_internal * (1 + self.internal_margin) * compute.headroom(v)
         per_mw = self._h100e_per_mw(v)
         return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)

@@ -20,7 +20,7 @@ class UtilisationKing(Builder):
     """
 
     _ranges = {"utilisation_trigger": (0.0, 1.0)}
-    utilisation_trigger = 0.9  # of its sellable capacity
+    utilisation_trigger = 0.9  # of its capacity busy
     growth_step = 0.5  # of today's capacity it adds when the halls are full
     rfp_price_factor = 0.75
     offer_price_factor = 0.82
@@ -30,9 +30,8 @@ class UtilisationKing(Builder):
 
     def power_wanted_mw(self, v: CompanyView) -> float:
         me = v.me
-        sellable = v.scenario.archetypes[me.archetype].sellable_fraction
-        backlog = sum(k.h100e for k in me.contracts) / sellable
-        utilisation = me.used_h100e / (me.capacity_h100e * sellable) if me.capacity_h100e > 0 else 1.0  # of what it may sell
+        backlog = sum(k.h100e for k in me.contracts)
+        utilisation = me.used_h100e / me.capacity_h100e if me.capacity_h100e > 0 else 1.0
         need_h100e = max(backlog, me.capacity_h100e * (1 + self.growth_step) if utilisation >= self.utilisation_trigger else 0.0)
         per_mw = self._h100e_per_mw(v)
         return max(0.0, (need_h100e - self._planned_h100e(v, per_mw)) / per_mw)

@@ -500,7 +500,7 @@ class Encoding:
         perf = {g.id: g.performance_h100e for g in v.generations}
         installed = sum(perf.get(gid, 0.0) * n for s in me.sites if s.stage == "online" for gid, n in s.installed.items())
         capacity = max(me.capacity_h100e, installed)  # capacity_h100e is last operated; 0 before the first quarter
-        free = capacity * self.spec.archetypes[me.archetype].sellable_fraction - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e
+        free = compute.free_h100e(v, capacity)
         return compute.rfp_bids(v, largest, RFP_PRICE_FACTORS[choice - 1], free)
 
     def _finance(self, v: CompanyView, choice: int, purse: _Purse) -> list[Any]:

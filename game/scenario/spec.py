@@ -153,7 +153,6 @@ class ArchetypeSpec:
     min_interest_coverage: float = num(0, 100, required=True)
     # No rule reads it: utilisation comes out of the compute market (docs/rules.md, "Compute
     # market"). The built-in agents still plan with it; it goes when they stop.
-    sellable_fraction: float = num(0.05, 1, default=1.0)
     enterprise_premium: float = num(-5, 5, required=True)
     reliability: float = num(0, 1, required=True)
     special_moves: tuple[str, ...] = field(default=(), metadata={"each_choice": SPECIAL_MOVES})

@@ -16,12 +16,23 @@ def offers(v: CompanyView, regions: set[str], price_factor: float) -> list[o.Off
     return [o.OfferCompute(rid, price) for rid in sorted(regions)] if price > 0 else []
 
 
-def free_h100e(v: CompanyView) -> float:
-    """Capacity it may still commit: the sellable share of what it runs, less its contracts and
-    its own demand."""
+def headroom(v: CompanyView) -> float:
+    """H100e of own capacity each H100e of its own demand takes: the demand itself plus the
+    headroom the compute market holds beside it (`internal_headroom_fraction`)."""
+    return 1 + v.scenario.demand.internal_headroom_fraction
+
+
+def own_serving_h100e(v: CompanyView) -> float:
+    """How much of its own demand its capacity can serve, headroom held beside it."""
+    return v.me.capacity_h100e / headroom(v)
+
+
+def free_h100e(v: CompanyView, capacity: float | None = None) -> float:
+    """Capacity it may still commit: what it runs, less its contracts and its own demand with
+    the headroom that demand holds."""
     me = v.me
-    sellable = v.scenario.archetypes[me.archetype].sellable_fraction
-    return me.capacity_h100e * sellable - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e
+    capacity = me.capacity_h100e if capacity is None else capacity
+    return capacity - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e * headroom(v)
 
 
 def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float | None = None) -> list[o.BidRfp]:
@@ -43,7 +54,7 @@ def subcontract(v: CompanyView, share: float, quarters: int, price_factor: float
     me = v.me
     if "subcontract" not in me.special_moves or me.internal_demand_h100e <= 0:
         return None
-    own = me.capacity_h100e * v.scenario.archetypes[me.archetype].sellable_fraction
+    own = own_serving_h100e(v)
     gap = me.internal_demand_h100e - own - sum(k.h100e for k in me.subcontracts)
     h100e = math.floor(min(gap * share, me.internal_demand_h100e) * 10) / 10
     price = round(v.price_index * price_factor, 4)

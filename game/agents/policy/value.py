@@ -4,6 +4,7 @@ of the game and then as the score counts a fleet (engine.scoring.annuity)."""
 from __future__ import annotations
 
 from ...engine.scoring import OPERATING, annuity
+from . import compute
 from ...model.view import CompanyView, GenerationView, RegionView
 
 
@@ -22,8 +23,8 @@ def margin_musd_per_h100e(v: CompanyView) -> float:
     pnl = v.last_private.pnl if v.last_private is not None else {}
     if me.capacity_h100e > 0 and pnl:
         return sum(x for k, x in pnl.items() if k in OPERATING) / me.capacity_h100e
-    sellable = spec.archetypes[me.archetype].sellable_fraction
-    return v.price_index * spec.rules.hours_per_quarter * sellable / 1e6
+    # an H100e sold on demand is busy a load factor of the time (the compute market's rule)
+    return v.price_index * spec.rules.hours_per_quarter * spec.demand.spot_load_factor / 1e6
 
 
 def spot_sell_through(v: CompanyView) -> float:
@@ -60,14 +61,14 @@ class Outlook:
         # pays for the share of capacity its archetype sells (its own demand is already served
         # by what it runs, so new capacity earns at market prices)
         me = v.me
-        sellable = spec.archetypes[me.archetype].sellable_fraction
+        load = spec.demand.spot_load_factor  # share of the time an H100e sold on demand is busy
         hours = spec.rules.hours_per_quarter
-        market = v.price_index * hours * sellable * spot_sell_through(v) / 1e6 - self.usual_cost
+        market = v.price_index * hours * load * spot_sell_through(v) / 1e6 - self.usual_cost
         self.margin = min(margin_musd_per_h100e(v), market)
         # while its own demand outgrows what it runs, one more H100e serves that demand at its value
-        unserved = me.internal_demand_h100e - me.capacity_h100e * sellable - sum(k.h100e for k in me.subcontracts)
+        unserved = me.internal_demand_h100e - compute.own_serving_h100e(v) - sum(k.h100e for k in me.subcontracts)
         if unserved > 0 and me.id in spec.companies:
-            internal = v.price_index * spec.companies[me.id].internal_value_multiple * hours * sellable / 1e6 - self.usual_cost
+            internal = v.price_index * spec.companies[me.id].internal_value_multiple * hours * load / 1e6 - self.usual_cost
             self.margin = max(self.margin, internal)
         self.annuity = annuity(spec.scoring)
         self._values: dict[tuple, float] = {}
