@@ -340,3 +340,15 @@ def test_measures_of_a_played_tutorial_game(tutorial):
     assert isinstance(m["chip_bids_to_supply"], float) and isinstance(m["chip_binding_share"], float)
     for v in m.values():
         assert v is None or isinstance(v, (float, str))
+
+
+def test_the_lab_plays_the_same_games_on_worker_processes_as_in_this_one():
+    # facts, balance and the economics bench hand the tournament's worker pool their own task
+    # function (a GamePool once ran the tournament's only): same records, in the same order
+    from game.tournament.lab import LabJob, play_many
+
+    job = LabJob("tutorial", wanted=(("utilisation_ratio", ""),))
+    tasks = [(i, 100 + i, {}) for i in range(4)]
+    inline, pooled = play_many(job, tasks, workers=0), play_many(job, tasks, workers=2)
+    assert [r["idx"] for r in pooled] == [0, 1, 2, 3]
+    assert json.dumps(inline, sort_keys=True) == json.dumps(pooled, sort_keys=True)

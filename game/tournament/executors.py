@@ -157,7 +157,8 @@ def die_with_parent(parent: int) -> None:
 
 
 def _serve(conn, parent: int) -> None:
-    """A worker: take (job, batch), say when each game starts and send its rows when it ends."""
+    """A worker: take (fn, job, batch), say when each game starts and send what fn(job, [game])
+    gives for it when it ends (run_batch for a tournament; the research lab's own task function)."""
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the tournament's to handle; it stops us
     while True:
@@ -167,23 +168,29 @@ def _serve(conn, parent: int) -> None:
             return
         if task is None:
             return
-        job, batch = task
+        fn, job, batch = task
         try:
-            prepared = prepared_for(job)
-        except TournamentError as e:
+            for game in batch:
+                conn.send(("start", game[0]))
+                conn.send(("game", (game[0], fn(job, [game])[0])))
+        except TournamentError as e:  # the job cannot be prepared here (a scenario or save it cannot load)
             conn.send(("failed", str(e)))
             continue
-        for idx, seed, seats in batch:
-            conn.send(("start", idx))
-            conn.send(("game", prepared.play(idx, seed, seats)))
         conn.send(("done", None))
 
 
 class _Batch:
     """A submitted batch: its future, the games not yet played and the rows of those that were."""
 
-    def __init__(self, future: Future, job: Job, games: list[Task]):
-        self.future, self.job, self.games, self.rows = future, job, list(games), []
+    def __init__(self, future: Future, fn, job: Any, games: list[Task]):
+        self.future, self.fn, self.job, self.games, self.rows = future, fn, job, list(games), []
+
+    def error_row(self, game: Task, why: str) -> Any:
+        """A game that could not finish, in the form fn gives its games."""
+        idx, seed, seats = game
+        if self.fn is run_batch:
+            return ((idx, seed, "error", None, json.dumps(seats, separators=(",", ":")), why), [])
+        return {"idx": idx, "seed": seed, "seats": seats, "error": why}
 
 
 class _Worker:
@@ -225,15 +232,15 @@ class GamePool(Executor):
         self._thread.start()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
-        if fn is not run_batch:
-            raise TypeError("a GamePool runs run_batch only")
+        """fn(job, batch) for a batch of games: a module-level function (workers import it),
+        called game by game so each game's start and end are seen."""
         job, batch = args
         f: Future = Future()
         f.set_running_or_notify_cancel()
         with self._lock:
             if self._error is not None:
                 raise TournamentError(f"the worker pool failed: {self._error}")
-            self._queue.append(_Batch(f, job, batch))
+            self._queue.append(_Batch(f, fn, job, batch))
         self._wake_w.send(b"")
         return f
 
@@ -303,7 +310,7 @@ class GamePool(Executor):
 
     def _give(self, w: _Worker, b: _Batch) -> None:
         w.batch, w.game = b, None
-        w.conn.send((b.job, b.games))
+        w.conn.send((b.fn, b.job, b.games))
 
     def _next_deadline(self, busy: list[_Worker]) -> float | None:
         if self._timeout is None:
@@ -323,8 +330,9 @@ class GamePool(Executor):
                     w.game = next(g for g in b.games if g[0] == value)
                     w.since = time.monotonic()
                 elif kind == "game":
-                    b.rows.append(value)
-                    b.games = [g for g in b.games if g[0] != value[0][0]]
+                    idx, row = value
+                    b.rows.append(row)
+                    b.games = [g for g in b.games if g[0] != idx]
                     w.game = None
                 elif kind == "done":
                     w.batch = None
@@ -350,9 +358,8 @@ class GamePool(Executor):
             if game is None and b.games:
                 game = b.games[0]  # died between games: the next one takes the blame, so the run cannot loop
             if game is not None:
-                idx, seed, seats = game
-                b.rows.append(((idx, seed, "error", None, json.dumps(seats, separators=(",", ":")), why), []))
-                b.games = [g for g in b.games if g[0] != idx]
+                b.rows.append(b.error_row(game, why))
+                b.games = [g for g in b.games if g[0] != game[0]]
             if b.games:
                 self._queue.appendleft(b)
             else:
