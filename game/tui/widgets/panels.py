@@ -146,3 +146,61 @@ def orders_summary(f: Frame) -> Text:
         f"  cash out up to {money(p.cash_out_musd)}, in {money(p.cash_in_musd)}; funds {money(p.funds_musd)} (cash + borrowing room)",
         ("" if not bad else f"  ✗ {bad} would be REJECTED", "bold"),
     )
+
+
+SCORE_PARTS = (  # (key, label, sign in the sum) in the order docs/rules.md adds them up
+    ("fleet_value_musd", "fleet (online H100e × your margin × annuity)", "+"),
+    ("power_value_musd", "power not yet online, at clearing prices", "+"),
+    ("build_value_musd", "halls being built, at cost", "+"),
+    ("chip_value_musd", "chips not installed, part of book", "+"),
+    ("backlog_margin_musd", "margin on contracted revenue to come", "+"),
+)
+
+
+def my_rank(f: Frame) -> str:
+    """"#2 of 3" by public value, for the header."""
+    for r in f.standings:
+        if r.mine:
+            return f"#{r.rank}/{len(f.standings)}"
+    return "—"
+
+
+def score_lines(parts: dict, ownership: float, title: str) -> Group:
+    """A score and the sum that reaches it, every term in $M (docs/rules.md, "Winning and the score")."""
+    t = _table(title, "Term", "$M", right=(1,))
+    cash_less_debt = parts["economic_equity_musd"] - sum(parts[k] for k, _, _ in SCORE_PARTS)
+    t.add_row("cash − debt", money(cash_less_debt))
+    for k, label, sign in SCORE_PARTS:
+        t.add_row(f"{sign} {label}", money(parts[k]))
+    t.add_row("= economic equity", money(parts["economic_equity_musd"]))
+    t.add_row("− outside cash received (after tax)", money(parts["outside_cash_musd"]))
+    t.add_row(f"× founders' stake {ownership:.0%}", "")
+    t.add_row("− passive benchmark (start left alone)", money(parts["benchmark_musd"]))
+    t.add_row("= value created", money(parts["value_created_musd"]))
+    t.add_row("÷ capital (start equity + debt)", money(parts["capital_musd"]))
+    t.add_row(Text("score = max(0, 1 + created ÷ capital)", style="bold"), Text(f"{parts['score']:.2f}×", style="bold"))
+    return Group(t)
+
+
+def standings(f: Frame) -> Group:
+    """Every company with what the rules let this seat see: mine in full, rivals' public figures."""
+    v = f.view
+    t = _table(f"Standings after {f.history[-1]['quarter'] if f.history else 'no quarter yet'} — ranked by public value",
+               "#", "Company", "Type", "State", "Online MW", "Power MW", "H100e", "Share", "Public value", "Score", "Trend", right=(0, 4, 5, 6, 7, 8, 9))
+    for r in f.standings:
+        trend = [h.get(r.id, {}).get("capacity_h100e", 0) for h in f.history]
+        score = f"{f.score['score']:.2f}× est." if r.mine and f.score is not None else "private"
+        name = Text(r.name + (" (you)" if r.mine else ""), style="bold" if r.mine else "")
+        t.add_row(str(r.rank), name, r.archetype, "alive" if r.alive else "BANKRUPT", f"{r.online_mw:,.0f}", f"{r.power_mw:,.0f}",
+                  f"{r.capacity_h100e:,.0f}", f"{r.share_h100e:.0%}", money(r.public_value_musd), score, spark(trend))
+    how = Text(
+        "How the rank is made: public value = installed H100e × (price index − cost of serving) × hours a quarter × "
+        "the scoring annuity, plus power held but not online × the map's mean last grid price. The same sum for every "
+        "company, yours too: cash, debt and margins are private, so they are left out. Rivals' scores are private too; "
+        f"yours is estimated below from your own books, as the game will score it if it ended now (price index ${v.price_index:.2f}).",
+        style="dim",
+    )
+    parts: list = [t, how]
+    if f.score is not None:
+        parts.append(score_lines(f.score, v.me.ownership, f"Your score if the game ended now: {f.score['score']:.2f}× (1.00× = doing nothing)"))
+    return Group(*parts)
