@@ -14,7 +14,7 @@ from attrs import frozen
 from .agents import REGISTRY, UnknownAgent
 from .agents.base import Agent
 from .engine import Game
-from .engine.core import REVENUE, PrivateReport, PublicReport
+from .engine.core import CAPITAL, PNL, REVENUE, PrivateReport, PublicReport
 from .engine.scoring import GameResult, annuity, score_parts
 from .engine.finance import borrow_headroom
 from .engine.validate import judge_orders
@@ -111,6 +111,36 @@ def public_value_musd(view: CompanyView, capacity_h100e: float, power_mw: float,
     prices = [r.last_grid_price_musd_per_mw or r.grid_reserve_price_musd_per_mw for r in view.regions]
     per_mw = sum(prices) / len(prices) if prices else 0.0
     return capacity_h100e * margin * annuity(spec.scoring) + max(0.0, power_mw - online_mw) * per_mw
+
+
+# The cash-flow statement's sections: financing moves money with lenders and shareholders,
+# investing buys what earns later; operating is every P&L line (all of them are cash).
+FINANCING = frozenset({"debt_draw", "debt_repay", "equity_raise"})
+INVESTING = CAPITAL - FINANCING
+
+
+@frozen
+class Statements:
+    """A company's three statements for the quarter just closed, every figure in $M: profit and
+    loss (net income = the P&L lines − depreciation), cash flow (operating + investing +
+    financing = the change in cash) and the balance sheet at the close (assets = debt + equity)."""
+
+    quarter: str
+    pnl: tuple[tuple[str, float], ...]  # (ledger category, amount): revenue positive, costs negative
+    depreciation_musd: float
+    net_income_musd: float
+    operating: tuple[tuple[str, float], ...]
+    investing: tuple[tuple[str, float], ...]
+    financing: tuple[tuple[str, float], ...]
+    cash_start_musd: float
+    cash_end_musd: float
+    assets: tuple[tuple[str, float], ...]  # cash, then assets at depreciated book value
+    debt_musd: float
+    equity_musd: float  # book equity: assets − debt
+
+    @property
+    def net_cash_flow_musd(self) -> float:
+        return sum(v for part in (self.operating, self.investing, self.financing) for _, v in part)
 
 
 @frozen
@@ -409,6 +439,30 @@ class Session:
 
     def result(self) -> GameResult:
         return self.game.result(self.seats)
+
+    def index_before_last(self) -> float:
+        """The price index the last quarter was sold at (the one before it moved)."""
+        h = self.game.history
+        return h[-2]["price_index"] if len(h) >= 2 else self.spec.demand.price_index_initial_usd_per_h100e_hour
+
+    def statements(self, company: str) -> Statements | None:
+        """The company's P&L, cash flow and balance sheet for the last quarter (None before the
+        first). Every dollar moved passes the ledger, so the cash flow is the report's lines
+        summed by section, and it adds up to the change in cash."""
+        rep = self.private_report(company)
+        if rep is None:
+            return None
+        c = self.game.core.world.companies[company]
+        lines = sorted(rep.pnl.items(), key=lambda kv: (-kv[1], kv[0]))
+        pnl = tuple((k, v) for k, v in lines if k in PNL)
+        sites, power, chips = self.game.core.asset_books(c)
+        assets = (("cash", rep.cash_musd), ("halls", sites), ("power", power), ("chips", chips), ("deposits", c.deposits_musd))
+        total = sum(v for _, v in assets)
+        return Statements(
+            rep.quarter, pnl, rep.depreciation_musd, rep.net_income_musd, pnl,
+            tuple((k, v) for k, v in lines if k in INVESTING), tuple((k, v) for k, v in lines if k in FINANCING),
+            rep.cash_musd - sum(rep.pnl.values()), rep.cash_musd, assets, rep.debt_musd, total - rep.debt_musd,
+        )
 
     def score_estimate(self, company: str) -> dict[str, float]:
         """The company's own score if the game ended now, with every component (the engine's

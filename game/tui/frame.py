@@ -25,6 +25,7 @@ class Frame:
     to_date: tuple[float, float]  # my revenue and net income over the quarters played
     standings: tuple[Standing, ...] = ()  # every company, public figures only, ranked (Session.standings)
     score: Any = None  # my own score estimate and its components (Session.score_estimate), mine only
+    statements: Any = None  # my three statements for last quarter (Session.statements), None before the first
 
 
 def frame_of(session: Session, seat: str) -> Frame:
@@ -44,4 +45,5 @@ def frame_of(session: Session, seat: str) -> Frame:
         to_date=session.to_date(seat),
         standings=session.standings(seat),
         score=session.score_estimate(seat),
+        statements=session.statements(seat),
     )

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ...advice import money
+from ...report import demand_lines
 from ...scenario import quarter_label
 from ..frame import Frame
 from .charts import spark
@@ -57,7 +58,7 @@ def market(f: Frame) -> Group:
     if f.markets:
         c = f.markets[-1].get("compute", {})
         if c:
-            parts.append(Text(f"Last quarter: inference demand {c.get('inference_demand_h100e', 0) / 1e3:,.0f}k, sold {c.get('spot_sold_h100e', 0) / 1e3:,.0f}k, unmet {c.get('unmet_h100e', 0) / 1e3:,.0f}k H100e", style="dim"))
+            parts += [Text("Last quarter: " + line, style="dim") for line in demand_lines(c)]
     rfps = _table("Open training RFPs", "RFP", "Customer", "H100e", "Quarters", "Min site MW", "Ceiling $/h", right=(2, 3, 4, 5))
     for r in v.rfps:
         rfps.add_row(r.id, f.names.get(r.customer, r.customer), f"{r.h100e:,.0f}", str(r.quarters), f"{r.min_site_mw:,.0f}", f"{r.max_price_usd_per_h100e_hour:.2f}")
@@ -87,19 +88,16 @@ def company(f: Frame) -> Group:
     pnl = _table("Profit and loss", "", "Revenue", "Net income", "EBITDA", right=(1, 2, 3))
     pnl.add_row("Last quarter", money(me.revenue_musd), money(me.net_income_musd), money(me.ebitda_musd))
     pnl.add_row("To date", money(f.to_date[0]), money(f.to_date[1]), "")
-    rep = f.last_private
-    lines = Text("")
-    if rep is not None and rep.pnl:
-        lines = Text("  by line: " + ", ".join(f"{k.replace('_', ' ')} {money(val)}" for k, val in sorted(rep.pnl.items(), key=lambda kv: -abs(kv[1]))[:7]), style="dim")
-    ops = Text(f"Capacity {me.capacity_h100e:,.0f} H100e, used {me.used_h100e:,.0f} ({(me.used_h100e / me.capacity_h100e if me.capacity_h100e else 0):.0%})"
+    installed = installed_h100e(f)
+    ops = Text(f"Capacity {installed:,.0f} H100e installed in online halls (on sale this quarter); last quarter sold from {me.capacity_h100e:,.0f}, used {me.used_h100e:,.0f} ({(me.used_h100e / me.capacity_h100e if me.capacity_h100e else 0):.0%})"
                + (f"; internal demand {me.internal_demand_h100e:,.0f}" if me.internal_demand_h100e else "")
                + (f"; ASIC programme {me.asic_quarters_funded}/{f.view.scenario.asic.programme_quarters}" + (" done" if me.asic_active else "") if me.asic_quarters_funded else ""))
     sites = _table("Sites", "Site", "Region", "MW", "IT MW", "Cooling", "Stage", "Built", "Blocked by", "Online", "Chips", right=(2, 3, 6))
     for s in me.sites:
         chips = ", ".join(f"{n:,} {g}" for g, n in s.installed.items() if n) or "—"
         blocked = s.blocked_by or "—"
-        eta = "now" if s.stage == "online" else when(f, s.expected_online)
-        sites.add_row(s.id, s.region, f"{s.mw:,.0f}", f"{s.it_mw:,.0f}", s.cooling, f"{s.stage} ({s.stage_quarters}q)", f"{s.built_mw:,.0f}", blocked, eta, chips)
+        stage = s.stage if s.stage == "online" else f"{s.stage} ({s.stage_quarters}q)"
+        sites.add_row(s.id, s.region, f"{s.mw:,.0f}", f"{s.it_mw:,.0f}", s.cooling, stage, f"{s.built_mw:,.0f}", blocked, forecast(f, s), chips)
     power = _table("Power held", "Source", "Kind", "Region", "MW", "State", "Feeds", "$/MWh", right=(3, 6))
     for p in me.power:
         power.add_row(p.id, p.kind, p.region, f"{p.mw:,.0f}", "energised" if p.energised else f"~{when(f, p.ready_quarter)}", p.site or "— (free: start a site)", f"{p.price_usd_per_mwh:,.0f}" if p.price_usd_per_mwh else "market")
@@ -113,10 +111,30 @@ def company(f: Frame) -> Group:
         book.add_row(k.id, "bought", f.names.get(k.supplier, k.supplier), f"{k.h100e:,.0f}", f"{k.price_usd_per_h100e_hour:.2f}", str(k.quarters_left))
     for a in me.agreements:
         book.add_row(a.id, "chip APA", a.generation, f"{a.units_per_quarter:,}/q", f"${a.price_musd_per_unit * 1000:,.1f}k", str(a.quarters_left))
-    parts = [fin, pnl, lines, ops, sites if me.sites else Text("No sites yet.", style="dim"), power if me.power else Text("No power held.", style="dim"), stock]
+    parts = [fin, pnl, statements(f.statements), ops, sites if me.sites else Text("No sites yet.", style="dim"), power if me.power else Text("No power held.", style="dim"), stock]
     parts.append(book if (me.contracts or me.subcontracts or me.agreements) else Text("No contracts.", style="dim"))
     parts.append(last_quarter(f))
     return Group(*parts)
+
+
+def installed_h100e(f: Frame) -> float:
+    """H100e installed in my online halls now, counted from the halls: it includes chips installed
+    at the close, which the company's capacity figure counts only from the next market."""
+    v = f.view
+    perf = {gid: g.performance_h100e for gid, g in v.scenario.generations.items()} | {g.id: g.performance_h100e for g in v.generations}
+    return sum(n * perf.get(gid, 0.0) for s in v.me.sites if s.stage == "online" for gid, n in s.installed.items())
+
+
+def forecast(f: Frame, s) -> str:
+    """When a site comes online: now, a quarter, or plainly that it will not within the game."""
+    v = f.view
+    if s.stage == "online":
+        return "now"
+    if s.expected_online < 0:
+        return "unknown (see Blocked by)"
+    if s.expected_online >= v.quarters_total:
+        return "not before the game ends"
+    return when(f, s.expected_online)
 
 
 def last_quarter(f: Frame) -> Group:
@@ -179,6 +197,7 @@ def score_lines(parts: dict, ownership: float, title: str) -> Group:
     t.add_row("= value created", money(parts["value_created_musd"]))
     t.add_row("÷ capital (start equity + debt)", money(parts["capital_musd"]))
     t.add_row(Text("score = max(0, 1 + created ÷ capital)", style="bold"), Text(f"{parts['score']:.2f}×", style="bold"))
+    t.add_row(Text("1.00× = what doing nothing scores", style="dim"), "")
     return Group(t)
 
 
@@ -190,7 +209,7 @@ def standings(f: Frame) -> Group:
     for r in f.standings:
         trend = [h.get(r.id, {}).get("capacity_h100e", 0) for h in f.history]
         score = f"{f.score['score']:.2f}× est." if r.mine and f.score is not None else "private"
-        name = Text(r.name + (" (you)" if r.mine else ""), style="bold" if r.mine else "")
+        name = Text(r.name + (" (you)" if r.mine else ""), style="bold" if r.mine else "", no_wrap=True)
         t.add_row(str(r.rank), name, r.archetype, "alive" if r.alive else "BANKRUPT", f"{r.online_mw:,.0f}", f"{r.power_mw:,.0f}",
                   f"{r.capacity_h100e:,.0f}", f"{r.share_h100e:.0%}", money(r.public_value_musd), score, spark(trend))
     how = Text(
@@ -202,5 +221,40 @@ def standings(f: Frame) -> Group:
     )
     parts: list = [t, how]
     if f.score is not None:
-        parts.append(score_lines(f.score, v.me.ownership, f"Your score if the game ended now: {f.score['score']:.2f}× (1.00× = doing nothing)"))
+        parts.append(score_lines(f.score, v.me.ownership, f"Your score if the game ended now: {f.score['score']:.2f}×"))
     return Group(*parts)
+
+
+def _statement(title: str, rows, total: tuple[str, float]) -> Table:
+    t = _table(title, "", "$M", right=(1,))
+    for k, v in rows:
+        t.add_row(k.replace("_", " "), money(v))
+    t.add_row(Text(total[0], style="bold"), Text(money(total[1]), style="bold"))
+    return t
+
+
+def statements(st) -> Group:
+    """The three statements of a real company, side by side: P&L, cash flow, balance sheet."""
+    if st is None:
+        return Group(Text("Statements: none yet (the first quarter has not closed).", style="dim"))
+    pnl = _table(f"Profit and loss, {st.quarter}", "", "$M", right=(1,))
+    for k, v in st.pnl:
+        pnl.add_row(k.replace("_", " "), money(v))
+    pnl.add_row("depreciation (no cash)", money(-st.depreciation_musd))
+    pnl.add_row(Text("= net income", style="bold"), Text(money(st.net_income_musd), style="bold"))
+    cash = _table("Cash flow", "", "$M", right=(1,))
+    cash.add_row("cash at the start", money(st.cash_start_musd))
+    operating = sum(v for _, v in st.operating)
+    cash.add_row("operating (P&L lines in cash)", money(operating))
+    for k, v in st.investing + st.financing:
+        cash.add_row(("invest: " if (k, v) in st.investing else "finance: ") + k.replace("_", " "), money(v))
+    cash.add_row(Text("= cash at the close", style="bold"), Text(money(st.cash_end_musd), style="bold"))
+    bal = _table("Balance sheet (book)", "", "$M", right=(1,))
+    for k, v in st.assets:
+        bal.add_row(k, money(v))
+    bal.add_row(Text("= assets", style="bold"), Text(money(sum(v for _, v in st.assets)), style="bold"))
+    bal.add_row("debt", money(st.debt_musd))
+    bal.add_row(Text("= equity (assets − debt)", style="bold"), Text(money(st.equity_musd), style="bold"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_row(pnl, cash, bal)
+    return Group(grid)
