@@ -82,8 +82,8 @@ def test_a_lost_auction_says_the_clearing_price_and_why(tutorial, tmp_path):
     s.advance()
     lines = s.private_report("corecell").lines
     grid = next(x for x in lines if x.startswith("Lost interconnect bid in"))
-    assert f"(cleared at ${s.public_report().markets['interconnect']['pjm']['price_musd_per_mw']:.2f}M/MW" in grid
-    assert grid.endswith(f"reserve ${reserve:.2f}M/MW): below the reserve")
+    assert f"(cleared at ${s.public_report().markets['interconnect']['pjm']['price_musd_per_mw']:.3f}M/MW" in grid
+    assert grid.endswith(f"reserve ${reserve:.3f}M/MW): below the reserve")
     crews = next(x for x in lines if x.startswith("Hired no crews in"))
     assert "wage cleared at" in crews and crews.endswith("below the reserve")
 

@@ -72,7 +72,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         for b in bids:
             if id(b) not in won:
                 why = f"filled only {sliver[id(b)]:,.1f} MW, under the {spec.rules.min_interconnect_award_mw:,.0f} MW minimum" if id(b) in sliver else ("moratorium" if moratorium else why_lost(b.price, r.grid_reserve_price_musd_per_mw, res.price, supply))
-                g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.2f}M/MW (cleared at ${:.2f}M/MW, reserve ${:.2f}M/MW): {}", r.name, b.quantity, b.price, res.price, r.grid_reserve_price_musd_per_mw, why)
+                g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.3f}M/MW (cleared at ${:.3f}M/MW, reserve ${:.3f}M/MW): {}", r.name, b.quantity, b.price, res.price, r.grid_reserve_price_musd_per_mw, why)
         results[rid] = {
             "supply_mw": supply,
             "bid_mw": res.bid_quantity,
