@@ -62,7 +62,8 @@ async def test_the_standings_tab_and_header_show_rank_and_my_score_but_no_rival_
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, GameScreen)
         text = visible_text(app)
-        assert f"rank #{me.rank}/3 score {est['score']:.2f}× est." in text  # the header, on every tab
+        assert f"rank #{me.rank}/3 score {est['score']:.2f}×  0 pending" in text  # the header, on every tab
+        assert len(str(app.screen.query_one("#status").content)) <= 118
         await pilot.press("6")
         await pilot.pause()
         text = visible_text(app)
@@ -72,7 +73,10 @@ async def test_the_standings_tab_and_header_show_rank_and_my_score_but_no_rival_
         assert f"{est['score']:.2f}× est." in text and "= value created" in text and "passive benchmark" in text
     async with GridlockApp(s, saves_dir=tmp_path).run_test(size=(80, 24)) as pilot:
         await until(pilot, GameScreen)
-        assert f"#{me.rank}/3 {est['score']:.2f}×" in visible_text(pilot.app)  # the narrow header keeps it
+        text = visible_text(pilot.app)
+        assert f"#{me.rank}/3 {est['score']:.2f}× 0 pending" in text  # the narrow header keeps rank, score and orders
+        status = str(pilot.app.screen.query_one("#status").content)
+        assert len(status) <= 78, status  # and all of it fits in 80 columns
 
 
 @pytest.mark.asyncio

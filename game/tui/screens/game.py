@@ -146,18 +146,18 @@ class GameScreen(Screen):
         self.sub_title = f"{v.scenario.game.name} · {v.quarter_label} ({v.quarter + 1}/{v.quarters_total}) · {v.me.name}"
         online = sum(s.mw for s in v.me.sites if s.stage == "online")
         if self.size.width >= 110:
-            seat = f"Seat: {v.me.name}" + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
+            seat = v.me.name + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
             status = Text.assemble(
                 (f"{v.quarter_label}", "bold"), f"  {seat}  cash {panels.money(v.me.cash_musd)}  debt {panels.money(v.me.debt_musd)}  ",
-                f"online {online:,.0f} MW  index ${v.price_index:.2f}  ",
-                (f"rank {panels.my_rank(f)} score {f.score['score']:.2f}× est.  " if f.score else "", "bold"),
-                (f"{len(f.preview.checks)} order(s) pending", "bold"),
+                f"{online:,.0f} MW online  index ${v.price_index:.2f}  ",
+                (f"rank {panels.my_rank(f)} score {f.score['score']:.2f}×  " if f.score else "", "bold"),
+                (f"{len(f.preview.checks)} pending", "bold"),
             )
         else:  # a narrow terminal keeps the essentials: quarter, money, power, index, orders
             status = Text.assemble(
-                (f"{v.quarter_label}", "bold"), f" {v.me.name.split()[0]} · cash {panels.money(v.me.cash_musd)} · debt {panels.money(v.me.debt_musd)} · ",
-                f"{online:,.0f} MW · idx ${v.price_index:.2f} · ",
-                (f"{panels.my_rank(f)} {f.score['score']:.2f}× · " if f.score else "", "bold"), (f"{len(f.preview.checks)} pending", "bold"),
+                (f"{v.quarter_label}", "bold"), f" {v.me.name.split()[0][:10]} cash {panels.money(v.me.cash_musd)} debt {panels.money(v.me.debt_musd)} ",
+                f"{online:,.0f}MW idx ${v.price_index:.2f} ",
+                (f"{panels.my_rank(f)} {f.score['score']:.2f}× " if f.score else "", "bold"), (f"{len(f.preview.checks)} pending", "bold"),
             )
         refused = len(f.last_private.rejected) if f.last_private is not None else 0
         if refused:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich import box
 from rich.console import Group
 from rich.table import Table
@@ -12,6 +14,12 @@ from ...report import demand_lines
 from ...scenario import quarter_label
 from ..frame import Frame
 from .charts import spark
+
+
+def para(text: str, style: str = "dim", width: int = 110) -> Text:
+    """A paragraph wrapped to a readable width: the tabs lay out at their content's natural
+    width, so an unwrapped sentence would stretch the page sideways."""
+    return Text("\n".join(textwrap.wrap(text, width, subsequent_indent="  ")), style=style)
 
 
 def _table(title: str, *cols: str, right: tuple[int, ...] = ()) -> Table:
@@ -58,7 +66,7 @@ def market(f: Frame) -> Group:
     if f.markets:
         c = f.markets[-1].get("compute", {})
         if c:
-            parts += [Text("Last quarter: " + line, style="dim") for line in demand_lines(c)]
+            parts += [para("Last quarter: " + line) for line in demand_lines(c)]
     rfps = _table("Open training RFPs", "RFP", "Customer", "H100e", "Quarters", "Min site MW", "Ceiling $/h", right=(2, 3, 4, 5))
     for r in v.rfps:
         rfps.add_row(r.id, f.names.get(r.customer, r.customer), f"{r.h100e:,.0f}", str(r.quarters), f"{r.min_site_mw:,.0f}", f"{r.max_price_usd_per_h100e_hour:.2f}")
@@ -89,9 +97,9 @@ def company(f: Frame) -> Group:
     pnl.add_row("Last quarter", money(me.revenue_musd), money(me.net_income_musd), money(me.ebitda_musd))
     pnl.add_row("To date", money(f.to_date[0]), money(f.to_date[1]), "")
     installed = installed_h100e(f)
-    ops = Text(f"Capacity {installed:,.0f} H100e installed in online halls (on sale this quarter); last quarter sold from {me.capacity_h100e:,.0f}, used {me.used_h100e:,.0f} ({(me.used_h100e / me.capacity_h100e if me.capacity_h100e else 0):.0%})"
+    ops = para(f"Capacity {installed:,.0f} H100e installed in online halls (on sale this quarter); last quarter sold from {me.capacity_h100e:,.0f}, used {me.used_h100e:,.0f} ({(me.used_h100e / me.capacity_h100e if me.capacity_h100e else 0):.0%})"
                + (f"; internal demand {me.internal_demand_h100e:,.0f}" if me.internal_demand_h100e else "")
-               + (f"; ASIC programme {me.asic_quarters_funded}/{f.view.scenario.asic.programme_quarters}" + (" done" if me.asic_active else "") if me.asic_quarters_funded else ""))
+               + (f"; ASIC programme {me.asic_quarters_funded}/{f.view.scenario.asic.programme_quarters}" + (" done" if me.asic_active else "") if me.asic_quarters_funded else ""), style="")
     sites = _table("Sites", "Site", "Region", "MW", "IT MW", "Cooling", "Stage", "Built", "Blocked by", "Online", "Chips", right=(2, 3, 6))
     for s in me.sites:
         chips = ", ".join(f"{n:,} {g}" for g, n in s.installed.items() if n) or "—"
@@ -205,19 +213,18 @@ def standings(f: Frame) -> Group:
     """Every company with what the rules let this seat see: mine in full, rivals' public figures."""
     v = f.view
     t = _table(f"Standings after {f.history[-1]['quarter'] if f.history else 'no quarter yet'} — ranked by public value",
-               "#", "Company", "Type", "State", "Online MW", "Power MW", "H100e", "Share", "Public value", "Score", "Trend", right=(0, 4, 5, 6, 7, 8, 9))
+               "#", "Company", "Score", "Public value", "Online MW", "Power MW", "H100e", "Share", "Type", "State", "H100e trend", right=(0, 2, 3, 4, 5, 6, 7))
     for r in f.standings:
         trend = [h.get(r.id, {}).get("capacity_h100e", 0) for h in f.history]
         score = f"{f.score['score']:.2f}× est." if r.mine and f.score is not None else "private"
         name = Text(r.name + (" (you)" if r.mine else ""), style="bold" if r.mine else "", no_wrap=True)
-        t.add_row(str(r.rank), name, r.archetype, "alive" if r.alive else "BANKRUPT", f"{r.online_mw:,.0f}", f"{r.power_mw:,.0f}",
-                  f"{r.capacity_h100e:,.0f}", f"{r.share_h100e:.0%}", money(r.public_value_musd), score, spark(trend))
-    how = Text(
+        t.add_row(str(r.rank), name, score, money(r.public_value_musd), f"{r.online_mw:,.0f}", f"{r.power_mw:,.0f}",
+                  f"{r.capacity_h100e:,.0f}", f"{r.share_h100e:.0%}", r.archetype, "alive" if r.alive else "BANKRUPT", spark(trend))
+    how = para(
         "How the rank is made: public value = installed H100e × (price index − cost of serving) × hours a quarter × "
         "the scoring annuity, plus power held but not online × the map's mean last grid price. The same sum for every "
         "company, yours too: cash, debt and margins are private, so they are left out. Rivals' scores are private too; "
         f"yours is estimated below from your own books, as the game will score it if it ended now (price index ${v.price_index:.2f}).",
-        style="dim",
     )
     parts: list = [t, how]
     if f.score is not None:
