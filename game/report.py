@@ -40,7 +40,7 @@ def event_effect(spec: Scenario, event: Mapping[str, Any]) -> str:
     2 quarters". Unknown events (an old save) read as their title alone."""
     ev = spec.events.get(event.get("event", ""))
     where = f" ({event['where']})" if event.get("where") else ""
-    if ev is None:
+    if ev is None or not ev.effects:  # an old save's event, or news that changes nothing (a lesson)
         return f"{event.get('title', '?')}{where}"
     parts = []
     for lever, value in ev.effects.items():
@@ -48,7 +48,7 @@ def event_effect(spec: Scenario, event: Mapping[str, Any]) -> str:
         parts.append(words.format(value - 1 if multiplier else value) if "{" in words else words)
     lasting = [k for k in ev.effects if k not in ONE_SHOT_LEVERS]
     span = f" for {ev.duration_quarters} quarter{'s' if ev.duration_quarters != 1 else ''}" if lasting else " (once)"
-    return f"{ev.title}{where}: " + ("; ".join(parts) or "no effect on the rules") + span
+    return f"{ev.title}{where}: " + "; ".join(parts) + span
 
 
 def demand_lines(compute: Mapping[str, Any]) -> list[str]:

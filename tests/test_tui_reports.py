@@ -61,7 +61,7 @@ def test_every_event_says_its_effect_and_the_text_report_lists_them_one_a_line(t
     spec = Session.start("baseline", 5, {}, saves_dir=tmp_path).spec
     for eid, ev in spec.events.items():
         text = event_effect(spec, {"event": eid, "title": ev.title, "where": ""})
-        assert text.startswith(ev.title + ": ") and "{" not in text and len(text) > len(ev.title) + 4
+        assert "{" not in text and (text.startswith(ev.title + ": ") if ev.effects else text == ev.title)
     s = Session.start("baseline", 5, {}, saves_dir=tmp_path)
     while not s.finished:
         s.advance()

@@ -73,3 +73,22 @@ def test_the_hinted_play_beats_doing_nothing_and_doing_nothing_does_not_win(tuto
     theirs = {r.id: r for r in idle.result().standings}["aurora"]
     assert mine.score > theirs.score
     assert theirs.rank > 1, "an idle seat must not win the tutorial"
+
+
+def test_crews_for_a_site_whose_power_energises_this_quarter_raise_no_warning(tutorial, tmp_path):
+    """The hint says hire now; the form must not say the opposite (and the engine builds)."""
+    s = Session.start(tutorial, 1, {"aurora": HUMAN}, saves_dir=tmp_path)
+    s.advance()
+    p5 = next(p for p in s.view("aurora").me.power if p.site is None and not p.energised)
+    s.submit("aurora", [o.StartSite(p5.id, "liquid"), o.BidCrews(p5.region, 10, 9.0)])
+    early = s.preview("aurora", s.pending("aurora")).checks[1]
+    assert early.warnings, "crews before the site exists are paid for nothing"
+    s.submit("aurora", [o.StartSite(p5.id, "liquid")])
+    s.advance()
+    v = s.view("aurora")
+    assert next(p for p in v.me.power if p.id == p5.id).ready_quarter <= v.quarter  # energises this quarter
+    check = s.preview("aurora", [o.BidCrews(p5.region, 80, 9.0)]).checks[0]
+    assert not check.warnings, check.warnings
+    s.submit("aurora", [o.BidCrews(p5.region, 80, 9.0)])
+    s.advance()
+    assert any(" built " in x for x in s.private_report("aurora").lines)

@@ -9,6 +9,7 @@ text stays true whichever seat and seed they play (tests/test_tui_tutorial.py pl
 
 from __future__ import annotations
 
+from ..advice import crews_can_build as crews_now, waiting_sites
 from ..model.view import CompanyView
 from ..scenario import quarter_label
 
@@ -21,17 +22,6 @@ def _when(view: CompanyView, q: int) -> str:
 
 def _crews_needed(view: CompanyView, mw: float) -> float:
     return mw / view.scenario.rules.construction_mw_per_crew_quarter
-
-
-def waiting_sites(view: CompanyView) -> list[tuple[object, object]]:
-    """(site, its power) for each site not yet built: the ones crews are for."""
-    power = {p.id: p for p in view.me.power}
-    return [(s, power.get(s.power)) for s in view.me.sites if s.stage not in ("online", "commissioning") and s.built_mw < s.mw]
-
-
-def crews_now(view: CompanyView) -> list[tuple[object, object]]:
-    """Sites whose power is energised or energises this quarter: crews hired now build this quarter."""
-    return [(s, p) for s, p in waiting_sites(view) if p is not None and (p.energised or p.ready_quarter <= view.quarter)]
 
 
 def hint(view: CompanyView, pending: int) -> str:
