@@ -15,7 +15,7 @@ from .agents import REGISTRY, UnknownAgent
 from .agents.base import Agent
 from .engine import Game
 from .engine.core import CAPITAL, PNL, REVENUE, PrivateReport, PublicReport
-from .engine.scoring import GameResult, annuity, score_parts
+from .engine.scoring import GameResult, annuity, online_h100e, score_parts
 from .engine.finance import borrow_headroom
 from .engine.validate import judge_orders
 from . import advice
@@ -480,7 +480,9 @@ class Session:
         cost = pub.markets.get("compute", {}).get("cost_of_serving_usd_per_h100e_hour", 0.0) if pub is not None else 0.0
         me = view.me
         online = sum(s.mw for s in me.sites if s.stage == "online")
-        rows = [(me.id, me.name, me.archetype, self.game.alive(company), True, online, sum(p.mw for p in me.power), me.capacity_h100e)]
+        # my H100e counted as the rivals' are: installed in online halls now, not last quarter's market
+        mine = online_h100e(self.game.core, self.game.core.world.companies[company])
+        rows = [(me.id, me.name, me.archetype, self.game.alive(company), True, online, sum(p.mw for p in me.power), mine)]
         rows += [(r.id, r.name, r.archetype, r.alive, False, r.online_mw, r.power_mw, r.capacity_h100e) for r in view.rivals]
         total = sum(r[7] for r in rows if r[3]) or 1.0
         valued = [(row, public_value_musd(view, row[7], row[6], row[5], cost) if row[3] else 0.0) for row in rows]

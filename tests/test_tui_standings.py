@@ -42,6 +42,12 @@ def test_standings_list_every_company_ranked_by_the_documented_public_value(tuto
     rival = next(r for r in rows if r.id == "aurora")
     public = next(r for r in view.rivals if r.id == "aurora")
     assert (rival.capacity_h100e, rival.online_mw, rival.power_mw) == (public.capacity_h100e, public.online_mw, public.power_mw)
+    # my own row counts the same way: H100e installed in online halls now (what my screens show)
+    me = next(r for r in rows if r.mine)
+    from game.tui.frame import frame_of
+    from game.tui.widgets.panels import installed_h100e
+
+    assert me.capacity_h100e == pytest.approx(installed_h100e(frame_of(s, "corecell")))
 
 
 def test_my_score_estimate_is_the_engines_score_of_my_books(tutorial, tmp_path):
