@@ -95,5 +95,7 @@ async def test_game_over_shows_every_score_component(tutorial, tmp_path):
         await until(pilot, GameOverScreen)
         text = visible_text(app)
         assert "Score components" in text and "=Created" in text and "−Passive" in text
+        # and on screen, not collapsed to nothing: a title, a header, a rule and a row a company
+        assert app.screen.query_one("#components-box").size.height >= 3 + len(tutorial.companies)
         for r in s.result().standings:
             assert f"{r.value_created_musd / 1000:,.1f}" in text and f"{r.score:.2f}×" in text

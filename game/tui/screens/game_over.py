@@ -57,7 +57,7 @@ class GameOverScreen(Screen):
         with VerticalScroll(id="debrief"):
             yield Static(Text(f"Game over — {s.spec.game.name}, seed {s.game.seed}, {result.quarters_played} quarters to {result.final_quarter}", style="bold"))
             yield Static(standings(result, s.seats, s.history))
-            with ScrollableContainer(classes="wide"):
+            with ScrollableContainer(classes="wide", id="components-box"):
                 yield Static(components(result), id="score-components")
             yield Static(Text("What decided the game", style="bold"))
             yield Static(Text("\n".join(f"• {d}" for d in result.decisive) or "—"))
