@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from rich import box
+from rich.columns import Columns
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -262,6 +263,5 @@ def statements(st) -> Group:
     bal.add_row(Text("= assets", style="bold"), Text(money(sum(v for _, v in st.assets)), style="bold"))
     bal.add_row("debt", money(st.debt_musd))
     bal.add_row(Text("= equity (assets − debt)", style="bold"), Text(money(st.equity_musd), style="bold"))
-    grid = Table.grid(padding=(0, 2))
-    grid.add_row(pnl, cash, bal)
-    return Group(grid)
+    # side by side where they fit, one under another on a narrow screen (never squashed)
+    return Group(Columns([pnl, cash, bal], padding=(0, 2)))
