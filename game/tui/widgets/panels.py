@@ -17,8 +17,8 @@ from ..frame import Frame
 from .charts import spark
 
 
-def para(text: str, style: str = "dim", width: int = 110) -> Text:
-    """A paragraph wrapped to a readable width: the tabs lay out at their content's natural
+def para(text: str, style: str = "dim", width: int = 76) -> Text:
+    """A paragraph wrapped to fit 80 columns: the tabs lay out at their content's natural
     width, so an unwrapped sentence would stretch the page sideways."""
     return Text("\n".join(textwrap.wrap(text, width, subsequent_indent="  ")), style=style)
 
