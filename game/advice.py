@@ -256,7 +256,7 @@ def sentence(view: CompanyView, x: Any) -> str:
     if isinstance(x, o.BidLot):
         return f"Bid {money(x.price_musd)} for lot {x.lot}"
     if isinstance(x, o.StartSite):
-        return f"Start a {x.cooling}-cooled site on power {x.power}" + (", fast-tracked" if x.fast_track else "")
+        return f"Start {'an' if x.cooling[:1] in 'aeiou' else 'a'} {x.cooling}-cooled site on power {x.power}" + (", fast-tracked" if x.fast_track else "")
     if isinstance(x, o.RetrofitCooling):
         return f"Retrofit site {x.site} to {x.cooling} cooling"
     if isinstance(x, o.SignChipAgreement):
