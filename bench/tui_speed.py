@@ -5,7 +5,10 @@ Baseline scenario, one human (CoreCell) and five agents, 120×40. Prints medians
 its effect (switching tabs, which redraws the pane's tables); ending the quarter to the
 quarter's report on screen; and the report to the next quarter's dashboard. The screen is
 polled with `tmux capture-pane` (about 3 ms a poll), so figures include that much slack.
-Targets on the development machine: ≤ 1.5 s, ≤ 50 ms, ≤ 300 ms. Needs tmux.
+Targets on a quiet machine (issue 13): launch ≤ 1.0 s, keypress → repaint ≤ 30 ms median,
+end quarter → report ≤ 200 ms. The standings tab (6) is timed on its own: it is the one
+tab whose content the session works out afresh each quarter. Needs tmux; a checkout run with
+PYTHONPATH (a worktree) times its own code.
 
     python bench/tui_speed.py [--launches 5] [--keys 40] [--quarters 6]
 """
@@ -13,6 +16,8 @@ Targets on the development machine: ≤ 1.5 s, ≤ 50 ms, ≤ 300 ms. Needs tmux
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -49,7 +54,9 @@ def start(folder: str) -> float:
     _n += 1
     SESSION = f"gridlock-bench-{_n}"
     t = time.perf_counter()
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"cd {folder} && {GRIDLOCK} play --scenario baseline --seed 1; sleep 60")
+    path = os.pathsep.join(os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    env = f"PYTHONPATH={shlex.quote(path)} " if path else ""
+    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"cd {folder} && {env}{GRIDLOCK} play --scenario baseline --seed 1; sleep 60")
     # the region table is the last thing drawn on the first dashboard
     return wait_for("PJM / Northern Virginia", t)
 
@@ -73,20 +80,23 @@ def main() -> None:
             start(folder)  # warm the disk cache
             launches = [start(folder) for _ in range(args.launches)]
             time.sleep(0.5)
-            keys, ends, nexts = [], [], []
+            keys, standings, ends, nexts = [], [], [], []
             for q in range(args.quarters):
                 for _ in range(max(1, args.keys // args.quarters // 2)):
                     keys.append(press("2", "Profit and loss"))
                     keys.append(press("1", "Regions — power"))
+                standings.append(press("6", "How the rank is made"))
+                press("1", "Regions — power")
                 ends.append(press("e", "What happened to you in"))
                 nexts.append(press("Enter", f"({q + 2}/24)"))
                 time.sleep(0.3)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     ms = lambda xs: statistics.median(xs) * 1000  # noqa: E731
-    print(f"launch to dashboard on screen:   median {statistics.median(launches):.2f} s (target ≤ 1.5 s; {len(launches)} launches)")
-    print(f"keypress to repaint (tab switch): median {ms(keys):.0f} ms (target ≤ 50 ms; {len(keys)} keys, max {max(keys) * 1000:.0f} ms)")
-    print(f"end of quarter to its report:    median {ms(ends):.0f} ms (target ≤ 300 ms; {len(ends)} quarters)")
+    print(f"launch to dashboard on screen:   median {statistics.median(launches):.2f} s (target ≤ 1.0 s; {len(launches)} launches)")
+    print(f"keypress to repaint (tab switch): median {ms(keys):.0f} ms (target ≤ 30 ms; {len(keys)} keys, max {max(keys) * 1000:.0f} ms)")
+    print(f"keypress to the standings tab:    median {ms(standings):.0f} ms ({len(standings)} presses)")
+    print(f"end of quarter to its report:    median {ms(ends):.0f} ms (target ≤ 200 ms; {len(ends)} quarters)")
     print(f"report to next quarter on screen: median {ms(nexts):.0f} ms")
 
 

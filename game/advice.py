@@ -150,6 +150,22 @@ def _stake_after(view: CompanyView, amount: float) -> float:
     return view.me.ownership * pre_money / (pre_money + amount) if amount > 0 else view.me.ownership
 
 
+def waiting_sites(view: CompanyView) -> list[tuple[Any, Any]]:
+    """(site, its power) for each of the company's sites not yet built."""
+    power = {p.id: p for p in view.me.power}
+    return [(s, power.get(s.power)) for s in view.me.sites if s.stage not in ("online", "commissioning") and s.built_mw < s.mw]
+
+
+def crews_can_build(view: CompanyView) -> list[tuple[Any, Any]]:
+    """Sites crews hired this quarter would build: their power is energised or energises this
+    quarter (construction starts once it does, before the crews work), and permitting is done
+    or ends this quarter."""
+    def permitted_by_now(s: Any) -> bool:
+        return s.stage != "permitting" or view.region(s.region).permitting_quarters - s.stage_quarters <= 1
+
+    return [(s, p) for s, p in waiting_sites(view) if p is not None and (p.energised or p.ready_quarter <= view.quarter) and permitted_by_now(s)]
+
+
 def warnings(view: CompanyView, orders: Sequence[Any], index: int) -> list[str]:
     """Warnings for orders[index] (others in the set matter: capacity promised twice, say)."""
     x = orders[index]
@@ -180,8 +196,8 @@ def warnings(view: CompanyView, orders: Sequence[Any], index: int) -> list[str]:
             building = [s for s in view.me.sites if s.region == x.region and s.stage != "online"]
             if not building:
                 out.append(f"you have no site to build in {r.name}: the crews would be paid for nothing")
-            elif all(s.blocked_by and "power" in s.blocked_by for s in building):
-                out.append(f"your sites in {r.name} wait for power: crews cannot build until it is near")
+            elif not [s for s, _ in crews_can_build(view) if s.region == x.region]:
+                out.append(f"your sites in {r.name} wait for power: crews cannot build before the quarter it energises")
             market = r.last_wage_musd or r.wage_reserve_musd
             if x.wage_musd < r.wage_reserve_musd:
                 out.append(f"below the reserve wage (${r.wage_reserve_musd:.2f}M): it cannot hire")
@@ -242,7 +258,7 @@ def sentence(view: CompanyView, x: Any) -> str:
     if isinstance(x, o.BidLot):
         return f"Bid {money(x.price_musd)} for lot {x.lot}"
     if isinstance(x, o.StartSite):
-        return f"Start a {x.cooling}-cooled site on power {x.power}" + (", fast-tracked" if x.fast_track else "")
+        return f"Start {'an' if x.cooling[:1] in 'aeiou' else 'a'} {x.cooling}-cooled site on power {x.power}" + (", fast-tracked" if x.fast_track else "")
     if isinstance(x, o.RetrofitCooling):
         return f"Retrofit site {x.site} to {x.cooling} cooling"
     if isinstance(x, o.SignChipAgreement):

@@ -2,13 +2,97 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 from .agents.external import bot_records
 from .engine import Game
 from .engine.scoring import GameResult
+from .scenario import Scenario
 from .scenario.load import CONVERTER
 
+# What each event lever does, in words: (template for the value, whether it is a multiplier).
+# A multiplier reads as a percentage change; the rest print their value (docs/rules.md, events).
+_LEVER_WORDS: dict[str, tuple[str, bool]] = {
+    "queue_wait_add_quarters": ("new grid queue positions wait {:+.0f} quarters", False),
+    "grid_release_multiplier": ("grid MW auctioned {:+.0%}", True),
+    "power_price_multiplier": ("power price {:+.0%}", True),
+    "air_pue_add": ("air-cooled halls' PUE {:+.2f}", False),
+    "outage_fraction": ("{:.0%} of air-cooled capacity lost each quarter", False),
+    "moratorium": ("no permits and no grid auction", False),
+    "export_restricted": ("export-controlled chips may not be installed", False),
+    "supply_multiplier": ("chip supply {:+.0%}", True),
+    "smr_delay_add_quarters": ("every undelivered SMR slips {:+.0f} quarters", False),
+    "demand_multiplier": ("compute demand {:+.0%}", True),
+    "training_demand_multiplier": ("training RFP volume {:+.0%}", True),
+    "rate_add": ("interest rates {:+.2%} a year", False),
+    "construction_speed_multiplier": ("construction speed {:+.0%}", True),
+    "crews_multiplier": ("crews available {:+.0%}", True),
+    "release_shift_quarters": ("release moves {:+.0f} quarters", False),
+    "customer_default": ("a training customer walks away from its contract", False),
+    "gas_price_multiplier": ("gas power price {:+.0%}", True),
+}
+ONE_SHOT_LEVERS = frozenset({"smr_delay_add_quarters", "release_shift_quarters", "customer_default"})
+
+
+def event_effect(spec: Scenario, event: Mapping[str, Any]) -> str:
+    """What a fired event does, built from the scenario's effects: "ERCOT: power price +30% for
+    2 quarters". Unknown events (an old save) read as their title alone."""
+    ev = spec.events.get(event.get("event", ""))
+    where = f" ({event['where']})" if event.get("where") else ""
+    if ev is None or not ev.effects:  # an old save's event, or news that changes nothing (a lesson)
+        return f"{event.get('title', '?')}{where}"
+    parts = []
+    for lever, value in ev.effects.items():
+        words, multiplier = _LEVER_WORDS.get(lever, (lever.replace("_", " ") + " {}", False))
+        parts.append(words.format(value - 1 if multiplier else value) if "{" in words else words)
+    lasting = [k for k in ev.effects if k not in ONE_SHOT_LEVERS]
+    span = f" for {ev.duration_quarters} quarter{'s' if ev.duration_quarters != 1 else ''}" if lasting else " (once)"
+    return f"{ev.title}{where}: " + "; ".join(parts) + span
+
+
+def demand_lines(compute: Mapping[str, Any]) -> list[str]:
+    """The compute market's demand accounted for: demand = served + priced out + unmet, for
+    inference spot and for training RFPs, with the capacity offered and left idle."""
+    k = lambda x: f"{x / 1e3:,.0f}k"  # noqa: E731
+    out = []
+    if "inference_demand_h100e" in compute:
+        out.append(
+            f"Inference: demand {k(compute['inference_demand_h100e'])} H100e = served {k(compute.get('served_h100e', compute.get('spot_sold_h100e', 0)))}"
+            f" + priced out {k(compute.get('priced_out_h100e', 0))} (would not pay the prices asked)"
+            f" + unmet {k(compute.get('unmet_h100e', 0))} (found no capacity in reach);"
+            f" offered {k(compute.get('offered_h100e', 0))}, idle {k(compute.get('idle_offered_h100e', 0))}"
+        )
+    t = compute.get("training")
+    if t:
+        out.append(
+            f"Training RFPs: demand {k(t['demand_h100e'])} H100e = awarded {k(t['served_h100e'])}"
+            f" + priced out {k(t['priced_out_h100e'])} (no bid under the ceiling) + unmet {k(t['unmet_h100e'])}"
+        )
+    return out
+
+
+def index_reason(before: float, compute: Mapping[str, Any], spec: Scenario) -> str:
+    """Why the price index moved: the going price of the capacity offered, lifted by unmet
+    demand and lowered by idle offers (as a share of demand, capped), never below the cost of
+    serving (game/engine/compute.py, _move_price_index)."""
+    after = compute.get("price_index_next", before)
+    t = compute.get("training", {})
+    demand = compute.get("inference_demand_h100e", 0.0) + t.get("demand_h100e", 0.0)
+    unmet = compute.get("unmet_h100e", 0.0) + t.get("unmet_h100e", 0.0)
+    idle = compute.get("idle_offered_h100e", 0.0)
+    cost = compute.get("cost_of_serving_usd_per_h100e_hour", 0.0)
+    cap = spec.rules.price_index_excess_cap
+    excess = (unmet - idle) / demand if demand > 0 else 0.0
+    lift = math.exp(spec.rules.price_index_sensitivity * min(cap, max(-cap, excess)))
+    pressure = "shortage lifts it" if excess > 0.005 else "glut lowers it" if excess < -0.005 else "balanced, no push"
+    floor = max(cost, spec.rules.price_index_floor_usd_per_h100e_hour)
+    bound = " — held at the floor (cost of serving)" if abs(after - floor) < 1e-6 else " — held at the ceiling" if abs(after - spec.rules.price_index_ceiling_usd_per_h100e_hour) < 1e-6 else ""
+    return (
+        f"Price index ${before:.2f} → ${after:.2f}: " + ("" if bound else f"capacity offered went at ${after / lift:.2f} on average; ") +
+        f"unmet {unmet / 1e3:,.0f}k less idle {idle / 1e3:,.0f}k = {excess:+.0%} of demand (counted to ±{cap:.0%}), "
+        f"{pressure} ×{lift:.2f}{bound}; cost of serving ${cost:.2f}"
+    )
 
 
 def market_summary(game: Game) -> dict[str, Any]:
@@ -17,7 +101,7 @@ def market_summary(game: Game) -> dict[str, Any]:
     grid_mw = sum(r["sold_mw"] for p in pubs for r in p.markets.get("interconnect", {}).values())
     grid_spend = sum(r["sold_mw"] * r["price_musd_per_mw"] for p in pubs for r in p.markets.get("interconnect", {}).values())
     builds = [{"quarter": p.quarter, **b} for p in pubs for b in p.online]
-    events = [f"{p.quarter} {e['title']}" + (f" ({e['where']})" if e["where"] else "") for p in pubs for e in p.events]
+    events = [f"{p.quarter} {event_effect(game.spec, e)}" for p in pubs for e in p.events]
     caps = [sum(q[c]["capacity_h100e"] for c in game.companies) for q in h]
     return {
         "price_index_start": h[0]["price_index"] if h else None,
@@ -109,6 +193,7 @@ def text_report(game: Game, result: GameResult, agents: Mapping[str, Any] | None
         for rid, years in sorted(by_region.items(), key=lambda kv: -max(kv[1])):
             lines.append(f"      {spec.regions[rid].name:<28} {len(years):>3} sites, mean {sum(years) / len(years):.1f}, longest {max(years):.1f}")
     if m["events"]:
-        lines.append(f"  - Events ({len(m['events'])}): " + "; ".join(m["events"][:10]) + (" …" if len(m["events"]) > 10 else ""))
+        lines.append(f"  - Events ({len(m['events'])}), each with its effect:")
+        lines += [f"      {e}" for e in m["events"]]
     lines += bots_section(agents or {})
     return "\n".join(lines)

@@ -15,8 +15,8 @@ from .agents import REGISTRY, UnknownAgent
 from .agents.base import Agent
 from .agents.catalogue import check_file_seats
 from .engine import Game
-from .engine.core import REVENUE, PrivateReport, PublicReport
-from .engine.scoring import GameResult
+from .engine.core import CAPITAL, PNL, REVENUE, PrivateReport, PublicReport
+from .engine.scoring import GameResult, annuity, online_h100e, score_parts
 from .engine.finance import borrow_headroom
 from .engine.validate import judge_orders
 from . import advice
@@ -77,6 +77,71 @@ class Preview:
     @property
     def cash_in_musd(self) -> float:
         return sum(c.cash_musd for c in self.accepted if c.cash_musd > 0)
+
+
+@frozen
+class Standing:
+    """One company in the standings, from what the rules let the asking seat see."""
+
+    id: str
+    name: str
+    archetype: str
+    alive: bool
+    mine: bool
+    online_mw: float
+    power_mw: float
+    capacity_h100e: float
+    share_h100e: float
+    public_value_musd: float  # public_value_musd(): the same formula for every company, mine too
+    rank: int  # by public value (alive first), then id
+
+
+def public_value_musd(view: CompanyView, capacity_h100e: float, power_mw: float, online_mw: float, cost_usd_per_h100e_hour: float) -> float:
+    """What anyone can estimate a company's assets are worth from public figures alone (cash,
+    debt and margins are private, so they are left out for every company, the asker's too):
+
+      installed H100e × max(0, price index − cost of serving) × hours a quarter × annuity
+      + power held but not online (MW) × the mean last grid clearing price of the regions
+
+    The first term is the score's fleet value with the market's margin in place of the
+    company's own; the second is its power value with the map's mean price in place of the
+    region's. It ranks companies by what they have built and secured, not by what they will
+    be scored (docs/rules.md)."""
+    spec = view.scenario
+    margin = max(0.0, view.price_index - cost_usd_per_h100e_hour) * spec.rules.hours_per_quarter / 1e6
+    prices = [r.last_grid_price_musd_per_mw or r.grid_reserve_price_musd_per_mw for r in view.regions]
+    per_mw = sum(prices) / len(prices) if prices else 0.0
+    return capacity_h100e * margin * annuity(spec.scoring) + max(0.0, power_mw - online_mw) * per_mw
+
+
+# The cash-flow statement's sections: financing moves money with lenders and shareholders,
+# investing buys what earns later; operating is every P&L line (all of them are cash).
+FINANCING = frozenset({"debt_draw", "debt_repay", "equity_raise"})
+INVESTING = CAPITAL - FINANCING
+
+
+@frozen
+class Statements:
+    """A company's three statements for the quarter just closed, every figure in $M: profit and
+    loss (net income = the P&L lines − depreciation), cash flow (operating + investing +
+    financing = the change in cash) and the balance sheet at the close (assets = debt + equity)."""
+
+    quarter: str
+    pnl: tuple[tuple[str, float], ...]  # (ledger category, amount): revenue positive, costs negative
+    depreciation_musd: float
+    net_income_musd: float
+    operating: tuple[tuple[str, float], ...]
+    investing: tuple[tuple[str, float], ...]
+    financing: tuple[tuple[str, float], ...]
+    cash_start_musd: float
+    cash_end_musd: float
+    assets: tuple[tuple[str, float], ...]  # cash, then assets at depreciated book value
+    debt_musd: float
+    equity_musd: float  # book equity: assets − debt
+
+    @property
+    def net_cash_flow_musd(self) -> float:
+        return sum(v for part in (self.operating, self.investing, self.financing) for _, v in part)
 
 
 @frozen
@@ -376,6 +441,58 @@ class Session:
 
     def result(self) -> GameResult:
         return self.game.result(self.seats)
+
+    def index_before_last(self) -> float:
+        """The price index the last quarter was sold at (the one before it moved)."""
+        h = self.game.history
+        return h[-2]["price_index"] if len(h) >= 2 else self.spec.demand.price_index_initial_usd_per_h100e_hour
+
+    def statements(self, company: str) -> Statements | None:
+        """The company's P&L, cash flow and balance sheet for the last quarter (None before the
+        first). Every dollar moved passes the ledger, so the cash flow is the report's lines
+        summed by section, and it adds up to the change in cash."""
+        rep = self.private_report(company)
+        if rep is None:
+            return None
+        c = self.game.core.world.companies[company]
+        lines = sorted(rep.pnl.items(), key=lambda kv: (-kv[1], kv[0]))
+        pnl = tuple((k, v) for k, v in lines if k in PNL)
+        sites, power, chips = self.game.core.asset_books(c)
+        assets = (("cash", rep.cash_musd), ("halls", sites), ("power", power), ("chips", chips), ("deposits", c.deposits_musd))
+        total = sum(v for _, v in assets)
+        return Statements(
+            rep.quarter, pnl, rep.depreciation_musd, rep.net_income_musd, pnl,
+            tuple((k, v) for k, v in lines if k in INVESTING), tuple((k, v) for k, v in lines if k in FINANCING),
+            rep.cash_musd - sum(rep.pnl.values()), rep.cash_musd, assets, rep.debt_musd, total - rep.debt_musd,
+        )
+
+    def score_estimate(self, company: str) -> dict[str, float]:
+        """The company's own score if the game ended now, with every component (the engine's
+        scoring on its own books: docs/rules.md, "Winning and the score"). Only for the
+        company asking; a rival's needs its private figures and is never shown."""
+        if company not in self.seats:
+            raise SessionError(f"no company {company!r} in this game")
+        g = self.game.core
+        return score_parts(g, g.world.companies[company], self.game.stats[company])
+
+    def standings(self, company: str) -> tuple[Standing, ...]:
+        """Every company as `company` may see it, ranked by public value (public_value_musd)."""
+        view = self.view(company)
+        pub = self.public_report()
+        cost = pub.markets.get("compute", {}).get("cost_of_serving_usd_per_h100e_hour", 0.0) if pub is not None else 0.0
+        me = view.me
+        online = sum(s.mw for s in me.sites if s.stage == "online")
+        # my H100e counted as the rivals' are: installed in online halls now, not last quarter's market
+        mine = online_h100e(self.game.core, self.game.core.world.companies[company])
+        rows = [(me.id, me.name, me.archetype, self.game.alive(company), True, online, sum(p.mw for p in me.power), mine)]
+        rows += [(r.id, r.name, r.archetype, r.alive, False, r.online_mw, r.power_mw, r.capacity_h100e) for r in view.rivals]
+        total = sum(r[7] for r in rows if r[3]) or 1.0
+        valued = [(row, public_value_musd(view, row[7], row[6], row[5], cost) if row[3] else 0.0) for row in rows]
+        valued.sort(key=lambda rv: (not rv[0][3], -rv[1], rv[0][0]))
+        return tuple(
+            Standing(cid, name, arch, alive, mine, online_mw, power_mw, h100e, h100e / total if alive else 0.0, value, i + 1)
+            for i, ((cid, name, arch, alive, mine, online_mw, power_mw, h100e), value) in enumerate(valued)
+        )
 
     # ---- orders --------------------------------------------------------------------------------
     def pending(self, company: str) -> tuple[Any, ...]:

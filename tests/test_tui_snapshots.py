@@ -50,6 +50,18 @@ def test_my_company(snap_compare, app):
     assert snap_compare(app, terminal_size=SIZE, press=["2"])
 
 
+def test_standings(snap_compare, tutorial, tmp_path):
+    s = Session.start(tutorial, 7, {"corecell": HUMAN}, saves_dir=tmp_path)
+    s.advance()
+    assert snap_compare(GridlockApp(s, saves_dir=tmp_path), terminal_size=SIZE, press=["6"])
+
+
+def test_standings_at_80x24(snap_compare, tutorial, tmp_path):
+    s = Session.start(tutorial, 7, {"corecell": HUMAN}, saves_dir=tmp_path)
+    s.advance()
+    assert snap_compare(GridlockApp(s, saves_dir=tmp_path), terminal_size=(80, 24), press=["6"])
+
+
 def test_order_form_checks_as_you_type(snap_compare, app):
     assert snap_compare(app, terminal_size=SIZE, press=["c", *"2000", "tab", *"0.03"])
 

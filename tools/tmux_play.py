@@ -2,12 +2,14 @@
 """Play Gridlock in tmux as a person would, checking the screen at each step.
 
 Starts `gridlock play` in a fresh folder, starts a tutorial game, enters an order, ends two
-quarters, saves and quits. Exits 0 when every check passed, 1 with the failing step otherwise.
+quarters, reads the standings, saves and quits. Exits 0 when every check passed, 1 with the failing step otherwise.
 Run: .venv/bin/python tools/tmux_play.py  (needs tmux on PATH)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,16 @@ def expect(step: str, *wanted: str, timeout: float = 20.0) -> str:
         time.sleep(0.2)
 
 
+def read_standings(text: str) -> list[tuple[int, str, str]]:
+    """(rank, company, score) of each row of the Standings tab as it stands on the screen."""
+    rows = []
+    for line in text.splitlines():
+        cells = [c for c in line.strip().split("  ") if c.strip()]
+        if len(cells) >= 4 and cells[0].strip().isdigit() and ("×" in cells[2] or cells[2].strip() == "private"):
+            rows.append((int(cells[0]), cells[1].strip(), cells[2].strip()))
+    return rows
+
+
 def main() -> int:
     if shutil.which("tmux") is None:
         print("tmux is not on PATH: nothing to run", file=sys.stderr)
@@ -65,7 +77,10 @@ def main() -> int:
         print(f"no gridlock command beside {sys.executable}", file=sys.stderr)
         return 1
     work = Path(tempfile.mkdtemp(prefix="gridlock-tmux-"))
-    cmd = f"cd {work} && GRIDLOCK_SAVES={work}/saves {GRIDLOCK} play --seed 7; echo GRIDLOCK-EXITED $?; sleep 30"
+    # a checkout run with PYTHONPATH (a worktree) plays its own code, from the fresh folder too
+    path = os.pathsep.join(os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
+    env = f"PYTHONPATH={shlex.quote(path)} " if path else ""
+    cmd = f"cd {work} && {env}GRIDLOCK_SAVES={work}/saves {GRIDLOCK} play --seed 7; echo GRIDLOCK-EXITED $?; sleep 30"
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", cmd)
     try:
         expect("the new-game screen lists the scenarios", "Scenario", "tutorial — 8 quarters", "Human (you)")
@@ -78,7 +93,7 @@ def main() -> int:
         typed("0.12")
         expect("the order is checked as it is typed", "accepted as of now", "+50 MW grid power")
         keys("Enter")
-        expect("the order is pending", "1 order(s) pending", "Bid for 50 MW of grid power in ERCOT")
+        expect("the order is pending", "1 pending", "Bid for 50 MW of grid power in ERCOT")
         keys("e")
         expect("the first quarter's report shows my auction", "What happened to you in 2026Q1", "Won 50 MW of interconnect")
         keys("Enter")
@@ -86,7 +101,15 @@ def main() -> int:
         keys("e")
         expect("the second quarter's report", "Report for 2026Q2")
         keys("Enter")
-        expect("the third quarter opens", "2026Q3 (3/8)")
+        text = expect("the third quarter opens with my rank and score in the header", "2026Q3 (3/8)", "rank #", "score ", "0 pending")
+        keys("6")
+        text = expect("the standings list every company, mine with a score", "Standings after 2026Q2", "Aurora Web Services (you)", "CoreCell", "Nebula", "est.", "private", "How the rank is made")
+        rows = read_standings(text)
+        if sorted(r[0] for r in rows) != [1, 2, 3] or sum(1 for r in rows if r[1].endswith("(you)")) != 1:
+            print(f"FAIL the standings rows read {rows}", file=sys.stderr)
+            return 1
+        print(f"ok   standings read: {rows}")
+        keys("1")
         keys("s")
         expect("the save dialog", "Save the game to")
         keys("C-a", "C-k")

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..model import orders as o
 from ..model.state import ChipAgreement, ChipCohort, Company, Delivery
-from .clearing import Bid, clear_uniform_price
+from .clearing import Bid, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -194,7 +194,8 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             if got:
                 g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(arrives))
             else:
-                g.say(b.bidder, "Spot bid for {:,} {} at ${:,.0f} won nothing", int(b.quantity), gen.name, b.price * 1e6)
+                why = why_lost(b.price, reserve, price, units_left)
+                g.say(b.bidder, "Spot bid for {:,} {} at ${:,.0f} won nothing (cleared at ${:,.0f}, reserve ${:,.0f}): {}", int(b.quantity), gen.name, b.price * 1e6, price * 1e6, reserve * 1e6, why)
         gs = w.generations[gid]
         gs.last_spot_price_musd = price
         gs.last_spot_units = int(sold)

@@ -77,6 +77,17 @@ def clear_uniform_price(
     return Clearing(price, tuple(awards), asked, supply, sum(a.quantity for a in awards))
 
 
+def why_lost(price: float, reserve: float, clearing: float, supply: float) -> str:
+    """Why a sealed bid in clear_uniform_price won nothing, in words for its bidder's report."""
+    if supply <= 0:
+        return "nothing was on offer"
+    if price < reserve:
+        return "below the reserve"
+    if price < clearing:
+        return "outbid"
+    return "tied at the clearing price and lost the seeded draw"
+
+
 def finite_nonneg(x: float) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
 

@@ -320,7 +320,8 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity], deliver
             g.say(cid, "Won RFP {}: {:,.0f} H100e for {} quarters at ${:.2f}/H100e-hour", r.id, r.h100e, r.quarters, price)
         for other, p in ranked:
             if other != cid:
-                g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}", r.id, p, bid)
+                why = "a lower bid won" if p > bid else "tied with the winner and lost the seeded draw" if p == bid else "you did not qualify"
+                g.say(other, "Lost RFP {} (your bid ${:.2f}); won at ${:.2f}: {}", r.id, p, bid, why)
         out["results"].append({"rfp": r.id, "customer": r.customer, "h100e": r.h100e, "winner": cid, "price": price})
     return out
 

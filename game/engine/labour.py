@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import orders as o
-from .clearing import Bid, clear_uniform_price
+from .clearing import Bid, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -31,7 +31,7 @@ def crew_markets(g: GameCore, book: OrderBook) -> None:
         hired = {a.bid.bidder for a in res.awards}
         for b in by_region.get(rid, []):
             if b.bidder not in hired:
-                g.say(b.bidder, "Hired no crews in {}: bid ${:.2f}M, wage cleared at ${:.2f}M", r.name, b.price, res.price)
+                g.say(b.bidder, "Hired no crews in {}: bid ${:.2f}M, wage cleared at ${:.2f}M (reserve ${:.2f}M): {}", r.name, b.price, res.price, rs.wage_reserve_musd, why_lost(b.price, rs.wage_reserve_musd, res.price, supply))
         rs.last_wage_musd = res.price
         rs.last_crews_hired = res.sold
         results[rid] = {"pool": supply, "bid": res.bid_quantity, "hired": res.sold, "wage_musd": res.price}

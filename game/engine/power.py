@@ -7,7 +7,7 @@ from collections import defaultdict
 from ..model import orders as o
 from ..model.state import GAS, GRID, ONLINE, SMR, AssetLot, PowerSource
 from ..scenario import quarter_offset
-from .clearing import Bid, clear_uniform_price
+from .clearing import Bid, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -68,9 +68,11 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
             g.post(c, "capex_power", -cost, f"queue position {p.id}")
             g.say(c.id, "Won {:,.0f} MW of interconnect in {} at ${:.2f}M/MW: position {}, energises about {}", a.quantity, r.name, res.price, p.id, g.label(p.ready_quarter))
         won = {id(a.bid) for a in awards}
+        sliver = {id(a.bid): a.quantity for a in res.awards if id(a.bid) not in won}
         for b in bids:
             if id(b) not in won:
-                g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.2f}M/MW (cleared at ${:.2f}M/MW)", r.name, b.quantity, b.price, res.price)
+                why = f"filled only {sliver[id(b)]:,.1f} MW, under the {spec.rules.min_interconnect_award_mw:,.0f} MW minimum" if id(b) in sliver else ("moratorium" if moratorium else why_lost(b.price, r.grid_reserve_price_musd_per_mw, res.price, supply))
+                g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.3f}M/MW (cleared at ${:.3f}M/MW, reserve ${:.3f}M/MW): {}", r.name, b.quantity, b.price, res.price, r.grid_reserve_price_musd_per_mw, why)
         results[rid] = {
             "supply_mw": supply,
             "bid_mw": res.bid_quantity,
@@ -136,6 +138,10 @@ def lot_auctions(g: GameCore, book: OrderBook) -> None:
     keep: list[AssetLot] = []
     for lot in w.lots:
         won = second_price(bids_by_lot.get(lot.id, []), lot.reserve_musd, g.draws("ties.lot", lot.id))
+        for b in bids_by_lot.get(lot.id, []):
+            if won is None or b is not won[0]:
+                why = why_lost(b.price, lot.reserve_musd, won[0].price if won else lot.reserve_musd, 1.0)
+                g.say(b.bidder, "Lost lot {}: your bid ${:,.0f}M ({}, reserve ${:,.0f}M): {}", lot.id, b.price, f"sold at ${won[1]:,.0f}M" if won else "unsold", lot.reserve_musd, why)
         if won is not None:
             winner, price = won
             buyer = w.companies[winner.bidder]

@@ -163,7 +163,7 @@ class GridlockApp(App):
         if len(s.humans) == 1:  # with one person at the keyboard, their own report comes first
             mine = prepared if prepared is not None else frame_of(s, s.humans[0])
         self.frame = None
-        self.push_screen(ReportScreen(report, names, regions, mine), lambda _: self._open_quarter(prepared if len(s.humans_alive) == 1 else None))
+        self.push_screen(ReportScreen(report, names, regions, mine, s.spec, s.index_before_last()), lambda _: self._open_quarter(prepared if len(s.humans_alive) == 1 else None))
 
     # ---- app-wide actions ---------------------------------------------------------------------
     def get_system_commands(self, screen):

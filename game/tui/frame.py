@@ -7,7 +7,7 @@ from typing import Any
 from attrs import frozen
 
 from ..model.view import CompanyView
-from ..session import HUMAN, Preview, Session
+from ..session import HUMAN, Preview, Session, Standing
 from .tutorial import TUTORIAL, hint
 
 
@@ -23,6 +23,9 @@ class Frame:
     humans: tuple[str, ...]
     hint: str
     to_date: tuple[float, float]  # my revenue and net income over the quarters played
+    standings: tuple[Standing, ...] = ()  # every company, public figures only, ranked (Session.standings)
+    score: Any = None  # my own score estimate and its components (Session.score_estimate), mine only
+    statements: Any = None  # my three statements for last quarter (Session.statements), None before the first
 
 
 def frame_of(session: Session, seat: str) -> Frame:
@@ -40,4 +43,7 @@ def frame_of(session: Session, seat: str) -> Frame:
         humans=tuple(c for c, a in session.seats.items() if a == HUMAN),
         hint=hint(view, len(pending)) if tutorial else "",
         to_date=session.to_date(seat),
+        standings=session.standings(seat),
+        score=session.score_estimate(seat),
+        statements=session.statements(seat),
     )

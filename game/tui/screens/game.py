@@ -84,6 +84,7 @@ class GameScreen(Screen):
         Binding("3", "tab('rivals')", "Rivals", show=False),
         Binding("4", "tab('orders')", "Orders", show=False),
         Binding("5", "tab('charts')", "Charts", show=False),
+        Binding("6", "tab('standings')", "Standings", show=False),
         # the tab's page scrolls from the keyboard wherever focus is (a table keeps its own keys)
         Binding("pagedown", "scroll_tab('page_down')", "Page down", show=False),
         Binding("pageup", "scroll_tab('page_up')", "Page up", show=False),
@@ -128,6 +129,9 @@ class GameScreen(Screen):
                     yield LineChart("Price index ($ per H100e-hour)", id="plot-index")
                     yield LineChart("Market demand (H100e)", id="plot-demand")
                     yield LineChart("My cash and debt ($M)", id="plot-cash")
+            with TabPane("6 Standings", id="standings"):
+                with ScrollableContainer(classes="wide"):
+                    yield Static(id="standings-body")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -142,16 +146,18 @@ class GameScreen(Screen):
         self.sub_title = f"{v.scenario.game.name} · {v.quarter_label} ({v.quarter + 1}/{v.quarters_total}) · {v.me.name}"
         online = sum(s.mw for s in v.me.sites if s.stage == "online")
         if self.size.width >= 110:
-            seat = f"Seat: {v.me.name}" + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
+            seat = v.me.name + (f" (hot-seat, {len(f.humans)} humans)" if len(f.humans) > 1 else "")
             status = Text.assemble(
                 (f"{v.quarter_label}", "bold"), f"  {seat}  cash {panels.money(v.me.cash_musd)}  debt {panels.money(v.me.debt_musd)}  ",
-                f"online {online:,.0f} MW  index ${v.price_index:.2f}  ",
-                (f"{len(f.preview.checks)} order(s) pending", "bold"),
+                f"{online:,.0f} MW online  index ${v.price_index:.2f}  ",
+                (f"rank {panels.my_rank(f)} score {f.score['score']:.2f}×  " if f.score else "", "bold"),
+                (f"{len(f.preview.checks)} pending", "bold"),
             )
         else:  # a narrow terminal keeps the essentials: quarter, money, power, index, orders
             status = Text.assemble(
-                (f"{v.quarter_label}", "bold"), f" {v.me.name.split()[0]} · cash {panels.money(v.me.cash_musd)} · debt {panels.money(v.me.debt_musd)} · ",
-                f"{online:,.0f} MW · idx ${v.price_index:.2f} · ", (f"{len(f.preview.checks)} pending", "bold"),
+                (f"{v.quarter_label}", "bold"), f" {v.me.name.split()[0][:10]} cash {panels.money(v.me.cash_musd)} debt {panels.money(v.me.debt_musd)} ",
+                f"{online:,.0f}MW idx ${v.price_index:.2f} ",
+                (f"{panels.my_rank(f)} {f.score['score']:.2f}× " if f.score else "", "bold"), (f"{len(f.preview.checks)} pending", "bold"),
             )
         refused = len(f.last_private.rejected) if f.last_private is not None else 0
         if refused:
@@ -166,6 +172,7 @@ class GameScreen(Screen):
             self._wide("#market-body", panels.market(f)),
             self._wide("#company-body", panels.company(f)),
             self._wide("#rivals-body", panels.rivals(f)),
+            self._wide("#standings-body", panels.standings(f)),
         )
         self.query_one("#news-body", Static).update(panels.news(f))
         note = self.query_one("#narrow-note", Static)

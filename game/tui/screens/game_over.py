@@ -7,12 +7,26 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ..widgets.charts import LineChart, spark
 from ..widgets.panels import money
+
+
+def components(result) -> Table:
+    """How each score was reached, in $B: the game is over, so every company's books are open."""
+    t = Table(title="Score components, $B (docs/rules.md, \"Winning and the score\")", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False)
+    cols = ("Company", "Cash", "−Debt", "Fleet", "Power", "Build", "Chips", "Backlog", "=Equity", "×Stake", "−Outside", "−Passive", "=Created", "÷Capital", "Score")
+    for c in cols:
+        t.add_column(c, justify="left" if c == "Company" else "right")
+    b = lambda x: f"{x / 1000:,.1f}"  # noqa: E731
+    for r in result.standings:
+        t.add_row(r.name, b(r.cash_musd), b(r.debt_musd), b(r.fleet_value_musd), b(r.power_value_musd), b(r.build_value_musd), b(r.chip_value_musd),
+                  b(r.backlog_margin_musd), b(r.economic_equity_musd), f"{r.ownership:.0%}", b(r.outside_cash_musd), b(r.benchmark_musd),
+                  b(r.value_created_musd), b(r.capital_musd), f"{r.score:.2f}×")
+    return t
 
 
 def standings(result, seats: dict[str, str], history: list[dict]) -> Table:
@@ -43,6 +57,8 @@ class GameOverScreen(Screen):
         with VerticalScroll(id="debrief"):
             yield Static(Text(f"Game over — {s.spec.game.name}, seed {s.game.seed}, {result.quarters_played} quarters to {result.final_quarter}", style="bold"))
             yield Static(standings(result, s.seats, s.history))
+            with ScrollableContainer(classes="wide", id="components-box"):
+                yield Static(components(result), id="score-components")
             yield Static(Text("What decided the game", style="bold"))
             yield Static(Text("\n".join(f"• {d}" for d in result.decisive) or "—"))
             yield LineChart("Installed capacity by company (H100e), one scale", rows=8, id="end-capacity")
