@@ -1,5 +1,5 @@
 # Two commands: `make play` and `make test`. Both set up .venv on first use.
-# `make play` installs only what a player needs; `make test` adds the test, rl and cluster extras.
+# `make play` installs only what a player needs; `make test` adds the test, rl, cluster and serve extras.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,7 +17,7 @@ $(PLAY_STAMP): pyproject.toml | $(BIN)/python
 	touch $(PLAY_STAMP)
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,rl,cluster]"
+	$(BIN)/python -m pip install --quiet -e ".[test,rl,cluster,serve]"
 	touch $(TEST_STAMP) $(PLAY_STAMP)
 
 play: $(PLAY_STAMP)
