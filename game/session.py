@@ -96,6 +96,23 @@ class Standing:
     rank: int  # by public value (alive first), then id
 
 
+def standings_of(view: CompanyView, pub: PublicReport | None, mine_h100e: float, alive: bool) -> tuple[Standing, ...]:
+    """Every company as the view's company may see it, ranked by public value: from its own
+    view and last quarter's public report alone (a workshop team's client has nothing else)."""
+    cost = pub.markets.get("compute", {}).get("cost_of_serving_usd_per_h100e_hour", 0.0) if pub is not None else 0.0
+    me = view.me
+    online = sum(s.mw for s in me.sites if s.stage == "online")
+    rows = [(me.id, me.name, me.archetype, alive, True, online, sum(p.mw for p in me.power), mine_h100e)]
+    rows += [(r.id, r.name, r.archetype, r.alive, False, r.online_mw, r.power_mw, r.capacity_h100e) for r in view.rivals]
+    total = sum(r[7] for r in rows if r[3]) or 1.0
+    valued = [(row, public_value_musd(view, row[7], row[6], row[5], cost) if row[3] else 0.0) for row in rows]
+    valued.sort(key=lambda rv: (not rv[0][3], -rv[1], rv[0][0]))
+    return tuple(
+        Standing(cid, name, arch, alive, mine, online_mw, power_mw, h100e, h100e / total if alive else 0.0, value, i + 1)
+        for i, ((cid, name, arch, alive, mine, online_mw, power_mw, h100e), value) in enumerate(valued)
+    )
+
+
 def public_value_musd(view: CompanyView, capacity_h100e: float, power_mw: float, online_mw: float, cost_usd_per_h100e_hour: float) -> float:
     """What anyone can estimate a company's assets are worth from public figures alone (cash,
     debt and margins are private, so they are left out for every company, the asker's too):
@@ -477,22 +494,9 @@ class Session:
 
     def standings(self, company: str) -> tuple[Standing, ...]:
         """Every company as `company` may see it, ranked by public value (public_value_musd)."""
-        view = self.view(company)
-        pub = self.public_report()
-        cost = pub.markets.get("compute", {}).get("cost_of_serving_usd_per_h100e_hour", 0.0) if pub is not None else 0.0
-        me = view.me
-        online = sum(s.mw for s in me.sites if s.stage == "online")
         # my H100e counted as the rivals' are: installed in online halls now, not last quarter's market
         mine = online_h100e(self.game.core, self.game.core.world.companies[company])
-        rows = [(me.id, me.name, me.archetype, self.game.alive(company), True, online, sum(p.mw for p in me.power), mine)]
-        rows += [(r.id, r.name, r.archetype, r.alive, False, r.online_mw, r.power_mw, r.capacity_h100e) for r in view.rivals]
-        total = sum(r[7] for r in rows if r[3]) or 1.0
-        valued = [(row, public_value_musd(view, row[7], row[6], row[5], cost) if row[3] else 0.0) for row in rows]
-        valued.sort(key=lambda rv: (not rv[0][3], -rv[1], rv[0][0]))
-        return tuple(
-            Standing(cid, name, arch, alive, mine, online_mw, power_mw, h100e, h100e / total if alive else 0.0, value, i + 1)
-            for i, ((cid, name, arch, alive, mine, online_mw, power_mw, h100e), value) in enumerate(valued)
-        )
+        return standings_of(self.view(company), self.public_report(), mine, self.game.alive(company))
 
     # ---- orders --------------------------------------------------------------------------------
     def pending(self, company: str) -> tuple[Any, ...]:

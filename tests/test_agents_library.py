@@ -7,7 +7,7 @@ import inspect
 from functools import cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agent_outcomes import outcomes
@@ -204,6 +204,8 @@ def tuned_agents(draw):
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(agent=tuned_agents(), seed=st.integers(0, 2**32))
+# found once: an agent of no ambition tendered a 0 H100e sub-contract, and its award divided by zero
+@example(agent=("asic_bet", "ambition=0,apa_quarters=1,apa_share=0,asic_share_of_free_power=0,borrow_fraction=0,power_bid_markup=1,power_budget_quarters=0,offer_price_factor=3"), seed=0)
 def test_any_allowed_parameter_values_still_give_only_legal_orders(tutorial, agent, seed):
     from game.runner import play, seat_agents
 

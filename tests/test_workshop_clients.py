@@ -27,7 +27,8 @@ async def until(pilot, test, tries: int = 500):
         if test():
             return
         await pilot.pause(0.02)
-    raise AssertionError(f"never happened; on {type(pilot.app.screen).__name__}: {visible_text(pilot.app)[:800]}")
+    told = [n.message for n in pilot.app._notifications]
+    raise AssertionError(f"never happened; on {type(pilot.app.screen).__name__} (notices: {told}): {visible_text(pilot.app)[:800]}")
 
 
 async def test_a_team_types_its_code_places_an_order_and_sees_a_teammates_edit_live(tmp_path):

@@ -297,7 +297,7 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity], deliver
         cap = caps[cid]
         current = min(r.h100e, cap.free_for(r.min_release))
         older = r.h100e - current
-        price = bid * (1 - discount * older / r.h100e)
+        price = bid * (1 - discount * older / r.h100e) if r.h100e > 0 else bid  # a 0 H100e tender fills with nothing older
         k = Contract(
             w.new_id("K"),
             cid,

@@ -19,7 +19,7 @@ from ..model.orders import order_from_dict, order_to_dict, ORDER_TYPES
 from ..model.view import CompanyView
 from ..scenario import Scenario, scenario_from_dict
 from ..scenario.load import CONVERTER
-from ..session import HUMAN, OrderCheck, Preview, SessionError
+from ..session import HUMAN, OrderCheck, Preview, SessionError, standings_of
 from .client import WorkshopClient, WorkshopError
 
 CALL_TIMEOUT_S = 60.0
@@ -181,6 +181,24 @@ class RemoteSession:
 
     def public_report(self) -> PublicReport | None:
         return self.report
+
+    def standings(self, company: str) -> tuple:
+        """The standings from the team's own view and the public report, as Session ranks them."""
+        view = self.view(company)
+        return standings_of(view, self.report, view.me.capacity_h100e, bool(self.humans_alive))
+
+    def index_before_last(self) -> float:
+        """The price index the last quarter was sold at (the one before it moved)."""
+        h = self.history
+        return h[-2]["price_index"] if len(h) >= 2 else self.spec.demand.price_index_initial_usd_per_h100e_hour
+
+    def score_estimate(self, company: str) -> None:
+        """Not sent by the server yet: the TUI then shows the standings without a score estimate."""
+        return None
+
+    def statements(self, company: str) -> None:
+        """Not sent by the server yet: the Company tab then says there are none."""
+        return None
 
     def history_of(self, company: str) -> list[dict[str, Any]]:
         """Every quarter's public figures, with this team's own cash and debt beside its entry."""
