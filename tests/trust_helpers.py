@@ -53,14 +53,4 @@ def descendants(root: int) -> list[int]:
     return alive(below(root))
 
 
-def alive(pids: list[int]) -> list[int]:
-    """Those of `pids` still running (zombies count as gone)."""
-    out = []
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            out.append(pid)
-    return out
+from game.agents.keeper import alive  # noqa: E402  (re-exported for the trust tests)

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
 POLL_S = 0.2  # how often it checks that Gridlock is still alive (a signal wakes it at once)
@@ -65,6 +66,19 @@ def descendants(root: int) -> list[int]:
         for pid in children.get(todo.pop(), []):
             out.append(pid)
             todo.append(pid)
+    return out
+
+
+def alive(pids: list[int]) -> list[int]:
+    """Those of `pids` still running (zombies count as gone): read from /proc."""
+    out = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.append(pid)
     return out
 
 

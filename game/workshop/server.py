@@ -196,7 +196,8 @@ class WorkshopServer:
         text = json.dumps(scenario_to_dict(self.room.spec), allow_nan=True)  # as a save holds it
         return web.Response(text=text, content_type="application/json")
 
-    async def post_check(self, request: web.Request) -> web.Response:
+    async def _team_request(self, request: web.Request):
+        """(caller, body) of a team's request, or the error Response that answers it."""
         p = self._caller(request)
         if isinstance(p, web.Response):
             return p
@@ -205,6 +206,13 @@ class WorkshopServer:
         body = await self._body(request)
         if isinstance(body, web.Response):
             return body
+        return p, body
+
+    async def post_check(self, request: web.Request) -> web.Response:
+        got = await self._team_request(request)
+        if isinstance(got, web.Response):
+            return got
+        p, body = got
         try:
             return _json(self.room.check(p, body))
         except CommandError as e:
@@ -217,14 +225,10 @@ class WorkshopServer:
         return await self._team_call(request, "ready")
 
     async def _team_call(self, request: web.Request, kind: str) -> web.Response:
-        p = self._caller(request)
-        if isinstance(p, web.Response):
-            return p
-        if p.role != TEAM:
-            return _error(403, "only a team may do that")
-        body = await self._body(request)
-        if isinstance(body, web.Response):
-            return body
+        got = await self._team_request(request)
+        if isinstance(got, web.Response):
+            return got
+        p, body = got
         return await self._submit(p, kind, body, request)
 
     def _facilitator_allowed(self, request: web.Request) -> bool:
