@@ -88,15 +88,23 @@ class Dashboard(Screen):
         mine = [h.get(f.seat, {}) for h in f.history]
         return {"cash": [m.get("cash_musd") for m in mine], "debt": [m.get("debt_musd") for m in mine]}
 
+    PAGES = ("market", "company", "rivals", "charts", "standings")  # the tabs drawn from the frame
+
     def draw_tabs(self, f: Frame) -> int:
         """Fill every tab from the frame; returns the widest page's width."""
-        widest = max(
-            self._wide("#market-body", panels.market(f)),
-            self._wide("#company-body", self.company_page(f)),
-            self._wide("#rivals-body", self.rivals_page(f)),
-            self._wide("#standings-body", self.standings_page(f)),
-        )
-        self.query_one("#news-body", Static).update(panels.news(f))
+        return max(self.draw_page(page, f) for page in self.PAGES)
+
+    def draw_page(self, page: str, f: Frame) -> int:
+        """Fill one tab from the frame; returns its page's width (0 for one that fits any width)."""
+        if page == "market":
+            self.query_one("#news-body", Static).update(panels.news(f))
+            return self._wide("#market-body", panels.market(f))
+        if page == "company":
+            return self._wide("#company-body", self.company_page(f))
+        if page == "rivals":
+            return self._wide("#rivals-body", self.rivals_page(f))
+        if page == "standings":
+            return self._wide("#standings-body", self.standings_page(f))
         span = (f.history[0]["quarter"], f.history[-1]["quarter"]) if f.history else ("", "")
         every = {name: [h.get(cid, {}).get("capacity_h100e") for h in f.history] for cid, name in f.names.items()}
         self.query_one("#plot-capacity", LineChart).plot(every, span)
@@ -105,7 +113,7 @@ class Dashboard(Screen):
         self.query_one("#plot-index", LineChart).plot({"price index": [h["price_index"] for h in f.history]}, span)
         self.query_one("#plot-demand", LineChart).plot({"demand": [h["demand_h100e"] for h in f.history]}, span)
         self.query_one("#plot-cash", LineChart).plot(self.cash_series(f), span)
-        return widest
+        return 0
 
     def _wide(self, selector: str, renderable) -> int:
         """Tables keep their natural width; a narrow terminal scrolls sideways instead of squashing

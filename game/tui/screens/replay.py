@@ -3,6 +3,7 @@ as the omniscient view, with that quarter's orders beside it; branch a playable 
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
-from textual.widgets import Footer, Header, Static, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from ...advice import money, sentence
 from ...agents import REGISTRY
@@ -160,7 +162,7 @@ class ReplayScreen(Dashboard):
     ReplayScreen #replay-status { height: auto; padding: 0 1; background: $boost; }
     ReplayScreen #replay-row { height: 1fr; }
     ReplayScreen #replay-row > TabbedContent { width: 1fr; }
-    ReplayScreen #replay-side { padding: 0 1; border-left: vkey $primary; }
+    ReplayScreen #replay-side { padding: 0 1; border-left: vkey $primary; scrollbar-size-vertical: 1; }
     """
 
     # priority: the arrows step through time even when a tab bar or a scrolling page has the focus
@@ -187,7 +189,9 @@ class ReplayScreen(Dashboard):
         self.views = [EVERYONE, *replay.spec.companies]
         # a person replaying their own game starts as they played it; a game of agents, omniscient
         self.viewpoint = next((cid for cid, a in replay.seats.items() if a == HUMAN), EVERYONE)
-        self.widest = 0  # the widest page's width, from the last redraw
+        self.frame: Frame | None = None  # the shown position as the viewpoint's seat saw it
+        self.stale: set[str] = set()  # pages not yet drawn from that frame
+        self.widths: dict[str, int] = {}  # each drawn page's natural width
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -238,17 +242,27 @@ class ReplayScreen(Dashboard):
         return "everyone (omniscient)" if self.viewpoint == EVERYONE else self.replay.spec.companies[self.viewpoint].name
 
     def redraw(self) -> None:
+        """A new position or viewpoint: the frame, the orders and the report now; the dashboard's
+        pages as each is opened (rendering a page's wide tables is the slow part of a step)."""
         r = self.replay
         s = r.position(self.index)
         self.title = "REPLAY (read-only)"
         self.sub_title = f"{self.label} as {self.who} · {r.spec.game.name}, seed {r.seed}"
-        f = frame_of(s, self.seat)
+        f = self.frame = frame_of(s, self.seat)
         self.query_one("#plot-cash", LineChart).title = self.CASH_EVERYONE if self.viewpoint == EVERYONE else self.CASH_CHART
-        self.widest = self.draw_tabs(f)
+        self.stale = set(self.PAGES)
         self.query_one("#report-body", Static).update(self._report(s, f))
-        orders = self._orders(f)
-        self.query_one("#orders-body", Static).update(orders)
-        self.query_one("#replay-orders", Static).update(orders)
+        self.query_one("#orders-body", Static).update(self._orders(f, max(40, self.size.width - 4)))
+        self.query_one("#replay-orders", Static).update(self._orders(f, self.SIDE_COLUMNS - 4))
+        self._draw_open()
+
+    @on(TabbedContent.TabActivated)
+    def _draw_open(self) -> None:
+        """Draw the open tab's page if it shows an older position or viewpoint."""
+        page = self.query_one(TabbedContent).active
+        if page in self.stale:
+            self.stale.discard(page)
+            self.widths[page] = self.draw_page(page, self.frame)
         self._status()
 
     def _status(self) -> None:
@@ -261,7 +275,7 @@ class ReplayScreen(Dashboard):
             ("REPLAY", "bold reverse"), " ", (self.label, "bold"), f" ({where}) as ", (self.who, "bold"), played,
             ("  ←/→ Home/End quarter · v viewpoint · 1-7 tabs · b branch", "dim"),
         )
-        if self.widest > self.size.width - (self.SIDE_COLUMNS if self.side else 2):
+        if self.widths.get(self.query_one(TabbedContent).active, 0) > self.size.width - (self.SIDE_COLUMNS if self.side else 2):
             status.append("  shift+←/→ scroll wide tables sideways", style="dim")
         self.query_one("#replay-status", Static).update(status)
 
@@ -304,28 +318,27 @@ class ReplayScreen(Dashboard):
         return Group(Text(f"The report for {pub.quarter}, read as {self.label} opened", style="bold"), *mine, Text(""),
                      public_report(pub, names, regions, s.spec, s.index_before_last()))
 
-    def _orders(self, f: Frame) -> Group:
-        """The orders given in this quarter, in words, each with the engine's verdict."""
+    def _orders(self, f: Frame, width: int) -> Text:
+        """The orders given in this quarter, in words, each with the engine's verdict, wrapped to
+        `width` under themselves (plain text: it lays out at once, where a table is measured)."""
         r = self.replay
         if self.index >= r.last:
-            return Group(Text("The game's end: no orders after it.", style="dim"))
+            return Text("The game's end: no orders after it.", style="dim")
         given = r.verdicts[self.index]
-        lines: list = [Text(f"Orders given in {self.label}", style="bold"), Text("what was ordered, and the engine's verdict", style="dim")]
+        out = Text.assemble((f"Orders given in {self.label}\n", "bold"), ("what was ordered, and the engine's verdict\n", "dim"))
         for cid in ([self.viewpoint] if self.viewpoint else list(r.spec.companies)):
-            lines.append(Text(r.spec.companies[cid].name, style="bold underline"))
+            out.append(r.spec.companies[cid].name + "\n", style="bold underline")
             mine = given.get(cid, [])
             if not mine:
-                lines.append(Text("  none", style="dim"))
-                continue
-            t = Table.grid(padding=(0, 1))  # a mark, then the order: a long one wraps under itself
-            t.add_column(width=2, justify="right")
-            t.add_column(ratio=1)
+                out.append("  none\n", style="dim")
             for o in mine:
                 ok = o["verdict"] == "accepted"
-                t.add_row(Text("✓" if ok else "✗", style="green" if ok else "bold red"),
-                          Text.assemble(_words(f, o), ("" if ok else f" — REJECTED: {o['reason']}", "red")))
-            lines.append(t)
-        return Group(*lines)
+                out.append(" ✓ " if ok else " ✗ ", style="green" if ok else "bold red")
+                out.append("\n   ".join(textwrap.wrap(_words(f, o), width - 3)) + "\n")
+                if not ok:
+                    out.append("   " + "\n   ".join(textwrap.wrap(f"REJECTED: {o['reason']}", width - 3)) + "\n", style="red")
+        out.rstrip()
+        return out
 
     # ---- intents ------------------------------------------------------------------------------
     def action_step(self, delta: int) -> None:
