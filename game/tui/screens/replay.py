@@ -271,12 +271,12 @@ class ReplayScreen(Dashboard):
         where = f"{self.index + 1}/{r.last}" if self.index < r.last else "the end"
         seat = r.seats[self.viewpoint] if self.viewpoint else ""
         played = "" if not seat else " (a person)" if seat == HUMAN else f" (agent {seat})"
-        status = Text.assemble(
-            ("REPLAY", "bold reverse"), " ", (self.label, "bold"), f" ({where}) as ", (self.who, "bold"), played,
-            ("  ←/→ Home/End quarter · v viewpoint · 1-7 tabs · b branch", "dim"),
-        )
+        status = Text.assemble(("REPLAY", "bold reverse"), " ", (self.label, "bold"), f" ({where}) as ", (self.who, "bold"), played)
+        wide = self.size.width >= self.SIDE_FROM_COLUMNS  # a narrow status keeps to a line: the footer lists the keys
+        if wide:
+            status.append("  ←/→ Home/End quarter · v viewpoint · 1-7 tabs · b branch", style="dim")
         if self.widths.get(self.query_one(TabbedContent).active, 0) > self.size.width - (self.SIDE_COLUMNS if self.side else 2):
-            status.append("  shift+←/→ scroll wide tables sideways", style="dim")
+            status.append("  shift+←/→ scroll wide tables sideways" if wide else "  ◂▸ shift+←/→", style="dim")
         self.query_one("#replay-status", Static).update(status)
 
     # ---- the omniscient view's pages; a company's are the game screen's own ----------------------
