@@ -95,6 +95,7 @@ async def test_each_tab_shows_the_quarter_as_the_company_saw_it(baseline_game, t
         while screen.viewpoint != cid:
             await pilot.press("v")
         for q in (1, 9, 23):
+            await pilot.press("2")  # the company tab stays open while the quarters step by: it follows them
             while screen.index != q:
                 await pilot.press("right" if screen.index < q else "left")
             title = app.screen.query_one("#replay-status").content.plain
@@ -103,7 +104,6 @@ async def test_each_tab_shows_the_quarter_as_the_company_saw_it(baseline_game, t
             view = replayed(replay.spec, replay.seed, game.order_log[:q]).view(cid)
             mine = game.private_reports[q - 1][cid]  # the report it read as quarter q opened
             assert view.quarter_label == replay.labels[q] and mine.cash_musd == view.me.cash_musd
-            await pilot.press("2")
             company = shown(app, "#company-body")
             assert f"{name} — {view.me.archetype}" in company
             assert money(view.me.cash_musd) in company and money(view.me.debt_musd) in company and money(view.me.borrow_headroom_musd) in company
@@ -196,6 +196,8 @@ async def test_nothing_can_be_ordered_in_a_replay(baseline_save, tmp_path):
             await pilot.press(key)
             assert app.screen is screen and not isinstance(app.screen, OrderForm)
         assert app.session is None and replay.orders == logged and screen.index == 1
+        await pilot.press("escape")  # and it leaves as it came: nothing to save, nothing asked
+        assert app.return_code == 0
 
 
 async def test_a_rejected_order_shows_its_reason(baseline, tmp_path):
