@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.measure import Measurement
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, VerticalScroll
@@ -41,6 +42,12 @@ class Dashboard(Screen):
     ]
 
     CASH_CHART = "My cash and debt ($M)"
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name, id, classes)
+        self._drawn: Frame | None = None  # the frame draw_lazily() was last given
+        self._stale: set[str] = set()  # pages not yet drawn from it
+        self._widths: dict[str, int] = {}  # each drawn page's natural width, in cells
 
     def compose_tabs(self) -> ComposeResult:
         with TabbedContent(initial="market", id="tabs"):
@@ -93,6 +100,24 @@ class Dashboard(Screen):
     def draw_tabs(self, f: Frame) -> int:
         """Fill every tab from the frame; returns the widest page's width."""
         return max(self.draw_page(page, f) for page in self.PAGES)
+
+    def draw_lazily(self, f: Frame) -> None:
+        """Draw from a new frame: the open tab's page now, each other page when its tab is opened
+        (rendering a page's wide tables is most of the work, and most pages go unread)."""
+        self._drawn = f
+        self._stale = set(self.PAGES)
+        self._draw_open()
+
+    @on(TabbedContent.TabActivated)
+    def _draw_open(self) -> None:
+        page = self.query_one(TabbedContent).active
+        if page in self._stale and self._drawn is not None:
+            self._stale.discard(page)
+            self._widths[page] = self.draw_page(page, self._drawn)
+        self.page_drawn()
+
+    def page_drawn(self) -> None:
+        """After the open tab's page is drawn (a subclass may say it is wider than the screen)."""
 
     def draw_page(self, page: str, f: Frame) -> int:
         """Fill one tab from the frame; returns its page's width (0 for one that fits any width)."""

@@ -12,7 +12,6 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
@@ -189,9 +188,6 @@ class ReplayScreen(Dashboard):
         self.views = [EVERYONE, *replay.spec.companies]
         # a person replaying their own game starts as they played it; a game of agents, omniscient
         self.viewpoint = next((cid for cid, a in replay.seats.items() if a == HUMAN), EVERYONE)
-        self.frame: Frame | None = None  # the shown position as the viewpoint's seat saw it
-        self.stale: set[str] = set()  # pages not yet drawn from that frame
-        self.widths: dict[str, int] = {}  # each drawn page's natural width
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -248,21 +244,14 @@ class ReplayScreen(Dashboard):
         s = r.position(self.index)
         self.title = "REPLAY (read-only)"
         self.sub_title = f"{self.label} as {self.who} · {r.spec.game.name}, seed {r.seed}"
-        f = self.frame = frame_of(s, self.seat)
+        f = frame_of(s, self.seat)
         self.query_one("#plot-cash", LineChart).title = self.CASH_EVERYONE if self.viewpoint == EVERYONE else self.CASH_CHART
-        self.stale = set(self.PAGES)
         self.query_one("#report-body", Static).update(self._report(s, f))
         self.query_one("#orders-body", Static).update(self._orders(f, max(40, self.size.width - 4)))
         self.query_one("#replay-orders", Static).update(self._orders(f, self.SIDE_COLUMNS - 4))
-        self._draw_open()
+        self.draw_lazily(f)
 
-    @on(TabbedContent.TabActivated)
-    def _draw_open(self) -> None:
-        """Draw the open tab's page if it shows an older position or viewpoint."""
-        page = self.query_one(TabbedContent).active
-        if page in self.stale:
-            self.stale.discard(page)
-            self.widths[page] = self.draw_page(page, self.frame)
+    def page_drawn(self) -> None:
         self._status()
 
     def _status(self) -> None:
@@ -275,7 +264,7 @@ class ReplayScreen(Dashboard):
         wide = self.size.width >= self.SIDE_FROM_COLUMNS  # a narrow status keeps to a line: the footer lists the keys
         if wide:
             status.append("  ←/→ Home/End quarter · v viewpoint · 1-7 tabs · b branch", style="dim")
-        if self.widths.get(self.query_one(TabbedContent).active, 0) > self.size.width - (self.SIDE_COLUMNS if self.side else 2):
+        if self._widths.get(self.query_one(TabbedContent).active, 0) > self.size.width - (self.SIDE_COLUMNS if self.side else 2):
             status.append("  shift+←/→ scroll wide tables sideways" if wide else "  ◂▸ shift+←/→", style="dim")
         self.query_one("#replay-status", Static).update(status)
 
