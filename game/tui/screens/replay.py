@@ -51,6 +51,7 @@ class Replay:
         ]
         self.labels = [p.quarter for p in game.public_reports]
         self._positions: dict[int, Session] = {}
+        self._read_only(self.last, game)  # the game as loaded is the last position: no replay for End
 
     @classmethod
     def load(cls, path: str | Path) -> "Replay":
@@ -71,11 +72,12 @@ class Replay:
         """Position i to read from: every seat a person's, so every company's view, books and
         score may be asked; no agent plays in it and nothing steps it on."""
         hit = self._positions.get(i)
-        if hit is None:
-            if len(self._positions) >= KEEP_POSITIONS:
-                self._positions.pop(next(iter(self._positions)))
-            game = replay(self.spec, self.seed, self.orders[:i])
-            hit = self._positions[i] = Session(game, {cid: HUMAN for cid in self.spec.companies}, {})
+        return hit if hit is not None else self._read_only(i, replay(self.spec, self.seed, self.orders[:i]))
+
+    def _read_only(self, i: int, game: Game) -> Session:
+        if len(self._positions) >= KEEP_POSITIONS:
+            self._positions.pop(next(iter(self._positions)))
+        hit = self._positions[i] = Session(game, {cid: HUMAN for cid in self.spec.companies}, {})
         return hit
 
     def label(self, i: int) -> str:
@@ -96,7 +98,6 @@ class Replay:
         agents = {cid: a for cid, a in seat_agents(self.spec, self.seed, {c: a for c, a in seats.items() if a != HUMAN}).items() if seats[cid] != HUMAN}
         game = replay(self.spec, self.seed, self.orders[:i], agents)
         return Session(game, seats, agents, saves_dir)
-
 
 
 def _figures(game: Game) -> Table:
@@ -139,11 +140,11 @@ def _scores(s: Session) -> Group:
     ranked = sorted(parts, key=lambda cid: (-parts[cid]["score"], cid))
     t = Table(title=f"Standings after {s.game.public_reports[-1].quarter if s.game.public_reports else 'no quarter yet'} — every company's score (omniscient)",
               title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False)
-    for c in ("#", "Company", "Type", "Score", "Economic equity", "Value created", "Capital"):
-        t.add_column(c, justify="left" if c in ("Company", "Type") else "right")
+    for c in ("#", "Company", "Score", "Economic equity", "Value created"):  # what fits 80 columns; the sums below hold the rest
+        t.add_column(c, justify="left" if c == "Company" else "right")
     for i, cid in enumerate(ranked, 1):
-        c, p = g.world.companies[cid], parts[cid]
-        t.add_row(str(i), c.name, c.archetype, f"{p['score']:.2f}×", money(p["economic_equity_musd"]), money(p["value_created_musd"]), money(p["capital_musd"]))
+        p = parts[cid]
+        t.add_row(str(i), g.world.companies[cid].name, f"{p['score']:.2f}×", money(p["economic_equity_musd"]), money(p["value_created_musd"]))
     out: list = [t, panels.para("Ranked by the score each company would get if the game ended now (docs/rules.md, \"Winning and the score\"); "
                                 "in play each company saw only its own, and its rivals' public figures.")]
     for cid in ranked:
