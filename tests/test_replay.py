@@ -8,7 +8,9 @@ from rich.console import Console
 
 from game.advice import money
 from game.model import orders as o
+from game.runner import play, seat_agents
 from game.saves import replay as replayed
+from game.saves import save_game
 from game.session import HUMAN, Session
 from game.tui.app import GridlockApp
 from game.tui.screens.game import GameScreen
@@ -239,3 +241,21 @@ async def test_a_branch_from_the_replay_plays_on(baseline_save, tmp_path):
         await until(pilot, GameScreen)
         assert s.quarter == 4 and app.frame.view.quarter_label == "2027Q1"
         assert (tmp_path / "autosave.json").is_file()
+
+
+async def test_an_unfinished_save_stops_at_its_open_quarter_and_plays_on_from_it(baseline, tmp_path):
+    agents = seat_agents(baseline, 1)
+    game, _ = play(baseline, 1, agents, max_quarters=5)
+    path = tmp_path / "part.json"
+    save_game(game, path, {cid: a.name for cid, a in agents.items()})
+    replay = Replay.load(path)
+    app = GridlockApp(saves_dir=tmp_path, replay=replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await until(pilot, ReplayScreen)
+        await pilot.press("end")
+        status = app.screen.query_one("#replay-status").content.plain
+        assert screen.index == 5 and "2027Q2 (6/24, not played: the save stops here)" in status
+        assert "The save stops before 2027Q2's orders" in shown(app, "#replay-orders")
+        await pilot.press("v", "b")
+        await until(pilot, GameScreen)
+        assert app.session.quarter == 5 and app.frame.view.quarter_label == "2027Q2" and app.session.game.order_log == replay.orders

@@ -81,7 +81,16 @@ class Replay:
         return hit
 
     def label(self, i: int) -> str:
-        return self.labels[i] if i < self.last else f"after {self.labels[-1]}" if self.labels else "the start"
+        """The quarter that opens at position i; after a finished game's last, "after" it."""
+        if i < self.last:
+            return self.labels[i]
+        return f"after {self.labels[-1]}" if self.finished and self.labels else self.at(i).core.label()
+
+    def where(self, i: int) -> str:
+        """How far into the game position i is, for the status line."""
+        if i < self.last:
+            return f"{i + 1}/{self.spec.game.quarters}"
+        return "the end" if self.finished else f"{i + 1}/{self.spec.game.quarters}, not played: the save stops here"
 
     def branch(self, i: int, seat: str, saves_dir: Path) -> Session:
         """A new game from position i: `seat` played by a person, every other seat by the agent
@@ -258,7 +267,7 @@ class ReplayScreen(Dashboard):
     def _status(self) -> None:
         """This is a replay, which quarter, whose view; the keys; sideways scrolling when needed."""
         r = self.replay
-        where = f"{self.index + 1}/{r.last}" if self.index < r.last else "the end"
+        where = r.where(self.index)
         seat = r.seats[self.viewpoint] if self.viewpoint else ""
         played = "" if not seat else " (a person)" if seat == HUMAN else f" (agent {seat})"
         status = Text.assemble(("REPLAY", "bold reverse"), " ", (self.label, "bold"), f" ({where}) as ", (self.who, "bold"), played)
@@ -313,7 +322,9 @@ class ReplayScreen(Dashboard):
         `width` under themselves (plain text: it lays out at once, where a table is measured)."""
         r = self.replay
         if self.index >= r.last:
-            return Text("The game's end: no orders after it.", style="dim")
+            if r.finished:
+                return Text("The game's end: no orders after it.", style="dim")
+            return Text(f"The save stops before {self.label}'s orders: b plays on from here.", style="dim")
         given = r.verdicts[self.index]
         out = Text.assemble((f"Orders given in {self.label}\n", "bold"), ("what was ordered, and the engine's verdict\n", "dim"))
         for cid in ([self.viewpoint] if self.viewpoint else list(r.spec.companies)):
