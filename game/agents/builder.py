@@ -112,7 +112,7 @@ class Builder(Tunable):
         orders += build.sites_to_start(v, h, self.cooling, outlook, fast_track=self.use_fast_track, lead_quarters=self.site_lead_quarters)
         add(*self._power(v, h, budget))
         orders += compute.offers(v, h.selling, self.offer_price_factor)
-        orders += compute.rfp_bids(v, h.largest_mw, self.rfp_price_factor)
+        orders += compute.rfp_bids(v, h.largest_mw, self.rfp_price_factor, floor=outlook.spot_usd_per_h100e_hour)
         add(*self._special(v, budget))
         add(*self._upkeep(v, h, budget))
         orders += finance.finance_orders(v, committed, borrow_share=self.borrow_share(v), buffer_fraction=self.cash_buffer_fraction, repay_above_rate=self.repay_above_rate, max_debt_years_of_ebitda=self.max_debt_years_of_ebitda)
