@@ -28,7 +28,7 @@ class CompanyResult:
     backlog_margin_musd: float  # margin of contracted revenue still to come
     outside_cash_musd: float  # outside cash flow received, after tax: a budget, not a prize
     benchmark_musd: float  # what the starting position would have been worth left alone
-    capital_musd: float  # starting equity at book plus starting debt: the scale of the score
+    capital_musd: float  # starting equity at book plus the most debt carried (at least the starting debt): the scale of the score
     equity_value_musd: float  # book equity (cash − debt + assets at depreciated book), for reference
     bankrupt: bool
     bankrupt_quarter: str
