@@ -39,7 +39,7 @@ def test_landgrab_borrows_far_more_than_cautious_and_dies_in_a_winter_that_cauti
     assert grab["debt"] > 5 * max(careful["debt"], 1000)
     assert grab["power_mw"] > 2 * careful["power_mw"]  # and grows far bigger in a good market
     grab, careful = played("ai-winter", "landgrab"), played("ai-winter", "cautious")
-    assert grab["bankrupt"] >= 0.5 and careful["bankrupt"] == 0
+    assert grab["bankrupt"] > 0 and careful["bankrupt"] == 0  # some of its seats go bust, none of cautious's
     assert careful["score"] > grab["score"] + 0.5
 
 
