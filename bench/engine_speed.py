@@ -2,7 +2,8 @@
 
 Prints the median over several runs (each run plays a batch of seeded games), and where the
 time goes: the engine alone (replaying recorded order logs), plus building every company's
-view, plus the agents deciding. Target on the 2-core development machine: at most 40 ms per
+view, plus the agents deciding; and the engine's time phase by phase (news, each market,
+build, operate, finance, the report; "orders" is checking them and the rest of step). Target on the 2-core development machine: at most 40 ms per
 game.
 
     python bench/engine_speed.py [--scenario baseline] [--games 10] [--runs 15]
@@ -13,8 +14,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections import defaultdict
 
-from game.engine import Game
+from game.engine import Game, turn
 from game.runner import play, seat_agents
 from game.scenario import load_scenario
 
@@ -49,6 +51,42 @@ def main() -> None:
                         game.view(cid)
                 game.step(orders)
 
+    spent: dict[str, float] = defaultdict(float)  # seconds per phase, this run
+
+    def clocked(name: str, fn):
+        def run(*args):
+            t0 = time.perf_counter()
+            fn(*args)
+            spent[name] += time.perf_counter() - t0
+
+        return run
+
+    class ClockedGame(Game):
+        def _begin_quarter(self) -> None:
+            clocked("news", super()._begin_quarter)()
+
+        def _close_quarter(self) -> None:
+            clocked("report", super()._close_quarter)()
+
+    def by_phase() -> dict[str, float]:
+        """ms per game in each phase of the engine (replaying the logs), median over the runs."""
+        runs = []
+        phases, turn.PHASES = turn.PHASES, tuple((name, clocked(name, fn)) for name, fn in turn.PHASES)
+        try:
+            for _ in range(args.runs):
+                spent.clear()
+                t0 = time.perf_counter()
+                for seed in seeds:
+                    game = ClockedGame(spec, seed)
+                    for orders in logs[seed]:
+                        game.step(orders)
+                total = time.perf_counter() - t0
+                spent["orders"] = total - sum(spent.values())  # checking them, and the rest of step
+                runs.append({k: v * 1000 / args.games for k, v in spent.items()})
+        finally:
+            turn.PHASES = phases
+        return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
     def timed(fn) -> list[float]:
         out = []
         for _ in range(args.runs):
@@ -63,6 +101,8 @@ def main() -> None:
     engine = statistics.median(timed(engine_only))
     views = statistics.median(timed(engine_and_views))
     print(f"  of which: engine {engine:.1f} ms, views +{views - engine:.1f} ms, agents +{statistics.median(per_game) - views:.1f} ms (medians)")
+    phases = sorted(by_phase().items(), key=lambda kv: -kv[1])
+    print("  engine by phase (ms): " + ", ".join(f"{name} {ms:.1f}" for name, ms in phases))
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@ from __future__ import annotations
 import copy
 import pickle
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from game.engine import Game
-from game.engine.rng import Draws, draw_generator
+from game.engine.rng import ENGINE_TAG, Draws, _code, draw_generator
 from game.model import orders as o
 
 
@@ -67,6 +70,20 @@ def test_a_purpose_continues_within_its_quarter_and_starts_afresh_the_next():
     more = d.get(2, "events").random(3).tolist()
     assert first + more == draw_generator(5, 2, "events").random(6).tolist()
     assert d.get(3, "events").random(3).tolist() == draw_generator(5, 3, "events").random(3).tolist()
+
+
+@given(
+    seed=st.integers(min_value=0, max_value=2**300),
+    quarter=st.integers(min_value=0, max_value=2**40),
+    purpose=st.text(max_size=12),
+    key=st.lists(st.one_of(st.text(max_size=8), st.integers(min_value=0, max_value=2**80)), max_size=3),
+)
+def test_a_generator_is_the_seed_sequence_of_its_spawn_key(seed, quarter, purpose, key):
+    # draw_generator hands SeedSequence its assembled entropy for speed: the draws must be those
+    # of SeedSequence(seed, spawn_key=...) itself, for big seeds and keys (several words) too
+    words = (ENGINE_TAG, quarter, _code(purpose), *[_code(k) for k in key])
+    reference = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=words)))
+    assert draw_generator(seed, quarter, purpose, *key).random(4).tolist() == reference.random(4).tolist()
 
 
 def test_keys_and_quarters_and_seeds_each_give_their_own_draws():

@@ -103,7 +103,7 @@ class Builder(Tunable):
             committed += cost
 
         habits = chips.ChipHabits(self.chip_bid_markup, self.supply_share_cap, self.apa_share, self.apa_quarters)
-        bought, spent, deposit = chips.purchases(v, h, budget, habits, outlook.margin)
+        bought, spent, deposit = chips.purchases(v, h, budget, habits, outlook)
         orders.extend(bought)
         budget -= spent
         committed += deposit + sum(x.units * x.price_musd_per_unit for x in bought if isinstance(x, o.BidChips))

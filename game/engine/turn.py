@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from attrs import evolve
 
@@ -13,7 +13,7 @@ from . import power
 from .build import build_phase
 from .chips import asic_programmes, chip_markets
 from .compute import compute_markets
-from .core import PNL, REVENUE, PrivateReport, PublicReport, new_core
+from .core import PNL, REVENUE, GameCore, PrivateReport, PublicReport, new_core
 from .finance import finance_phase
 from .labour import crew_markets, training_programmes
 from .news import news_phase
@@ -24,6 +24,25 @@ from .validate import OrderBook, validate_orders
 
 
 QUARTERS_PER_YEAR = 4
+
+# Phases 3-6 of GAME.md §3 in the order they run, each with the quarter's accepted orders
+# (named, so bench/engine_speed.py can say what each one costs)
+PHASES: tuple[tuple[str, Callable[[GameCore, OrderBook], None]], ...] = (
+    # 3. markets
+    ("lot auctions", power.lot_auctions),
+    ("interconnect auctions", power.interconnect_auctions),
+    ("gas auction", power.gas_auction),
+    ("smr signing", power.smr_signing),
+    ("asic programmes", asic_programmes),
+    ("chip markets", chip_markets),
+    ("crew markets", crew_markets),
+    ("training programmes", training_programmes),
+    ("compute markets", compute_markets),
+    # 4. build, 5. operate, 6. finance
+    ("build", build_phase),
+    ("operate", lambda g, accepted: operate_phase(g)),
+    ("finance", finance_phase),
+)
 
 
 class Game:
@@ -113,20 +132,8 @@ class Game:
         # 2. orders: each company's set validated against its own state
         accepted = OrderBook({c.id: validate_orders(g, c, raw.get(c.id)) for c in g.alive()})
         g.release_books()  # held since last quarter's operate, for views and order checks
-        # 3. markets
-        power.lot_auctions(g, accepted)
-        power.interconnect_auctions(g, accepted)
-        power.gas_auction(g, accepted)
-        power.smr_signing(g, accepted)
-        asic_programmes(g, accepted)
-        chip_markets(g, accepted)
-        crew_markets(g, accepted)
-        training_programmes(g, accepted)
-        compute_markets(g, accepted)
-        # 4. build, 5. operate, 6. finance
-        build_phase(g, accepted)
-        operate_phase(g)
-        finance_phase(g, accepted)
+        for _, phase in PHASES:  # 3. markets, 4. build, 5. operate, 6. finance
+            phase(g, accepted)
         # 7. report
         self._close_quarter()
         g.world.quarter += 1

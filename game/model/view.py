@@ -40,14 +40,15 @@ _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}  # frozen attrs class -> (
 
 def read_only(x: Any) -> Any:
     """A deep read-only copy: mappings become ReadOnlyDicts, lists tuples, frozen records fresh
-    frozen records (so the copy shares no container with the original)."""
+    frozen records (so the copy shares no container with the original). Atoms are kept as they
+    are without a call: most of a report's values are numbers."""
     cls = type(x)
     if cls in _ATOMS:
         return x
     if cls is dict or cls is ReadOnlyDict:
-        return ReadOnlyDict({k: read_only(v) for k, v in x.items()})
+        return ReadOnlyDict({k: v if type(v) in _ATOMS else read_only(v) for k, v in x.items()})
     if cls is list or cls is tuple:
-        return tuple([read_only(v) for v in x])
+        return tuple([v if type(v) in _ATOMS else read_only(v) for v in x])
     names = _FIELDS.get(cls)
     if names is None:
         if isinstance(x, Mapping):

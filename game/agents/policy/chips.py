@@ -8,7 +8,7 @@ from attrs import define
 from ...model import orders as o
 from ...model.view import CompanyView, GenerationView
 from .holdings import CHIP_SOON_QUARTERS, Holdings
-from .value import earning_quarters
+from .value import Outlook, earning_quarters
 
 BID_MARKUP = 1.05  # × the higher of the list price and the last spot price
 SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
@@ -51,10 +51,11 @@ class ChipHabits:
     apa_quarters: int = 4
 
 
-def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, margin_musd_per_h100e: float) -> tuple[list, float, float]:
+def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, outlook: Outlook) -> tuple[list, float, float]:
     """Bids (and at most one agreement) for the chips its free hall power can take, hall kind by
-    hall kind, less what is already coming; returns the orders, the cash they can take and the
-    deposit committed."""
+    hall kind, less what is already coming, while they earn their price back at the outlook's
+    margin; returns the orders, the cash they can take and the deposit committed."""
+    margin_musd_per_h100e = outlook.margin
     coming = h.coming_kw
     units: dict[str, int] = {}
     prices: dict[str, float] = {}
@@ -64,7 +65,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ma
     for key in ((True, False), (True, True), (False, False), (False, True)):
         need_kw = h.free_kw.get(key, 0.0) - coming
         coming = max(0.0, coming - h.free_kw.get(key, 0.0))
-        for g in on_sale(v, *key):
+        for g in outlook.on_sale(*key):
             if need_kw < g.power_kw * SMALLEST_BID_KW or budget - spent <= 0:
                 break
             price = bid_price(v, g, habits.markup)

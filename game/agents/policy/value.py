@@ -46,11 +46,10 @@ class Outlook:
     today's best chips per kind of hall, its margin per H100e, what a MW is worth where."""
 
     def __init__(self, v: CompanyView):
-        from .chips import on_sale
-
         self.v = v
         spec = v.scenario
-        self.best = {liquid: next(iter(on_sale(v, liquid)), None) for liquid in (True, False)}
+        self._on_sale: dict[tuple[bool, bool], list[GenerationView]] = {}
+        self.best = {liquid: next(iter(self.on_sale(liquid)), None) for liquid in (True, False)}
         self.hosts_liquid = {kind: c.hosts_liquid_only for kind, c in spec.cooling.items()}
         # the running cost already inside its own margin, taken as that of an average region in
         # the usual cooling, so that regions compare by what their power costs above or below it
@@ -74,6 +73,15 @@ class Outlook:
             self.margin = max(self.margin, internal)
         self.annuity = annuity(spec.scoring)
         self._values: dict[tuple, float] = {}
+
+    def on_sale(self, liquid: bool, restricted: bool = False) -> list[GenerationView]:
+        """chips.on_sale for this view: sorted once per kind of hall, however often a policy asks."""
+        hit = self._on_sale.get((liquid, restricted))
+        if hit is None:
+            from .chips import on_sale
+
+            hit = self._on_sale[liquid, restricted] = on_sale(self.v, liquid, restricted)
+        return hit
 
     def earning_quarters(self, online_quarter: int) -> float:
         """earning_quarters, with the annuity worked out once."""
