@@ -101,6 +101,8 @@ class GameScreen(Screen):
         self.session = session
         self.busy = False
         self.hint_hidden = False
+        self._drawn: Frame | None = None  # the frame the panes show: they change with it, not with the size
+        self._widest = 0  # the widest pane's natural width, in cells
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -168,16 +170,21 @@ class GameScreen(Screen):
         hint.display = bool(f.hint) and not self.hint_hidden
         # a short terminal gives the hint two rows (it scrolls), not a fifth of the screen
         hint.styles.max_height = 2 if self.size.height < 32 else None
-        widest = max(
+        if f is not self._drawn:  # a resize redraws only the lines above, which fit the width
+            self._draw_panes(f)
+        note = self.query_one("#narrow-note", Static)
+        note.update("◂▸ some tables are wider than the screen: shift+← / shift+→ scroll sideways")
+        note.display = self._widest > self.size.width - 2
+
+    def _draw_panes(self, f: Frame) -> None:
+        self._drawn = f
+        self._widest = max(
             self._wide("#market-body", panels.market(f)),
             self._wide("#company-body", panels.company(f)),
             self._wide("#rivals-body", panels.rivals(f)),
             self._wide("#standings-body", panels.standings(f)),
         )
         self.query_one("#news-body", Static).update(panels.news(f))
-        note = self.query_one("#narrow-note", Static)
-        note.update("◂▸ some tables are wider than the screen: shift+← / shift+→ scroll sideways")
-        note.display = widest > self.size.width - 2
         self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
         self.query_one(OrdersTable).show(f)
         mine = [h.get(f.seat, {}) for h in f.history]
