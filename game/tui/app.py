@@ -16,10 +16,10 @@ from .frame import Frame, frame_of
 from .screens.game import GameScreen
 from .screens.game_over import GameOverScreen
 from .screens.handover import HandoverScreen
-from .screens.help import HelpScreen
-from .screens.new_game import NewGameScreen
 from .screens.report import ReportScreen
-from .screens.saves import ContinueDialog, LoadDialog, QuitDialog, SaveDialog
+
+# The rules (a Markdown viewer), the new-game screen and the save dialogs are imported where
+# they open: `gridlock play` shows the dashboard first, and launch time is part of the game.
 
 
 class GridlockApp(App):
@@ -53,6 +53,9 @@ class GridlockApp(App):
         if self.session is not None:
             self._open_quarter()
             return
+        from .screens.new_game import NewGameScreen
+        from .screens.saves import ContinueDialog
+
         self.push_screen(NewGameScreen(self.start_seed, self.start_scenario))
         found = unfinished_autosave(self.saves_dir)
         if found is not None:
@@ -178,6 +181,8 @@ class GridlockApp(App):
             yield SystemCommand(b.description, f"key: {key}", partial(self.run_action, b.action, active.node))
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -185,6 +190,8 @@ class GridlockApp(App):
         if self.session is None:
             self.notify("No game to save yet.", severity="warning")
             return
+        from .screens.saves import SaveDialog
+
         s = self.session
         name = f"{Path(s.spec.source).stem or 'game'}-seed{s.game.seed}-{s.view(s.humans[0]).quarter_label if s.humans else s.quarter}.json"
         self.push_screen(SaveDialog(self.saves_dir / name), self._save_to)
@@ -200,10 +207,14 @@ class GridlockApp(App):
         self.notify(f"Saved to {written}", timeout=4)
 
     def action_load(self) -> None:
+        from .screens.saves import LoadDialog
+
         self.push_screen(LoadDialog(self.saves_dir), lambda p: self._load(p) if p else None)
 
     async def action_quit(self) -> None:
         """Quit at once, unless orders typed this quarter would be lost: then ask first."""
+        from .screens.saves import QuitDialog
+
         s = self.session
         pending = sum(len(s.pending(cid)) for cid in s.humans_alive) if s is not None and not s.finished else 0
         if not pending or isinstance(self.screen, QuitDialog):
@@ -212,6 +223,8 @@ class GridlockApp(App):
         self.push_screen(QuitDialog(pending, str(s.autosave_path)), lambda yes: self.exit() if yes else None)
 
     def action_new_game(self) -> None:
+        from .screens.new_game import NewGameScreen
+
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.session = None
