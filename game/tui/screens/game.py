@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -205,9 +205,10 @@ class GameScreen(Screen):
         them (and the screen says so). Returns that width."""
         w = self.query_one(selector, Static)
         console = self.app.console
-        natural = Measurement.get(console, console.options.update_width(400), renderable).maximum
-        # rendered once here, at a fixed size, so switching tabs lays out without re-measuring tables
-        lines = console.render_lines(renderable, console.options.update_width(natural), pad=False)
+        # rendered once here, unpadded in a generous width where every table takes its natural
+        # width (one pass: no measuring first), so switching tabs lays out without re-measuring
+        lines = console.render_lines(renderable, console.options.update_width(400), pad=False)
+        natural = max((Segment.get_line_length(line) for line in lines), default=0)
         w.update(Text("\n").join(Text.assemble(*((seg.text, seg.style) for seg in line)) for line in lines))
         w.styles.width = natural
         w.styles.min_width = natural
