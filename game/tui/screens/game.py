@@ -210,8 +210,9 @@ class GameScreen(Screen):
         lines = console.render_lines(renderable, console.options.update_width(400), pad=False)
         natural = max((Segment.get_line_length(line) for line in lines), default=0)
         w.update(Text("\n").join(Text.assemble(*((seg.text, seg.style) for seg in line)) for line in lines))
+        # no narrower than its page, though (min-width in the stylesheet): a body narrower than the
+        # page adds a cut to every row, which textual's compositor then splits every layer's line at
         w.styles.width = natural
-        w.styles.min_width = natural
         w.styles.height = len(lines)
         return natural
 
