@@ -66,6 +66,15 @@ class OrdersTable(DataTable):
             self.post_message(self.Edit(self.cursor_row))
 
 
+# the text pages: where each is drawn, from what
+PAGES = {
+    "market": ("#market-body", panels.market),
+    "company": ("#company-body", panels.company),
+    "rivals": ("#rivals-body", panels.rivals),
+    "standings": ("#standings-body", panels.standings),
+}
+
+
 class GameScreen(Screen):
     """One seat's quarter. Redraws whenever the app's frame changes."""
 
@@ -102,7 +111,8 @@ class GameScreen(Screen):
         self.busy = False
         self.hint_hidden = False
         self._drawn: Frame | None = None  # the frame the panes show: they change with it, not with the size
-        self._widest = 0  # the widest pane's natural width, in cells
+        self._stale: set[str] = set()  # text pages not yet drawn from that frame
+        self._widths: dict[str, int] = {}  # each text page's natural width, in cells
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -172,18 +182,20 @@ class GameScreen(Screen):
         hint.styles.max_height = 2 if self.size.height < 32 else None
         if f is not self._drawn:  # a resize redraws only the lines above, which fit the width
             self._draw_panes(f)
+        self._note_wide()
+
+    def _note_wide(self) -> None:
         note = self.query_one("#narrow-note", Static)
         note.update("◂▸ some tables are wider than the screen: shift+← / shift+→ scroll sideways")
-        note.display = self._widest > self.size.width - 2
+        note.display = max(self._widths.values(), default=0) > self.size.width - 2
 
     def _draw_panes(self, f: Frame) -> None:
+        """The open page now; the other text pages one by one once it is on screen (rendering
+        rich tables is most of the work), or at once when their tab is opened first."""
         self._drawn = f
-        self._widest = max(
-            self._wide("#market-body", panels.market(f)),
-            self._wide("#company-body", panels.company(f)),
-            self._wide("#rivals-body", panels.rivals(f)),
-            self._wide("#standings-body", panels.standings(f)),
-        )
+        self._stale = set(PAGES)
+        self._draw_page(self.query_one(TabbedContent).active or "market")
+        self.call_after_refresh(self._draw_stale, f)
         self.query_one("#news-body", Static).update(panels.news(f))
         self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
         self.query_one(OrdersTable).show(f)
@@ -196,6 +208,22 @@ class GameScreen(Screen):
         self.query_one("#plot-index", LineChart).plot({"price index": [h["price_index"] for h in f.history]}, span)
         self.query_one("#plot-demand", LineChart).plot({"demand": [h["demand_h100e"] for h in f.history]}, span)
         self.query_one("#plot-cash", LineChart).plot({"cash": [m.get("cash_musd") for m in mine], "debt": [m.get("debt_musd") for m in mine]}, span)
+
+    def _draw_page(self, tab: str) -> None:
+        if tab in self._stale:
+            self._stale.discard(tab)
+            selector, build = PAGES[tab]
+            self._widths[tab] = self._wide(selector, build(self._drawn))
+            self._note_wide()
+
+    def _draw_stale(self, f: Frame) -> None:
+        if f is self._drawn and self._stale:
+            self._draw_page(min(self._stale, key=list(PAGES).index))
+            self.call_after_refresh(self._draw_stale, f)
+
+    @on(TabbedContent.TabActivated)
+    def _opened(self, event: TabbedContent.TabActivated) -> None:
+        self._draw_page(event.pane.id)  # a tab clicked before its page was drawn
 
     def on_resize(self) -> None:
         self.redraw(self.app.frame)
@@ -223,6 +251,7 @@ class GameScreen(Screen):
 
     # ---- intents ---------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
+        self._draw_page(tab)
         self.query_one(TabbedContent).active = tab
         if tab == "orders":
             self.query_one(OrdersTable).focus()
