@@ -52,7 +52,7 @@ def start(folder: str) -> float:
     global SESSION, _n
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     _n += 1
-    SESSION = f"gridlock-bench-{_n}"
+    SESSION = f"gridlock-bench-{os.getpid()}-{_n}"  # other runs of this bench may share the tmux server
     t = time.perf_counter()
     path = os.pathsep.join(os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
     env = f"PYTHONPATH={shlex.quote(path)} " if path else ""
