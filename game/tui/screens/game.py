@@ -217,7 +217,8 @@ class GameScreen(Screen):
             self._note_wide()
 
     def _draw_stale(self, f: Frame) -> None:
-        if f is self._drawn and self._stale:
+        # the screen may have closed meanwhile (a game loaded, a new one started): nothing to draw
+        if f is self._drawn and self._stale and self in self.app.screen_stack:
             self._draw_page(min(self._stale, key=list(PAGES).index))
             self.call_after_refresh(self._draw_stale, f)
 
