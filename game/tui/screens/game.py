@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
@@ -66,6 +67,14 @@ class OrdersTable(DataTable):
             self.post_message(self.Edit(self.cursor_row))
 
 
+class Tabs(TabbedContent):
+    """Tabbed content whose switch repaints no more than what changes. The stock one repaints
+    its whole area (blank rows under the pages) on every switch, which the compositor then
+    splits row by row; the page that opens is laid out and painted anyway."""
+
+    active: reactive[str] = reactive("", init=False, repaint=False)
+
+
 # the text pages: where each is drawn, from what
 PAGES = {
     "market": ("#market-body", panels.market),
@@ -119,7 +128,7 @@ class GameScreen(Screen):
         yield Static("", id="status")
         yield Static("", id="hint")
         yield Static("", id="narrow-note", classes="dim")
-        with TabbedContent(initial="market", id="tabs"):
+        with Tabs(initial="market", id="tabs"):
             with TabPane("1 Market", id="market"):
                 with ScrollableContainer(classes="wide"):
                     yield Static(id="market-body")
