@@ -11,7 +11,7 @@ from textual.containers import ScrollableContainer, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from ... import advice
 from ...session import ORDER_GROUPS, Session
@@ -73,6 +73,16 @@ class Tabs(TabbedContent):
     splits row by row; the page that opens is laid out and painted anyway."""
 
     active: reactive[str] = reactive("", init=False, repaint=False)
+
+    def _watch_active(self, active: str) -> None:
+        # the same for the switcher under the pages: show the new page without repainting it
+        # (the stock watcher then finds `current` already set, and leaves it alone)
+        switcher = self.get_child_by_type(ContentSwitcher)
+        old = switcher.current
+        if old != active:
+            switcher.set_reactive(ContentSwitcher.current, active)
+            switcher.watch_current(old, active)
+        super()._watch_active(active)
 
 
 # the text pages: where each is drawn, from what
