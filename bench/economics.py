@@ -155,18 +155,26 @@ def main() -> None:
 
     print(f"overpay: fortress at aurora with power bid markup and price cap x{OVERPAY_FACTOR:g} ({markup})")
     fort_by = {r["idx"]: r for r in fort}
-    extra, lost = [], []
+    extra, lost, created_lost = [], [], []  # the score's loss in $: value created is score − 1 times capital
+    overpaid = []  # the extra spend less what its extra MW would have cost at the plain game's mean price
     for r in over:
         b = fort_by.get(r["idx"])
         if b is None:
             continue
         spend = lambda x: -sum(x["companies"]["aurora"]["pnl"].get(c, 0.0) for c in ("capex_power", "power", "asset_purchase"))  # noqa: E731
         extra.append(spend(r) - spend(b))
+        mw_plain, mw_dear = seat_row(b, "aurora")["power_mw_held"], seat_row(r, "aurora")["power_mw_held"]
+        overpaid.append(spend(r) - spend(b) * (mw_dear / mw_plain) if mw_plain > 0 else spend(r) - spend(b))
         lost.append(seat_row(b, "aurora")["equity_value_musd"] - seat_row(r, "aurora")["equity_value_musd"])
+        created_lost.append(seat_row(b, "aurora")["value_created_musd"] - seat_row(r, "aurora")["value_created_musd"])
     row("extra power spend ($M)", mean_ci(extra))
-    row("equity lost ($M)", mean_ci(lost))
-    ratio = [lo / ex for lo, ex in zip(lost, extra) if ex > 1.0]
-    row("equity lost ÷ extra spend (games that spent more)", f"{mean_ci(ratio)}  target ≥ 0.5")
+    row("book equity lost ($M), for reference", mean_ci(lost))
+    row("score lost, in $M of value created", mean_ci(created_lost))
+    ratio = [lo / ex for lo, ex in zip(created_lost, extra) if ex > 1.0]
+    row("score lost ($M) ÷ extra spend (games that spent more)", mean_ci(ratio) + "  (the extra MW it won may pay)")
+    row("  of it, paid above the plain game's price per MW ($M)", mean_ci(overpaid))
+    ratio = [lo / ex for lo, ex in zip(created_lost, overpaid) if ex > 1.0]
+    row("score lost ($M) ÷ that overpayment", f"{mean_ci(ratio)}  target ≥ 0.5")
     row("score change", mean_ci([seat_row(r, "aurora")["score"] - seat_row(fort_by[r["idx"]], "aurora")["score"] for r in over if r["idx"] in fort_by]))
     print()
 

@@ -86,6 +86,10 @@ class Browser:
         await self.send("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13, text="\r")
         await self.send("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter", windowsVirtualKeyCode=13)
 
+    async def escape(self) -> None:
+        await self.send("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+        await self.send("Input.dispatchKeyEvent", type="keyUp", key="Escape", code="Escape", windowsVirtualKeyCode=27)
+
     async def ctrl(self, letter: str) -> None:
         code = f"Key{letter.upper()}"
         vk = ord(letter.upper())

@@ -36,3 +36,17 @@ def grid_crunch() -> Scenario:
 def baseline_text() -> str:
     """The baseline TOML as written, for tests that copy and mutate it."""
     return (SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def baseline_played(baseline, tmp_path_factory):
+    """A 24-quarter baseline game (seed 2) played in-process by the scenario's agents, and its
+    save (for the replay's tests)."""
+    from game.runner import play, seat_agents
+    from game.saves import save_game
+
+    agents = seat_agents(baseline, 2)
+    game, _ = play(baseline, 2, agents)
+    path = tmp_path_factory.mktemp("played") / "baseline.json"
+    save_game(game, path, {cid: a.name for cid, a in agents.items()})
+    return game, path

@@ -128,6 +128,27 @@ def test_a_hall_that_earns_more_than_it_cost_creates_value(simple):
     assert parts["score"] == pytest.approx(1 + 2000 / CAPITAL)
 
 
+def test_borrowed_capital_scales_the_score(simple):
+    # The same hall bought with $1,500M borrowed rather than paid from cash: cash 6,980, debt
+    # 4,500 (the most it ever owed; interest as in the closed form, for the arithmetic).
+    # Equity 6,980 − 4,500 + 5,600 = 8,080, value created 2,000 as when paid from cash, but
+    # capital is starting equity 8,885 + the most debt 4,500 = 13,385: score 1 + 2,000 ÷ 13,385
+    # = 1.1494210, not 1 + 2,000 ÷ 11,885 = 1.1682793 — leverage does not multiply the score.
+    g, c = simple
+    c.cash_musd, c.debt_musd = 6980.0, 4500.0
+    c.sites[0].installed = {"gb300": 90000, "b200": 60000}
+    g.forget_site(c.sites[0], c)
+    st = stats([700, 1400], [232500, 465000])
+    st["peak_debt_musd"] = 4500.0
+    parts = score_parts(g, c, st)
+    assert parts["value_created_musd"] == pytest.approx(2000)
+    assert parts["capital_musd"] == pytest.approx(13385)
+    assert parts["score"] == pytest.approx(1.1494210, abs=1e-6)
+    # repaid by the end, the most it owed still counts
+    c.cash_musd, c.debt_musd = 5480.0, 3000.0
+    assert score_parts(g, c, st)["capital_musd"] == pytest.approx(13385)
+
+
 def test_contracts_won_are_credited_and_not_counted_twice(simple):
     # Margin 700 a quarter, of which 200 is contract revenue on 50,000 H100e: the other
     # 182,500 earn 500. The contract, at $2/H100e-hour, has 2 quarters to run.

@@ -112,7 +112,7 @@ class Builder(Tunable):
         orders += build.sites_to_start(v, h, self.cooling, outlook, fast_track=self.use_fast_track, lead_quarters=self.site_lead_quarters)
         add(*self._power(v, h, budget))
         orders += compute.offers(v, h.selling, self.offer_price_factor)
-        orders += compute.rfp_bids(v, h.largest_mw, self.rfp_price_factor)
+        orders += compute.rfp_bids(v, h.largest_mw, self.rfp_price_factor, floor=outlook.spot_usd_per_h100e_hour)
         add(*self._special(v, budget))
         add(*self._upkeep(v, h, budget))
         orders += finance.finance_orders(v, committed, borrow_share=self.borrow_share(v), buffer_fraction=self.cash_buffer_fraction, repay_above_rate=self.repay_above_rate, max_debt_years_of_ebitda=self.max_debt_years_of_ebitda)
@@ -157,8 +157,12 @@ class Builder(Tunable):
             return float("inf")
         if not self.power_must_pay:  # soonest online, then cheapest power
             return (power.online_quarter(v, r) - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
-        net = power.grid_value_musd_per_mw(self._outlook(v), r, self._cooling_for(v, r), self.power_bid_markup)
+        net = power.grid_value_musd_per_mw(self._outlook(v), r, self._cooling_for(v, r), self._grid_price(v, r))
         return -net if net > 0 else float("inf")
+
+    def _grid_price(self, v: CompanyView, r: RegionView) -> float:
+        """What it bids for a grid MW in r: the last price marked up, never above its ceiling."""
+        return min(power.bid_price(r, self.power_bid_markup), round(self.max_power_price_musd_per_mw, 4))
 
     def _too_late(self, v: CompanyView, r: RegionView) -> bool:
         """Would power bought in r now come online too late to earn min_earning_quarters?"""
@@ -197,7 +201,7 @@ class Builder(Tunable):
         want = min(want, budget / per_mw * self.power_budget_quarters)
         bids: list = power.grid_bids(
             v, want, budget, lambda r: self.region_preference(v, r),
-            markup=self.power_bid_markup, ceiling=self.max_power_price_musd_per_mw,
+            price_of=lambda r: self._grid_price(v, r),
             region_share=self.max_region_share, block_mw=max(self.min_block_mw, 1.0),
         )
         spent = sum(x.mw * x.price_musd_per_mw for x in bids)

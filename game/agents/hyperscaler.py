@@ -18,7 +18,7 @@ class Hyperscaler(Builder):
 
     ambition = 1.5
     horizon_quarters = 12
-    power_bid_markup = 1.5
+    power_bid_markup = 1.75
     cooling = "liquid"
     offer_price_factor = 1.05
     rfp_price_factor = 0.95

@@ -30,7 +30,7 @@ class LandGrab(Builder):
     ambition = 2.5
     horizon_quarters = 12
     power_budget_quarters = 4.0
-    power_bid_markup = 1.6
+    power_bid_markup = 2.5
     max_power_price_musd_per_mw = 5.0
     supply_share_cap = 0.6
     apa_share = 0.7

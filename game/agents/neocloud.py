@@ -16,7 +16,7 @@ class Neocloud(Builder):
     debt cheaper), and raises equity rather than breach a covenant.
     """
 
-    ambition = 1.6
+    ambition = 1.2
     max_lot_usd_per_mwh = 70.0  # cheap powered sites only
     lot_bid_markup = 1.2
     power_bid_markup = 1.35

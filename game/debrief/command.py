@@ -45,8 +45,9 @@ def add_parsers(sub) -> None:
     r = sub.add_parser(
         "replay",
         help="step through a saved game in the terminal, quarter by quarter",
-        description="Open a saved game read-only in the terminal UI: ←/→ step a quarter, Home/End jump to the start or end, "
-        "v changes whose view you see (each company's, or everything), b branches a new playable game from the quarter shown.",
+        description="Open a saved game read-only in the terminal UI, with the game screen's tabs and the quarter's orders and their verdicts beside: "
+        "←/→ step a quarter, Home/End jump to the start or end, v changes whose view the tabs show (each company's, or everything), "
+        "1-7 switch tabs, b branches a new playable game from the quarter shown, q leaves.",
     )
     r.add_argument("save", help="a save file")
     r.set_defaults(func=cmd_replay)

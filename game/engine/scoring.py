@@ -94,6 +94,8 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     st.setdefault("free_h100e", []).append(max(0.0, c.capacity_h100e - sum([k.h100e for k in c.contracts])))
     # after tax: that much of it stays with the company, whatever it decides
     after_tax = pnl.get("outside_cash_flow", 0.0) * (1 - g.spec.rules.tax_rate)
+    # the most it has borrowed: lenders' capital it put to work, part of the score's scale
+    st["peak_debt_musd"] = max(st.get("peak_debt_musd", 0.0), c.debt_musd)
     st["outside_cash_musd"] = st.get("outside_cash_musd", 0.0) + after_tax
 
 
@@ -222,7 +224,7 @@ def score_parts(g: GameCore, c: Company, st: dict[str, Any]) -> dict[str, float]
     created = (v.equity - outside) * c.ownership - bench
     # all the capital it started with, lenders' and owners': a return on equity alone would
     # reward leverage for itself
-    capital = c.starting_equity_musd + g.spec.companies[c.id].debt_musd
+    capital = c.starting_equity_musd + max(g.spec.companies[c.id].debt_musd, st.get("peak_debt_musd", 0.0))
     s = max(0.0, 1 + created / capital) if capital > 0 and c.alive else 0.0
     return dict(
         score=s,

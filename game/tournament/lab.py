@@ -68,7 +68,7 @@ def play_measured(job: LabJob, batch: Sequence[Task]) -> list[dict]:
             "seed": seed,
             "seats": {cid: seats.get(cid, spec.companies[cid].agent) for cid in order},
             "standings": [
-                {"company": s.id, "seat": order.index(s.id), "archetype": s.archetype, "agent": seats.get(s.id, spec.companies[s.id].agent), "score": float(s.score), "rank": int(s.rank), "bankrupt": bool(s.bankrupt), "equity_value_musd": float(s.equity_value_musd)}
+                {"company": s.id, "seat": order.index(s.id), "archetype": s.archetype, "agent": seats.get(s.id, spec.companies[s.id].agent), "score": float(s.score), "rank": int(s.rank), "bankrupt": bool(s.bankrupt), "equity_value_musd": float(s.equity_value_musd), "value_created_musd": float(s.value_created_musd), "capital_musd": float(s.capital_musd), "power_mw_held": float(s.power_mw_held)}
                 for s in result.standings
             ],
             "measures": measures.all_measures(game, job.wanted),

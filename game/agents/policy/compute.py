@@ -35,14 +35,34 @@ def free_h100e(v: CompanyView, capacity: float | None = None) -> float:
     return capacity - sum(k.h100e for k in me.contracts) - me.internal_demand_h100e * headroom(v)
 
 
-def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float | None = None) -> list[o.BidRfp]:
-    """The best-paying RFPs it qualifies for and has room for, each at a share of its ceiling."""
+RIVAL_UNDERCUT_USD = 0.01  # per H100e-hour: how far below a rival's winning RFP price it bids
+
+
+def rival_rfp_price(v: CompanyView) -> float | None:
+    """The lowest price a rival won a market training RFP at last quarter (public), if any."""
+    pub = v.last_public
+    results = pub.markets.get("compute", {}).get("rfps", ()) if pub is not None else ()
+    prices = [r["price"] for r in results if r.get("customer") == "market" and r.get("winner") not in (None, v.me.id) and r.get("price")]
+    return min(prices) if prices else None
+
+
+def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float | None = None, floor: float | None = None) -> list[o.BidRfp]:
+    """The best-paying RFPs it qualifies for and has room for, each at a share of its ceiling.
+
+    With a `floor` (what its capacity would earn on the spot market instead, per H100e-hour)
+    it competes: where a rival won last quarter below its share of the ceiling, it bids a
+    cent under that rival, but never under the floor (nor above its share). Contract prices so fall toward what
+    the capacity earns anyway, and no fixed discount wins every tender."""
     free = free_h100e(v) if free is None else free
+    rival = rival_rfp_price(v) if floor is not None else None
     out = []
     for r in sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)):
         if r.customer == v.me.id or r.min_site_mw > largest_mw or r.h100e > free:
             continue
-        price = math.floor(r.max_price_usd_per_h100e_hour * price_factor * 1e4) / 1e4
+        price = r.max_price_usd_per_h100e_hour * price_factor
+        if rival is not None and rival - RIVAL_UNDERCUT_USD < price:
+            price = min(price, max(floor, rival - RIVAL_UNDERCUT_USD))  # it only ever lowers its bid
+        price = math.floor(price * 1e4) / 1e4
         if price > 0:
             out.append(o.BidRfp(r.id, price))
             free -= r.h100e

@@ -26,9 +26,9 @@ def online_quarter(v: CompanyView, r: RegionView) -> int:
     return v.quarter + max(wait, r.permitting_quarters) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
 
 
-def grid_value_musd_per_mw(outlook: Outlook, r: RegionView, cooling: str, markup: float) -> float:
-    """What a MW bought in r now adds to the score, net of its price."""
-    return outlook.mw_value_musd(r, cooling, online_quarter(outlook.v, r)) - bid_price(r, markup)
+def grid_value_musd_per_mw(outlook: Outlook, r: RegionView, cooling: str, price: float) -> float:
+    """What a MW bought in r now at `price` adds to the score, net of that price."""
+    return outlook.mw_value_musd(r, cooling, online_quarter(outlook.v, r)) - price
 
 
 def grid_bids(
@@ -37,13 +37,12 @@ def grid_bids(
     budget: float,
     preference: Callable[[RegionView], float],
     *,
-    markup: float,
-    ceiling: float,
+    price_of: Callable[[RegionView], float],
     region_share: float,
     block_mw: float,
 ) -> list[o.BidInterconnect]:
-    """Bids for want_mw across the regions releasing power, most preferred (lowest) first,
-    each at least block_mw (a smaller campus is not worth a hall) and within the budget."""
+    """Bids for want_mw across the regions releasing power, most preferred (lowest) first, each
+    at its price_of, at least block_mw (a smaller campus is not worth a hall) and within the budget."""
     ranked = sorted(
         ((preference(r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0),
         key=lambda t: (t[0], t[1]),
@@ -54,7 +53,7 @@ def grid_bids(
             break
         if not math.isfinite(pref):
             continue
-        price = min(bid_price(r, markup), round(ceiling, 4))
+        price = price_of(r)
         if price < r.grid_reserve_price_musd_per_mw or price <= 0:
             continue  # its ceiling is below the reserve
         # a region releasing less than a block a quarter is still worth all it releases

@@ -63,7 +63,9 @@ class Outlook:
         me = v.me
         load = spec.demand.spot_load_factor  # share of the time an H100e sold on demand is busy
         hours = spec.rules.hours_per_quarter
-        market = v.price_index * hours * load * spot_sell_through(v) / 1e6 - self.usual_cost
+        # what an H100e-hour of capacity earns on the spot market, busy a load factor of the time
+        self.spot_usd_per_h100e_hour = v.price_index * load * spot_sell_through(v)
+        market = self.spot_usd_per_h100e_hour * hours / 1e6 - self.usual_cost
         self.margin = min(margin_musd_per_h100e(v), market)
         # while its own demand outgrows what it runs, one more H100e serves that demand at its value
         unserved = me.internal_demand_h100e - compute.own_serving_h100e(v) - sum(k.h100e for k in me.subcontracts)

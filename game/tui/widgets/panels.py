@@ -204,7 +204,7 @@ def score_lines(parts: dict, ownership: float, title: str) -> Group:
     t.add_row(f"× founders' stake {ownership:.0%}", "")
     t.add_row("− passive benchmark (start left alone)", money(parts["benchmark_musd"]))
     t.add_row("= value created", money(parts["value_created_musd"]))
-    t.add_row("÷ capital (start equity + debt)", money(parts["capital_musd"]))
+    t.add_row("÷ capital (start equity + most debt)", money(parts["capital_musd"]))
     t.add_row(Text("score = max(0, 1 + created ÷ capital)", style="bold"), Text(f"{parts['score']:.2f}×", style="bold"))
     t.add_row(Text("1.00× = what doing nothing scores", style="dim"), "")
     return Group(t)
