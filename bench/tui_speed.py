@@ -52,11 +52,18 @@ def start(folder: str) -> float:
     global SESSION, _n
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     _n += 1
-    SESSION = f"gridlock-bench-{_n}"
-    t = time.perf_counter()
+    SESSION = f"gridlock-bench-{os.getpid()}-{_n}"  # other runs of this bench may share the tmux server
     path = os.pathsep.join(os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
     env = f"PYTHONPATH={shlex.quote(path)} " if path else ""
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"cd {folder} && {env}{GRIDLOCK} play --scenario baseline --seed 1; sleep 60")
+    for attempt in range(3):
+        t = time.perf_counter()
+        try:
+            tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"cd {folder} && {env}{GRIDLOCK} play --scenario baseline --seed 1; sleep 60")
+            break
+        except subprocess.CalledProcessError:  # the last session just killed took the tmux server down with it
+            if attempt == 2:
+                raise
+            time.sleep(0.3)
     # the region table is the last thing drawn on the first dashboard
     return wait_for("PJM / Northern Virginia", t)
 

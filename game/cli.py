@@ -226,8 +226,9 @@ def cmd_play(args: argparse.Namespace) -> int:
         session = Session.start(spec, args.seed if args.seed is not None else _random_seed(), {first: HUMAN}, saves)
     from .tui.app import GridlockApp
 
-    GridlockApp(session, saves_dir=saves, seed=args.seed).run()
-    return EXIT_OK
+    app = GridlockApp(session, saves_dir=saves, seed=args.seed)
+    app.run()
+    return app.return_code or EXIT_OK  # 128 + the signal when SIGTERM or SIGHUP ended it
 
 
 def _random_seed() -> int:

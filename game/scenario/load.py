@@ -10,6 +10,7 @@ import stat
 import sys
 import typing
 from contextlib import suppress
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,6 +27,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .spec import REGION_MEASURES, Scenario
+
+# A class's field types, read once: get_type_hints evaluates every string annotation afresh
+# (this module's and spec's use `from __future__ import annotations`), and validation asks
+# for the same classes a hundred times per scenario load.
+type_hints = cache(typing.get_type_hints)
+
 
 def _shipped_scenarios() -> Path:
     """game/scenarios: in a wheel a folder of copies, in a checkout a link to the repository's
@@ -328,7 +335,7 @@ class _Checker:
     def walk(self, cls: type, raw: Any, keys: list[str]) -> None:
         if not isinstance(raw, dict):
             return
-        hints = typing.get_type_hints(cls)
+        hints = type_hints(cls)
         for f in attrs.fields(cls):
             if f.name not in raw:
                 continue
@@ -514,7 +521,7 @@ class _Broken:
 def _partial(merged: dict) -> SimpleNamespace:
     """The scenario's tables structured one by one (entry by entry for keyed tables), with
     None wherever a part is broken, so cross-table checks can still look at the rest."""
-    hints = typing.get_type_hints(Scenario)
+    hints = type_hints(Scenario)
     parts: dict[str, Any] = {}
     for f in attrs.fields(Scenario):
         raw, t = merged.get(f.name), hints[f.name]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from functools import partial
 from pathlib import Path
 
@@ -16,10 +19,10 @@ from .frame import Frame, frame_of
 from .screens.game import GameScreen
 from .screens.game_over import GameOverScreen
 from .screens.handover import HandoverScreen
-from .screens.help import HelpScreen
-from .screens.new_game import NewGameScreen
 from .screens.report import ReportScreen
-from .screens.saves import ContinueDialog, LoadDialog, QuitDialog, SaveDialog
+
+# The rules (a Markdown viewer), the new-game screen and the save dialogs are imported where
+# they open: `gridlock play` shows the dashboard first, and launch time is part of the game.
 
 
 class GridlockApp(App):
@@ -43,8 +46,10 @@ class GridlockApp(App):
         self.start_scenario, self.start_seed = scenario, seed
         self.seat_index = 0  # which human (hot-seat) is entering orders
         self.remembered: dict[tuple[str, str, str], str] = {}  # (seat, order kind, field) -> last choice
+        self._hangup_signals: list[int] = []
 
     def on_mount(self) -> None:
+        self._end_on_hangup()
         if self.replay is not None:
             from .screens.replay import ReplayScreen
 
@@ -53,11 +58,43 @@ class GridlockApp(App):
         if self.session is not None:
             self._open_quarter()
             return
+        from .screens.new_game import NewGameScreen
+        from .screens.saves import ContinueDialog
+
         self.push_screen(NewGameScreen(self.start_seed, self.start_scenario))
         found = unfinished_autosave(self.saves_dir)
         if found is not None:
             path, about = found
             self.push_screen(ContinueDialog(about), lambda yes: self._load(path) if yes else None)
+
+    def _end_on_hangup(self) -> None:
+        """SIGTERM, or SIGHUP when the terminal closes, ends the app through its own event loop.
+        The command's handler raises an exception instead, and one raised while a callback runs is
+        swallowed by asyncio: the process lived on, spinning on a dead terminal."""
+        loop = asyncio.get_running_loop()
+        for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if s is None:
+                continue
+            try:
+                loop.add_signal_handler(s, self._signalled, s)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no such support
+                return
+            self._hangup_signals.append(s)
+
+    def _signalled(self, signum: int) -> None:
+        if signum == getattr(signal, "SIGHUP", None):
+            # The terminal is gone. Textual's orderly close waits on its writer thread, which was
+            # seen to hang for ever after the hang-up; so keep the game where a restart finds it
+            # and leave without closing a screen no one can see.
+            if self.session is not None and not self.session.finished:
+                self.session.autosave()
+            os._exit(128 + signum)
+        self.exit(return_code=128 + signum)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for s in self._hangup_signals:  # back to the default; the command restores its own handlers after
+            loop.remove_signal_handler(s)
 
     # ---- starting and loading -----------------------------------------------------------------
     def start_game(self, scenario: str, seed: int, seats: dict[str, str]) -> None:
@@ -178,6 +215,8 @@ class GridlockApp(App):
             yield SystemCommand(b.description, f"key: {key}", partial(self.run_action, b.action, active.node))
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -185,6 +224,8 @@ class GridlockApp(App):
         if self.session is None:
             self.notify("No game to save yet.", severity="warning")
             return
+        from .screens.saves import SaveDialog
+
         s = self.session
         name = f"{Path(s.spec.source).stem or 'game'}-seed{s.game.seed}-{s.view(s.humans[0]).quarter_label if s.humans else s.quarter}.json"
         self.push_screen(SaveDialog(self.saves_dir / name), self._save_to)
@@ -200,10 +241,14 @@ class GridlockApp(App):
         self.notify(f"Saved to {written}", timeout=4)
 
     def action_load(self) -> None:
+        from .screens.saves import LoadDialog
+
         self.push_screen(LoadDialog(self.saves_dir), lambda p: self._load(p) if p else None)
 
     async def action_quit(self) -> None:
         """Quit at once, unless orders typed this quarter would be lost: then ask first."""
+        from .screens.saves import QuitDialog
+
         s = self.session
         pending = sum(len(s.pending(cid)) for cid in s.humans_alive) if s is not None and not s.finished else 0
         if not pending or isinstance(self.screen, QuitDialog):
@@ -212,6 +257,8 @@ class GridlockApp(App):
         self.push_screen(QuitDialog(pending, str(s.autosave_path)), lambda yes: self.exit() if yes else None)
 
     def action_new_game(self) -> None:
+        from .screens.new_game import NewGameScreen
+
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.session = None

@@ -5,18 +5,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Static, TabbedContent, TabPane
 
 from ..frame import Frame
 from ..widgets import panels
 from ..widgets.charts import LineChart
+
+
+class Tabs(TabbedContent):
+    """Tabbed content whose switch repaints no more than what changes. The stock one repaints
+    its whole area (blank rows under the pages) on every switch, which the compositor then
+    splits row by row; the page that opens is laid out and painted anyway."""
+
+    active: reactive[str] = reactive("", init=False, repaint=False)
+
+    def _watch_active(self, active: str) -> None:
+        # the same for the switcher under the pages: show the new page without repainting it
+        # (the stock watcher then finds `current` already set, and leaves it alone)
+        switcher = self.get_child_by_type(ContentSwitcher)
+        old = switcher.current
+        if old != active:
+            switcher.set_reactive(ContentSwitcher.current, active)
+            switcher.watch_current(old, active)
+        super()._watch_active(active)
 
 
 class Dashboard(Screen):
@@ -50,7 +69,7 @@ class Dashboard(Screen):
         self._widths: dict[str, int] = {}  # each drawn page's natural width, in cells
 
     def compose_tabs(self) -> ComposeResult:
-        with TabbedContent(initial="market", id="tabs"):
+        with Tabs(initial="market", id="tabs"):
             with TabPane("1 Market", id="market"):
                 with ScrollableContainer(classes="wide"):
                     yield Static(id="market-body")
@@ -95,29 +114,39 @@ class Dashboard(Screen):
         mine = [h.get(f.seat, {}) for h in f.history]
         return {"cash": [m.get("cash_musd") for m in mine], "debt": [m.get("debt_musd") for m in mine]}
 
-    PAGES = ("market", "company", "rivals", "charts", "standings")  # the tabs drawn from the frame
-
-    def draw_tabs(self, f: Frame) -> int:
-        """Fill every tab from the frame; returns the widest page's width."""
-        return max(self.draw_page(page, f) for page in self.PAGES)
+    PAGES = ("market", "company", "rivals", "charts", "standings")  # the tabs drawn from the frame, in this order
 
     def draw_lazily(self, f: Frame) -> None:
-        """Draw from a new frame: the open tab's page now, each other page when its tab is opened
-        (rendering a page's wide tables is most of the work, and most pages go unread)."""
+        """Draw from a new frame: the open tab's page now, the other pages one by one once it is on
+        screen (rendering a page's wide tables is most of the work), or at once when their tab is
+        opened first."""
         self._drawn = f
         self._stale = set(self.PAGES)
-        self._draw_open()
+        self._draw(self.query_one(TabbedContent).active or "market")
+        self.page_drawn()
+        self.call_after_refresh(self._draw_stale, f)
 
-    @on(TabbedContent.TabActivated)
-    def _draw_open(self) -> None:
-        page = self.query_one(TabbedContent).active
-        if page in self._stale and self._drawn is not None:
+    def _draw(self, page: str) -> None:
+        """Draw the page from the last frame, unless it is drawn from it already."""
+        if page in self._stale:
             self._stale.discard(page)
             self._widths[page] = self.draw_page(page, self._drawn)
+
+    def _draw_stale(self, f: Frame) -> None:
+        # the screen may have closed meanwhile (a game loaded, a new one started), or a newer frame
+        # come (it has its own chain): nothing to draw
+        if f is self._drawn and self._stale and self in self.app.screen_stack:
+            self._draw(min(self._stale, key=self.PAGES.index))
+            self.page_drawn()
+            self.call_after_refresh(self._draw_stale, f)
+
+    @on(TabbedContent.TabActivated)
+    def _opened(self, event: TabbedContent.TabActivated) -> None:
+        self._draw(event.pane.id)  # a tab clicked before its page was drawn
         self.page_drawn()
 
     def page_drawn(self) -> None:
-        """After the open tab's page is drawn (a subclass may say it is wider than the screen)."""
+        """After a page is drawn or a tab opened (a subclass may say it is wider than the screen)."""
 
     def draw_page(self, page: str, f: Frame) -> int:
         """Fill one tab from the frame; returns its page's width (0 for one that fits any width)."""
@@ -145,17 +174,20 @@ class Dashboard(Screen):
         them (and the screen says so). Returns that width."""
         w = self.query_one(selector, Static)
         console = self.app.console
-        natural = Measurement.get(console, console.options.update_width(400), renderable).maximum
-        # rendered once here, at a fixed size, so switching tabs lays out without re-measuring tables
-        lines = console.render_lines(renderable, console.options.update_width(natural), pad=False)
+        # rendered once here, unpadded in a generous width where every table takes its natural
+        # width (one pass: no measuring first), so switching tabs lays out without re-measuring
+        lines = console.render_lines(renderable, console.options.update_width(400), pad=False)
+        natural = max((Segment.get_line_length(line) for line in lines), default=0)
         w.update(Text("\n").join(Text.assemble(*((seg.text, seg.style) for seg in line)) for line in lines))
+        # no narrower than its page, though (min-width in the stylesheet): a body narrower than the
+        # page adds a cut to every row, which textual's compositor then splits every layer's line at
         w.styles.width = natural
-        w.styles.min_width = natural
         w.styles.height = len(lines)
         return natural
 
     # ---- intents ---------------------------------------------------------------------------------
     def action_tab(self, tab: str) -> None:
+        self._draw(tab)  # its page drawn before it shows, not just after
         self.query_one(TabbedContent).active = tab
 
     def action_scroll_tab(self, how: str) -> None:

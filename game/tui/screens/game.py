@@ -131,12 +131,18 @@ class GameScreen(Dashboard):
         hint.display = bool(f.hint) and not self.hint_hidden
         # a short terminal gives the hint two rows (it scrolls), not a fifth of the screen
         hint.styles.max_height = 2 if self.size.height < 32 else None
-        widest = self.draw_tabs(f)
+        if f is not self._drawn:  # a resize redraws only the lines above, which fit the width
+            self.draw_lazily(f)
+            self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
+            self.query_one(OrdersTable).show(f)
+        else:
+            self.page_drawn()  # whether a page is wider than the new size
+
+    def page_drawn(self) -> None:
+        """Say so under the status when a drawn page is wider than the screen."""
         note = self.query_one("#narrow-note", Static)
         note.update("◂▸ some tables are wider than the screen: shift+← / shift+→ scroll sideways")
-        note.display = widest > self.size.width - 2
-        self.query_one("#orders-summary", Static).update(panels.orders_summary(f))
-        self.query_one(OrdersTable).show(f)
+        note.display = max(self._widths.values(), default=0) > self.size.width - 2
 
     def on_resize(self) -> None:
         self.redraw(self.app.frame)
