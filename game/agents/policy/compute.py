@@ -51,8 +51,8 @@ def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float
 
     With a `floor` (what its capacity would earn on the spot market instead, per H100e-hour)
     it competes: where a rival won last quarter below its share of the ceiling, it bids a
-    cent under that rival, but never under the floor (nor above its share). Contract prices so fall toward what
-    the capacity earns anyway, and no fixed discount wins every tender."""
+    cent under that rival, but never under the floor (nor above its share). Contract prices
+    so fall toward what the capacity earns anyway, and no fixed discount wins every tender."""
     free = free_h100e(v) if free is None else free
     rival = rival_rfp_price(v) if floor is not None else None
     out = []
@@ -60,8 +60,8 @@ def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float
         if r.customer == v.me.id or r.min_site_mw > largest_mw or r.h100e > free:
             continue
         price = r.max_price_usd_per_h100e_hour * price_factor
-        if rival is not None and rival - RIVAL_UNDERCUT_USD < price:
-            price = min(price, max(floor, rival - RIVAL_UNDERCUT_USD))  # it only ever lowers its bid
+        if rival is not None:  # it only ever lowers its bid
+            price = min(price, max(floor, rival - RIVAL_UNDERCUT_USD))
         price = math.floor(price * 1e4) / 1e4
         if price > 0:
             out.append(o.BidRfp(r.id, price))
