@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from textual.reactive import reactive
 from ..saves import SaveError
 from ..session import Session, SessionError, default_saves_dir, unfinished_autosave
 from .frame import Frame, frame_of
+from .hangup import EndsOnHangup
 from .screens.game import GameScreen
 from .screens.game_over import GameOverScreen
 from .screens.handover import HandoverScreen
@@ -25,7 +23,7 @@ from .screens.report import ReportScreen
 # they open: `gridlock play` shows the dashboard first, and launch time is part of the game.
 
 
-class GridlockApp(App):
+class GridlockApp(EndsOnHangup):
     CSS_PATH = Path(__file__).with_name("gridlock.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "Gridlock"
     BINDINGS = [
@@ -46,10 +44,9 @@ class GridlockApp(App):
         self.start_scenario, self.start_seed = scenario, seed
         self.seat_index = 0  # which human (hot-seat) is entering orders
         self.remembered: dict[tuple[str, str, str], str] = {}  # (seat, order kind, field) -> last choice
-        self._hangup_signals: list[int] = []
 
     def on_mount(self) -> None:
-        self._end_on_hangup()
+        self.end_on_hangup()
         if self.replay is not None:
             from .screens.replay import ReplayScreen
 
@@ -67,34 +64,10 @@ class GridlockApp(App):
             path, about = found
             self.push_screen(ContinueDialog(about), lambda yes: self._load(path) if yes else None)
 
-    def _end_on_hangup(self) -> None:
-        """SIGTERM, or SIGHUP when the terminal closes, ends the app through its own event loop.
-        The command's handler raises an exception instead, and one raised while a callback runs is
-        swallowed by asyncio: the process lived on, spinning on a dead terminal."""
-        loop = asyncio.get_running_loop()
-        for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-            if s is None:
-                continue
-            try:
-                loop.add_signal_handler(s, self._signalled, s)
-            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no such support
-                return
-            self._hangup_signals.append(s)
-
-    def _signalled(self, signum: int) -> None:
-        if signum == getattr(signal, "SIGHUP", None):
-            # The terminal is gone. Textual's orderly close waits on its writer thread, which was
-            # seen to hang for ever after the hang-up; so keep the game where a restart finds it
-            # and leave without closing a screen no one can see.
-            if self.session is not None and not self.session.finished:
-                self.session.autosave()
-            os._exit(128 + signum)
-        self.exit(return_code=128 + signum)
-
-    def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for s in self._hangup_signals:  # back to the default; the command restores its own handlers after
-            loop.remove_signal_handler(s)
+    def before_hangup_exit(self) -> None:
+        """Keep the game where a restart finds it."""
+        if self.session is not None and not self.session.finished:
+            self.session.autosave()
 
     # ---- starting and loading -----------------------------------------------------------------
     def start_game(self, scenario: str, seed: int, seats: dict[str, str]) -> None:

@@ -9,12 +9,13 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static
 
 from .client import AuthError, WorkshopError
+from ..tui.hangup import EndsOnHangup
 from .join_app import TICK_S, CodeScreen, Pushed, clock
 from .remote import Link
 from .room import LATE_POLICIES
@@ -44,7 +45,7 @@ def qr_text(url: str) -> str:
     return out.getvalue() + url
 
 
-class ConsoleApp(App):
+class ConsoleApp(EndsOnHangup):
     CSS = """
     #fac-top { height: auto; }
     #fac-status { padding: 0 1; text-style: bold; }
@@ -84,6 +85,7 @@ class ConsoleApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.end_on_hangup()
         self.query_one("#fac-teams", DataTable).add_columns("Company", "Seat", "Next", "Online", "Draft", "Ready", "Last seen")
         if self.token:
             self._join(self.token)

@@ -138,6 +138,7 @@ class JoinApp(GridlockApp):
 
     def on_mount(self, event: Any) -> None:
         event.prevent_default()  # not GridlockApp's new-game screen and autosave question
+        self.end_on_hangup()
         if self.code:
             self._join(self.code)
         else:
