@@ -90,11 +90,16 @@ class Browser:
         await self.send("Input.dispatchKeyEvent", type="keyDown", key="Escape", code="Escape", windowsVirtualKeyCode=27)
         await self.send("Input.dispatchKeyEvent", type="keyUp", key="Escape", code="Escape", windowsVirtualKeyCode=27)
 
-    async def ctrl(self, letter: str) -> None:
-        code = f"Key{letter.upper()}"
-        vk = ord(letter.upper())
-        await self.send("Input.dispatchKeyEvent", type="keyDown", key=letter, code=code, windowsVirtualKeyCode=vk, modifiers=2)
-        await self.send("Input.dispatchKeyEvent", type="keyUp", key=letter, code=code, windowsVirtualKeyCode=vk, modifiers=2)
+    async def press(self, key: str, code: int, times: int = 1) -> None:
+        """A named key (End, Backspace…) with its Windows virtual key code, `times` over."""
+        for _ in range(times):
+            await self.send("Input.dispatchKeyEvent", type="rawKeyDown", key=key, code=key, windowsVirtualKeyCode=code)
+            await self.send("Input.dispatchKeyEvent", type="keyUp", key=key, code=key, windowsVirtualKeyCode=code)
+
+    async def clear_field(self, width: int = 40) -> None:
+        """Empty the focused text field: End, then Backspace `width` times (ctrl+u loses the next key in xterm.js)."""
+        await self.press("End", 35)
+        await self.press("Backspace", 8, width)
 
     async def screenshot(self, path: Path) -> Path:
         data = await self.send("Page.captureScreenshot", format="png")

@@ -56,7 +56,7 @@ def test_a_browser_joins_types_its_code_and_places_an_order(tmp_path):
                     for _attempt in range(6):
                         await asyncio.sleep(2.0)
                         await b.click(640, 350)
-                        await b.ctrl("u")
+                        await b.clear_field()
                         await b.type(plain["teams"]["aurora"])
                         await b.enter()
                         for _ in range(40):
