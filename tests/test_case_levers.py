@@ -140,3 +140,34 @@ def test_an_smr_delay_moves_every_undelivered_ppa_once(baseline):
         seen.append(due.ready_quarter)
     assert seen == [12, 16, 16, 16, 16]
     assert running.ready_quarter == 0
+
+
+# The spending pause (x0.5 demand, 6 quarters) injected in the quarters given: the demand lever
+# and the pause's quarters left, quarter by quarter from 2026Q1.
+PAUSE_CASES = [
+    # one pause from quarter 1: on in quarters 1..6 (6 quarters, this one included), off from 7
+    ("one pause", ["2026Q2"], [1.0] + [0.5] * 6 + [1.0], [0, 6, 5, 4, 3, 2, 1, 0]),
+    # a second pause fires in quarter 3 while the first has 4 left: it runs on with 6 left (the larger
+    # of 4 and 6), so it is on in quarters 1..8, and demand is halved once (0.5), never 0.25
+    ("a second pause extends the first", ["2026Q2", "2026Q4"], [1.0] + [0.5] * 8 + [1.0], [0, 6, 5, 6, 5, 4, 3, 2, 1, 0]),
+    # two pauses the same quarter: one pause of 6 quarters
+    ("two at once are one", ["2026Q2", "2026Q2"], [1.0] + [0.5] * 6 + [1.0], [0, 6, 5, 4, 3, 2, 1, 0]),
+    # a pause in quarter 8, after the first ended in 6: a new pause, as the first
+    ("one after another", ["2026Q2", "2028Q1"], [1.0] + [0.5] * 6 + [1.0] + [0.5] * 2, [0, 6, 5, 4, 3, 2, 1, 0, 6, 5]),
+]
+
+
+@pytest.mark.parametrize("case, quarters, demand, left", PAUSE_CASES, ids=[c[0] for c in PAUSE_CASES])
+def test_the_same_event_firing_again_runs_on_instead_of_stacking(baseline, case, quarters, demand, left):
+    assert baseline.events["spending_pause"].duration_quarters == 6
+    assert baseline.events["spending_pause"].effects == {"demand_multiplier": 0.5}
+    spec = _quiet(baseline, *[(q, "spending_pause", "") for q in quarters])
+    game = Game(spec, 0)
+    seen_demand, seen_left = [], []
+    for _ in range(len(demand)):
+        g = game.core
+        seen_demand.append(g.mod("demand_multiplier"))
+        seen_left.append(sum([ev.quarters_left for ev in g.world.events if ev.event == "spending_pause"]))
+        game.step({})
+    assert seen_demand == demand
+    assert seen_left == left

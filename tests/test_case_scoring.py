@@ -20,7 +20,7 @@ from attrs import evolve
 
 from game.engine import Game
 from game.engine.scoring import annuity, score_parts
-from game.model.state import Contract, PowerSource
+from game.model.state import ActiveEvent, Contract, PowerSource
 
 CAPITAL = 11885.0
 HOURS = 2190.0
@@ -50,8 +50,9 @@ def simple(tutorial):
     return g, c
 
 
-def stats(margins, capacities, passive=None, outside=0.0, free=None):
+def stats(margins, capacities, passive=None, outside=0.0, free=None, events=None):
     return {
+        "demand_event": list(events or [False] * len(margins)),
         "margin_musd": list(margins),
         "passive_margin_musd": list(passive or margins),
         "capacity_h100e": list(capacities),
@@ -80,6 +81,33 @@ def test_a_company_left_alone_scores_one(simple):
     assert parts["economic_equity_musd"] == pytest.approx(6080)
     assert parts["benchmark_musd"] == pytest.approx(6080)
     assert parts["capital_musd"] == CAPITAL
+    assert parts["score"] == pytest.approx(1.0)
+
+
+# A spending pause (demand x0.5) came in the second quarter and halved the margin: 700, then 350.
+# (case, quarters the pause still runs after this one, fleet value expected)
+PAUSE_CASES = [
+    # Published to run 1 more quarter: that quarter earns the recent mean (700 + 350) ÷ 2 = 525,
+    # the 3 after it the margin of the last quarter no demand event touched, 700:
+    # 525 × 1 + 700 × 3 = 2,625 (reading the pause as the years to come would give 525 × 4 = 2,100).
+    ("the pause runs one more quarter", 1, 525 + 700 * 3),
+    # Over (it ran this quarter, none after): the recent margin is the margin, 525 × 4 = 2,100.
+    ("the pause is over", 0, 525 * 4),
+    # Runs the whole horizon and more: 525 × 4 = 2,100.
+    ("the pause outlasts the horizon", 9, 525 * 4),
+]
+
+
+@pytest.mark.parametrize("case, left, fleet", PAUSE_CASES, ids=[c[0] for c in PAUSE_CASES])
+def test_a_demand_event_sets_the_fleet_value_only_while_it_runs(simple, case, left, fleet):
+    # Left alone: cash 5,000 + (700 − 60) + (350 − 60) = 5,930; equity 5,930 − 3,000 + fleet;
+    # the benchmark's starting fleet (the same H100e) is valued the same way, so the score is 1.
+    g, c = simple
+    c.cash_musd = 5930.0
+    g.world.events = [ActiveEvent("spending_pause", "", "", left + 1, {"demand_multiplier": 0.5})] if left else []
+    parts = score_parts(g, c, stats([700, 350], [232500, 232500], events=[False, True]))
+    assert parts["fleet_value_musd"] == pytest.approx(fleet)
+    assert parts["benchmark_musd"] == pytest.approx(5000 - 3000 + 640 + 290 + fleet)
     assert parts["score"] == pytest.approx(1.0)
 
 

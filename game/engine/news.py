@@ -22,7 +22,13 @@ def _fire(g: GameCore, eid: str, target: str) -> None:
     if target:
         where = getattr(g.spec, _SCOPE_TABLES[ev.scope])[target].name
     effects = dict(ev.effects)
-    g.world.events.append(ActiveEvent(eid, ev.title, target, ev.duration_quarters, effects))
+    # the same event on the same target while it is still on extends it rather than stacking: a
+    # second spending pause during a pause is the pause going on, not demand halved again
+    running = next((a for a in g.world.events if a.event == eid and a.target == target), None)
+    if running is None:
+        g.world.events.append(ActiveEvent(eid, ev.title, target, ev.duration_quarters, effects))
+    else:
+        running.quarters_left = max(running.quarters_left, ev.duration_quarters)
     g.public.events.append({"event": eid, "title": ev.title, "target": target, "where": where, "quarters": ev.duration_quarters})
     g.world.news.append(ev.title + (f" ({where})" if where else "") + (f", for {ev.duration_quarters} quarters" if ev.duration_quarters > 1 else ""))
     _one_shot(g, effects, target)

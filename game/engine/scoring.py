@@ -97,14 +97,46 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     # the most it has borrowed: lenders' capital it put to work, part of the score's scale
     st["peak_debt_musd"] = max(st.get("peak_debt_musd", 0.0), c.debt_musd)
     st["outside_cash_musd"] = st.get("outside_cash_musd", 0.0) + after_tax
+    # whether a demand event held this quarter's margin up or down: the fleet value does not read
+    # a passing boom or pause as the margin of the years after it
+    st.setdefault("demand_event", []).append(demand_event_on(g))
 
 
-def margin_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passive_margin_musd", per: str = "capacity_h100e") -> float:
-    """The company's margin (without contract revenue, by default) per H100e a quarter,
-    averaged over its last few quarters with capacity."""
-    pairs = [(m, h) for m, h in zip(st.get(which, ()), st.get(per, ())) if h > 0]
-    recent = pairs[-g.spec.scoring.margin_quarters :]
-    return sum([m / h for m, h in recent]) / len(recent) if recent else 0.0
+DEMAND_LEVERS = ("demand_multiplier", "training_demand_multiplier")
+
+
+def demand_event_on(g: GameCore) -> bool:
+    return any(g.mod(lever) != 1.0 for lever in DEMAND_LEVERS)
+
+
+def demand_event_quarters_left(g: GameCore) -> int:
+    """Quarters after this one that the demand events now in force still run (published with them)."""
+    left = [ev.quarters_left - 1 for ev in g.world.events if any(lever in ev.effects for lever in DEMAND_LEVERS)]
+    return max(left, default=0)
+
+
+def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passive_margin_musd", per: str = "capacity_h100e") -> float:
+    """What an H100e of the fleet can still earn: its margin (without contract revenue, by
+    default) per H100e a quarter, never below 0, times the annuity.
+
+    The margin is the mean of the company's last `margin_quarters` quarters with capacity. A
+    demand event (a boom or a pause) is published with its length: while one still runs after
+    this quarter, the recent margin holds only for the quarters it runs, and the rest of the
+    horizon earns the mean margin of the last `margin_quarters` quarters no demand event touched
+    (the recent margin, if there are none)."""
+    n = g.spec.scoring.margin_quarters
+    quarters = zip(st.get(which, ()), st.get(per, ()), st.get("demand_event", ()) or [False] * len(st.get(which, ())))
+    ratios = [(m / h, event) for m, h, event in quarters if h > 0]
+    recent = [r for r, _ in ratios[-n:]]
+    if not recent:
+        return 0.0
+    now = max(0.0, sum(recent) / len(recent))
+    left = min(demand_event_quarters_left(g), g.spec.scoring.horizon_quarters)
+    if left == 0:
+        return now * annuity(g.spec.scoring)
+    clean = [r for r, event in ratios if not event][-n:]
+    usual = max(0.0, sum(clean) / len(clean)) if clean else now
+    return now * annuity(g.spec.scoring, left) + usual * (annuity(g.spec.scoring) - annuity(g.spec.scoring, left))
 
 
 def starting_h100e(g: GameCore, cid: str) -> float:
@@ -153,7 +185,7 @@ def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
     sc = g.spec.scoring
     contracted = sum([k.h100e for k in c.contracts])
     free_h100e = max(0.0, online_h100e(g, c) - contracted)
-    fleet = free_h100e * max(0.0, margin_per_h100e(g, st, "passive_margin_musd", "free_h100e")) * annuity(g.spec.scoring)
+    fleet = free_h100e * margin_value_per_h100e(g, st, "passive_margin_musd", "free_h100e")
     online_power = {s.power for s in c.sites if s.stage == ONLINE}
     power = sum([p.mw * clearing_value_musd_per_mw(g, p.region) for p in c.power if p.id not in online_power])
     build = sum([s.book_musd for s in c.sites if s.stage != ONLINE])
@@ -190,7 +222,7 @@ def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
         pretax = earned - interest
         taxable = pretax - (write_down[q] if q < len(write_down) else 0.0)
         cash += pretax - max(0.0, taxable) * spec.rules.tax_rate
-    fleet = start * max(0.0, margin_per_h100e(g, st)) * annuity(g.spec.scoring)
+    fleet = start * margin_value_per_h100e(g, st)
     return cash - cs.debt_musd + fleet
 
 
