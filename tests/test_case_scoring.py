@@ -20,7 +20,7 @@ from attrs import evolve
 
 from game.engine import Game
 from game.engine.scoring import annuity, score_parts
-from game.model.state import ActiveEvent, Contract, PowerSource
+from game.model.state import ONLINE, ActiveEvent, Contract, PowerSource, Site
 
 CAPITAL = 11885.0
 HOURS = 2190.0
@@ -109,6 +109,28 @@ def test_a_demand_event_sets_the_fleet_value_only_while_it_runs(simple, case, le
     assert parts["fleet_value_musd"] == pytest.approx(fleet)
     assert parts["benchmark_musd"] == pytest.approx(5000 - 3000 + 640 + 290 + fleet)
     assert parts["score"] == pytest.approx(1.0)
+
+
+# A second hall, 120 grid MW of liquid cooling in ERCOT (PUE 1.2: 100 MW of IT load), book
+# $1,000M, holding 20,000 GB300 (2.1 kW each: 42 MW of IT load, 58% of it empty).
+# (case, quarter it came online (the game is in quarter 2), build value expected)
+FIT_OUT_CASES = [
+    # online this quarter: still taking its chips, its empty 58% counts at book, 1,000 × 0.58 = 580
+    ("online this quarter", 2, 580.0),
+    # online last quarter: 2 − 1 = 1 < fit_out_quarters (2), still 580
+    ("online last quarter", 1, 580.0),
+    # online two quarters ago and still 58% empty: waste, 0
+    ("online two quarters ago", 0, 0.0),
+]
+
+
+@pytest.mark.parametrize("case, online, build", FIT_OUT_CASES, ids=[c[0] for c in FIT_OUT_CASES])
+def test_a_hall_just_online_counts_its_empty_part_at_book_while_it_fits_out(simple, case, online, build):
+    g, c = simple
+    assert g.spec.scoring.fit_out_quarters == 2 and g.spec.cooling["liquid"].pue == 1.2 and g.spec.generations["gb300"].power_kw == 2.1
+    hall = Site("S99", "ercot", 120.0, "liquid", "P99", stage=ONLINE, built_mw=120.0, installed={"gb300": 20000}, book_musd=1000.0, online_quarter=online)
+    c.sites.append(hall)
+    assert score_parts(g, c, stats([700, 700], [232500, 232500]))["build_value_musd"] == pytest.approx(build)
 
 
 def test_an_overpayment_for_power_is_lost_down_to_the_clearing_price(simple):

@@ -188,7 +188,7 @@ def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
     fleet = free_h100e * margin_value_per_h100e(g, st, "passive_margin_musd", "free_h100e")
     online_power = {s.power for s in c.sites if s.stage == ONLINE}
     power = sum([p.mw * clearing_value_musd_per_mw(g, p.region) for p in c.power if p.id not in online_power])
-    build = sum([s.book_musd for s in c.sites if s.stage != ONLINE])
+    build = sum([s.book_musd for s in c.sites if s.stage != ONLINE]) + fitting_out_musd(g, c)
     per_unit = {}
     for k in c.cohorts:
         n, b = per_unit.get(k.generation, (0, 0.0))
@@ -197,6 +197,19 @@ def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
     chips = idle_chips * sc.idle_chip_value_fraction + c.deposits_musd
     backlog = backlog_musd(g, c) * sc.backlog_margin_fraction
     return Valuation(c.cash_musd, c.debt_musd, fleet, power, build, chips, backlog)
+
+
+def fitting_out_musd(g: GameCore, c: Company) -> float:
+    """Halls online for fewer than `fit_out_quarters` quarters are still taking their chips: their
+    empty part counts at book, as a hall under construction does (a hall finished in the last
+    quarter is not worth less than one a quarter from done). Empty after that, it is waste."""
+    quarters = g.spec.scoring.fit_out_quarters
+    total = 0.0
+    for s in c.sites:
+        if s.stage == ONLINE and s.online_quarter >= 0 and g.q - s.online_quarter < quarters:  # not a starting hall
+            it_kw = g.site_it_mw(s) * 1000
+            total += s.book_musd * max(0.0, g.site_free_kw(s)) / it_kw if it_kw > 0 else 0.0
+    return total
 
 
 def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:

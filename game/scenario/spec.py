@@ -367,6 +367,7 @@ class ScoringSpec:
     margin_decline_per_quarter: float = num(0, 0.5, default=0.03)  # chips age and prices fall: margin shrinks so much a quarter
     margin_quarters: int = num(1, 12, default=4)  # the last quarters whose margin per H100e is averaged
     idle_chip_value_fraction: float = num(0, 1, default=0.5)  # chips bought and never installed count at this share of book
+    fit_out_quarters: int = num(0, 12, default=2)  # quarters a hall just online has to take its chips; its empty part counts at book meanwhile
 
 
 @frozen(kw_only=True)
