@@ -91,10 +91,12 @@ PAUSE_CASES = [
     # the 3 after it the margin of the last quarter no demand event touched, 700:
     # 525 × 1 + 700 × 3 = 2,625 (reading the pause as the years to come would give 525 × 4 = 2,100).
     ("the pause runs one more quarter", 1, 525 + 700 * 3),
-    # Over (it ran this quarter, none after): the recent margin is the margin, 525 × 4 = 2,100.
-    ("the pause is over", 0, 525 * 4),
+    # Over (it ran this quarter, none after): the usual margin for the whole horizon, 700 × 4 = 2,800.
+    ("the pause is over", 0, 700 * 4),
     # Runs the whole horizon and more: 525 × 4 = 2,100.
     ("the pause outlasts the horizon", 9, 525 * 4),
+    # (With no quarter free of the event in the last two, the usual margin would be the mean of
+    # the last two quarters no event touched before them.)
 ]
 
 

@@ -119,11 +119,12 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passiv
     """What an H100e of the fleet can still earn: its margin (without contract revenue, by
     default) per H100e a quarter, never below 0, times the annuity.
 
-    The margin is the mean of the company's last `margin_quarters` quarters with capacity. A
-    demand event (a boom or a pause) is published with its length: while one still runs after
-    this quarter, the recent margin holds only for the quarters it runs, and the rest of the
-    horizon earns the mean margin of the last `margin_quarters` quarters no demand event touched
-    (the recent margin, if there are none)."""
+    The recent margin is the mean of the company's last `margin_quarters` quarters with
+    capacity. A demand event (a boom or a pause) is published with its length, so it sets the
+    margin only while it runs: the usual margin leaves out the quarters a demand event touched
+    (the recent quarters no event touched; else the last `margin_quarters` such quarters before
+    them; else the recent margin). The recent margin holds for the quarters the events in force
+    still run after this one, the usual margin for the rest of the horizon."""
     n = g.spec.scoring.margin_quarters
     quarters = zip(st.get(which, ()), st.get(per, ()), st.get("demand_event", ()) or [False] * len(st.get(which, ())))
     ratios = [(m / h, event) for m, h, event in quarters if h > 0]
@@ -131,12 +132,11 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passiv
     if not recent:
         return 0.0
     now = max(0.0, sum(recent) / len(recent))
-    left = min(demand_event_quarters_left(g), g.spec.scoring.horizon_quarters)
-    if left == 0:
-        return now * annuity(g.spec.scoring)
-    clean = [r for r, event in ratios if not event][-n:]
+    clean = [r for r, event in ratios[-n:] if not event] or [r for r, event in ratios if not event][-n:]
     usual = max(0.0, sum(clean) / len(clean)) if clean else now
-    return now * annuity(g.spec.scoring, left) + usual * (annuity(g.spec.scoring) - annuity(g.spec.scoring, left))
+    left = min(demand_event_quarters_left(g), g.spec.scoring.horizon_quarters)
+    sc = g.spec.scoring
+    return now * annuity(sc, left) + usual * (annuity(sc) - annuity(sc, left))
 
 
 def starting_h100e(g: GameCore, cid: str) -> float:
