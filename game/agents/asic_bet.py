@@ -24,7 +24,7 @@ class AsicBet(Builder):
     supply_share_cap = 0.6  # bids for more of each quarter's supply: its own silicon is its supply line
     apa_share = 0.0
     ambition = 1.4
-    power_bid_markup = 1.5
+    power_bid_markup = 1.75
     borrow_fraction = 0.5
     subcontract = True
 

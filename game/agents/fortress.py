@@ -27,7 +27,7 @@ class Fortress(Builder):
     min_earning_quarters = 1
     sign_smr = True
     smr_every_quarters = 1
-    smr_share_of_offer = 0.7
+    smr_share_of_offer = 1.0
     upkeep_budget_share = 0.2
     apa_share = 0.9
     apa_quarters = 12
