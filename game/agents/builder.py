@@ -136,9 +136,7 @@ class Builder(Tunable):
         """MW of new power needed to hold our share of the market a few years out."""
         me, spec = v.me, v.scenario
         horizon = self.horizon_quarters
-        d = spec.demand
-        progress = min(1.0, (v.quarter + horizon / 2) / max(1, spec.game.quarters - 1))
-        growth = d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * progress
+        growth = spec.demand.growth_per_quarter(v.quarter + horizon / 2, spec.game.quarters)
         future_market = v.demand_h100e * (1 + growth) ** horizon
         total = me.capacity_h100e + sum(r.capacity_h100e for r in v.rivals if r.alive)
         share = me.capacity_h100e / total if total > 0 else 1.0 / (1 + len(v.rivals))

@@ -84,10 +84,7 @@ def events_phase(g: GameCore) -> None:
 
 
 def _growth(g: GameCore) -> float:
-    d = g.spec.demand
-    n = max(1, g.spec.game.quarters - 1)
-    f = min(1.0, g.q / n)
-    return d.growth_per_quarter_start + (d.growth_per_quarter_end - d.growth_per_quarter_start) * f
+    return g.spec.demand.growth_per_quarter(g.q, g.spec.game.quarters)
 
 
 def drift_phase(g: GameCore) -> None:

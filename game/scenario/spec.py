@@ -306,6 +306,12 @@ class DemandSpec:
     training: TrainingSpec
     segments: dict[str, SegmentSpec] = field(factory=dict)
 
+    def growth_per_quarter(self, quarter: float, game_quarters: int) -> float:
+        """Market demand growth in a quarter: from growth_per_quarter_start in the first quarter
+        in a straight line to growth_per_quarter_end in the last (held there beyond it)."""
+        f = min(1.0, max(0.0, quarter) / max(1, game_quarters - 1))
+        return self.growth_per_quarter_start + (self.growth_per_quarter_end - self.growth_per_quarter_start) * f
+
 
 @frozen(kw_only=True)
 class SiteStartSpec:
