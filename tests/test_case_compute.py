@@ -297,6 +297,23 @@ def test_an_ask_below_what_the_offer_clears_at_does_not_lower_its_price():
     assert r.sold.tolist() == pytest.approx([40, 40], rel=5e-3)
 
 
+def test_demand_no_offer_can_reach_is_priced_out_not_unmet():
+    # Two cells: the first (100 H100e) reaches the one offer of 100, the second (50) reaches none.
+    # The first is the glut above with one offer: weight e^(−2 × (0.5/2 − 1)) = e^1.5 = 4.4817
+    # against the outside option's 0.2231: 95.26 buy, the offer stays at the floor $0.50.
+    # The second cell has no seller at any price: its 50 are priced out (they used to count as
+    # unmet, and lifted next quarter's index although the only offer had room left).
+    #   sold 95.26; priced out 4.74 + 50 = 54.74; unmet 0.
+    r = clear_choice_market(
+        np.array([100.0, 50.0]), np.zeros((2, 1)), np.array([-1.5, -1.5]), np.array([2.0, 2.0]),
+        np.array([[True], [False]]), np.array([100.0]), np.array([0.0]), 2.0, 0.5, 8.0,
+    )
+    assert r.prices.tolist() == [0.5]
+    assert r.sold.tolist() == pytest.approx([95.26], abs=0.01)
+    assert r.unmet == pytest.approx(0.0, abs=1e-9)
+    assert r.priced_out == pytest.approx(54.74, abs=0.01)
+
+
 def test_at_the_ceiling_what_cannot_be_served_is_unmet():
     # 100 of demand, one offer of 10, ceiling $3.  At $3 asked = 100 / (1 + e^(−1.5 + 2 × 0.5)) =
     # 100 / (1 + e^−0.5) = 62.25: sold 10, unmet 52.25, priced out 37.75.

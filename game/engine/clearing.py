@@ -135,8 +135,9 @@ def clear_choice_market(
     by capacity means splitting one seller's capacity into more offers creates no demand. The
     prices are found by Newton steps on each offer's excess demand (its own-price slope only),
     to within tolerance × value. What an offer is asked for beyond its capacity at those prices
-    (a rounding of the search, or the ceiling reached) is unmet, as is the demand of a cell
-    that can reach no offer; the rest of the demand not sold is priced out."""
+    (a rounding of the search, or the ceiling reached) is unmet; the rest of the demand not sold
+    is priced out, the demand of a cell no offer can reach included (no seller could have served
+    it at any price, as with RFP volume nobody qualifies for)."""
     n_cells, n_offers = utilities.shape
     demand = np.asarray(demand, dtype=float)
     capacity = np.asarray(capacity, dtype=float)
@@ -147,7 +148,7 @@ def clear_choice_market(
     reach_total = reach.sum(axis=1)
     alone = float(demand[reach_total <= 0].sum())  # cells no offer reaches
     if n_offers == 0 or total <= 0 or alone >= total:
-        return ChoiceClearing(lowest, np.zeros(n_offers), total, alone, total - alone)
+        return ChoiceClearing(lowest, np.zeros(n_offers), total, 0.0, total)
     # weights at price p: base × exp(−pw × p / value), with base the capacity share times
     # exp(utility + pw) (the +pw is the "− 1" of p/value − 1, taken out of the loop)
     pw = np.asarray(price_weight, dtype=float)
@@ -181,7 +182,7 @@ def clear_choice_market(
             break
     asked, _share = asked_at(prices)
     sold = np.minimum(asked, capacity)
-    unmet = float((asked - sold).sum()) + alone
+    unmet = float((asked - sold).sum())
     rest = total - float(sold.sum())
     unmet = min(unmet, rest)
     return ChoiceClearing(prices, sold, total, unmet, rest - unmet)
