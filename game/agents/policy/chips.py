@@ -8,7 +8,7 @@ from attrs import define
 from ...model import orders as o
 from ...model.view import CompanyView, GenerationView
 from .holdings import CHIP_SOON_QUARTERS, Holdings
-from .value import Outlook, earning_quarters
+from .value import Outlook
 
 BID_MARKUP = 1.05  # × the higher of the list price and the last spot price
 SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
@@ -19,17 +19,20 @@ def value_first(g: GenerationView) -> tuple[float, str]:
     return -g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id
 
 
+def merchant_on_sale(v: CompanyView) -> list[GenerationView]:
+    """Merchant generations on sale now, best value first."""
+    return sorted((g for g in v.generations if g.released and g.in_production and not g.custom and g.supply_units > 0), key=value_first)
+
+
+def hosts(g: GenerationView, liquid: bool, restricted: bool) -> bool:
+    """May a hall of this kind (liquid-cooled? in an export-restricted region?) host g?"""
+    return (liquid or not g.liquid_only) and not (restricted and g.export_controlled)
+
+
 def on_sale(v: CompanyView, liquid: bool, restricted: bool = False) -> list[GenerationView]:
-    """Merchant generations on sale now that a hall of this kind may host, best value first."""
-    return sorted(
-        (
-            g
-            for g in v.generations
-            if g.released and g.in_production and not g.custom and g.supply_units > 0
-            and (liquid or not g.liquid_only) and not (restricted and g.export_controlled)
-        ),
-        key=value_first,
-    )
+    """Merchant generations on sale now that a hall of this kind may host, best value first
+    (Outlook.on_sale keeps them for a view)."""
+    return [g for g in merchant_on_sale(v) if hosts(g, liquid, restricted)]
 
 
 def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> float:
@@ -38,9 +41,9 @@ def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> 
     return round(max(g.list_price_musd, g.last_spot_price_musd) * markup, 6)
 
 
-def pays(v: CompanyView, g: GenerationView, price: float, margin_musd_per_h100e: float) -> bool:
-    """Does an accelerator bought now earn its price back, as the score counts?"""
-    return g.performance_h100e * margin_musd_per_h100e * earning_quarters(v, v.quarter + CHIP_SOON_QUARTERS) > price
+def pays(outlook: Outlook, g: GenerationView, price: float) -> bool:
+    """Does an accelerator bought now earn its price back, as the score counts, at the outlook's margin?"""
+    return g.performance_h100e * outlook.margin * outlook.earning_quarters(outlook.v.quarter + CHIP_SOON_QUARTERS) > price
 
 
 @define
@@ -55,7 +58,6 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
     """Bids (and at most one agreement) for the chips its free hall power can take, hall kind by
     hall kind, less what is already coming, while they earn their price back at the outlook's
     margin; returns the orders, the cash they can take and the deposit committed."""
-    margin_musd_per_h100e = outlook.margin
     coming = h.coming_kw
     units: dict[str, int] = {}
     prices: dict[str, float] = {}
@@ -69,7 +71,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
             if need_kw < g.power_kw * SMALLEST_BID_KW or budget - spent <= 0:
                 break
             price = bid_price(v, g, habits.markup)
-            if not pays(v, g, price, margin_musd_per_h100e):
+            if not pays(outlook, g, price):
                 continue
             n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
             if n <= 0:

@@ -46,14 +46,19 @@ class Outlook:
     today's best chips per kind of hall, its margin per H100e, what a MW is worth where."""
 
     def __init__(self, v: CompanyView):
+        from .chips import hosts, merchant_on_sale
+
         self.v = v
         spec = v.scenario
-        self._on_sale: dict[tuple[bool, bool], list[GenerationView]] = {}
-        self.best = {liquid: next(iter(self.on_sale(liquid)), None) for liquid in (True, False)}
+        # chips.on_sale for each kind of hall, filtered from one sorted list (a subset of a sorted list is sorted)
+        merchant = merchant_on_sale(v)
+        self._on_sale = {(liquid, restricted): [g for g in merchant if hosts(g, liquid, restricted)] for liquid in (True, False) for restricted in (False, True)}
+        self.best = {liquid: next(iter(self._on_sale[liquid, False]), None) for liquid in (True, False)}
         self.hosts_liquid = {kind: c.hosts_liquid_only for kind, c in spec.cooling.items()}
+        self.kinds = sorted(spec.cooling)
         # the running cost already inside its own margin, taken as that of an average region in
         # the usual cooling, so that regions compare by what their power costs above or below it
-        usual = "liquid" if "liquid" in spec.cooling else sorted(spec.cooling)[0]
+        usual = "liquid" if "liquid" in spec.cooling else self.kinds[0]
         best = self.best[True]
         self.usual_cost = sum(running_cost_musd_per_h100e(v, r, usual, best) for r in v.regions) / len(v.regions) if best else 0.0
         # What one more H100e would earn: its own average margin, but no more than the market
@@ -72,16 +77,21 @@ class Outlook:
             internal = v.price_index * spec.companies[me.id].internal_value_multiple * hours * load / 1e6 - self.usual_cost
             self.margin = max(self.margin, internal)
         self.annuity = annuity(spec.scoring)
-        self._values: dict[tuple, float] = {}
+        # per kind of hall: H100e a grid MW hosts with today's best chips, and what those chips cost
+        self._filled = {kind: self._fill(kind) for kind in self.kinds}
+        self._per_region: dict[tuple[str, str], tuple[float, float]] = {}  # (region, cooling) -> (what a MW earns a quarter, building and filling it)
+        self._best_cooling: dict[tuple[str, int], str] = {}
+
+    def _fill(self, cooling: str) -> tuple[float, float]:
+        best = self.best_for(cooling)
+        if best is None:
+            return 1000.0, 0.0
+        per_mw = 1000 / (best.power_kw * self.v.scenario.cooling[cooling].pue)
+        return per_mw * best.performance_h100e, per_mw * max(best.list_price_musd, best.last_spot_price_musd)
 
     def on_sale(self, liquid: bool, restricted: bool = False) -> list[GenerationView]:
-        """chips.on_sale for this view: sorted once per kind of hall, however often a policy asks."""
-        hit = self._on_sale.get((liquid, restricted))
-        if hit is None:
-            from .chips import on_sale
-
-            hit = self._on_sale[liquid, restricted] = on_sale(self.v, liquid, restricted)
-        return hit
+        """chips.on_sale for this view: sorted once, however often a policy asks."""
+        return self._on_sale[liquid, restricted]
 
     def earning_quarters(self, online_quarter: int) -> float:
         """earning_quarters, with the annuity worked out once."""
@@ -92,31 +102,32 @@ class Outlook:
 
     def h100e_per_mw(self, cooling: str) -> float:
         """H100e one grid MW can host with today's best chips in this cooling."""
-        best = self.best_for(cooling)
-        return 1000 / (best.power_kw * self.v.scenario.cooling[cooling].pue) * best.performance_h100e if best else 1000.0
+        return self._filled[cooling][0]
 
     def build_cost_musd_per_mw(self, r: RegionView, cooling: str) -> float:
         """A grid MW built out and filled with today's best chips: the hall and the accelerators."""
-        best = self.best_for(cooling)
-        per_mw = 1000 / (best.power_kw * self.v.scenario.cooling[cooling].pue) if best else 0.0
-        return r.capex_musd_per_mw[cooling] + (per_mw * max(best.list_price_musd, best.last_spot_price_musd) if best else 0.0)
+        return r.capex_musd_per_mw[cooling] + self._filled[cooling][1]
 
     def mw_value_musd(self, r: RegionView, cooling: str, online_quarter: int) -> float:
         """What a grid MW in region r, online in `online_quarter`, adds to the score before its
         power is paid for: the margin it earns less building and filling it."""
-        key = (r.id, cooling, online_quarter)
-        hit = self._values.get(key)
-        if hit is None:
+        terms = self._per_region.get((r.id, cooling))
+        if terms is None:
             best = self.best_for(cooling)
             if best is None:
-                hit = 0.0
+                terms = (0.0, 0.0)  # no chips to fill it: worth nothing
             else:
                 margin = self.margin - running_cost_musd_per_h100e(self.v, r, cooling, best) + self.usual_cost
-                hit = self.h100e_per_mw(cooling) * margin * self.earning_quarters(online_quarter) - self.build_cost_musd_per_mw(r, cooling)
-            self._values[key] = hit
-        return hit
+                terms = (self.h100e_per_mw(cooling) * margin, self.build_cost_musd_per_mw(r, cooling))
+            self._per_region[r.id, cooling] = terms
+        earns_musd_per_quarter, build_musd = terms
+        return earns_musd_per_quarter * self.earning_quarters(online_quarter) - build_musd
 
     def best_cooling(self, r: RegionView, online_quarter: int) -> str:
         """The cooling whose hall adds the most to the score per grid MW: a lower PUE puts more
         chips on the same scarce MW, a dearer hall costs more, air cannot host liquid-only chips."""
-        return max(sorted(self.v.scenario.cooling), key=lambda kind: self.mw_value_musd(r, kind, online_quarter))
+        key = (r.id, online_quarter)
+        hit = self._best_cooling.get(key)
+        if hit is None:
+            hit = self._best_cooling[key] = max(self.kinds, key=lambda kind: self.mw_value_musd(r, kind, online_quarter))
+        return hit
