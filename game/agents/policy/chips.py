@@ -8,25 +8,12 @@ from attrs import define
 from ...model import orders as o
 from ...model.view import CompanyView, GenerationView
 from .holdings import CHIP_SOON_QUARTERS, Holdings
+from .market import Market, hosts, merchant_on_sale
 from .value import Outlook
 
 BID_MARKUP = 1.05  # × the higher of the list price and the last spot price
 SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
 SMALLEST_BID_KW = 100  # fewer chips than fill this many accelerators' worth of kW are not worth a bid
-
-
-def value_first(g: GenerationView) -> tuple[float, str]:
-    return -g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id
-
-
-def merchant_on_sale(v: CompanyView) -> list[GenerationView]:
-    """Merchant generations on sale now, best value first."""
-    return sorted((g for g in v.generations if g.released and g.in_production and not g.custom and g.supply_units > 0), key=value_first)
-
-
-def hosts(g: GenerationView, liquid: bool, restricted: bool) -> bool:
-    """May a hall of this kind (liquid-cooled? in an export-restricted region?) host g?"""
-    return (liquid or not g.liquid_only) and not (restricted and g.export_controlled)
 
 
 def on_sale(v: CompanyView, liquid: bool, restricted: bool = False) -> list[GenerationView]:
@@ -101,15 +88,14 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
 def asic_bid(v: CompanyView, budget: float, *, share_of_free_power: float, supply_share: float, markup: float) -> o.BidChips | None:
     """Its own ASICs for a share of its free online hall power, once the programme ships."""
     spec = v.scenario
-    asic = next(g for g in v.generations if g.id == spec.asic.generation)
+    m = Market.of(v)
+    asic = m.generations[spec.asic.generation]
     if not (v.me.asic_active and asic.in_production):
         return None
-    liquid = {k for k, c in spec.cooling.items() if c.hosts_liquid_only}
-    restricted = {r.id for r in v.regions if r.export_restricted}
     free_kw = sum(
         s.free_mw * 1000
         for s in v.me.sites
-        if s.stage == "online" and (not asic.liquid_only or s.cooling in liquid) and not (asic.export_controlled and s.region in restricted)
+        if s.stage == "online" and hosts(asic, s.cooling in m.liquid_kinds, m.restricted[s.region])
     )
     on_the_way = v.me.inventory.get(asic.id, 0) + sum(d.units for d in v.me.deliveries if d.generation == asic.id)
     n = int(min(free_kw * share_of_free_power / asic.power_kw - on_the_way, asic.supply_units * supply_share))
