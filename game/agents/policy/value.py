@@ -61,8 +61,7 @@ class Outlook:
         if unserved > 0 and me.id in spec.companies:
             internal = v.price_index * spec.companies[me.id].internal_value_multiple * hours * load / 1e6 - self.usual_cost
             self.margin = max(self.margin, internal)
-        self._per_region: dict[tuple[str, str], tuple[float, float]] = {}  # (region, cooling) -> (what a MW earns a quarter, building and filling it)
-        self._best_cooling: dict[tuple[str, int], str] = {}
+        self._per_region: dict[str, dict[str, tuple[float, float]]] = {}  # region -> _terms
 
     def on_sale(self, liquid: bool, restricted: bool = False) -> list[GenerationView]:
         """chips.on_sale for this view: sorted once a quarter, however often a policy asks."""
@@ -83,25 +82,33 @@ class Outlook:
         """A grid MW built out and filled with today's best chips: the hall and the accelerators."""
         return r.capex_musd_per_mw[cooling] + self.market.filled[cooling][1]
 
+    def _terms(self, r: RegionView) -> dict[str, tuple[float, float]]:
+        """By cooling: what a grid MW in r earns a quarter, and what building and filling it costs."""
+        hit = self._per_region.get(r.id)
+        if hit is None:
+            hit = self._per_region[r.id] = {}
+            for kind in self.market.kinds:
+                if self.best_for(kind) is None:
+                    hit[kind] = (0.0, 0.0)  # no chips to fill it: worth nothing
+                else:
+                    margin = self.margin - self.market.running[r.id, kind] + self.usual_cost
+                    hit[kind] = (self.h100e_per_mw(kind) * margin, self.build_cost_musd_per_mw(r, kind))
+        return hit
+
     def mw_value_musd(self, r: RegionView, cooling: str, online_quarter: int) -> float:
         """What a grid MW in region r, online in `online_quarter`, adds to the score before its
         power is paid for: the margin it earns less building and filling it."""
-        terms = self._per_region.get((r.id, cooling))
-        if terms is None:
-            if self.best_for(cooling) is None:
-                terms = (0.0, 0.0)  # no chips to fill it: worth nothing
-            else:
-                margin = self.margin - self.market.running[r.id, cooling] + self.usual_cost
-                terms = (self.h100e_per_mw(cooling) * margin, self.build_cost_musd_per_mw(r, cooling))
-            self._per_region[r.id, cooling] = terms
-        earns_musd_per_quarter, build_musd = terms
+        earns_musd_per_quarter, build_musd = self._terms(r)[cooling]
         return earns_musd_per_quarter * self.earning_quarters(online_quarter) - build_musd
 
     def best_cooling(self, r: RegionView, online_quarter: int) -> str:
         """The cooling whose hall adds the most to the score per grid MW: a lower PUE puts more
-        chips on the same scarce MW, a dearer hall costs more, air cannot host liquid-only chips."""
-        key = (r.id, online_quarter)
-        hit = self._best_cooling.get(key)
-        if hit is None:
-            hit = self._best_cooling[key] = max(self.market.kinds, key=lambda kind: self.mw_value_musd(r, kind, online_quarter))
-        return hit
+        chips on the same scarce MW, a dearer hall costs more, air cannot host liquid-only chips
+        (the first in name order, on a tie)."""
+        quarters = self.earning_quarters(online_quarter)
+        best, most = "", 0.0
+        for kind, (earns_musd_per_quarter, build_musd) in self._terms(r).items():
+            value = earns_musd_per_quarter * quarters - build_musd
+            if not best or value > most:
+                best, most = kind, value
+        return best
