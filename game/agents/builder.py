@@ -62,7 +62,7 @@ class Builder(Tunable):
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     max_debt_years_of_ebitda = 2.0  # borrows no further than this many years of operating cash flow would repay
-    cooling = "best"  # "best": the kind that adds most per grid MW in each region (policy.build.best_cooling)
+    cooling = "best"  # "best": the kind that adds most per grid MW in each region (Outlook.hall)
     _choices = {"cooling": ("best", "liquid", "immersion", "air")}  # GAME.md §2
     _ranges = {
         **{k: (0.0, 1.0) for k in ("apa_share", "asic_share_of_free_power", "borrow_fraction", "max_region_share", "lot_budget_share", "supply_share_cap", "subcontract_share", "upkeep_budget_share", "smr_share_of_offer", "cash_buffer_fraction")},
@@ -157,7 +157,8 @@ class Builder(Tunable):
             return float("inf")
         if not self.power_must_pay:  # soonest online, then cheapest power
             return (power.online_quarter(v, r) - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
-        net = power.grid_value_musd_per_mw(self._outlook(v), r, self._cooling_for(v, r), self._grid_price(v, r))
+        _, value = self._outlook(v).hall(r, self.cooling, power.online_quarter(v, r))
+        net = value - self._grid_price(v, r)
         return -net if net > 0 else float("inf")
 
     def _grid_price(self, v: CompanyView, r: RegionView) -> float:
@@ -177,9 +178,6 @@ class Builder(Tunable):
         return self.borrow_fraction
 
     # ---- what the hooks share -----------------------------------------------------------------
-    def _cooling_for(self, v: CompanyView, r: RegionView) -> str:
-        return self._outlook(v).best_cooling(r, power.online_quarter(v, r)) if self.cooling == "best" else self.cooling
-
     def _h100e_per_mw(self, v: CompanyView) -> float:
         """H100e one grid MW can host with today's best chips in its usual cooling."""
         return self._outlook(v).h100e_per_mw("liquid" if self.cooling == "best" else self.cooling)

@@ -22,7 +22,7 @@ def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, 
     """A site on each free power source big enough for a hall whose chips would earn more
     than the hall and the chips cost (the power is already paid for), once its permit would
     land about when the power does: earlier ties up nothing useful, later wastes the power.
-    `cooling` may be "best" (Outlook.best_cooling for the region)."""
+    `cooling` may be "best" (Outlook.hall picks the kind for the region)."""
     fast = fast_track and "fast_track" in v.me.special_moves
     factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
     regions = Market.of(v).regions
@@ -33,8 +33,8 @@ def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, 
         r = regions[p.region]
         if p.energised or p.ready_quarter - v.quarter <= r.permitting_quarters * factor + lead_quarters:
             online = max(v.quarter + r.permitting_quarters, p.ready_quarter) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
-            kind = outlook.best_cooling(r, online) if cooling == "best" else cooling
-            if outlook.mw_value_musd(r, kind, online) > 0:
+            kind, value = outlook.hall(r, cooling, online)
+            if value > 0:
                 out.append(o.StartSite(p.id, kind, fast))
     return out
 

@@ -27,11 +27,6 @@ def online_quarter(v: CompanyView, r: RegionView) -> int:
     return v.quarter + max(wait, r.permitting_quarters) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
 
 
-def grid_value_musd_per_mw(outlook: Outlook, r: RegionView, cooling: str, price: float) -> float:
-    """What a MW bought in r now at `price` adds to the score, net of that price."""
-    return outlook.mw_value_musd(r, cooling, online_quarter(outlook.v, r)) - price
-
-
 def grid_bids(
     v: CompanyView,
     want_mw: float,

@@ -101,14 +101,17 @@ class Outlook:
         earns_musd_per_quarter, build_musd = self._terms(r)[cooling]
         return earns_musd_per_quarter * self.earning_quarters(online_quarter) - build_musd
 
-    def best_cooling(self, r: RegionView, online_quarter: int) -> str:
-        """The cooling whose hall adds the most to the score per grid MW: a lower PUE puts more
-        chips on the same scarce MW, a dearer hall costs more, air cannot host liquid-only chips
-        (the first in name order, on a tie)."""
+    def hall(self, r: RegionView, cooling: str, online_quarter: int) -> tuple[str, float]:
+        """The cooling a hall in r gets and what a grid MW of it online in `online_quarter` adds to
+        the score before its power is paid for (mw_value_musd). With cooling "best", the kind that
+        adds the most (the first in name order on a tie): a lower PUE puts more chips on the same
+        scarce MW, a dearer hall costs more, air cannot host liquid-only chips."""
+        if cooling != "best":
+            return cooling, self.mw_value_musd(r, cooling, online_quarter)
         quarters = self.earning_quarters(online_quarter)
         best, most = "", 0.0
         for kind, (earns_musd_per_quarter, build_musd) in self._terms(r).items():
             value = earns_musd_per_quarter * quarters - build_musd
             if not best or value > most:
                 best, most = kind, value
-        return best
+        return best, most
