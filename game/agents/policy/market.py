@@ -10,7 +10,7 @@ about another."""
 from __future__ import annotations
 
 from ...engine.scoring import annuity
-from ...model.view import CompanyView, GenerationView, RegionView
+from ...model.view import CompanyView, GenerationView, ReadOnlyDict, RegionView
 
 
 def value_first(g: GenerationView) -> tuple[float, str]:
@@ -36,30 +36,32 @@ def running_cost_musd_per_h100e(v: CompanyView, r: RegionView, cooling: str, gen
 
 
 class Market:
-    """One quarter's public reading (Market.of(view) reuses it across the companies' views)."""
+    """One quarter's public reading (Market.of(view) reuses it across the companies' views).
+    Its tables are read-only: what one company's policy does with them cannot reach another's."""
 
     def __init__(self, v: CompanyView):
         spec = v.scenario
-        # what the reading is made of: a view holding these same objects reads the same market
+        # what the reading is made of: a view holding these same objects reads the same market (made_from)
         self.made_of = (v.generations, v.regions, spec.cooling, spec.rules, spec.scoring)
-        self.regions = {r.id: r for r in v.regions}
-        self.generations = {g.id: g for g in v.generations}
-        self.restricted = {r.id: r.export_restricted for r in v.regions}
-        self.kinds = sorted(spec.cooling)
-        self.hosts_liquid = {kind: c.hosts_liquid_only for kind, c in spec.cooling.items()}
+        self.regions = ReadOnlyDict({r.id: r for r in v.regions})
+        self.generations = ReadOnlyDict({g.id: g for g in v.generations})
+        self.restricted = ReadOnlyDict({r.id: r.export_restricted for r in v.regions})
+        self.kinds = tuple(sorted(spec.cooling))
+        self.hosts_liquid = ReadOnlyDict({kind: c.hosts_liquid_only for kind, c in spec.cooling.items()})
         self.liquid_kinds = frozenset(k for k, hosts_liquid in self.hosts_liquid.items() if hosts_liquid)
         # what each kind of hall may buy, filtered from one sorted list (a subset of a sorted list is sorted)
         merchant = merchant_on_sale(v)
-        self.on_sale = {(liquid, restricted): [g for g in merchant if hosts(g, liquid, restricted)] for liquid in (True, False) for restricted in (False, True)}
-        self.best = {liquid: next(iter(self.on_sale[liquid, False]), None) for liquid in (True, False)}
+        self.on_sale = ReadOnlyDict({(liquid, restricted): tuple(g for g in merchant if hosts(g, liquid, restricted)) for liquid in (True, False) for restricted in (False, True)})
+        self.best = ReadOnlyDict({liquid: next(iter(self.on_sale[liquid, False]), None) for liquid in (True, False)})
         # per kind of hall: H100e a grid MW hosts with today's best chips, and what those chips cost
-        self.filled = {kind: self._fill(v, kind) for kind in self.kinds}
+        self.filled = ReadOnlyDict({kind: self._fill(v, kind) for kind in self.kinds})
         # running one H100e of the best chips a hall of each kind takes, by (region, cooling)
-        self.running: dict[tuple[str, str], float] = {}
+        running = {}
         for kind in self.kinds:
             best = self.best_for(kind)
             if best is not None:
-                self.running.update({(r.id, kind): running_cost_musd_per_h100e(v, r, kind, best) for r in v.regions})
+                running.update({(r.id, kind): running_cost_musd_per_h100e(v, r, kind, best) for r in v.regions})
+        self.running = ReadOnlyDict(running)
         # the running cost already inside a company's own margin, taken as that of an average region in
         # the usual cooling, so that regions compare by what their power costs above or below it
         usual = "liquid" if "liquid" in spec.cooling else self.kinds[0]
@@ -69,14 +71,18 @@ class Market:
 
     @staticmethod
     def of(v: CompanyView) -> Market:
-        """The market this view reads: the last one made, if it was made of the same parts (the
-        same objects, for every company's view of a quarter)."""
+        """The market this view reads: the last one made, if it was made of the same objects
+        (as every company's view of a quarter is; the objects are read-only)."""
         global _last
         m = _last
-        spec = v.scenario
-        if m is None or m.made_of != (v.generations, v.regions, spec.cooling, spec.rules, spec.scoring):
+        if m is None or not m.made_from(v):
             m = _last = Market(v)
         return m
+
+    def made_from(self, v: CompanyView) -> bool:
+        generations, regions, cooling, rules, scoring = self.made_of
+        spec = v.scenario
+        return generations is v.generations and regions is v.regions and cooling is spec.cooling and rules is spec.rules and scoring is spec.scoring
 
     def best_for(self, cooling: str) -> GenerationView | None:
         return self.best[self.hosts_liquid[cooling]]

@@ -63,7 +63,7 @@ class Outlook:
             self.margin = max(self.margin, internal)
         self._per_region: dict[str, dict[str, tuple[float, float]]] = {}  # region -> _terms
 
-    def on_sale(self, liquid: bool, restricted: bool = False) -> list[GenerationView]:
+    def on_sale(self, liquid: bool, restricted: bool = False) -> tuple[GenerationView, ...]:
         """chips.on_sale for this view: sorted once a quarter, however often a policy asks."""
         return self.market.on_sale[liquid, restricted]
 
