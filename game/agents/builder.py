@@ -184,7 +184,7 @@ class Builder(Tunable):
 
     def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
         """H100e it runs now plus what the power it holds but has not filled could host."""
-        h, outlook = self._holdings(v), self._outlook(v)
+        h = self._holdings(v)
         return v.me.capacity_h100e + max(0.0, h.held_mw - h.installed_mw) * per_mw
 
     # ---- power -----------------------------------------------------------------------------------
