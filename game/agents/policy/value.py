@@ -3,7 +3,7 @@ of the game and then as the score counts a fleet (engine.scoring.annuity)."""
 
 from __future__ import annotations
 
-from ...engine.scoring import OPERATING, annuity
+from ...engine.scoring import OPERATING
 from . import compute
 from ...model.view import CompanyView, GenerationView, RegionView
 from .market import Market
@@ -26,12 +26,6 @@ def spot_sell_through(v: CompanyView) -> float:
     compute = v.last_public.markets.get("compute", {}) if v.last_public is not None else {}
     sold, idle = compute.get("spot_sold_h100e", 0.0), compute.get("idle_offered_h100e", 0.0)
     return sold / (sold + idle) if sold + idle > 0 else 1.0
-
-
-def earning_quarters(v: CompanyView, online_quarter: int) -> float:
-    """Quarters of margin capacity online from `online_quarter` is worth: those left in the
-    game, then the fleet value the score gives it at the end."""
-    return max(0, v.quarters_total - online_quarter) + annuity(v.scenario.scoring)
 
 
 class Outlook:
@@ -68,7 +62,8 @@ class Outlook:
         return self.market.on_sale[liquid, restricted]
 
     def earning_quarters(self, online_quarter: int) -> float:
-        """earning_quarters, with the annuity worked out once."""
+        """Quarters of margin capacity online from `online_quarter` is worth: those left in the
+        game, then the fleet value the score gives it at the end (engine.scoring.annuity)."""
         return max(0, self.v.quarters_total - online_quarter) + self.annuity
 
     def best_for(self, cooling: str) -> GenerationView | None:
