@@ -55,13 +55,9 @@ class Market:
         self.best = ReadOnlyDict({liquid: next(iter(self.on_sale[liquid, False]), None) for liquid in (True, False)})
         # per kind of hall: H100e a grid MW hosts with today's best chips, and what those chips cost
         self.filled = ReadOnlyDict({kind: self._fill(v, kind) for kind in self.kinds})
-        # running one H100e of the best chips a hall of each kind takes, by (region, cooling)
-        running = {}
-        for kind in self.kinds:
-            best = self.best_for(kind)
-            if best is not None:
-                running.update({(r.id, kind): running_cost_musd_per_h100e(v, r, kind, best) for r in v.regions})
-        self.running = ReadOnlyDict(running)
+        # by region, a hall of each kind filled with the best chips it may host: H100e per grid MW,
+        # running one H100e a quarter, building and filling a grid MW (None: no chips to fill it)
+        self.halls = ReadOnlyDict({r.id: tuple((kind, self._hall(v, r, kind)) for kind in self.kinds) for r in v.regions})
         # the running cost already inside a company's own margin, taken as that of an average region in
         # the usual cooling, so that regions compare by what their power costs above or below it
         usual = "liquid" if "liquid" in spec.cooling else self.kinds[0]
@@ -86,6 +82,16 @@ class Market:
 
     def best_for(self, cooling: str) -> GenerationView | None:
         return self.best[self.hosts_liquid[cooling]]
+
+    def build_cost_musd_per_mw(self, r: RegionView, cooling: str) -> float:
+        """A grid MW built out and filled with today's best chips: the hall and the accelerators."""
+        return r.capex_musd_per_mw[cooling] + self.filled[cooling][1]
+
+    def _hall(self, v: CompanyView, r: RegionView, cooling: str) -> tuple[float, float, float] | None:
+        best = self.best_for(cooling)
+        if best is None:
+            return None
+        return self.filled[cooling][0], running_cost_musd_per_h100e(v, r, cooling, best), self.build_cost_musd_per_mw(r, cooling)
 
     def _fill(self, v: CompanyView, cooling: str) -> tuple[float, float]:
         best = self.best_for(cooling)

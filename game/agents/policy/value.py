@@ -75,19 +75,19 @@ class Outlook:
 
     def build_cost_musd_per_mw(self, r: RegionView, cooling: str) -> float:
         """A grid MW built out and filled with today's best chips: the hall and the accelerators."""
-        return r.capex_musd_per_mw[cooling] + self.market.filled[cooling][1]
+        return self.market.build_cost_musd_per_mw(r, cooling)
 
     def _terms(self, r: RegionView) -> dict[str, tuple[float, float]]:
         """By cooling: what a grid MW in r earns a quarter, and what building and filling it costs."""
         hit = self._per_region.get(r.id)
         if hit is None:
             hit = self._per_region[r.id] = {}
-            for kind in self.market.kinds:
-                if self.best_for(kind) is None:
+            for kind, hall in self.market.halls[r.id]:
+                if hall is None:
                     hit[kind] = (0.0, 0.0)  # no chips to fill it: worth nothing
                 else:
-                    margin = self.margin - self.market.running[r.id, kind] + self.usual_cost
-                    hit[kind] = (self.h100e_per_mw(kind) * margin, self.build_cost_musd_per_mw(r, kind))
+                    h100e_per_mw, running_musd_per_h100e, build_musd_per_mw = hall
+                    hit[kind] = (h100e_per_mw * (self.margin - running_musd_per_h100e + self.usual_cost), build_musd_per_mw)
         return hit
 
     def mw_value_musd(self, r: RegionView, cooling: str, online_quarter: int) -> float:
