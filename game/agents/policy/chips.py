@@ -1,5 +1,6 @@
-"""Chips: what is on sale, what may be installed where (liquid-only generations need liquid
-halls, export-controlled ones no restricted region), bids and advance-purchase agreements."""
+"""Chips: bids and advance-purchase agreements for what is on sale (policy.market lists it for
+each kind of hall: liquid-only generations need liquid halls, export-controlled ones no
+restricted region)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,12 @@ from attrs import define
 from ...model import orders as o
 from ...model.view import CompanyView, GenerationView
 from .holdings import CHIP_SOON_QUARTERS, Holdings
-from .market import Market, hosts, merchant_on_sale
+from .market import Market, hosts
 from .value import Outlook
 
 BID_MARKUP = 1.05  # × the higher of the list price and the last spot price
 SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
 SMALLEST_BID_KW = 100  # fewer chips than fill this many accelerators' worth of kW are not worth a bid
-
-
-def on_sale(v: CompanyView, liquid: bool, restricted: bool = False) -> list[GenerationView]:
-    """Merchant generations on sale now that a hall of this kind may host, best value first
-    (Outlook.on_sale keeps them for a view)."""
-    return [g for g in merchant_on_sale(v) if hosts(g, liquid, restricted)]
 
 
 def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> float:

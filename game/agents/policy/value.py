@@ -58,7 +58,8 @@ class Outlook:
         self._per_region: dict[str, dict[str, tuple[float, float]]] = {}  # region -> _terms
 
     def on_sale(self, liquid: bool, restricted: bool = False) -> tuple[GenerationView, ...]:
-        """chips.on_sale for this view: sorted once a quarter, however often a policy asks."""
+        """Merchant generations on sale now that a hall of this kind may host, best value first
+        (the quarter's Market sorts them once for every company)."""
         return self.market.on_sale[liquid, restricted]
 
     def earning_quarters(self, online_quarter: int) -> float:
