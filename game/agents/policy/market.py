@@ -70,9 +70,11 @@ class Market:
         """The market this view reads: the last one made, if it was made of the same objects
         (as every company's view of a quarter is; the objects are read-only)."""
         global _last
-        m = _last
-        if m is None or not m.made_from(v):
-            m = _last = Market(v)
+        last = _last  # (the view last asked about, its market), swapped whole so threads never mix the two
+        if last is not None and last[0] is v:  # a policy asking again about the same view
+            return last[1]
+        m = last[1] if last is not None and last[1].made_from(v) else Market(v)
+        _last = (v, m)
         return m
 
     def made_from(self, v: CompanyView) -> bool:
@@ -101,4 +103,4 @@ class Market:
         return per_mw * best.performance_h100e, per_mw * max(best.list_price_musd, best.last_spot_price_musd)
 
 
-_last: Market | None = None
+_last: tuple[CompanyView, Market] | None = None
