@@ -153,11 +153,12 @@ class Builder(Tunable):
         the score net of its price, so congested queues count when the long game pays; power
         that could not be online this many quarters before the end (min_earning_quarters) and
         power that does not pay are never bought."""
-        if self._too_late(v, r):
+        online = power.online_quarter(v, r)
+        if self._too_late(v, online):
             return float("inf")
         if not self.power_must_pay:  # soonest online, then cheapest power
-            return (power.online_quarter(v, r) - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
-        _, value = self._outlook(v).hall(r, self.cooling, power.online_quarter(v, r))
+            return (online - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
+        _, value = self._outlook(v).hall(r, self.cooling, online)
         net = value - self._grid_price(v, r)
         return -net if net > 0 else float("inf")
 
@@ -165,9 +166,9 @@ class Builder(Tunable):
         """What it bids for a grid MW in r: the last price marked up, never above its ceiling."""
         return min(power.bid_price(r, self.power_bid_markup), round(self.max_power_price_musd_per_mw, 4))
 
-    def _too_late(self, v: CompanyView, r: RegionView) -> bool:
-        """Would power bought in r now come online too late to earn min_earning_quarters?"""
-        return power.online_quarter(v, r) + self.min_earning_quarters > v.quarters_total
+    def _too_late(self, v: CompanyView, online_quarter: int) -> bool:
+        """Would power online in this quarter (power.online_quarter) come too late to earn min_earning_quarters?"""
+        return online_quarter + self.min_earning_quarters > v.quarters_total
 
     def merchant_share(self, v: CompanyView) -> float:
         """Share of its free hall power it fills with merchant chips (the rest waits for its own)."""

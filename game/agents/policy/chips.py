@@ -23,9 +23,10 @@ def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> 
     return round(max(g.list_price_musd, g.last_spot_price_musd) * markup, 6)
 
 
-def pays(outlook: Outlook, g: GenerationView, price: float) -> bool:
-    """Does an accelerator bought now earn its price back, as the score counts, at the outlook's margin?"""
-    return g.performance_h100e * outlook.margin * outlook.earning_quarters(outlook.v.quarter + CHIP_SOON_QUARTERS) > price
+def pays(g: GenerationView, price: float, margin_musd_per_h100e: float, earning_quarters: float) -> bool:
+    """Does an accelerator bought now earn its price back, as the score counts (earning_quarters:
+    Outlook.earning_quarters from when it arrives)?"""
+    return g.performance_h100e * margin_musd_per_h100e * earning_quarters > price
 
 
 @define
@@ -41,6 +42,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
     hall kind, less what is already coming, while they earn their price back at the outlook's
     margin; returns the orders, the cash they can take and the deposit committed."""
     coming = h.coming_kw
+    earning = outlook.earning_quarters(v.quarter + CHIP_SOON_QUARTERS)  # quarters a chip bought now earns
     units: dict[str, int] = {}
     prices: dict[str, float] = {}
     orders: list = []
@@ -53,7 +55,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
             if need_kw < g.power_kw * SMALLEST_BID_KW or budget - spent <= 0:
                 break
             price = bid_price(v, g, habits.markup)
-            if not pays(outlook, g, price):
+            if not pays(g, price, outlook.margin, earning):
                 continue
             n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
             if n <= 0:
