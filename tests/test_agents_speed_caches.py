@@ -36,3 +36,24 @@ def test_an_agent_draws_from_its_seat_seed_whenever_it_first_asks():
     agent = make_agent("random", seed)
     assert agent.rng.random(3).tolist() == np.random.default_rng(agent_seed(7, 2)).random(3).tolist()
     assert agent.rng is agent.rng  # one generator, not a new one each time
+
+
+def test_games_played_side_by_side_decide_as_each_would_alone():
+    # The quarter's public market reading is made once and reused by every company whose view
+    # holds the same public parts; two games stepped in turn (different scenarios, seeds and
+    # quarters) must each play exactly as it does alone.
+    alone = {}
+    for name, seed in (("baseline", 3), ("neocloud-squeeze", 4)):
+        spec = load_scenario(name)
+        game, agents = Game(spec, seed), seat_agents(spec, seed)
+        for _ in range(10):
+            game.step(agent_orders(game, agents))
+        alone[name] = game.order_log
+    games = {name: (Game(load_scenario(name), seed), seat_agents(load_scenario(name), seed)) for name, seed in (("baseline", 3), ("neocloud-squeeze", 4))}
+    games["neocloud-squeeze"][0].step(agent_orders(*games["neocloud-squeeze"]))  # a quarter apart
+    for _ in range(10):
+        for game, agents in games.values():
+            if len(game.order_log) < 10:
+                game.step(agent_orders(game, agents))
+    assert any(alone["baseline"]) and any(alone["neocloud-squeeze"])
+    assert {name: game.order_log for name, (game, _) in games.items()} == alone

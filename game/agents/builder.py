@@ -62,7 +62,7 @@ class Builder(Tunable):
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     max_debt_years_of_ebitda = 2.0  # borrows no further than this many years of operating cash flow would repay
-    cooling = "best"  # "best": the kind that adds most per grid MW in each region (policy.build.best_cooling)
+    cooling = "best"  # "best": the kind that adds most per grid MW in each region (Outlook.hall)
     _choices = {"cooling": ("best", "liquid", "immersion", "air")}  # GAME.md §2
     _ranges = {
         **{k: (0.0, 1.0) for k in ("apa_share", "asic_share_of_free_power", "borrow_fraction", "max_region_share", "lot_budget_share", "supply_share_cap", "subcontract_share", "upkeep_budget_share", "smr_share_of_offer", "cash_buffer_fraction")},
@@ -151,20 +151,22 @@ class Builder(Tunable):
         the score net of its price, so congested queues count when the long game pays; power
         that could not be online this many quarters before the end (min_earning_quarters) and
         power that does not pay are never bought."""
-        if self._too_late(v, r):
+        online = power.online_quarter(v, r)
+        if self._too_late(v, online):
             return float("inf")
         if not self.power_must_pay:  # soonest online, then cheapest power
-            return (power.online_quarter(v, r) - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
-        net = power.grid_value_musd_per_mw(self._outlook(v), r, self._cooling_for(v, r), self._grid_price(v, r))
+            return (online - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
+        _, value = self._outlook(v).hall(r, self.cooling, online)
+        net = value - self._grid_price(v, r)
         return -net if net > 0 else float("inf")
 
     def _grid_price(self, v: CompanyView, r: RegionView) -> float:
         """What it bids for a grid MW in r: the last price marked up, never above its ceiling."""
         return min(power.bid_price(r, self.power_bid_markup), round(self.max_power_price_musd_per_mw, 4))
 
-    def _too_late(self, v: CompanyView, r: RegionView) -> bool:
-        """Would power bought in r now come online too late to earn min_earning_quarters?"""
-        return power.online_quarter(v, r) + self.min_earning_quarters > v.quarters_total
+    def _too_late(self, v: CompanyView, online_quarter: int) -> bool:
+        """Would power online in this quarter (power.online_quarter) come too late to earn min_earning_quarters?"""
+        return online_quarter + self.min_earning_quarters > v.quarters_total
 
     def merchant_share(self, v: CompanyView) -> float:
         """Share of its free hall power it fills with merchant chips (the rest waits for its own)."""
@@ -175,16 +177,13 @@ class Builder(Tunable):
         return self.borrow_fraction
 
     # ---- what the hooks share -----------------------------------------------------------------
-    def _cooling_for(self, v: CompanyView, r: RegionView) -> str:
-        return self._outlook(v).best_cooling(r, power.online_quarter(v, r)) if self.cooling == "best" else self.cooling
-
     def _h100e_per_mw(self, v: CompanyView) -> float:
         """H100e one grid MW can host with today's best chips in its usual cooling."""
         return self._outlook(v).h100e_per_mw("liquid" if self.cooling == "best" else self.cooling)
 
     def _planned_h100e(self, v: CompanyView, per_mw: float) -> float:
         """H100e it runs now plus what the power it holds but has not filled could host."""
-        h, outlook = self._holdings(v), self._outlook(v)
+        h = self._holdings(v)
         return v.me.capacity_h100e + max(0.0, h.held_mw - h.installed_mw) * per_mw
 
     # ---- power -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import numpy as np
 from attrs import frozen
 
 from ..agents.policy import build, chips, compute, power
-from ..agents.policy.holdings import CHIP_SOON_QUARTERS, survey
+from ..agents.policy.holdings import CHIP_SOON_QUARTERS, Holdings, survey
 from ..model import orders as o
 from ..model.view import CompanyView, GenerationView, RegionView
 from ..scenario import Scenario
@@ -393,16 +393,16 @@ class Encoding:
         """The chosen (non-zero) choices by dimension label, for people reading a log."""
         return {d.label: d.choices[int(c)] for d, c in zip(self.dimensions, np.asarray(action)) if int(c)}
 
-    def _lookup(self, v: CompanyView) -> tuple[dict[str, RegionView], dict[str, GenerationView], float]:
-        """Regions and generations by id, and the kW of chips already coming, for this view
-        (kept for the last view seen: a mask decodes every choice of the same view)."""
+    def _lookup(self, v: CompanyView) -> tuple[dict[str, RegionView], dict[str, GenerationView], float, Holdings]:
+        """Regions and generations by id, the kW of chips already coming and the survey of its
+        holdings, for this view (kept for the last view seen: a mask decodes every choice of the same view)."""
         if self._looked_up is None or self._looked_up[0] is not v:
             gens = {g.id: g for g in v.generations}
             kw = lambda gid: gens[gid].power_kw if gid in gens else 0.0  # noqa: E731
             coming_kw = sum(kw(gid) * n for gid, n in v.me.inventory.items())
             coming_kw += sum(kw(d.generation) * d.units for d in v.me.deliveries)
             coming_kw += sum(kw(a.generation) * a.units_per_quarter for a in v.me.agreements)
-            self._looked_up = (v, ({r.id: r for r in v.regions}, gens, coming_kw))
+            self._looked_up = (v, ({r.id: r for r in v.regions}, gens, coming_kw, survey(v)))
         return self._looked_up[1]
 
     def _decode_one(self, v: CompanyView, d: Dimension, choice: int, purse: _Purse) -> list[Any]:
@@ -442,7 +442,7 @@ class Encoding:
         return [o.StartSite(p.id, cooling, False) for p in v.me.power if p.region == r.id and p.site is None]
 
     def _crews(self, v: CompanyView, r: RegionView, choice: int, purse: _Purse) -> list[Any]:
-        need = survey(v).crews_needed.get(r.id, 0.0)
+        need = self._lookup(v)[3].crews_needed.get(r.id, 0.0)
         x = build.crew_bid(r, need * CREW_NEED_MULTIPLE[choice - 1], purse.left, CREW_WAGE_MARKUP)
         if x is None:
             return []

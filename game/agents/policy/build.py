@@ -8,6 +8,7 @@ import math
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
 from .holdings import Holdings, liquid_kinds
+from .market import Market
 from .value import Outlook
 
 CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
@@ -21,10 +22,10 @@ def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, 
     """A site on each free power source big enough for a hall whose chips would earn more
     than the hall and the chips cost (the power is already paid for), once its permit would
     land about when the power does: earlier ties up nothing useful, later wastes the power.
-    `cooling` may be "best" (Outlook.best_cooling for the region)."""
+    `cooling` may be "best" (Outlook.hall picks the kind for the region)."""
     fast = fast_track and "fast_track" in v.me.special_moves
     factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
-    regions = {r.id: r for r in v.regions}
+    regions = Market.of(v).regions
     out = []
     for p in h.unsited:
         if p.mw < smallest_mw:
@@ -32,8 +33,8 @@ def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, 
         r = regions[p.region]
         if p.energised or p.ready_quarter - v.quarter <= r.permitting_quarters * factor + lead_quarters:
             online = max(v.quarter + r.permitting_quarters, p.ready_quarter) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
-            kind = outlook.best_cooling(r, online) if cooling == "best" else cooling
-            if outlook.mw_value_musd(r, kind, online) > 0:
+            kind, value = outlook.hall(r, cooling, online)
+            if value > 0:
                 out.append(o.StartSite(p.id, kind, fast))
     return out
 
@@ -53,7 +54,7 @@ def crew_bid(r: RegionView, need: float, budget: float, markup: float = WAGE_MAR
 
 
 def crew_bids(v: CompanyView, h: Holdings, budget: float, markup: float = WAGE_MARKUP) -> list[o.BidCrews]:
-    regions = {r.id: r for r in v.regions}
+    regions = Market.of(v).regions
     out = []
     for rid, need in sorted(h.crews_needed.items()):
         x = crew_bid(regions[rid], need, budget, markup)
@@ -67,7 +68,7 @@ def training(v: CompanyView, h: Holdings, budget: float, *, wage_trigger: float,
     """Fund a crew-training programme (a commons: every builder in the region gains) where
     wages have run far above the floor and it still has halls to build there."""
     spec = v.scenario
-    regions = {r.id: r for r in v.regions}
+    regions = Market.of(v).regions
     out = []
     for rid in sorted(h.building):
         r = regions[rid]

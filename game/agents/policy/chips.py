@@ -1,5 +1,6 @@
-"""Chips: what is on sale, what may be installed where (liquid-only generations need liquid
-halls, export-controlled ones no restricted region), bids and advance-purchase agreements."""
+"""Chips: bids and advance-purchase agreements for what is on sale (policy.market lists it for
+each kind of hall: liquid-only generations need liquid halls, export-controlled ones no
+restricted region)."""
 
 from __future__ import annotations
 
@@ -8,28 +9,12 @@ from attrs import define
 from ...model import orders as o
 from ...model.view import CompanyView, GenerationView
 from .holdings import CHIP_SOON_QUARTERS, Holdings
-from .value import Outlook, earning_quarters
+from .market import Market, hosts
+from .value import Outlook
 
 BID_MARKUP = 1.05  # × the higher of the list price and the last spot price
 SUPPLY_SHARE = 0.4  # most of a generation's quarterly supply one bid asks for
 SMALLEST_BID_KW = 100  # fewer chips than fill this many accelerators' worth of kW are not worth a bid
-
-
-def value_first(g: GenerationView) -> tuple[float, str]:
-    return -g.performance_h100e * g.ecosystem_factor / max(g.list_price_musd, 1e-6), g.id
-
-
-def on_sale(v: CompanyView, liquid: bool, restricted: bool = False) -> list[GenerationView]:
-    """Merchant generations on sale now that a hall of this kind may host, best value first."""
-    return sorted(
-        (
-            g
-            for g in v.generations
-            if g.released and g.in_production and not g.custom and g.supply_units > 0
-            and (liquid or not g.liquid_only) and not (restricted and g.export_controlled)
-        ),
-        key=value_first,
-    )
 
 
 def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> float:
@@ -38,9 +23,10 @@ def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> 
     return round(max(g.list_price_musd, g.last_spot_price_musd) * markup, 6)
 
 
-def pays(v: CompanyView, g: GenerationView, price: float, margin_musd_per_h100e: float) -> bool:
-    """Does an accelerator bought now earn its price back, as the score counts?"""
-    return g.performance_h100e * margin_musd_per_h100e * earning_quarters(v, v.quarter + CHIP_SOON_QUARTERS) > price
+def pays(g: GenerationView, price: float, margin_musd_per_h100e: float, earning_quarters: float) -> bool:
+    """Does an accelerator bought now earn its price back, as the score counts (earning_quarters:
+    Outlook.earning_quarters from when it arrives)?"""
+    return g.performance_h100e * margin_musd_per_h100e * earning_quarters > price
 
 
 @define
@@ -55,8 +41,8 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
     """Bids (and at most one agreement) for the chips its free hall power can take, hall kind by
     hall kind, less what is already coming, while they earn their price back at the outlook's
     margin; returns the orders, the cash they can take and the deposit committed."""
-    margin_musd_per_h100e = outlook.margin
     coming = h.coming_kw
+    earning = outlook.earning_quarters(v.quarter + CHIP_SOON_QUARTERS)  # quarters a chip bought now earns
     units: dict[str, int] = {}
     prices: dict[str, float] = {}
     orders: list = []
@@ -69,7 +55,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
             if need_kw < g.power_kw * SMALLEST_BID_KW or budget - spent <= 0:
                 break
             price = bid_price(v, g, habits.markup)
-            if not pays(v, g, price, margin_musd_per_h100e):
+            if not pays(g, price, outlook.margin, earning):
                 continue
             n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
             if n <= 0:
@@ -99,15 +85,14 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
 def asic_bid(v: CompanyView, budget: float, *, share_of_free_power: float, supply_share: float, markup: float) -> o.BidChips | None:
     """Its own ASICs for a share of its free online hall power, once the programme ships."""
     spec = v.scenario
-    asic = next(g for g in v.generations if g.id == spec.asic.generation)
+    m = Market.of(v)
+    asic = m.generations[spec.asic.generation]
     if not (v.me.asic_active and asic.in_production):
         return None
-    liquid = {k for k, c in spec.cooling.items() if c.hosts_liquid_only}
-    restricted = {r.id for r in v.regions if r.export_restricted}
     free_kw = sum(
         s.free_mw * 1000
         for s in v.me.sites
-        if s.stage == "online" and (not asic.liquid_only or s.cooling in liquid) and not (asic.export_controlled and s.region in restricted)
+        if s.stage == "online" and hosts(asic, s.cooling in m.liquid_kinds, m.restricted[s.region])
     )
     on_the_way = v.me.inventory.get(asic.id, 0) + sum(d.units for d in v.me.deliveries if d.generation == asic.id)
     n = int(min(free_kw * share_of_free_power / asic.power_kw - on_the_way, asic.supply_units * supply_share))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from attrs import define, field
 
 from ...model.view import CompanyView
+from .market import Market
 
 CHIP_SOON_QUARTERS = 2  # chips bought now arrive about this many quarters later
 
 
 def liquid_kinds(v: CompanyView) -> frozenset[str]:
     """Cooling kinds that can host liquid-only generations."""
-    return frozenset(k for k, c in v.scenario.cooling.items() if c.hosts_liquid_only)
+    return Market.of(v).liquid_kinds
 
 
 @define
@@ -34,34 +35,37 @@ def survey(v: CompanyView, merchant_share: float = 1.0) -> Holdings:
     """Read a company's sites, power and chips once; merchant_share is the share of free hall
     power it means to fill with merchant chips (the rest waits for its own ASICs)."""
     me, q = v.me, v.quarter
-    liquid = liquid_kinds(v)
-    restricted = {r.id: r.export_restricted for r in v.regions}
+    m = Market.of(v)
+    liquid, restricted = m.liquid_kinds, m.restricted
     per_crew = v.scenario.rules.construction_mw_per_crew_quarter
-    ready = {p.id: p.energised or p.ready_quarter <= q for p in me.power}
     h = Holdings()
+    ready = set()  # power sources that are, or this quarter will be, energised
+    for p in me.power:
+        h.held_mw += p.mw
+        if p.site is None:
+            h.unsited.append(p)
+        if p.energised or p.ready_quarter <= q:
+            ready.add(p.id)
+    free_kw, crews_needed = h.free_kw, h.crews_needed
     for s in me.sites:
-        key = (s.cooling in liquid, restricted[s.region])
-        soon = s.stage == "online" or 0 <= s.expected_online <= q + CHIP_SOON_QUARTERS
-        if soon:
-            h.free_kw[key] = h.free_kw.get(key, 0.0) + s.free_mw * 1000 * merchant_share
-        if s.stage == "online":
+        stage = s.stage
+        if stage == "online" or 0 <= s.expected_online <= q + CHIP_SOON_QUARTERS:
+            key = (s.cooling in liquid, restricted[s.region])
+            free_kw[key] = free_kw.get(key, 0.0) + s.free_mw * 1000 * merchant_share
+        if stage == "online":
             if s.installed:
                 h.selling.add(s.region)
                 h.largest_mw = max(h.largest_mw, s.mw)
             elif s.cooling not in liquid:
                 h.empty_air.append(s)
-        elif s.stage in ("construction", "power", "permitting"):
+        elif stage in ("construction", "power", "permitting"):
             h.building.add(s.region)
             # crews for what is being built, or will be once its power is ready this quarter
-            if s.stage == "construction" or (s.stage == "power" and ready.get(s.power, False)):
-                h.crews_needed[s.region] = h.crews_needed.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
+            if stage == "construction" or (stage == "power" and s.power in ready):
+                crews_needed[s.region] = crews_needed.get(s.region, 0.0) + (s.mw - s.built_mw) / per_crew
         if s.it_mw > 0:
             h.installed_mw += (s.it_mw - s.free_mw) * s.mw / s.it_mw
-    for p in me.power:
-        h.held_mw += p.mw
-        if p.site is None:
-            h.unsited.append(p)
-    gens = {g.id: g for g in v.generations}
+    gens = m.generations
     for gid, n in me.inventory.items():
         h.coming_kw += gens[gid].power_kw * n
         if gens[gid].liquid_only:

@@ -8,6 +8,7 @@ from typing import Callable
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
 from .build import CONSTRUCTION_QUARTERS
+from .market import Market
 from .value import Outlook
 
 BID_MARKUP = 1.25  # × the higher of the reserve and the last clearing price
@@ -24,11 +25,6 @@ def online_quarter(v: CompanyView, r: RegionView) -> int:
     runs while it waits), construction and commissioning."""
     wait = (r.queue_wait_quarters_min + r.queue_wait_quarters_max + 1) // 2
     return v.quarter + max(wait, r.permitting_quarters) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
-
-
-def grid_value_musd_per_mw(outlook: Outlook, r: RegionView, cooling: str, price: float) -> float:
-    """What a MW bought in r now at `price` adds to the score, net of that price."""
-    return outlook.mw_value_musd(r, cooling, online_quarter(outlook.v, r)) - price
 
 
 def grid_bids(
@@ -94,7 +90,7 @@ def lot_bids(outlook: Outlook, budget: float, markup: float, max_usd_per_mwh: fl
     """Powered sites and halls on sale where power costs no more than max_usd_per_mwh (and,
     if must_pay, that earn more than the bid), while a bid takes at most budget_share of what is left."""
     v = outlook.v
-    regions = {r.id: r for r in v.regions}
+    regions = Market.of(v).regions
     bids = []
     for lot in v.lots:
         if lot.kind not in ("powered_site", "site") or lot.seller == v.me.id:

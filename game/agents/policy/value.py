@@ -3,17 +3,10 @@ of the game and then as the score counts a fleet (engine.scoring.annuity)."""
 
 from __future__ import annotations
 
-from ...engine.scoring import OPERATING, annuity
+from ...engine.scoring import OPERATING
 from . import compute
 from ...model.view import CompanyView, GenerationView, RegionView
-
-
-def running_cost_musd_per_h100e(v: CompanyView, r: RegionView, cooling: str, gen: GenerationView) -> float:
-    """Power and site operations for one H100e of `gen` for a quarter, in region r."""
-    rules = v.scenario.rules
-    it_mw = gen.power_kw / gen.performance_h100e / 1000
-    pue = v.scenario.cooling[cooling].pue
-    return it_mw * (pue * rules.hours_per_quarter * r.power_price_usd_per_mwh / 1e6 + rules.opex_musd_per_it_mw_quarter)
+from .market import Market
 
 
 def margin_musd_per_h100e(v: CompanyView) -> float:
@@ -35,27 +28,18 @@ def spot_sell_through(v: CompanyView) -> float:
     return sold / (sold + idle) if sold + idle > 0 else 1.0
 
 
-def earning_quarters(v: CompanyView, online_quarter: int) -> float:
-    """Quarters of margin capacity online from `online_quarter` is worth: those left in the
-    game, then the fleet value the score gives it at the end."""
-    return max(0, v.quarters_total - online_quarter) + annuity(v.scenario.scoring)
-
-
 class Outlook:
-    """One company's economics this quarter, worked out once for every policy that asks:
-    today's best chips per kind of hall, its margin per H100e, what a MW is worth where."""
+    """One company's economics this quarter, worked out once for every policy that asks: its
+    margin per H100e and what a MW is worth where, on the quarter's public Market (today's best
+    chips per kind of hall, running costs)."""
 
     def __init__(self, v: CompanyView):
         self.v = v
         spec = v.scenario
-        self._on_sale: dict[tuple[bool, bool], list[GenerationView]] = {}
-        self.best = {liquid: next(iter(self.on_sale(liquid)), None) for liquid in (True, False)}
-        self.hosts_liquid = {kind: c.hosts_liquid_only for kind, c in spec.cooling.items()}
-        # the running cost already inside its own margin, taken as that of an average region in
-        # the usual cooling, so that regions compare by what their power costs above or below it
-        usual = "liquid" if "liquid" in spec.cooling else sorted(spec.cooling)[0]
-        best = self.best[True]
-        self.usual_cost = sum(running_cost_musd_per_h100e(v, r, usual, best) for r in v.regions) / len(v.regions) if best else 0.0
+        self.market = m = Market.of(v)
+        self.best = m.best
+        self.usual_cost = m.usual_cost
+        self.annuity = m.annuity
         # What one more H100e would earn: its own average margin, but no more than the market
         # pays for the share of capacity its archetype sells (its own demand is already served
         # by what it runs, so new capacity earns at market prices)
@@ -71,52 +55,59 @@ class Outlook:
         if unserved > 0 and me.id in spec.companies:
             internal = v.price_index * spec.companies[me.id].internal_value_multiple * hours * load / 1e6 - self.usual_cost
             self.margin = max(self.margin, internal)
-        self.annuity = annuity(spec.scoring)
-        self._values: dict[tuple, float] = {}
+        self._per_region: dict[str, dict[str, tuple[float, float]]] = {}  # region -> _terms
 
-    def on_sale(self, liquid: bool, restricted: bool = False) -> list[GenerationView]:
-        """chips.on_sale for this view: sorted once per kind of hall, however often a policy asks."""
-        hit = self._on_sale.get((liquid, restricted))
-        if hit is None:
-            from .chips import on_sale
-
-            hit = self._on_sale[liquid, restricted] = on_sale(self.v, liquid, restricted)
-        return hit
+    def on_sale(self, liquid: bool, restricted: bool = False) -> tuple[GenerationView, ...]:
+        """Merchant generations on sale now that a hall of this kind may host, best value first
+        (the quarter's Market sorts them once for every company)."""
+        return self.market.on_sale[liquid, restricted]
 
     def earning_quarters(self, online_quarter: int) -> float:
-        """earning_quarters, with the annuity worked out once."""
+        """Quarters of margin capacity online from `online_quarter` is worth: those left in the
+        game, then the fleet value the score gives it at the end (engine.scoring.annuity)."""
         return max(0, self.v.quarters_total - online_quarter) + self.annuity
 
     def best_for(self, cooling: str) -> GenerationView | None:
-        return self.best[self.hosts_liquid[cooling]]
+        return self.market.best_for(cooling)
 
     def h100e_per_mw(self, cooling: str) -> float:
         """H100e one grid MW can host with today's best chips in this cooling."""
-        best = self.best_for(cooling)
-        return 1000 / (best.power_kw * self.v.scenario.cooling[cooling].pue) * best.performance_h100e if best else 1000.0
+        return self.market.filled[cooling][0]
 
     def build_cost_musd_per_mw(self, r: RegionView, cooling: str) -> float:
         """A grid MW built out and filled with today's best chips: the hall and the accelerators."""
-        best = self.best_for(cooling)
-        per_mw = 1000 / (best.power_kw * self.v.scenario.cooling[cooling].pue) if best else 0.0
-        return r.capex_musd_per_mw[cooling] + (per_mw * max(best.list_price_musd, best.last_spot_price_musd) if best else 0.0)
+        return self.market.build_cost_musd_per_mw(r, cooling)
+
+    def _terms(self, r: RegionView) -> dict[str, tuple[float, float]]:
+        """By cooling: what a grid MW in r earns a quarter, and what building and filling it costs."""
+        hit = self._per_region.get(r.id)
+        if hit is None:
+            hit = self._per_region[r.id] = {}
+            for kind, hall in self.market.halls[r.id]:
+                if hall is None:
+                    hit[kind] = (0.0, 0.0)  # no chips to fill it: worth nothing
+                else:
+                    h100e_per_mw, running_musd_per_h100e, build_musd_per_mw = hall
+                    hit[kind] = (h100e_per_mw * (self.margin - running_musd_per_h100e + self.usual_cost), build_musd_per_mw)
+        return hit
 
     def mw_value_musd(self, r: RegionView, cooling: str, online_quarter: int) -> float:
         """What a grid MW in region r, online in `online_quarter`, adds to the score before its
         power is paid for: the margin it earns less building and filling it."""
-        key = (r.id, cooling, online_quarter)
-        hit = self._values.get(key)
-        if hit is None:
-            best = self.best_for(cooling)
-            if best is None:
-                hit = 0.0
-            else:
-                margin = self.margin - running_cost_musd_per_h100e(self.v, r, cooling, best) + self.usual_cost
-                hit = self.h100e_per_mw(cooling) * margin * self.earning_quarters(online_quarter) - self.build_cost_musd_per_mw(r, cooling)
-            self._values[key] = hit
-        return hit
+        earns_musd_per_quarter, build_musd = self._terms(r)[cooling]
+        return earns_musd_per_quarter * self.earning_quarters(online_quarter) - build_musd
 
-    def best_cooling(self, r: RegionView, online_quarter: int) -> str:
-        """The cooling whose hall adds the most to the score per grid MW: a lower PUE puts more
-        chips on the same scarce MW, a dearer hall costs more, air cannot host liquid-only chips."""
-        return max(sorted(self.v.scenario.cooling), key=lambda kind: self.mw_value_musd(r, kind, online_quarter))
+    def hall(self, r: RegionView, cooling: str, online_quarter: int) -> tuple[str, float]:
+        """The cooling a hall in r gets and what a grid MW of it online in `online_quarter` adds to
+        the score before its power is paid for (mw_value_musd). With cooling "best", the kind that
+        adds the most (the first in name order on a tie): a lower PUE puts more chips on the same
+        scarce MW, a dearer hall costs more, air cannot host liquid-only chips."""
+        if cooling != "best":
+            return cooling, self.mw_value_musd(r, cooling, online_quarter)
+        quarters = self.earning_quarters(online_quarter)
+        best, most = "", 0.0
+        for kind, (earns_musd_per_quarter, build_musd) in self._terms(r).items():
+            value = earns_musd_per_quarter * quarters - build_musd
+            if not best or value > most:
+                best, most = kind, value
+        return best, most
