@@ -160,11 +160,12 @@ class Game:
                 c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
                 c.cum_revenue_musd += c.revenue_musd
                 record_quarter(g, c, pnl, self.stats[c.id])
-                private[c.id] = evolve(
-                    rep,
+                private[c.id] = PrivateReport(  # sealed: read-only, shared with no one
+                    c.id,
+                    rep.quarter,
                     lines=tuple(rep._lines),  # each line is a str or a tuple of a template and its values
                     rejected=read_only(rep.rejected),
-                    pnl=ReadOnlyDict(dict(pnl)),
+                    pnl=ReadOnlyDict(pnl),
                     net_income_musd=c.net_income_musd,
                     depreciation_musd=dep,
                     cash_musd=c.cash_musd,
