@@ -20,6 +20,7 @@ from ..model.state import (
     VendorState,
     World,
 )
+from ..model.view import ReadOnlyDict, read_only
 from ..scenario import Scenario, quarter_label, quarter_offset
 from .levers import Levers
 from .rng import Draws
@@ -75,6 +76,22 @@ class PrivateReport:
     debt_musd: float = 0.0
     net_income_musd: float = 0.0
     depreciation_musd: float = 0.0
+
+    def sealed(self, *, cash_musd: float, debt_musd: float, net_income_musd: float, depreciation_musd: float) -> PrivateReport:
+        """The report as the quarter closes: read-only, shared with no one, with the closing figures.
+        Made field by field (attrs.evolve would look the fields up for every company every quarter):
+        a new field is sealed here too."""
+        return PrivateReport(
+            self.company,
+            self.quarter,
+            lines=tuple(self._lines),  # each line is a str or a tuple of a template and its values
+            rejected=read_only(self.rejected),
+            pnl=ReadOnlyDict(self.pnl),
+            cash_musd=cash_musd,
+            debt_musd=debt_musd,
+            net_income_musd=net_income_musd,
+            depreciation_musd=depreciation_musd,
+        )
 
     @property
     def lines(self) -> tuple[str, ...]:
