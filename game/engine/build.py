@@ -74,14 +74,22 @@ def energise(g: GameCore) -> None:
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
     """$M per MW of IT load of hall this quarter: the cooling's capex, the region's multiplier,
     escalation (and the fast-track premium)."""
+    return g.this_quarter("facility_capex", lambda: _facility_capexes(g))[cooling, region, fast_track]
 
-    def work_out() -> float:
-        spec = g.spec
-        base = spec.cooling[cooling].capex_musd_per_it_mw * spec.regions[region].facility_capex_multiplier
-        base *= (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
-        return base * (spec.rules.fast_track_cost_multiplier if fast_track else 1.0)
 
-    return g.this_quarter(("facility_capex", cooling, region, fast_track), work_out)
+def _facility_capexes(g: GameCore) -> dict[tuple[str, str, bool], float]:
+    """facility_capex of every cooling, region and fast-track choice this quarter, worked out at
+    once (the views show every region's, and each is asked for again and again)."""
+    spec = g.spec
+    escalation = (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
+    out = {}
+    for cooling, cs in spec.cooling.items():
+        for rid, r in spec.regions.items():
+            base = cs.capex_musd_per_it_mw * r.facility_capex_multiplier
+            base *= escalation
+            out[cooling, rid, False] = base
+            out[cooling, rid, True] = base * spec.rules.fast_track_cost_multiplier
+    return out
 
 
 def facility_capex_per_grid_mw(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:

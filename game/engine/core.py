@@ -20,6 +20,7 @@ from ..model.state import (
     VendorState,
     World,
 )
+from ..model.view import ReadOnlyDict, read_only
 from ..scenario import Scenario, quarter_label, quarter_offset
 from .levers import Levers
 from .rng import Draws
@@ -76,6 +77,22 @@ class PrivateReport:
     net_income_musd: float = 0.0
     depreciation_musd: float = 0.0
 
+    def sealed(self, *, cash_musd: float, debt_musd: float, net_income_musd: float, depreciation_musd: float) -> PrivateReport:
+        """The report as the quarter closes: read-only, shared with no one, with the closing figures.
+        Made field by field (attrs.evolve would look the fields up for every company every quarter):
+        a new field is sealed here too."""
+        return PrivateReport(
+            self.company,
+            self.quarter,
+            lines=tuple(self._lines),  # each line is a str or a tuple of a template and its values
+            rejected=read_only(self.rejected),
+            pnl=ReadOnlyDict(self.pnl),
+            cash_musd=cash_musd,
+            debt_musd=debt_musd,
+            net_income_musd=net_income_musd,
+            depreciation_musd=depreciation_musd,
+        )
+
     @property
     def lines(self) -> tuple[str, ...]:
         """What happened to the company this quarter, in words (formatted afresh on each read:
@@ -107,12 +124,14 @@ class Derived:
       fleet, by forget_site, which every change to a site's chips, stage or owner calls.
     - power:   the view of a power source (observe); rebuilt when a figure it shows (energised,
       the site it feeds, its ready quarter) is no longer the source's.
+    - deliveries: the views of a company's shipments on their way (observe), by the shipment;
+      each view's built afresh from the company's deliveries, keeping those of the same shipments.
     - books:   a company's asset book sums, held from its depreciation to the next markets
       (no book value moves in between); dropped by release_books.
     - alive:   the companies still in the game; dropped at a bankruptcy.
     """
 
-    __slots__ = ("game", "quarter", "figures", "free_kw", "site_views", "fleets", "power_views", "books", "alive")
+    __slots__ = ("game", "quarter", "figures", "free_kw", "site_views", "fleets", "power_views", "delivery_views", "books", "alive")
 
     def __init__(self) -> None:
         self.game: dict[Any, Any] = {}
@@ -122,6 +141,7 @@ class Derived:
         self.site_views: dict[str, Any] = {}  # site id -> the SiteView of an online site (observe)
         self.fleets: dict[str, tuple] = {}  # company id -> GameCore.fleet
         self.power_views: dict[str, Any] = {}  # power source id -> its PowerView (observe)
+        self.delivery_views: dict[str, dict[int, tuple]] = {}  # company id -> {id(delivery): (delivery, its DeliveryView)}
         self.books: dict[str, tuple] = {}  # company id -> GameCore.asset_books, while held
         self.alive: tuple[Company, ...] | None = None
 

@@ -77,9 +77,12 @@ def forfeit_unused_power(g: GameCore, c: Company) -> float:
     lost = 0.0
     keep = []
     for p in c.power:
+        if p.kind != GRID or not p.energised or p.site is not None:  # most sources: feeding a site, or not yet on
+            keep.append(p)
+            continue
         idle = g.q - max(p.ready_quarter, p.acquired_quarter)  # a position bought at auction starts afresh
-        if p.kind != GRID or not p.energised or p.site is not None or idle < limit:
-            if p.kind == GRID and p.energised and p.site is None and idle == limit - 1:
+        if idle < limit:
+            if idle == limit - 1:
                 g.say(c.id, "Power {} ({:,.0f} MW in {}) has no site: start one this quarter or the utility withdraws it", p.id, p.mw, g.spec.regions[p.region].name)
             keep.append(p)
             continue

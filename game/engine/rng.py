@@ -44,6 +44,17 @@ def _uint32_words(n: int) -> list[int]:
     return words
 
 
+def _quarter_entropy(seed: int, quarter: int) -> list[int]:
+    """The words every spawn key of (seed, quarter) starts with: the seed's words, zero-padded to
+    the pool size, then the engine's tag and the quarter."""
+    seed_words = _uint32_words(seed)
+    return seed_words + [0] * (_POOL_WORDS - len(seed_words)) + _uint32_words(ENGINE_TAG) + _uint32_words(quarter)
+
+
+def _generator(entropy: list[int]) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(entropy, dtype=np.uint32))))
+
+
 def draw_generator(seed: int, quarter: int, purpose: str, *key: str | int) -> np.random.Generator:
     """The generator of (seed, quarter, purpose, key…), made afresh: that of
     SeedSequence(seed, spawn_key=(ENGINE_TAG, quarter, purpose, key…)).
@@ -52,21 +63,20 @@ def draw_generator(seed: int, quarter: int, purpose: str, *key: str | int) -> np
     seed's words, zero-padded to the pool size, then the key's words) as one uint32 array: the
     same pool, so the same draws, made without numpy's slower reading of Python ints (a third
     of the cost of a generator, and a game makes hundreds)."""
-    seed_words = _uint32_words(seed)
-    entropy = seed_words + [0] * (_POOL_WORDS - len(seed_words))
-    for part in (ENGINE_TAG, quarter, _code(purpose), *[_code(k) for k in key]):
-        entropy += _uint32_words(part)
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(entropy, dtype=np.uint32))))
+    entropy = _quarter_entropy(seed, quarter)
+    for part in (purpose, *key):
+        entropy += _uint32_words(_code(part))
+    return _generator(entropy)
 
 
 class _Pending:
     """A generator made on first use: most tie-break generators are never drawn from, and
-    making one costs ~15 µs, a noticeable share of a quarter."""
+    making one costs ~10 µs, a noticeable share of a quarter."""
 
-    __slots__ = ("_args", "_gen")
+    __slots__ = ("_entropy", "_gen")
 
-    def __init__(self, args: tuple):
-        self._args = args
+    def __init__(self, entropy: list[int]):
+        self._entropy = entropy
         self._gen: np.random.Generator | None = None
 
     def __getattr__(self, name: str) -> Any:
@@ -74,7 +84,7 @@ class _Pending:
             raise AttributeError(name)
         gen = self._gen
         if gen is None:
-            gen = self._gen = draw_generator(*self._args)
+            gen = self._gen = _generator(self._entropy)
         return getattr(gen, name)
 
 
@@ -85,20 +95,38 @@ class Draws:
         self.seed = seed
         self._quarter = -1
         self._open: dict[tuple, _Pending] = {}
+        self._prefix: list[int] | None = None  # _quarter_entropy(seed, quarter) for this quarter
+        self._words: dict[str, list[int]] = {}  # a string key part -> its words
 
     def get(self, quarter: int, purpose: str, *key: str | int) -> np.random.Generator:
         if quarter != self._quarter:
             self._open = {}
             self._quarter = quarter
+            self._prefix = None
         k = (purpose, *key)
         gen = self._open.get(k)
         if gen is None:
-            gen = self._open[k] = _Pending((self.seed, quarter, purpose, *key))
+            if self._prefix is None:
+                self._prefix = _quarter_entropy(self.seed, quarter)
+            entropy = self._prefix.copy()
+            for part in k:
+                entropy += self._part_words(part)
+            gen = self._open[k] = _Pending(entropy)
         return gen  # type: ignore[return-value]  # behaves as the Generator it stands for
+
+    def _part_words(self, part: str | int) -> list[int]:
+        """A purpose's or key part's words (a string's kept: the same few come back every quarter)."""
+        if type(part) is not str:
+            return _uint32_words(_code(part))
+        words = self._words.get(part)
+        if words is None:
+            words = self._words[part] = _uint32_words(_code(part))
+        return words
 
     def reseed(self, seed: int) -> None:
         """Draw from `seed` from the next quarter on; this quarter's open generators stay."""
         self.seed = seed
+        self._prefix = None
         # generators already opened this quarter keep their own seed; new ones use the new seed
 
 

@@ -7,7 +7,7 @@ from typing import Any, Callable, Mapping, Sequence
 from attrs import evolve
 
 from ..model.state import ONLINE
-from ..model.view import CompanyView, ReadOnlyDict, read_only
+from ..model.view import CompanyView, read_only
 from ..scenario import Scenario
 from . import power
 from .build import build_phase
@@ -160,16 +160,7 @@ class Game:
                 c.revenue_musd = sum([v for k, v in pnl.items() if k in REVENUE])
                 c.cum_revenue_musd += c.revenue_musd
                 record_quarter(g, c, pnl, self.stats[c.id])
-                private[c.id] = evolve(
-                    rep,
-                    lines=tuple(rep._lines),  # each line is a str or a tuple of a template and its values
-                    rejected=read_only(rep.rejected),
-                    pnl=ReadOnlyDict(dict(pnl)),
-                    net_income_musd=c.net_income_musd,
-                    depreciation_musd=dep,
-                    cash_musd=c.cash_musd,
-                    debt_musd=c.debt_musd,
-                )
+                private[c.id] = rep.sealed(cash_musd=c.cash_musd, debt_musd=c.debt_musd, net_income_musd=c.net_income_musd, depreciation_musd=dep)
             online = pipeline = 0.0
             for s in c.sites:
                 if s.stage == ONLINE:
