@@ -59,8 +59,8 @@ def demand_lines(compute: Mapping[str, Any]) -> list[str]:
     if "inference_demand_h100e" in compute:
         out.append(
             f"Inference: demand {k(compute['inference_demand_h100e'])} H100e = served {k(compute.get('served_h100e', compute.get('spot_sold_h100e', 0)))}"
-            f" + priced out {k(compute.get('priced_out_h100e', 0))} (would not pay the prices asked)"
-            f" + unmet {k(compute.get('unmet_h100e', 0))} (found no capacity in reach);"
+            f" + priced out {k(compute.get('priced_out_h100e', 0))} (would not pay the prices asked, or had no seller in reach)"
+            f" + unmet {k(compute.get('unmet_h100e', 0))} (its seller had no room left);"
             f" offered {k(compute.get('offered_h100e', 0))}, idle {k(compute.get('idle_offered_h100e', 0))}"
         )
     t = compute.get("training")

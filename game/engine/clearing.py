@@ -99,8 +99,8 @@ class ChoiceClearing:
     prices: np.ndarray  # per offer, $ per unit
     sold: np.ndarray  # per offer
     demand: float  # all of it, whoever could reach an offer or not
-    unmet: float  # wanted to buy but found no offer with room (or none in reach)
-    priced_out: float  # chose not to buy at the prices (the rest: demand − sold − unmet)
+    unmet: float  # wanted to buy from an offer that had no room left
+    priced_out: float  # chose not to buy at the prices, or had no offer in reach (the rest: demand − sold − unmet)
 
     @property
     def mean_price(self) -> float:
