@@ -422,7 +422,7 @@ class Encoding:
         if price <= 0:
             return []
         mw = _floor(min(r.grid_release_mw * POWER_SHARE_OF_RELEASE[choice - 1], self.spec.rules.max_site_mw, purse.left / price), 1)
-        if mw < 1:
+        if mw < max(1, self.spec.rules.min_interconnect_award_mw):  # a utility studies nothing smaller
             return []
         purse.spend(mw * price)
         return [o.BidInterconnect(r.id, mw, price)]
