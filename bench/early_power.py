@@ -1,8 +1,8 @@
 """Experiment: does securing power early pay? The same agent at the same seat over the same
 seeds, once bidding for power from the first quarter and once only from a later quarter.
 
-Prints mean score, mean rank and mean online MW for both (GAME.md §9: "companies that
-secure power early hold an advantage for 3-5 years").
+Prints mean score, mean rank and mean online MW for both (the seed's claim that "companies that
+secure power early hold an advantage for 3-5 years"; tests/test_seed_claims.py checks it).
 
     python bench/early_power.py [--scenario baseline] [--seat corecell] [--from-quarter 8] [--seeds 8]
 """

@@ -1,4 +1,4 @@
-"""The build pipeline of GAME.md §3.4, quarter by quarter on a deterministic tutorial map.
+"""The build pipeline of docs/rules.md ("Build"), quarter by quarter on a deterministic tutorial map.
 
 permitting -> power confirmed -> construction -> commissioning -> online; no confirmed power,
 no construction; no crews, no progress; capex spent as the MW are built.

@@ -1,4 +1,4 @@
-"""Determinism (GAME.md §8): a game is a function of (scenario, seed, orders) — in this process,
+"""Determinism (docs/rules.md, "Randomness"): a game is a function of (scenario, seed, orders) — in this process,
 in a fresh one, with any hash seed — and a different seed gives a different game."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The headless core never imports the UI libraries (STYLE.md, after Harlequin)."""
+"""The headless core never imports the UI libraries (the engine, model, scenario and agents run without a terminal)."""
 
 from __future__ import annotations
 

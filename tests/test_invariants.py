@@ -1,4 +1,4 @@
-"""Invariants that hold after every quarter, whatever the companies order (GAME.md §3, §8).
+"""Invariants that hold after every quarter, whatever the companies order (docs/rules.md).
 
 Hypothesis plays the tutorial with order sets that mix a built-in agent's orders with
 nonsense — unknown types, wrongly typed or non-finite fields, other companies' ids,
@@ -386,7 +386,7 @@ def test_the_invariant_checks_catch_a_broken_ledger(tutorial):
 @settings(SETTINGS, max_examples=20)
 @given(data=st.data(), seed=st.integers(0, 2**32))
 def test_any_game_however_nonsensical_saves_and_loads_to_the_same_state(data, seed):
-    """GAME.md §8: replaying the order log reproduces the game bit for bit — including every
+    """Determinism: replaying the order log reproduces the game bit for bit — including every
     order that was rejected, whatever it was. The save keeps the log; loading replays it."""
     spec = tutorial_spec()
     game = play_fuzzed(data, spec, seed)

@@ -1,4 +1,4 @@
-"""Order validation (GAME.md §3.2): an invalid order is rejected with a reason, the rest of the
+"""Order validation (docs/rules.md, "Orders checked"): an invalid order is rejected with a reason, the rest of the
 set still stands, and no order — however malformed — can crash the engine.
 
 Hand-worked on the tutorial's opening quarter. Ids are handed out in the order the companies

@@ -1,4 +1,4 @@
-"""Scenario files load, extend and fail the way the rulebook says (GAME.md §6), from Python and the CLI."""
+"""Scenario files load, extend and fail the way the README's "Scenarios" says, from Python and the CLI."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_baseline_loads(baseline):
     assert baseline.game.start == "2026Q1"
     assert baseline.game.quarters == 24
-    assert len(baseline.regions) == 6  # GAME.md §2: the baseline has six regions
+    assert len(baseline.regions) == 6  # the baseline has six regions
 
 
 def test_tutorial_loads(tutorial):
@@ -87,7 +87,7 @@ def test_grid_crunch_has_longer_queue_waits_than_the_baseline_in_every_region(gr
 
 
 def test_grid_crunch_queue_waits_are_half_as_long_again(grid_crunch, baseline):
-    # GAME.md §6: waits x1.5. PJM's baseline base range 8-14 quarters x 1.5 = 12-21, and its
+    # waits x1.5. PJM's baseline base range 8-14 quarters x 1.5 = 12-21, and its
     # congestion term (a quarter per 300 MW queued) 1.5x as strong: a quarter per 200 MW.
     pjm, base = grid_crunch.regions["pjm"], baseline.regions["pjm"]
     assert (base.queue_wait_quarters_min, base.queue_wait_quarters_max, base.queue_congestion_mw_per_quarter) == (8, 14, 300)

@@ -1,4 +1,4 @@
-"""What the seed asserts (GAME.md §9), checked over a small Monte Carlo of baseline games."""
+"""What the seed document asserts, checked over a small Monte Carlo of baseline games."""
 
 from __future__ import annotations
 

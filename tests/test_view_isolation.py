@@ -1,4 +1,4 @@
-"""Views are isolated (GAME.md §4): an agent cannot change the game through its view, and a view
+"""Views are isolated (docs/rules.md, "Information and views"): an agent cannot change the game through its view, and a view
 holds nothing its company may not know — no scheduled inject, no rival's private figure."""
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ class Builder(Tunable):
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     max_debt_years_of_ebitda = 2.0  # borrows no further than this many years of operating cash flow would repay
     cooling = "best"  # "best": the kind that adds most per grid MW in each region (Outlook.hall)
-    _choices = {"cooling": ("best", "liquid", "immersion", "air")}  # GAME.md §2
+    _choices = {"cooling": ("best", "liquid", "immersion", "air")}  # the cooling kinds (docs/rules.md, "Build")
     _ranges = {
         **{k: (0.0, 1.0) for k in ("apa_share", "asic_share_of_free_power", "borrow_fraction", "max_region_share", "lot_budget_share", "supply_share_cap", "subcontract_share", "upkeep_budget_share", "smr_share_of_offer", "cash_buffer_fraction")},
         "rfp_price_factor": (0.05, 1.0),  # an RFP refuses bids above its ceiling

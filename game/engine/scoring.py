@@ -1,7 +1,8 @@
-"""Scoring and the end-of-game result (GAME.md §5)."""
+"""Scoring and the end-of-game result (docs/rules.md, "Winning and the score")."""
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 from attrs import frozen
@@ -125,8 +126,9 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passiv
     (the recent quarters no event touched; else the last `margin_quarters` such quarters before
     them; else the recent margin). The recent margin holds for the quarters the events in force
     still run after this one, the usual margin for the rest of the horizon."""
-    n = g.spec.scoring.margin_quarters
-    quarters = zip(st.get(which, ()), st.get(per, ()), st.get("demand_event", ()) or [False] * len(st.get(which, ())))
+    sc = g.spec.scoring
+    n = sc.margin_quarters
+    quarters = zip(st.get(which, ()), st.get(per, ()), st.get("demand_event") or repeat(False))
     ratios = [(m / h, event) for m, h, event in quarters if h > 0]
     recent = [r for r, _ in ratios[-n:]]
     if not recent:
@@ -134,8 +136,7 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passiv
     now = max(0.0, sum(recent) / len(recent))
     clean = [r for r, event in ratios[-n:] if not event] or [r for r, event in ratios if not event][-n:]
     usual = max(0.0, sum(clean) / len(clean)) if clean else now
-    left = min(demand_event_quarters_left(g), g.spec.scoring.horizon_quarters)
-    sc = g.spec.scoring
+    left = min(demand_event_quarters_left(g), sc.horizon_quarters)
     return now * annuity(sc, left) + usual * (annuity(sc) - annuity(sc, left))
 
 

@@ -1,4 +1,4 @@
-"""The turn: names the phase order of GAME.md §3 and runs one quarter at a time."""
+"""The turn: names the phase order of docs/rules.md ("A quarter") and runs one quarter at a time."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from .validate import OrderBook, validate_orders
 
 QUARTERS_PER_YEAR = 4
 
-# Phases 3-6 of GAME.md §3 in the order they run, each with the quarter's accepted orders
-# (named, so bench/engine_speed.py can say what each one costs)
+# The market, build, operate and finance phases (docs/rules.md, "A quarter") in the order they
+# run, each with the quarter's accepted orders (named, so bench/engine_speed.py can say what
+# each one costs)
 PHASES: tuple[tuple[str, Callable[[GameCore, OrderBook], None]], ...] = (
     # 3. markets
     ("lot auctions", power.lot_auctions),

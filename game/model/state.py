@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from attrs import define, field
 
-# Site pipeline stages, in order (GAME.md §3.4).
+# Site pipeline stages, in order (docs/rules.md, "Build").
 PERMITTING = "permitting"
 POWER = "power"  # waiting for its power source to energise
 CONSTRUCTION = "construction"

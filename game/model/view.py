@@ -1,4 +1,4 @@
-"""What one company may know in a quarter (GAME.md §4). Built by engine.observe and nowhere else.
+"""What one company may know in a quarter (docs/rules.md, "Information and views"). Built by engine.observe and nowhere else.
 
 Every record is frozen and every container in one is a tuple or a ReadOnlyDict, so an agent
 cannot write to its view, and no view holds an object of the engine's: the regions, generations,
