@@ -340,6 +340,27 @@ def test_spot_sales_are_paid_at_the_clearing_price_and_on_demand_capacity_is_bus
     assert m["inference_demand_h100e"] == pytest.approx(m["served_h100e"] + m["priced_out_h100e"] + m["unmet_h100e"])
 
 
+# nebula alone with 1,000,000 H100 in ERCOT: 750,000 offered (load factor 0.75) against the
+# tutorial's first-quarter inference demand of about 297,000: a glut, so the offer has room left
+# and sits at its ask (never under the cost of serving, about $0.55).
+# (case, nebula's orders, clearing price expected)
+ASK_CASES = [
+    # no offer order: the ask is the quarter's price index, $1.70 (it used to be "any price": cost)
+    ("no offer order sells at the going rate", [], 1.70),
+    # an offer at $1.00: the ask is $1.00
+    ("an offer names its own ask", [o.OfferCompute("ercot", 1.0)], 1.00),
+]
+
+
+@pytest.mark.parametrize("case, orders, price", ASK_CASES, ids=[c[0] for c in ASK_CASES])
+def test_an_offer_with_room_left_sits_at_its_ask_and_no_order_asks_the_index(game, case, orders, price):
+    assert game.core.world.price_index == 1.70
+    fleet(game, "nebula", h100=1_000_000)
+    m = run_compute(game, {"nebula": orders}, inference=True)
+    assert m["idle_offered_h100e"] > 0
+    assert m["clearing_price_usd_per_h100e_hour"] == pytest.approx(price)
+
+
 # ------------------------------------------------------------------ invariants
 
 

@@ -410,12 +410,15 @@ class Cells:
 def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: float) -> dict:
     """Inference spot: every company offers what it has free in each region (on demand, so an
     offered H100e is busy spot_load_factor of the time on average), at its ask or, with no
-    offer order, at whatever the market clears at. One price clears the market."""
+    offer order, at the quarter's price index (the going rate). Each offer gets its own price."""
     spec = g.spec
     hours = spec.rules.hours_per_quarter
     load = spec.demand.spot_load_factor
     cells = g.cache("cells", Cells)
     asks_given = {(cid, x.region): float(x.price_usd_per_h100e_hour) for cid, x in book.of(o.OfferCompute)}
+    # a company that names no price sells at the going rate, not at any price: a beginner who has
+    # not yet learnt to offer does not dump its capacity at cost and crash the index for everyone
+    going = g.world.price_index
     offers = []  # (company, region, H100e free, H100e it can serve on average)
     asks, eco_gap, rel_gap, premium, regions = [], [], [], [], []
     for c in g.alive():
@@ -425,7 +428,7 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
             free = t - cap.taken[rid]
             if free > 1e-6:
                 offers.append((c, rid, free, free * load))
-                asks.append(asks_given.get((c.id, rid), 0.0))
+                asks.append(asks_given.get((c.id, rid), going))
                 eco_gap.append(cap.eco.get(rid, 1.0) - 1.0)
                 rel_gap.append(a.reliability - 1.0)
                 premium.append(a.enterprise_premium)
