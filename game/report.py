@@ -166,7 +166,7 @@ def text_report(game: Game, result: GameResult, agents: Mapping[str, Any] | None
     lines = [
         f"Gridlock — {spec.game.name}, seed {result.seed}: {result.quarters_played} quarters, to {result.final_quarter}",
         "",
-        "Standings (score = 1 + value created above the passive benchmark ÷ starting capital; 1.00× = doing nothing; bankrupt = 0)",
+        "Standings (score = 1 + value created above the passive benchmark ÷ capital: starting equity + the most debt carried; 1.00× = doing nothing; bankrupt = 0)",
     ]
     head = f"{'#':>2}  {'Company':<22}{'Type':<12}{'Agent':<12}{'Score':>7}{'Created $B':>11}{'Online MW':>11}{'H100e':>7}{'Util':>6}{'Cash $B':>9}{'Debt $B':>9}  Status"
     lines += [head, "-" * len(head)]

@@ -19,7 +19,7 @@ class CompanyResult:
     archetype: str
     agent: str
     rank: int
-    score: float  # 1 + value created ÷ starting capital, never below 0; 0 if bankrupt (docs/rules.md)
+    score: float  # 1 + value created ÷ capital (starting equity + the most debt carried), never below 0; 0 if bankrupt (docs/rules.md)
     value_created_musd: float  # founders' economic equity − outside cash received − the passive benchmark
     economic_equity_musd: float  # cash − debt + the assets below, at what they can still earn
     fleet_value_musd: float  # online capacity: discounted margin it can still earn
@@ -256,7 +256,7 @@ def starting_write_down(g: GameCore, cid: str) -> list[float]:
 
 
 def score(g: GameCore, c: Company, st: dict[str, Any] | None = None) -> float:
-    """1 + value created ÷ starting capital, never below 0; 0 if bankrupt."""
+    """1 + value created ÷ capital (starting equity + the most debt carried), never below 0; 0 if bankrupt."""
     if not c.alive:
         return 0.0
     parts = score_parts(g, c, st or {})
