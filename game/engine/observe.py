@@ -260,20 +260,6 @@ def _powers(g: GameCore, c: Company) -> tuple[PowerView, ...]:
     return tuple(out)
 
 
-def _deliveries(g: GameCore, c: Company) -> tuple[DeliveryView, ...]:
-    """A company's shipments on their way. A Delivery never changes once made, so its view is kept
-    while the company waits for it (most wait several quarters)."""
-    kept = g.derived.delivery_views.get(c.id, {})
-    now = {}
-    for d in c.deliveries:
-        hit = kept.get(id(d))
-        if hit is None or hit[0] is not d:
-            hit = (d, DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units))
-        now[id(d)] = hit
-    g.derived.delivery_views[c.id] = now
-    return tuple([v for _, v in now.values()])
-
-
 def _contract(k) -> ContractView:
     return ContractView(id=k.id, customer=k.customer, supplier=k.supplier, h100e=k.h100e, price_usd_per_h100e_hour=k.price_usd_per_h100e_hour, quarters_left=k.quarters_left, kind=k.kind)
 
@@ -301,7 +287,7 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         sites=_sites(g, c),
         power=_powers(g, c),
         inventory=ReadOnlyDict(c.inventory),
-        deliveries=_deliveries(g, c),
+        deliveries=tuple([DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units) for d in c.deliveries]),
         agreements=tuple([_agreement(a) for a in c.agreements]),
         contracts=tuple([_contract(k) for k in c.contracts]),
         subcontracts=subs,
