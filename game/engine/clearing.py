@@ -156,14 +156,16 @@ def clear_choice_market(
     # each row scaled by its largest weight so large utilities do not overflow (shares are ratios)
     top = np.maximum(np.max(np.where(can, utilities, -np.inf), axis=1) + pw, outside)
     base = share_of_reach * np.exp(np.where(can, utilities, 0.0) + (pw - top)[:, None])
-    pw_per_value = (pw / value)[:, None]
-    stay_out = np.exp(outside - top)
+    minus_pw_per_value = -(pw / value)[:, None]
+    stay_out = np.exp(outside - top)[:, None]
     slope_weight = demand * pw / value
     least_slope = 1e-12 * total / value
+
     def asked_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Demand asked of each offer at these prices, and each cell's shares."""
-        w = base * np.exp(-pw_per_value * prices)
-        share = w / (w.sum(axis=1) + stay_out)[:, None]
+        share = np.exp(minus_pw_per_value * prices)
+        share *= base
+        share /= np.add.reduce(share, axis=1, keepdims=True) + stay_out
         return demand @ share, share
 
     prices = np.minimum(np.maximum(value, lowest), ceiling)
