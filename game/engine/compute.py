@@ -115,14 +115,6 @@ class Capacity:
         self._book(got, min_release, busy)
         return got
 
-    def take_in(self, rid: str, amount: float, busy: float) -> float:
-        """Take `amount` in one region, of which `busy` H100e are at work on average."""
-        x = min(amount, max(0.0, self.total.get(rid, 0.0) - self.taken[rid]))
-        self.taken[rid] += x
-        self._book(x, ANY_GENERATION, False)
-        self.busy += busy
-        return x
-
     def _book(self, amount: float, min_release: int, busy: bool) -> None:
         self.taken_total += amount
         self.taken_by_min_release[min_release] += amount
@@ -400,10 +392,12 @@ class Cells:
         self.ew = col(lambda x: x.ecosystem_weight)[:, None]
         self.rw = col(lambda x: x.reliability_weight)[:, None]
         self.outside = col(lambda x: x.outside_option)
-        # the utility terms and the reach that depend only on an offer's region, per cell × region
+        # the utility terms and the reach that depend only on an offer's region, per cell × region:
+        # the home-region bonus less the latency's toll
         home = np.array([self.region_index[rid] for _, rid in cells])[:, None]
-        self.latency = col(lambda x: x.latency_weight)[:, None] * (self.region_tier - 1.0)
-        self.home_bonus = col(lambda x: x.home_region_bonus)[:, None] * (np.arange(len(self.region_ids)) == home)
+        latency = col(lambda x: x.latency_weight)[:, None] * (self.region_tier - 1.0)
+        home_bonus = col(lambda x: x.home_region_bonus)[:, None] * (np.arange(len(self.region_ids)) == home)
+        self.placement = -latency + home_bonus
         self.reachable = self.region_tier <= col(lambda x: x.max_latency_tier)[:, None]
 
 
@@ -419,7 +413,7 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
     # a company that names no price sells at the going rate, not at any price: a beginner who has
     # not yet learnt to offer does not dump its capacity at cost and crash the index for everyone
     going = g.world.price_index
-    offers = []  # (company, region, H100e free, H100e it can serve on average)
+    offers = []  # (company, region, H100e it can serve on average)
     asks, eco_gap, rel_gap, premium, regions = [], [], [], [], []
     for c in g.alive():
         cap = caps[c.id]
@@ -427,7 +421,7 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
         for rid, t in cap.total.items():
             free = t - cap.taken[rid]
             if free > 1e-6:
-                offers.append((c, rid, free, free * load))
+                offers.append((c, rid, free * load))
                 asks.append(asks_given.get((c.id, rid), going))
                 eco_gap.append(cap.eco.get(rid, 1.0) - 1.0)
                 rel_gap.append(a.reliability - 1.0)
@@ -435,15 +429,15 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
                 regions.append(cells.region_index[rid])
     demand = cells.share * g.world.demand_h100e * g.mod("demand_multiplier") * inference_share(g)
     ridx = np.array(regions, dtype=int)
-    utilities = -cells.latency[:, ridx] + cells.home_bonus[:, ridx] + cells.ew * np.array(eco_gap) + cells.rw * np.array(rel_gap) + np.array(premium)
+    utilities = cells.placement[:, ridx] + cells.ew * np.array(eco_gap) + cells.rw * np.array(rel_gap) + np.array(premium)
     capacity = np.array([serve for *_, serve in offers])
     rules = spec.rules
     result = clear_choice_market(
         demand,
-        utilities.reshape(len(demand), len(offers)),
+        utilities,
         cells.outside,
         cells.price_weight,
-        cells.reachable[:, ridx].reshape(len(demand), len(offers)),
+        cells.reachable[:, ridx],
         capacity,
         np.array(asks),
         customer_value(g),
@@ -452,11 +446,12 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
     )
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0, "spend_musd": 0.0} for rid in spec.regions}
     mine: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for (c, rid, free, serve), q, price in zip(offers, result.sold.tolist(), result.prices.tolist()):
+    for (c, rid, serve), q, price in zip(offers, result.sold.tolist(), result.prices.tolist()):
         musd = _musd(q, price, hours)
         if q > 1e-9:
-            # on-demand capacity sold is held for its customers' peaks: busy only load of the time
-            caps[c.id].take_in(rid, min(free, q / load), busy=q)
+            # on-demand capacity sold is held for its customers' peaks, busy only load of the time;
+            # the spot market takes capacity last, so what it holds is left untallied
+            caps[c.id].busy += q
             g.post(c, "revenue_spot", musd, f"inference in {rid}")
         by_region[rid]["sold_h100e"] += q
         by_region[rid]["offered_h100e"] += serve
