@@ -155,7 +155,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
     # 3. spot auctions, with a share reserved for neo-clouds where the vendor says so
     bids_by_gen: dict[str, list[Bid]] = defaultdict(list)
     for cid, x in book.of(o.BidChips):
-        bids_by_gen[x.generation].append(Bid(cid, float(x.units), float(x.price_musd_per_unit), x))
+        bids_by_gen[x.generation].append(Bid(cid, float(x.units), float(x.price_musd_per_unit)))
     results = {}
     for gid, units_left in left.items():
         gen = spec.generations[gid]
@@ -163,7 +163,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         arrives = g.q + vendor.delivery_lead_quarters
         reserve = w.generations[gid].list_price_musd * vendor.spot_reserve_fraction
         bids = bids_by_gen.get(gid, [])
-        won: dict[int, float] = defaultdict(float)
+        won: dict[int, float] = {}  # units won, by id of the bid
         price = reserve
         sold = 0.0
         pools = []
@@ -174,13 +174,15 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             pools.append((None, bids))
         for pool_supply, pool_bids in pools:
             supply_here = units_left - sold if pool_supply is None else pool_supply
-            open_bids = [Bid(b.bidder, rest, b.price, b) for b in pool_bids if (rest := b.quantity - won[id(b)]) > 0]
+            # each bid for what it has not yet won (while nothing is won, the bids as they came)
+            open_bids = [Bid(b.bidder, rest, b.price, b) for b in pool_bids if (rest := b.quantity - won.get(id(b), 0.0)) > 0] if won else pool_bids
             res = clear_uniform_price(supply_here, open_bids, reserve, g.draws("ties.chips", gid))
             for a in res.awards:
                 q = int(a.quantity)
                 if q <= 0:
                     continue
-                won[id(a.bid.ref)] += q
+                key = id(a.bid.ref or a.bid)  # the bid as it came
+                won[key] = won.get(key, 0.0) + q
                 sold += q
                 c = w.companies[a.bid.bidder]
                 cost = q * res.price
@@ -190,7 +192,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             if res.awards:
                 price = res.price
         for b in bids:
-            got = int(won[id(b)])
+            got = int(won.get(id(b), 0.0))
             if got:
                 g.say(b.bidder, "Won {:,} {} at spot, delivery {}", got, gen.name, g.label(arrives))
             else:
