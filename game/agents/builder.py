@@ -151,12 +151,13 @@ class Builder(Tunable):
         the score net of its price, so congested queues count when the long game pays; power
         that could not be online this many quarters before the end (min_earning_quarters) and
         power that does not pay are never bought."""
-        online = power.online_quarter(v, r)
+        outlook = self._outlook(v)
+        online = outlook.market.online_quarter[r.id]
         if self._too_late(v, online):
             return float("inf")
         if not self.power_must_pay:  # soonest online, then cheapest power
             return (online - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
-        _, value = self._outlook(v).hall(r, self.cooling, online)
+        _, value = outlook.hall(r, self.cooling, online)
         net = value - self._grid_price(v, r)
         return -net if net > 0 else float("inf")
 

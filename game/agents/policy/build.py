@@ -8,10 +8,8 @@ import math
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
 from .holdings import Holdings, liquid_kinds
-from .market import Market
+from .market import CONSTRUCTION_QUARTERS, Market
 from .value import Outlook
-
-CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
 
 WAGE_MARKUP = 1.15  # × the higher of the reserve and the last clearing wage
 POOL_SHARE = 0.6  # most of a region's crews one company asks for

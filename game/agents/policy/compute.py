@@ -7,6 +7,7 @@ import math
 
 from ...model import orders as o
 from ...model.view import CompanyView
+from .market import Market
 
 SUBCONTRACT_PRICE_FACTOR = 1.1  # × the price index: the most it pays a sub-contractor
 
@@ -40,10 +41,7 @@ RIVAL_UNDERCUT_USD = 0.01  # per H100e-hour: how far below a rival's winning RFP
 
 def rival_rfp_price(v: CompanyView) -> float | None:
     """The lowest price a rival won a market training RFP at last quarter (public), if any."""
-    pub = v.last_public
-    results = pub.markets.get("compute", {}).get("rfps", ()) if pub is not None else ()
-    prices = [r["price"] for r in results if r.get("customer") == "market" and r.get("winner") not in (None, v.me.id) and r.get("price")]
-    return min(prices) if prices else None
+    return min((price for winner, price in Market.of(v).rfp_wins.items() if winner != v.me.id), default=None)
 
 
 def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float | None = None, floor: float | None = None) -> list[o.BidRfp]:
