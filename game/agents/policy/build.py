@@ -86,8 +86,10 @@ def retrofit_capex(v: CompanyView, grid_mw: float, cooling: str) -> float:
 def retrofit(v: CompanyView, h: Holdings, budget: float, cooling: str) -> o.RetrofitCooling | None:
     """Retrofit its largest empty air hall when liquid-only chips wait for a home."""
     spec = v.scenario
+    if not (h.waiting_liquid and h.empty_air and v.quarters_left > spec.rules.retrofit_quarters + 2):
+        return None
     kinds = sorted(liquid_kinds(v))
-    if not (h.waiting_liquid and kinds and h.empty_air and v.quarters_left > spec.rules.retrofit_quarters + 2):
+    if not kinds:
         return None
     s = max(h.empty_air, key=lambda s: (s.mw, s.id))
     if retrofit_capex(v, s.mw, cooling if cooling in kinds else kinds[0]) >= budget:

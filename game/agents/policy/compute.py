@@ -54,7 +54,7 @@ def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float
     free = free_h100e(v) if free is None else free
     rival = rival_rfp_price(v) if floor is not None else None
     out = []
-    for r in sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)):
+    for r in Market.of(v).rfps_by_price:
         if r.customer == v.me.id or r.min_site_mw > largest_mw or r.h100e > free:
             continue
         price = r.max_price_usd_per_h100e_hour * price_factor

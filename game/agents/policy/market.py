@@ -1,7 +1,8 @@
 """The quarter's public facts every policy reads, worked out once a quarter for all companies:
 the chips on sale for each kind of hall, each cooling's chips per MW, what running an H100e
-costs in each region and cooling, when power bought now in each region would come online, and
-what last quarter's public report says of the compute market (spot sell-through, RFP wins).
+costs in each region and cooling, when power bought now in each region would come online, the
+RFPs open best-paying first, and what last quarter's public report says of the compute market
+(spot sell-through, RFP wins).
 
 Every company's view of a quarter holds the same public objects (regions, generations, the
 rules), so the first company to ask makes the reading and the others reuse it. It is built
@@ -72,7 +73,7 @@ class Market:
     def __init__(self, v: CompanyView):
         spec = v.scenario
         # what the reading is made of: a view holding these same objects reads the same market (made_from)
-        self.made_of = (v.quarter, v.generations, v.regions, v.last_public, spec.cooling, spec.rules, spec.scoring)
+        self.made_of = (v.quarter, v.generations, v.regions, v.rfps, v.last_public, spec.cooling, spec.rules, spec.scoring)
         self.regions = ReadOnlyDict({r.id: r for r in v.regions})
         self.generations = ReadOnlyDict({g.id: g for g in v.generations})
         self.restricted = ReadOnlyDict({r.id: r.export_restricted for r in v.regions})
@@ -96,6 +97,8 @@ class Market:
         self.annuity = annuity(spec.scoring)
         # when power bought now in each region would feed an online hall
         self.online_quarter = ReadOnlyDict({r.id: online_quarter(v, r) for r in v.regions})
+        # the RFPs open now, best-paying first
+        self.rfps_by_price = tuple(sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)))
         # last quarter's compute market as the public report tells it
         self.spot_sell_through = spot_sell_through(v)
         self.rfp_wins = ReadOnlyDict(rfp_wins(v))
@@ -113,10 +116,10 @@ class Market:
         return m
 
     def made_from(self, v: CompanyView) -> bool:
-        quarter, generations, regions, last_public, cooling, rules, scoring = self.made_of
+        quarter, generations, regions, rfps, last_public, cooling, rules, scoring = self.made_of
         spec = v.scenario
         return (
-            quarter == v.quarter and generations is v.generations and regions is v.regions and last_public is v.last_public
+            quarter == v.quarter and generations is v.generations and regions is v.regions and rfps is v.rfps and last_public is v.last_public
             and cooling is spec.cooling and rules is spec.rules and scoring is spec.scoring
         )
 

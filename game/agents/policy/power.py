@@ -31,10 +31,8 @@ def grid_bids(
 ) -> list[o.BidInterconnect]:
     """Bids for want_mw across the regions releasing power, most preferred (lowest) first, each
     at its price_of, at least block_mw (a smaller campus is not worth a hall) and within the budget."""
-    ranked = sorted(
-        ((preference(r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0),
-        key=lambda t: (t[0], t[1]),
-    )
+    # by preference, then region id (ids are unique, so the regions themselves are never compared)
+    ranked = sorted([(preference(r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0])
     bids = []
     for pref, _, r in ranked:
         if want_mw < SMALLEST_BID_MW or budget <= 0:
