@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from attrs import define, field
 
 from ..model import orders as o
 from ..model.view import CompanyView, RegionView
@@ -12,6 +13,17 @@ from .base import Tunable
 from .policy import build, chips, compute, finance, power
 from .policy.holdings import Holdings, survey
 from .policy.value import Outlook
+
+
+@define
+class Reading:
+    """A quarter as one agent reads it, worked out once a view for every policy and hook that asks."""
+
+    view: CompanyView
+    holdings: Holdings
+    outlook: Outlook
+    power_ceiling: float  # the most it bids for a grid MW (max_power_price_musd_per_mw, to the $100)
+    grid_prices: dict[str, float] = field(factory=dict)  # region -> what it bids for a grid MW there (Builder._grid_price)
 
 
 class Builder(Tunable):
@@ -87,7 +99,7 @@ class Builder(Tunable):
 
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         super().__init__(seed, **params)
-        self._read: tuple[CompanyView, Holdings, Outlook] | None = None
+        self._read: Reading | None = None
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
@@ -120,15 +132,15 @@ class Builder(Tunable):
 
     def _holdings(self, v: CompanyView) -> Holdings:
         """This quarter's survey of its own holdings (read once a view)."""
-        return self._reading(v)[1]
+        return self._reading(v).holdings
 
     def _outlook(self, v: CompanyView) -> Outlook:
         """This quarter's economics (worked out once a view)."""
-        return self._reading(v)[2]
+        return self._reading(v).outlook
 
-    def _reading(self, v: CompanyView) -> tuple[CompanyView, Holdings, Outlook]:
-        if self._read is None or self._read[0] is not v:
-            self._read = (v, survey(v, self.merchant_share(v)), Outlook(v))
+    def _reading(self, v: CompanyView) -> Reading:
+        if self._read is None or self._read.view is not v:
+            self._read = Reading(v, survey(v, self.merchant_share(v)), Outlook(v), round(self.max_power_price_musd_per_mw, 4))
         return self._read
 
     # ---- hooks a thesis overrides -----------------------------------------------------------
@@ -151,18 +163,24 @@ class Builder(Tunable):
         the score net of its price, so congested queues count when the long game pays; power
         that could not be online this many quarters before the end (min_earning_quarters) and
         power that does not pay are never bought."""
-        online = power.online_quarter(v, r)
+        outlook = self._outlook(v)
+        online = outlook.market.online_quarter[r.id]
         if self._too_late(v, online):
             return float("inf")
         if not self.power_must_pay:  # soonest online, then cheapest power
             return (online - v.quarter) * 8 + r.power_price_usd_per_mwh / 10
-        _, value = self._outlook(v).hall(r, self.cooling, online)
+        _, value = outlook.hall(r, self.cooling, online)
         net = value - self._grid_price(v, r)
         return -net if net > 0 else float("inf")
 
     def _grid_price(self, v: CompanyView, r: RegionView) -> float:
-        """What it bids for a grid MW in r: the last price marked up, never above its ceiling."""
-        return min(power.bid_price(r, self.power_bid_markup), round(self.max_power_price_musd_per_mw, 4))
+        """What it bids for a grid MW in r: the last price marked up, never above its ceiling
+        (worked out once a view: the preference for a region and its bid both ask)."""
+        reading = self._reading(v)
+        price = reading.grid_prices.get(r.id)
+        if price is None:
+            price = reading.grid_prices[r.id] = min(power.bid_price(r, self.power_bid_markup), reading.power_ceiling)
+        return price
 
     def _too_late(self, v: CompanyView, online_quarter: int) -> bool:
         """Would power online in this quarter (power.online_quarter) come too late to earn min_earning_quarters?"""

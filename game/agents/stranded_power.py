@@ -7,7 +7,6 @@ import math
 from ..model.view import CompanyView, RegionView
 from .base import register
 from .builder import Builder
-from .policy import power
 
 
 @register("stranded_power", "neocloud", "Goes where power is cheapest whatever the wait, and skips the queue with distressed powered sites (miner conversions) where power is cheap.")
@@ -38,6 +37,6 @@ class StrandedPower(Builder):
     offer_price_factor = 0.9
 
     def region_preference(self, v: CompanyView, r: RegionView) -> float:
-        if power.online_quarter(v, r) >= v.quarters_total:  # whatever the wait, as long as it comes online in the game
+        if self._outlook(v).market.online_quarter[r.id] >= v.quarters_total:  # whatever the wait, as long as it comes online in the game
             return math.inf
         return r.power_price_usd_per_mwh if r.power_price_usd_per_mwh <= self.max_grid_usd_per_mwh else math.inf

@@ -1,7 +1,8 @@
 """The planner's policies, one module per market, shared by the built-in agents and the RL encoding.
 
 market    the quarter's public facts, read once for every company (chips on sale for each kind
-          of hall, chips per MW, running costs by region and cooling)
+          of hall, chips per MW, running costs by region and cooling, when power bought now
+          comes online, last quarter's spot sell-through and RFP wins)
 holdings  what a company holds this quarter, read once from its view (free hall power by
           cooling and export status, crews its sites need, chips on the way)
 value     what a MW or an H100e is worth to the score: the margin it earns, discounted

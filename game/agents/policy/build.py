@@ -8,10 +8,8 @@ import math
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
 from .holdings import Holdings, liquid_kinds
-from .market import Market
+from .market import CONSTRUCTION_QUARTERS, Market
 from .value import Outlook
-
-CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
 
 WAGE_MARKUP = 1.15  # × the higher of the reserve and the last clearing wage
 POOL_SHARE = 0.6  # most of a region's crews one company asks for
@@ -88,8 +86,10 @@ def retrofit_capex(v: CompanyView, grid_mw: float, cooling: str) -> float:
 def retrofit(v: CompanyView, h: Holdings, budget: float, cooling: str) -> o.RetrofitCooling | None:
     """Retrofit its largest empty air hall when liquid-only chips wait for a home."""
     spec = v.scenario
+    if not (h.waiting_liquid and h.empty_air and v.quarters_left > spec.rules.retrofit_quarters + 2):
+        return None
     kinds = sorted(liquid_kinds(v))
-    if not (h.waiting_liquid and kinds and h.empty_air and v.quarters_left > spec.rules.retrofit_quarters + 2):
+    if not kinds:
         return None
     s = max(h.empty_air, key=lambda s: (s.mw, s.id))
     if retrofit_capex(v, s.mw, cooling if cooling in kinds else kinds[0]) >= budget:

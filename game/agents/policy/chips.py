@@ -44,7 +44,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
     coming = h.coming_kw
     earning = outlook.earning_quarters(v.quarter + CHIP_SOON_QUARTERS)  # quarters a chip bought now earns
     units: dict[str, int] = {}
-    prices: dict[str, float] = {}
+    prices: dict[str, float] = {}  # generation -> its bid price
     orders: list = []
     spent = deposit_total = 0.0
     signed = False
@@ -54,7 +54,9 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
         for g in outlook.on_sale(*key):
             if need_kw < g.power_kw * SMALLEST_BID_KW or budget - spent <= 0:
                 break
-            price = bid_price(v, g, habits.markup)
+            price = prices.get(g.id)
+            if price is None:  # once a generation, whichever kinds of hall may host it
+                price = prices[g.id] = bid_price(v, g, habits.markup)
             if not pays(g, price, outlook.margin, earning):
                 continue
             n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
@@ -75,7 +77,6 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
                     signed = True
             if n > 0:
                 units[g.id] = units.get(g.id, 0) + n
-                prices[g.id] = price
                 spent += n * price
                 need_kw -= n * g.power_kw
     orders += [o.BidChips(gid, n, prices[gid]) for gid, n in units.items()]

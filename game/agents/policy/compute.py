@@ -7,6 +7,7 @@ import math
 
 from ...model import orders as o
 from ...model.view import CompanyView
+from .market import Market
 
 SUBCONTRACT_PRICE_FACTOR = 1.1  # × the price index: the most it pays a sub-contractor
 
@@ -40,10 +41,7 @@ RIVAL_UNDERCUT_USD = 0.01  # per H100e-hour: how far below a rival's winning RFP
 
 def rival_rfp_price(v: CompanyView) -> float | None:
     """The lowest price a rival won a market training RFP at last quarter (public), if any."""
-    pub = v.last_public
-    results = pub.markets.get("compute", {}).get("rfps", ()) if pub is not None else ()
-    prices = [r["price"] for r in results if r.get("customer") == "market" and r.get("winner") not in (None, v.me.id) and r.get("price")]
-    return min(prices) if prices else None
+    return min((price for winner, price in Market.of(v).rfp_wins.items() if winner != v.me.id), default=None)
 
 
 def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float | None = None, floor: float | None = None) -> list[o.BidRfp]:
@@ -56,7 +54,7 @@ def rfp_bids(v: CompanyView, largest_mw: float, price_factor: float, free: float
     free = free_h100e(v) if free is None else free
     rival = rival_rfp_price(v) if floor is not None else None
     out = []
-    for r in sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)):
+    for r in Market.of(v).rfps_by_price:
         if r.customer == v.me.id or r.min_site_mw > largest_mw or r.h100e > free:
             continue
         price = r.max_price_usd_per_h100e_hour * price_factor

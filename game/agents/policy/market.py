@@ -1,6 +1,8 @@
 """The quarter's public facts every policy reads, worked out once a quarter for all companies:
 the chips on sale for each kind of hall, each cooling's chips per MW, what running an H100e
-costs in each region and cooling.
+costs in each region and cooling, when power bought now in each region would come online, the
+RFPs open best-paying first, and what last quarter's public report says of the compute market
+(spot sell-through, RFP wins).
 
 Every company's view of a quarter holds the same public objects (regions, generations, the
 rules), so the first company to ask makes the reading and the others reuse it. It is built
@@ -20,6 +22,35 @@ def value_first(g: GenerationView) -> tuple[float, str]:
 def merchant_on_sale(v: CompanyView) -> list[GenerationView]:
     """Merchant generations on sale now, best value first."""
     return sorted((g for g in v.generations if g.released and g.in_production and not g.custom and g.supply_units > 0), key=value_first)
+
+
+CONSTRUCTION_QUARTERS = 2  # a hall's construction with the crews it needs
+
+
+def online_quarter(v: CompanyView, r: RegionView) -> int:
+    """When power bought now in r would feed an online hall: the expected queue (the permit
+    runs while it waits), construction and commissioning."""
+    wait = (r.queue_wait_quarters_min + r.queue_wait_quarters_max + 1) // 2
+    return v.quarter + max(wait, r.permitting_quarters) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
+
+
+def spot_sell_through(v: CompanyView) -> float:
+    """Share of the capacity offered on the spot market last quarter that sold (1 before any
+    market has cleared, or if the market does not say)."""
+    compute = v.last_public.markets.get("compute", {}) if v.last_public is not None else {}
+    sold, idle = compute.get("spot_sold_h100e", 0.0), compute.get("idle_offered_h100e", 0.0)
+    return sold / (sold + idle) if sold + idle > 0 else 1.0
+
+
+def rfp_wins(v: CompanyView) -> dict[str, float]:
+    """The lowest price each company won a market training RFP at last quarter (public)."""
+    results = v.last_public.markets.get("compute", {}).get("rfps", ()) if v.last_public is not None else ()
+    wins: dict[str, float] = {}
+    for r in results:
+        winner, price = r.get("winner"), r.get("price")
+        if r.get("customer") == "market" and winner is not None and price:
+            wins[winner] = min(wins.get(winner, price), price)
+    return wins
 
 
 def hosts(g: GenerationView, liquid: bool, restricted: bool) -> bool:
@@ -42,7 +73,7 @@ class Market:
     def __init__(self, v: CompanyView):
         spec = v.scenario
         # what the reading is made of: a view holding these same objects reads the same market (made_from)
-        self.made_of = (v.generations, v.regions, spec.cooling, spec.rules, spec.scoring)
+        self.made_of = (v.quarter, v.generations, v.regions, v.rfps, v.last_public, spec.cooling, spec.rules, spec.scoring)
         self.regions = ReadOnlyDict({r.id: r for r in v.regions})
         self.generations = ReadOnlyDict({g.id: g for g in v.generations})
         self.restricted = ReadOnlyDict({r.id: r.export_restricted for r in v.regions})
@@ -64,6 +95,13 @@ class Market:
         best = self.best[True]
         self.usual_cost = sum(running_cost_musd_per_h100e(v, r, usual, best) for r in v.regions) / len(v.regions) if best else 0.0
         self.annuity = annuity(spec.scoring)
+        # when power bought now in each region would feed an online hall
+        self.online_quarter = ReadOnlyDict({r.id: online_quarter(v, r) for r in v.regions})
+        # the RFPs open now, best-paying first
+        self.rfps_by_price = tuple(sorted(v.rfps, key=lambda r: (-r.max_price_usd_per_h100e_hour, r.id)))
+        # last quarter's compute market as the public report tells it
+        self.spot_sell_through = spot_sell_through(v)
+        self.rfp_wins = ReadOnlyDict(rfp_wins(v))
 
     @staticmethod
     def of(v: CompanyView) -> Market:
@@ -78,9 +116,12 @@ class Market:
         return m
 
     def made_from(self, v: CompanyView) -> bool:
-        generations, regions, cooling, rules, scoring = self.made_of
+        quarter, generations, regions, rfps, last_public, cooling, rules, scoring = self.made_of
         spec = v.scenario
-        return generations is v.generations and regions is v.regions and cooling is spec.cooling and rules is spec.rules and scoring is spec.scoring
+        return (
+            quarter == v.quarter and generations is v.generations and regions is v.regions and rfps is v.rfps and last_public is v.last_public
+            and cooling is spec.cooling and rules is spec.rules and scoring is spec.scoring
+        )
 
     def best_for(self, cooling: str) -> GenerationView | None:
         return self.best[self.hosts_liquid[cooling]]

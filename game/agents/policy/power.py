@@ -7,8 +7,7 @@ from typing import Callable
 
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
-from .build import CONSTRUCTION_QUARTERS
-from .market import Market
+from .market import Market, online_quarter  # noqa: F401  (online_quarter: the rule, read here by the agents)
 from .value import Outlook
 
 BID_MARKUP = 1.25  # × the higher of the reserve and the last clearing price
@@ -18,13 +17,6 @@ SMALLEST_BID_MW = 5.0  # a grid bid smaller than this would make a sliver of a h
 def bid_price(r: RegionView, markup: float = BID_MARKUP) -> float:
     """A grid bid: the last clearing price (or the reserve, if higher) marked up."""
     return round(max(r.grid_reserve_price_musd_per_mw, r.last_grid_price_musd_per_mw) * markup, 4)
-
-
-def online_quarter(v: CompanyView, r: RegionView) -> int:
-    """When power bought now in r would feed an online hall: the expected queue (the permit
-    runs while it waits), construction and commissioning."""
-    wait = (r.queue_wait_quarters_min + r.queue_wait_quarters_max + 1) // 2
-    return v.quarter + max(wait, r.permitting_quarters) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
 
 
 def grid_bids(
@@ -39,10 +31,8 @@ def grid_bids(
 ) -> list[o.BidInterconnect]:
     """Bids for want_mw across the regions releasing power, most preferred (lowest) first, each
     at its price_of, at least block_mw (a smaller campus is not worth a hall) and within the budget."""
-    ranked = sorted(
-        ((preference(r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0),
-        key=lambda t: (t[0], t[1]),
-    )
+    # by preference, then region id (ids are unique, so the regions themselves are never compared)
+    ranked = sorted([(preference(r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0])
     bids = []
     for pref, _, r in ranked:
         if want_mw < SMALLEST_BID_MW or budget <= 0:

@@ -20,14 +20,6 @@ def margin_musd_per_h100e(v: CompanyView) -> float:
     return v.price_index * spec.rules.hours_per_quarter * spec.demand.spot_load_factor / 1e6
 
 
-def spot_sell_through(v: CompanyView) -> float:
-    """Share of the capacity offered on the spot market last quarter that sold (1 before any
-    market has cleared, or if the market does not say)."""
-    compute = v.last_public.markets.get("compute", {}) if v.last_public is not None else {}
-    sold, idle = compute.get("spot_sold_h100e", 0.0), compute.get("idle_offered_h100e", 0.0)
-    return sold / (sold + idle) if sold + idle > 0 else 1.0
-
-
 class Outlook:
     """One company's economics this quarter, worked out once for every policy that asks: its
     margin per H100e and what a MW is worth where, on the quarter's public Market (today's best
@@ -47,7 +39,7 @@ class Outlook:
         load = spec.demand.spot_load_factor  # share of the time an H100e sold on demand is busy
         hours = spec.rules.hours_per_quarter
         # what an H100e-hour of capacity earns on the spot market, busy a load factor of the time
-        self.spot_usd_per_h100e_hour = v.price_index * load * spot_sell_through(v)
+        self.spot_usd_per_h100e_hour = v.price_index * load * m.spot_sell_through
         market = self.spot_usd_per_h100e_hour * hours / 1e6 - self.usual_cost
         self.margin = min(margin_musd_per_h100e(v), market)
         # while its own demand outgrows what it runs, one more H100e serves that demand at its value
