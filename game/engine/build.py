@@ -212,6 +212,7 @@ def install_chips(g: GameCore) -> None:
                 continue  # full
             liquid = spec.cooling[s.cooling].hosts_liquid_only
             blocked = restricted[s.region]
+            installed = False
             for gid in order:
                 n = c.inventory.get(gid, 0)
                 gen = gens[gid]
@@ -220,9 +221,11 @@ def install_chips(g: GameCore) -> None:
                 units = min(n, int(free_kw // gen.power_kw))
                 c.inventory[gid] = n - units
                 s.installed[gid] = s.installed.get(gid, 0) + units
-                g.forget_site(s, c)
+                installed = True
                 free_kw -= units * gen.power_kw
                 g.say(c.id, "Installed {:,} {} at site {}", units, gen.name, s.id)
+            if installed:  # its figures are read again only after this site's installs
+                g.forget_site(s, c)
         c.inventory = {k: v for k, v in c.inventory.items() if v > 0}
         waiting = sum(c.inventory.values())
         if waiting:

@@ -98,6 +98,8 @@ def operate_phase(g: GameCore) -> None:
     rules = g.spec.rules
     hours = rules.hours_per_quarter
     served = g.derived.quarter.get(_SERVED) or {}
+    # (PUE, $/MWh) by fleet group: the same few (region, cooling, power) groups recur in every fleet
+    rates: dict[tuple, tuple[float, float]] = {}
     for c in g.alive():
         # share of installed H100e busy (headroom kept for internal demand is idle, and billed so)
         busy = min(1.0, c.used_h100e / c.capacity_h100e) if c.capacity_h100e > 0 else 0.0
@@ -108,8 +110,11 @@ def operate_phase(g: GameCore) -> None:
         for key, group in (fleet if fleet is not None else g.fleet(c)[0]).items():
             used_mw = group[0] / 1000  # kW drawn
             it_mw += used_mw
-            region, cooling, kind, contract_price = key
-            pue, price = site_pue(g, cooling, region), power_price(g, kind, contract_price, region)
+            rate = rates.get(key)
+            if rate is None:
+                region, cooling, kind, contract_price = key
+                rate = rates[key] = (site_pue(g, cooling, region), power_price(g, kind, contract_price, region))
+            pue, price = rate
             bill += used_mw * draw * pue * hours * price / 1e6
         if bill:
             g.post(c, "power", -bill, "power bill")

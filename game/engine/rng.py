@@ -71,12 +71,15 @@ def draw_generator(seed: int, quarter: int, purpose: str, *key: str | int) -> np
 
 class _Pending:
     """A generator made on first use: most tie-break generators are never drawn from, and
-    making one costs ~10 µs, a noticeable share of a quarter."""
+    making one costs ~10 µs, a noticeable share of a quarter. Its spawn key's words are put
+    together then too (the quarter's words, kept by Draws, and its purpose's and key's)."""
 
-    __slots__ = ("_entropy", "_gen")
+    __slots__ = ("_prefix", "_key", "_draws", "_gen")
 
-    def __init__(self, entropy: list[int]):
-        self._entropy = entropy
+    def __init__(self, prefix: list[int], key: tuple, draws: Draws):
+        self._prefix = prefix
+        self._key = key
+        self._draws = draws
         self._gen: np.random.Generator | None = None
 
     def __getattr__(self, name: str) -> Any:
@@ -84,7 +87,10 @@ class _Pending:
             raise AttributeError(name)
         gen = self._gen
         if gen is None:
-            gen = self._gen = _generator(self._entropy)
+            entropy = self._prefix.copy()
+            for part in self._key:
+                entropy += self._draws.part_words(part)
+            gen = self._gen = _generator(entropy)
         return getattr(gen, name)
 
 
@@ -108,13 +114,13 @@ class Draws:
         if gen is None:
             if self._prefix is None:
                 self._prefix = _quarter_entropy(self.seed, quarter)
-            entropy = self._prefix.copy()
-            for part in k:
-                entropy += self._part_words(part)
-            gen = self._open[k] = _Pending(entropy)
+            for part in key:  # a bad key part is the caller's mistake: said now, not at the first draw
+                if type(part) is not str:
+                    _code(part)
+            gen = self._open[k] = _Pending(self._prefix, k, self)
         return gen  # type: ignore[return-value]  # behaves as the Generator it stands for
 
-    def _part_words(self, part: str | int) -> list[int]:
+    def part_words(self, part: str | int) -> list[int]:
         """A purpose's or key part's words (a string's kept: the same few come back every quarter)."""
         if type(part) is not str:
             return _uint32_words(_code(part))
