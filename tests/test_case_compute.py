@@ -392,6 +392,15 @@ def test_a_choice_market_accounts_for_all_its_demand_and_sells_no_offer_past_its
     assert np.all(r.sold[asks > ceiling] == 0)
 
 
+@pytest.mark.parametrize("offers", [1, 2])
+def test_a_vanishing_demand_clears_to_numbers_not_nan(offers):
+    # found by the invariant above: a demand of 5e-324 (the smallest float) made the least
+    # Newton slope, 1e-12 of it, underflow to 0, and the step 0/0 turned every price to NaN
+    r = clear_choice_market(np.array([5e-324]), np.zeros((1, offers)), np.zeros(1), np.ones(1), np.ones((1, offers), dtype=bool), np.ones(offers), np.zeros(offers), 1.5, 0.5, 2.0)
+    assert np.all(np.isfinite(r.prices)) and np.all(np.isfinite(r.sold))
+    assert float(r.sold.sum()) + r.unmet + r.priced_out == 5e-324
+
+
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**31))
 def test_every_quarters_compute_figures_add_up(tutorial, seed):

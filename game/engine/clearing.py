@@ -159,7 +159,8 @@ def clear_choice_market(
     minus_pw_per_value = -(pw / value)[:, None]
     stay_out = np.exp(outside - top)[:, None]
     slope_weight = demand * pw / value
-    least_slope = 1e-12 * total / value
+    # kept off zero even for a demand so small that 1e-12 of it underflows (a slope of 0 is 0/0)
+    least_slope = max(1e-12 * total / value, np.finfo(float).tiny)
 
     def asked_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Demand asked of each offer at these prices, and each cell's shares."""
