@@ -8,7 +8,7 @@ from operator import attrgetter
 
 from attrs import evolve
 
-from ..model.state import COMMISSIONING, CONSTRUCTION, ONLINE, PERMITTING, POWER, RETROFIT, Company, Delivery, Site
+from ..model.state import COMMISSIONING, CONSTRUCTION, ONLINE, PERMITTING, POWER, RETROFIT, Company, Site
 from ..model.view import (
     AgreementView,
     CompanyView,
@@ -268,7 +268,7 @@ def _agreement(a) -> AgreementView:
     return AgreementView(id=a.id, generation=a.generation, units_per_quarter=a.units_per_quarter, quarters_left=a.quarters_left, price_musd_per_unit=a.price_musd_per_unit)
 
 
-def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...], deliveries: tuple[DeliveryView, ...]) -> MeView:
+def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
     equity = g.book_equity(c)
     assets = equity + c.debt_musd
     return MeView(
@@ -287,7 +287,7 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...], deliveries: tup
         sites=_sites(g, c),
         power=_powers(g, c),
         inventory=ReadOnlyDict(c.inventory),
-        deliveries=deliveries,
+        deliveries=tuple([DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units) for d in c.deliveries]),
         agreements=tuple([_agreement(a) for a in c.agreements]),
         contracts=tuple([_contract(k) for k in c.contracts]),
         subcontracts=subs,
@@ -315,7 +315,6 @@ class Observer:
         self._public: dict = {}
         self._subcontracts: dict[str, tuple[ContractView, ...]] = {}
         self._views: dict[str, CompanyView] = {}
-        self._shipments: dict[str, dict[int, tuple[Delivery, DeliveryView]]] = {}  # by company: id -> (delivery, its view)
         self._smr_first = quarter_offset(g.spec.game.start, g.spec.power.smr.first_delivery)
 
     def rules(self, cid: str) -> Scenario:
@@ -382,22 +381,6 @@ class Observer:
             hit = self._views[cid] = self._build(cid, last_public, last_private)
         return hit
 
-    def _deliveries(self, c: Company) -> tuple[DeliveryView, ...]:
-        """A company's chips on their way. A Delivery is never changed once made (the chip markets
-        make new ones, arrivals drop them), so each one's view is kept while the company awaits
-        that very object: most of a company's shipments are still on their way next quarter."""
-        kept = self._shipments.get(c.id, {})
-        now: dict[int, tuple[Delivery, DeliveryView]] = {}
-        out = []
-        for d in c.deliveries:
-            hit = kept.get(id(d))
-            if hit is None or hit[0] is not d:
-                hit = (d, DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units))
-            now[id(d)] = hit
-            out.append(hit[1])
-        self._shipments[c.id] = now
-        return tuple(out)
-
     def _build(self, cid: str, last_public, last_private) -> CompanyView:
         g = self.g
         w, spec = g.world, g.spec
@@ -415,7 +398,7 @@ class Observer:
             gas_reserve_price_musd_per_mw=spec.power.gas.reserve_price_musd_per_mw,
             last_gas_price_musd_per_mw=w.last_gas_price_musd_per_mw,
             smr_first_delivery_quarter=self._smr_first,
-            me=_me(g, c, self._subcontracts.get(cid, ()), self._deliveries(c)),
+            me=_me(g, c, self._subcontracts.get(cid, ())),
             rivals=tuple([r for r in pub["rivals"] if r.id != cid]),
             regions=pub["regions"],
             generations=pub["generations"],
