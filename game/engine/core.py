@@ -110,7 +110,21 @@ class PublicReport:
     markets: dict[str, Any] = field(factory=dict)
     bankruptcies: list[str] = field(factory=list)
     online: list[dict] = field(factory=list)  # sites that came online: company, mw, region, quarters from power and from start
-    companies: dict[str, dict] = field(factory=dict)
+    companies: dict[str, ReadOnlyDict] = field(factory=dict)  # each company's row, written read-only at the close
+
+    def sealed(self, *, news: list[str]) -> PublicReport:
+        """The report as the quarter closes: read-only, with the quarter's news. Made field by
+        field: a new field is sealed here too. Each company's row is written read-only by the
+        close, for this report alone, so it is not copied again."""
+        return PublicReport(
+            self.quarter,
+            news=tuple(news),
+            events=read_only(self.events),
+            markets=read_only(self.markets),
+            bankruptcies=tuple(self.bankruptcies),
+            online=read_only(self.online),
+            companies=ReadOnlyDict(self.companies),
+        )
 
 
 class Derived:

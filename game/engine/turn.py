@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from attrs import evolve
-
 from ..model.state import ONLINE
-from ..model.view import CompanyView, read_only
+from ..model.view import CompanyView, ReadOnlyDict
 from ..scenario import Scenario
 from . import power
 from .build import build_phase
@@ -177,19 +175,19 @@ class Game:
                 st["start_power_mw"] = self.start_power_mw.get(c.id, 0.0)
             elif q == QUARTERS_PER_YEAR - 1:
                 st["early_power_mw"] = sum(p.mw for p in c.power)
-            g.public.companies[c.id] = {
-                "name": c.name,
-                "archetype": c.archetype,
-                "alive": c.alive,
-                "online_mw": online,
-                "pipeline_mw": pipeline,
-                "capacity_h100e": capacity if c.alive else 0.0,
-                "share_h100e": capacity / total_h if c.alive else 0.0,
-            }
+            g.public.companies[c.id] = ReadOnlyDict(
+                name=c.name,
+                archetype=c.archetype,
+                alive=c.alive,
+                online_mw=online,
+                pipeline_mw=pipeline,
+                capacity_h100e=capacity if c.alive else 0.0,
+                share_h100e=capacity / total_h if c.alive else 0.0,
+            )
             # public: what the market sees; private: what only the company itself may
             figures[c.id] = {"online_mw": online, "capacity_h100e": capacity, "alive": c.alive}
             self.private_history[c.id].append({"cash_musd": c.cash_musd, "debt_musd": c.debt_musd})
-        self.public_reports.append(read_only(evolve(g.public, news=g.world.news)))
+        self.public_reports.append(g.public.sealed(news=g.world.news))
         self.private_reports.append(private)
         self.history.append(figures)
 

@@ -46,8 +46,12 @@ def read_only(x: Any) -> Any:
     if cls in _ATOMS:
         return x
     if cls is dict or cls is ReadOnlyDict:
+        if _ATOMS.issuperset(map(type, x.values())):  # figures only (most of a report): one copy
+            return ReadOnlyDict(x)
         return ReadOnlyDict({k: v if type(v) in _ATOMS else read_only(v) for k, v in x.items()})
     if cls is list or cls is tuple:
+        if _ATOMS.issuperset(map(type, x)):
+            return tuple(x)
         return tuple([v if type(v) in _ATOMS else read_only(v) for v in x])
     names = _FIELDS.get(cls)
     if names is None:
