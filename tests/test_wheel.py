@@ -40,6 +40,12 @@ PILOT = textwrap.dedent(
 )
 
 
+# the environment of every command here, less PYTHONPATH: a checkout on it (as when the suite is
+# run with PYTHONPATH=.) would reach pip's re-run under the venv's python and the game itself,
+# so the test would no longer be of the installed wheel alone
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The project built as a wheel and installed, without its dependencies, into a fresh venv
@@ -47,25 +53,25 @@ def installed(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "dist"), str(ROOT)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=ENV,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     wheel = next((tmp / "dist").glob("gridlock-*.whl"))
     venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120, env=ENV)
     py = venv / "bin" / "python"
-    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True, env=ENV).stdout.strip()
     Path(purelib, "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     inst = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=ENV,
     )
     assert inst.returncode == 0, inst.stdout + inst.stderr
     return venv
 
 
 def run(venv: Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=300, env={**os.environ, **(env or {})})
+    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=300, env={**ENV, **(env or {})})
 
 
 def test_the_installed_game_is_the_wheels_not_the_checkouts(installed, tmp_path):
