@@ -249,8 +249,7 @@ class GameCore:
         """A lever's value for a target this quarter (levers.py: global and targeted pulls combined).
         A lever's neutral value is its own (1 for a multiplier, 0 for the rest); `neutral` is
         accepted from callers that still name it, and not used."""
-        hit = self.levers.combined.get((lever, target))
-        return hit if hit is not None else self.levers.value(lever, target)
+        return self.levers.value(lever, target)
 
     def set_levers(self, levers: Levers) -> None:
         """The quarter's levers (last quarter's object is kept, with the values it has worked out,
