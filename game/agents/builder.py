@@ -183,7 +183,7 @@ class Builder(Tunable):
         return price
 
     def _too_late(self, v: CompanyView, online_quarter: int) -> bool:
-        """Would power online in this quarter (power.online_quarter) come too late to earn min_earning_quarters?"""
+        """Would power online in this quarter (Market.online_quarter) come too late to earn min_earning_quarters?"""
         return online_quarter + self.min_earning_quarters > v.quarters_total
 
     def merchant_share(self, v: CompanyView) -> float:

@@ -166,7 +166,7 @@ def clear_choice_market(
         """Demand asked of each offer at these prices, and each cell's shares."""
         share = np.exp(minus_pw_per_value * prices)
         share *= base
-        share /= np.add.reduce(share, axis=1, keepdims=True) + stay_out
+        share /= share.sum(axis=1, keepdims=True) + stay_out
         return demand @ share, share
 
     prices = np.minimum(np.maximum(value, lowest), ceiling)

@@ -7,7 +7,7 @@ from typing import Callable
 
 from ...model import orders as o
 from ...model.view import CompanyView, RegionView
-from .market import Market, online_quarter  # noqa: F401  (online_quarter: the rule, read here by the agents)
+from .market import Market
 from .value import Outlook
 
 BID_MARKUP = 1.25  # × the higher of the reserve and the last clearing price
