@@ -20,6 +20,7 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 from game.model import orders as o
 from game.rl import Encoding, GridlockParallelEnv, GridlockSingleEnv
+from game.agents.policy.holdings import survey
 from game.rl.encoding import FIXED_CHOICES, GENERATION_FEATURES, GLOBAL_FEATURES, REGION_FEATURES, money
 from game.runner import play, seat_agents
 from game.scenario import load_scenario, scenario_from_dict, scenario_to_dict
@@ -415,3 +416,19 @@ def test_a_live_agent_left_out_of_the_actions_gives_no_orders():
     env.step({"aurora": np.ones_like(env.encoding.nvec)})
     log = env.game.order_log[-1]
     assert "aurora" in log and "corecell" not in log and "nebula" not in log
+
+
+def test_chips_coming_are_counted_as_the_built_in_agents_count_them():
+    """The encoding sizes chip bids with the planners' survey: an agreement still owes every one of
+    its remaining deliveries, not one quarter's (before, the encoding counted one quarter's)."""
+    spec = load_scenario("baseline")
+    game, _ = play(spec, 3, seat_agents(spec, 3), max_quarters=6)
+    enc = Encoding(spec)
+    views = [game.view(cid) for cid in spec.companies]
+    v = next(v for v in views if any(a.quarters_left > 1 for a in v.me.agreements))
+    kw = {g.id: g.power_kw for g in v.generations}
+    one_quarter = sum(kw[g] * n for g, n in v.me.inventory.items()) + sum(kw[d.generation] * d.units for d in v.me.deliveries)
+    one_quarter += sum(kw[a.generation] * a.units_per_quarter for a in v.me.agreements)
+    coming = enc._lookup(v)[2]
+    assert coming == survey(v).coming_kw
+    assert coming > one_quarter

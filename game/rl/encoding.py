@@ -395,14 +395,12 @@ class Encoding:
 
     def _lookup(self, v: CompanyView) -> tuple[dict[str, RegionView], dict[str, GenerationView], float, Holdings]:
         """Regions and generations by id, the kW of chips already coming and the survey of its
-        holdings, for this view (kept for the last view seen: a mask decodes every choice of the same view)."""
+        holdings, for this view (kept for the last view seen: a mask decodes every choice of the same view).
+        The kW coming is the built-in agents' count (policy.holdings.survey): inventory, deliveries
+        and every delivery an agreement still owes."""
         if self._looked_up is None or self._looked_up[0] is not v:
-            gens = {g.id: g for g in v.generations}
-            kw = lambda gid: gens[gid].power_kw if gid in gens else 0.0  # noqa: E731
-            coming_kw = sum(kw(gid) * n for gid, n in v.me.inventory.items())
-            coming_kw += sum(kw(d.generation) * d.units for d in v.me.deliveries)
-            coming_kw += sum(kw(a.generation) * a.units_per_quarter for a in v.me.agreements)
-            self._looked_up = (v, ({r.id: r for r in v.regions}, gens, coming_kw, survey(v)))
+            h = survey(v)
+            self._looked_up = (v, ({r.id: r for r in v.regions}, {g.id: g for g in v.generations}, h.coming_kw, h))
         return self._looked_up[1]
 
     def _decode_one(self, v: CompanyView, d: Dimension, choice: int, purse: _Purse) -> list[Any]:
