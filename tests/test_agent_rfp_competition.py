@@ -1,8 +1,8 @@
 """Agents compete for training RFPs: a hand-worked table for policy.compute.rfp_bids.
 
 Baseline, seed 0, after two quarters: last quarter's four market RFPs were all won by rivals of
-CoreCell (Helix, Meridian, Lumen, Aurora) at $1.3599 per H100e-hour; this quarter's four RFPs
-have a ceiling of ~$1.743. The undercut is a cent (RIVAL_UNDERCUT_USD)."""
+CoreCell (Lumen twice at $1.3342 per H100e-hour, Meridian and Aurora at $1.3599); this quarter's
+four RFPs have a ceiling of ~$1.6747. The undercut is a cent (RIVAL_UNDERCUT_USD)."""
 
 from __future__ import annotations
 
@@ -25,20 +25,20 @@ def prices(bids) -> set[float]:
 
 
 def test_the_lowest_rival_win_is_read_from_the_public_report(view):
-    assert compute.rival_rfp_price(view) == pytest.approx(1.3599)
+    assert compute.rival_rfp_price(view) == pytest.approx(1.3342)
     assert len(view.rfps) == 4
 
 
 @pytest.mark.parametrize(
     "factor, floor, expected",
     [
-        # no floor: the fixed share of the ceiling, as before (0.85 × 1.743 ≈ 1.4817)
+        # no floor: the fixed share of the ceiling, as before (0.85 × 1.6747 ≈ 1.4235)
         (0.85, None, "share"),
-        # its share 1.4817 is above the rival's 1.3599: a cent under the rival, 1.3499
-        (0.85, 0.0, 1.3499),
-        # ... but never below what its capacity earns on spot: floor 1.40 > 1.3499
+        # its share 1.4235 is above the lowest rival win, 1.3342: a cent under it, 1.3242
+        (0.85, 0.0, 1.3242),
+        # ... but never below what its capacity earns on spot: floor 1.40 > 1.3242
         (0.85, 1.40, 1.40),
-        # a share already under the rival's price stands (0.70 × 1.743 ≈ 1.2202 < 1.3499)
+        # a share already under the rival's price stands (0.70 × 1.6747 ≈ 1.1723 < 1.3242)
         (0.70, 0.0, "share"),
     ],
 )

@@ -52,3 +52,22 @@ def test_agents_take_parameters_and_refuse_unknown_ones(baseline):
     with pytest.raises(UnknownAgent, match="built-in agents"):
         make_agent("nobody", agent_seed(0, 0))
     assert {"hyperscaler", "neocloud", "random"} <= set(REGISTRY)
+
+
+def test_capacity_is_worth_fewer_quarters_of_margin_where_the_market_is_forecast_to_shrink():
+    # Baseline demand grows: a hall online in quarter 2 of 24 earns the 22 quarters left plus the
+    # score's annuity. In neocloud-squeeze the open market shrinks 3% a quarter, so each later
+    # quarter earns 0.97 of the one before, from now: 0.97² × (Σ_{t<22} 0.97^t + 0.97^22 × annuity).
+    from game.agents.policy.value import Outlook
+
+    for name, shrinking in (("baseline", False), ("neocloud-squeeze", True)):
+        from game.scenario import load_scenario
+
+        game = Game(load_scenario(name), 1)
+        outlook = Outlook(game.view("corecell"))
+        left, annuity = 22, outlook.annuity
+        if shrinking:
+            expected = 0.97**2 * (sum(0.97**t for t in range(left)) + 0.97**left * annuity)
+        else:
+            expected = left + annuity
+        assert outlook.earning_quarters(2) == pytest.approx(expected)

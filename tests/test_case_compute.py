@@ -417,3 +417,28 @@ def test_every_quarters_compute_figures_add_up(tutorial, seed):
         assert m["clearing_price_usd_per_h100e_hour"] >= m["cost_of_serving_usd_per_h100e_hour"] - 1e-9 or m["served_h100e"] == 0
         for c in game.core.alive():
             assert 0 <= c.used_h100e <= c.capacity_h100e + 1e-6
+
+
+def test_an_offer_at_a_reference_ask_alone_sells_what_that_price_draws_the_others_kept():
+    # The glut above: A and B, 100 each, both at the floor $0.50, each weighing 0.5 e^1.5 = 2.2408
+    # against the outside option's 0.2231.  Had A alone asked $2 (B keeping its $0.50), A would
+    # weigh 0.5 × e^(−2 × (2/2 − 1)) = 0.5 and draw 100 × 0.5 / (0.5 + 2.2408 + 0.2231) = 16.87
+    # at $2.  B's reference $0 is below the floor, so its ask is the floor, its cleared price:
+    # the same sales, 47.63 at $0.50.  (The score's passive benchmark asks what each company's
+    # offers would have sold at the going rate this way.)
+    args = ONE_CELL
+    r = clear_choice_market(
+        np.array([100.0]), np.zeros((1, 2)), args["outside"], args["price_weight"], np.ones((1, 2), dtype=bool),
+        np.array([100.0, 100.0]), np.array([0.0, 0.0]), args["value"], args["floor"], args["ceiling"],
+        reference=np.array([2.0, 0.0]),
+    )
+    assert r.reference_prices.tolist() == [2.0, 0.5]
+    assert r.reference_sold.tolist() == pytest.approx([16.87, 47.63], abs=0.01)
+    # at or below the price an offer cleared at, the reference changes nothing: the shortage above
+    r = clear(100, [50], [0])
+    again = clear_choice_market(
+        np.array([100.0]), np.zeros((1, 1)), args["outside"], args["price_weight"], np.ones((1, 1), dtype=bool),
+        np.array([50.0]), np.array([0.0]), args["value"], args["floor"], args["ceiling"], reference=np.array([2.0]),
+    )
+    assert again.reference_prices.tolist() == r.prices.tolist()
+    assert again.reference_sold.tolist() == r.sold.tolist()

@@ -50,10 +50,14 @@ def simple(tutorial):
     return g, c
 
 
-def stats(margins, capacities, passive=None, outside=0.0, free=None, events=None):
+def stats(margins, capacities, passive=None, outside=0.0, free=None, events=None, earned=None):
+    """What record_quarter keeps: `earned` is what the H100e not under contract earned (the
+    fleet's margin), `passive` what they would have earned left alone (the benchmark's; by
+    default the same: its spot offers were at the going rate)."""
     return {
         "demand_event": list(events or [False] * len(margins)),
         "margin_musd": list(margins),
+        "free_margin_musd": list(earned or passive or margins),
         "passive_margin_musd": list(passive or margins),
         "capacity_h100e": list(capacities),
         "free_h100e": list(free or capacities),
@@ -202,24 +206,52 @@ def test_borrowed_capital_scales_the_score(simple):
 
 
 def test_contracts_won_are_credited_and_not_counted_twice(simple):
-    # Margin 700 a quarter, of which 200 is contract revenue on 50,000 H100e: the other
-    # 182,500 earn 500. The contract, at $2/H100e-hour, has 2 quarters to run.
-    # Benchmark: 5,000 − 3,000 + 2 × (500 − 60) + 232,500 × (500 ÷ 232,500) × 4 = 4,880.
-    # Fleet: only the 182,500 H100e not under contract, at what they earn outside it:
-    # 182,500 × (500 ÷ 182,500) × 4 = 2,000.
+    # Margin 700 a quarter, of which 200 is contract revenue on 50,000 H100e: the other 182,500
+    # earn 500 (their spot sales, less their share of the running costs): 500 ÷ 182,500 =
+    # 0.0027397 a quarter each, 0.0109589 over the annuity of 4. The contract, at $2/H100e-hour,
+    # has 2 quarters to run.
+    # Fleet: the 182,500 free H100e, 182,500 × 0.0109589 = 2,000; and the 50,000 under contract
+    # after it ends, for the 4 − 2 quarters of the horizon left: 50,000 × 0.0109589 × 2 ÷ 4 = 273.97.
     # Backlog: 50,000 × 2 × 2,190 × 2 ÷ 1e6 = 438 of revenue, × 0.25 = 109.5 of margin.
-    # Equity 6,280 − 3,000 + 2,000 + 109.5 = 5,389.5; created 509.5 (the 400 the contract
-    # paid so far and the 109.5 still to come); score 1 + 509.5 ÷ 9,506 = 1.0535977.
+    # Equity 6,280 − 3,000 + 2,273.97 + 109.5 = 5,663.47.
+    # Benchmark: its 232,500 H100e all free, each earning 0.0027397 a quarter = 636.99:
+    # 5,000 − 3,000 + 2 × (636.99 − 60) + 232,500 × 0.0109589 = 3,153.97 + 2,547.95 = 5,701.92.
+    # Created −38.45: the contract paid 2 × (200 − 50,000 × 0.0027397) = 126.03 more than spot so
+    # far, but its last two quarters count 109.5 where free they would have earned 273.97.
     g, c = simple
     c.cash_musd = 6280.0
     c.contracts = [Contract("K1", "corecell", "market", 50000.0, 2.0, 2, 0)]
     parts = score_parts(g, c, stats([700, 700], [232500, 232500], passive=[500, 500], free=[182500, 182500]))
-    fleet = 2000.0
-    assert parts["fleet_value_musd"] == pytest.approx(fleet)
+    assert parts["fleet_value_musd"] == pytest.approx(2273.9726, abs=1e-3)
     assert parts["backlog_margin_musd"] == pytest.approx(109.5)
+    assert parts["benchmark_musd"] == pytest.approx(5701.9178, abs=1e-3)
+    assert parts["value_created_musd"] == pytest.approx(-38.4452, abs=1e-3)
+    assert parts["score"] == pytest.approx(1 - 38.4452 / CAPITAL, abs=1e-7)
+
+
+def test_the_benchmark_sells_at_the_going_rate_so_a_better_price_is_credited(simple):
+    # Left alone (no contracts), but it priced its spot offers under the index and sold more:
+    # its H100e earned 700 a quarter, where at the going rate they would have earned 500.
+    # Cash 5,000 + 2 × (700 − 60) = 6,280; fleet 232,500 × (700 ÷ 232,500) × 4 = 2,800;
+    # equity 6,280 − 3,000 + 2,800 = 6,080.
+    # Benchmark: 5,000 − 3,000 + 2 × (500 − 60) + 232,500 × (500 ÷ 232,500) × 4 = 4,880.
+    # Created 1,200: the 2 × 200 the better price earned so far and the 4 × 200 its fleet will.
+    g, c = simple
+    c.cash_musd = 6280.0
+    parts = score_parts(g, c, stats([700, 700], [232500, 232500], passive=[500, 500], earned=[700, 700]))
+    assert parts["fleet_value_musd"] == pytest.approx(2800)
     assert parts["benchmark_musd"] == pytest.approx(4880)
-    assert parts["value_created_musd"] == pytest.approx(509.5)
-    assert parts["score"] == pytest.approx(1 + 509.5 / CAPITAL)
+    assert parts["value_created_musd"] == pytest.approx(1200)
+
+
+def test_chips_that_never_found_a_hall_earn_the_benchmark_nothing(simple):
+    # Its halls held 200,000 H100e, not the 232,500 it started with (the rest stayed in the
+    # warehouse). Each held H100e earned 600 ÷ 200,000 = 0.003 a quarter, 0.012 over the annuity.
+    # Benchmark: 5,000 − 3,000 + 2 × (0.003 × min(232,500, 200,000) − 60) + 200,000 × 0.012
+    # = 2,000 + 1,080 + 2,400 = 5,480: the warehouse earns nothing, then or at the end.
+    g, c = simple
+    parts = score_parts(g, c, stats([600, 600], [200000, 200000]))
+    assert parts["benchmark_musd"] == pytest.approx(5480)
 
 
 def test_chips_never_installed_keep_half_their_book(simple):
@@ -255,3 +287,53 @@ def test_losing_more_than_the_capital_scores_zero_not_less(simple):
     c.cash_musd = 0.0
     c.debt_musd = 13000.0
     assert score_parts(g, c, stats([700, 700], [232500, 232500]))["score"] == 0.0
+
+
+def test_a_company_that_names_no_price_would_have_sold_at_the_going_rate_what_it_sold():
+    # The benchmark's spot sales are what each offer would have sold at the going rate; a company
+    # that gives no orders offers at the going rate, so the two are the same, quarter by quarter.
+    from game.runner import play, seat_agents
+    from game.scenario import load_scenario
+
+    spec = load_scenario("baseline")
+    game, _ = play(spec, 3, seat_agents(spec, 3, {"nebula": "idle"}), max_quarters=1)
+    for _ in range(6):
+        nebula = game.core.world.companies["nebula"]
+        sold = game.private_reports[-1]["nebula"].pnl.get("revenue_spot", 0.0)
+        assert sold > 0 and nebula.going_rate_spot_musd == pytest.approx(sold, rel=1e-9)
+        game, _ = play(spec, 3, seat_agents(spec, 3, {"nebula": "idle"}), game=game, max_quarters=1)
+
+
+@pytest.mark.parametrize("scenario", ["neocloud-squeeze", "workshop"])
+def test_a_hyperscaler_left_alone_scores_one_even_when_its_halls_run_at_a_loss(scenario):
+    # In the squeeze the open market shrinks and the halls end up running at a loss, which the
+    # rest of the business's cash flow shelters from tax as it would the company's own. The
+    # benchmark taxes as the engine does, so doing nothing still scores 1.00× (it scored 1.07×
+    # when the benchmark paid tax on its own profit alone and ignored the shelter).
+    from game.runner import play, seat_agents
+    from game.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    _, result = play(spec, 1, seat_agents(spec, 1, {"aurora": "idle"}))
+    aurora = next(r for r in result.standings if r.id == "aurora")
+    assert aurora.score == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_quarter_is_recorded_with_the_running_costs_of_contracted_capacity_left_to_the_contracts(simple):
+    # 200,000 H100e, 50,000 of them under contract (a quarter of the fleet). The quarter: spot
+    # 300, contract 200, power −80, site operations −20: margin 400. The free 150,000 earned
+    # 400 − 200 (the contract's revenue) − (−100 × 0.25) (the contracted quarter's running costs,
+    # which the contract paid) = 225. At the going rate its spot offers would have sold 250, not
+    # 300: left alone they would have earned 225 − 300 + 250 = 175.
+    from game.engine.scoring import record_quarter
+
+    g, c = simple
+    c.capacity_h100e = 200000.0
+    c.contracts = [Contract("K1", "corecell", "market", 50000.0, 2.0, 2, 0)]
+    c.going_rate_spot_musd = 250.0
+    st: dict = {}
+    record_quarter(g, c, {"revenue_spot": 300.0, "revenue_contract": 200.0, "power": -80.0, "opex": -20.0}, st)
+    assert st["margin_musd"] == [400.0]
+    assert st["free_h100e"] == [150000.0]
+    assert st["free_margin_musd"] == [pytest.approx(225.0)]
+    assert st["passive_margin_musd"] == [pytest.approx(175.0)]

@@ -13,14 +13,15 @@ class Hyperscaler(Builder):
     Plays the seed's first implication: infrastructure is the moat. It keeps a power pipeline
     of about 80% of its online MW, signs SMR PPAs for the long run, funds a custom ASIC to
     escape the merchant allocation, and sub-contracts internal demand it cannot yet serve.
-    It prices at the index plus its enterprise premium and keeps leverage low.
+    It prices just under the index (its enterprise premium keeps customers coming at a price
+    that fills its halls) and keeps leverage low.
     """
 
     ambition = 1.5
     horizon_quarters = 12
     power_bid_markup = 1.75
     cooling = "liquid"
-    offer_price_factor = 1.05
+    offer_price_factor = 0.95
     rfp_price_factor = 0.95
     borrow_fraction = 0.5
     sign_smr = True

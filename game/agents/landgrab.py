@@ -27,7 +27,7 @@ class LandGrab(Builder):
     max_debt_years_of_ebitda = float("inf")  # the covenant is its only limit
     power_must_pay = True  # grows where power pays, on borrowed money
     lots_must_pay = True
-    ambition = 1.6  # the most of any neo-cloud; more drowns it in interest at the covenant
+    ambition = 1.35  # the most of any neo-cloud; more drowns it in interest at the covenant
     horizon_quarters = 12
     power_budget_quarters = 4.0
     power_bid_markup = 2.5

@@ -20,7 +20,7 @@ class UtilisationKing(Builder):
     """
 
     _ranges = {"utilisation_trigger": (0.0, 1.0)}
-    utilisation_trigger = 0.9  # of its capacity busy
+    utilisation_trigger = 0.75  # of its capacity busy
     growth_step = 0.5  # of today's capacity it adds when the halls are full
     rfp_price_factor = 0.82
     offer_price_factor = 0.82

@@ -101,6 +101,10 @@ class ChoiceClearing:
     demand: float  # all of it, whoever could reach an offer or not
     unmet: float  # wanted to buy from an offer that had no room left
     priced_out: float  # chose not to buy at the prices, or had no offer in reach (the rest: demand − sold − unmet)
+    # per offer, had it alone asked `reference` instead (the others as they cleared): its price
+    # and what it would have sold (clear_choice_market's reference argument; None without one)
+    reference_prices: np.ndarray | None = None
+    reference_sold: np.ndarray | None = None
 
     @property
     def mean_price(self) -> float:
@@ -124,6 +128,7 @@ def clear_choice_market(
     ceiling: float,
     iterations: int = 30,
     tolerance: float = 1e-3,
+    reference: np.ndarray | None = None,
 ) -> ChoiceClearing:
     """Clear a differentiated spot market: every offer gets the price at which the demand for it
     meets its capacity, or else the lowest price it may sell at (its ask, and never below the
@@ -137,7 +142,12 @@ def clear_choice_market(
     to within tolerance × value. What an offer is asked for beyond its capacity at those prices
     (a rounding of the search, or the ceiling reached) is unmet; the rest of the demand not sold
     is priced out, the demand of a cell no offer can reach included (no seller could have served
-    it at any price, as with RFP volume nobody qualifies for)."""
+    it at any price, as with RFP volume nobody qualifies for).
+
+    With `reference` (an ask per offer), the result also says what each offer would have sold,
+    and at what price, had it alone asked its reference instead, every other offer keeping its
+    cleared price: at or below its cleared price, the same; above it, the demand at the
+    reference (never more than it had: the price it cleared at already left it room)."""
     n_cells, n_offers = utilities.shape
     demand = np.asarray(demand, dtype=float)
     capacity = np.asarray(capacity, dtype=float)
@@ -148,7 +158,10 @@ def clear_choice_market(
     reach_total = reach.sum(axis=1)
     alone = float(demand[reach_total <= 0].sum())  # cells no offer reaches
     if n_offers == 0 or total <= 0 or alone >= total:
-        return ChoiceClearing(lowest, np.zeros(n_offers), total, 0.0, total)
+        nothing = np.zeros(n_offers)
+        if reference is None:
+            return ChoiceClearing(lowest, nothing, total, 0.0, total)
+        return ChoiceClearing(lowest, nothing, total, 0.0, total, np.minimum(np.maximum(np.asarray(reference, dtype=float), floor), ceiling), nothing)
     # weights at price p: base × exp(−pw × p / value), with base the capacity share times
     # exp(utility + pw) (the +pw is the "− 1" of p/value − 1, taken out of the loop)
     pw = np.asarray(price_weight, dtype=float)
@@ -188,4 +201,13 @@ def clear_choice_market(
     unmet = float((asked - sold).sum())
     rest = total - float(sold.sum())
     unmet = min(unmet, rest)
-    return ChoiceClearing(prices, sold, total, unmet, rest - unmet)
+    if reference is None:
+        return ChoiceClearing(prices, sold, total, unmet, rest - unmet)
+    # each offer alone at its reference: its weight in every cell's sum changes, nothing else
+    alt = np.minimum(np.maximum(np.asarray(reference, dtype=float), floor), ceiling)
+    weight = np.exp(minus_pw_per_value * prices) * base
+    others = weight.sum(axis=1, keepdims=True) + stay_out - weight
+    moved = np.exp(minus_pw_per_value * alt) * base
+    above = alt > prices
+    alt_sold = np.where(above, np.minimum(demand @ (moved / (others + moved)), sold), sold)
+    return ChoiceClearing(prices, sold, total, unmet, rest - unmet, np.where(above, alt, prices), alt_sold)

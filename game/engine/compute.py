@@ -443,7 +443,13 @@ def _spot_market(g: GameCore, book: OrderBook, caps: dict[str, Capacity], cost: 
         customer_value(g),
         max(cost, rules.price_index_floor_usd_per_h100e_hour),
         rules.price_index_ceiling_usd_per_h100e_hour,
+        reference=np.full(len(offers), going),
     )
+    # what each company's offers would have earned at the going rate: the score's passive benchmark
+    for c in g.alive():
+        c.going_rate_spot_musd = 0.0
+    for (c, _rid, _serve), q, price in zip(offers, result.reference_sold.tolist(), result.reference_prices.tolist()):
+        c.going_rate_spot_musd += _musd(q, price, hours)
     by_region = {rid: {"sold_h100e": 0.0, "offered_h100e": 0.0, "spend_musd": 0.0} for rid in spec.regions}
     mine: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for (c, rid, serve), q, price in zip(offers, result.sold.tolist(), result.prices.tolist()):

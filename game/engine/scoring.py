@@ -82,18 +82,34 @@ class Valuation:
         return self.cash - self.debt + self.fleet + self.power + self.build + self.chips + self.backlog
 
 
+def contracted_h100e(c: Company) -> float:
+    """H100e a company has sold under contract (to the market or to another company)."""
+    return sum([k.h100e for k in c.contracts])
+
+
 def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str, Any]) -> None:
     """Keep what the score needs from a closed quarter: the fleet's margin and its H100e (the
     fleet value reads the last few; the passive benchmark reads them all), and the outside cash
     received."""
     margin = sum([v for k, v in pnl.items() if k in OPERATING])
     st.setdefault("margin_musd", []).append(margin)
-    # what the fleet earns without the contracts it won: a passive fleet wins none
-    st.setdefault("passive_margin_musd", []).append(margin - pnl.get("revenue_contract", 0.0))
     st.setdefault("capacity_h100e", []).append(c.capacity_h100e)
     # capacity not under contract: what the fleet value's margin is earned on
-    st.setdefault("free_h100e", []).append(max(0.0, c.capacity_h100e - sum([k.h100e for k in c.contracts])))
+    free = max(0.0, c.capacity_h100e - contracted_h100e(c))
+    st.setdefault("free_h100e", []).append(free)
+    # what that capacity earned: the margin without the contracts' revenue and without the
+    # running costs of the capacity under contract, which the contracts paid for; running costs
+    # are shared by H100e (pnl costs are negative). The fleet value reads it.
+    running = pnl.get("power", 0.0) + pnl.get("opex", 0.0)
+    contracted_share = 1.0 - free / c.capacity_h100e if c.capacity_h100e > 0 else 0.0
+    earned = margin - pnl.get("revenue_contract", 0.0) - running * contracted_share
+    st.setdefault("free_margin_musd", []).append(earned)
+    # what the same capacity would have earned left alone: no contracts, and its spot offers at
+    # the going rate (a company that names no price asks the index), so the prices it chose
+    # count for or against it; the passive benchmark reads it
+    st.setdefault("passive_margin_musd", []).append(earned - pnl.get("revenue_spot", 0.0) + c.going_rate_spot_musd)
     # after tax: that much of it stays with the company, whatever it decides
+    st.setdefault("outside_cash_flow_musd", []).append(pnl.get("outside_cash_flow", 0.0))
     after_tax = pnl.get("outside_cash_flow", 0.0) * (1 - g.spec.rules.tax_rate)
     # the most it has borrowed: lenders' capital it put to work, part of the score's scale
     st["peak_debt_musd"] = max(st.get("peak_debt_musd", 0.0), c.debt_musd)
@@ -179,14 +195,22 @@ def valuation(g: GameCore, c: Company, st: dict[str, Any]) -> Valuation:
 
     Online halls not under contract are worth the discounted margin their chips earn, at the
     company's own recent margin per H100e outside contracts (so an idle or badly sold fleet is
-    worth little, whatever it cost; contracted capacity counts in the backlog); power
+    worth little, whatever it cost; capacity under contract counts in the backlog while its
+    contract runs, and as free capacity for the rest of the horizon); power
     not yet feeding an online hall is worth what the grid auction last paid for a MW there;
     halls under construction count at what was spent on them; chips bought and never installed
     at a share of their book value; contracts at the margin of the revenue still to come."""
     sc = g.spec.scoring
-    contracted = sum([k.h100e for k in c.contracts])
-    free_h100e = max(0.0, online_h100e(g, c) - contracted)
-    fleet = free_h100e * margin_value_per_h100e(g, st, "passive_margin_musd", "free_h100e")
+    online = online_h100e(g, c)
+    contracted = contracted_h100e(c)
+    per_h100e = margin_value_per_h100e(g, st, "free_margin_musd", "free_h100e")
+    fleet = max(0.0, online - contracted) * per_h100e
+    # capacity under contract earns the contract's margin (the backlog) while it runs, and after
+    # it what free capacity earns, for the rest of the horizon
+    horizon = annuity(sc)
+    if contracted > 0 and horizon > 0:
+        tail = sum([k.h100e * (horizon - annuity(sc, min(k.quarters_left, sc.horizon_quarters))) for k in c.contracts])
+        fleet += min(online, contracted) / contracted * tail / horizon * per_h100e
     online_power = {s.power for s in c.sites if s.stage == ONLINE}
     power = sum([p.mw * clearing_value_musd_per_mw(g, p.region) for p in c.power if p.id not in online_power])
     build = sum([s.book_musd for s in c.sites if s.stage != ONLINE]) + fitting_out_musd(g, c)
@@ -215,12 +239,12 @@ def fitting_out_musd(g: GameCore, c: Company) -> float:
 
 def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
     """The passive benchmark, in closed form: the company as it started, left alone. Each
-    quarter its starting H100e earn what the company's H100e earned on average that quarter
-    outside contracts (spot sales and its own demand, less running costs: a fleet left alone
-    wins no RFPs); it
-    pays interest on its starting debt at the rate its starting leverage costs, and tax after
-    the depreciation of its starting assets; at the end its starting fleet is valued as any
-    fleet is. So what the starting position earns anyway is not credited to the player, and
+    quarter its starting H100e (as far as its halls held them) earn what one of the company's
+    H100e not under contract would have earned left alone (its own demand served, its spot
+    offers at the going rate, less that capacity's running costs: a fleet left alone wins no
+    RFPs); it pays interest on its starting debt at the rate its starting leverage costs, and tax
+    as the engine taxes; at the end its starting fleet is valued as any fleet is. So what the
+    starting position earns anyway is not credited to the player, the prices it chose are, and
     nothing is simulated twice."""
     spec = g.spec
     cs = spec.companies[c.id]
@@ -230,13 +254,28 @@ def benchmark_musd(g: GameCore, c: Company, st: dict[str, Any]) -> float:
     rate = a.debt_rate_base_per_year + a.debt_rate_leverage_slope * min(1.0, cs.debt_musd / assets if assets > 0 else 1.0)
     interest = cs.debt_musd * rate / 4
     write_down = starting_write_down(g, c.id)
+    tax_rate = spec.rules.tax_rate
     cash = cs.cash_musd
-    for q, (margin, held) in enumerate(zip(st.get("passive_margin_musd", ()), st.get("capacity_h100e", ()))):
-        earned = margin * min(1.0, start / held) if held > 0 else 0.0
-        pretax = earned - interest
-        taxable = pretax - (write_down[q] if q < len(write_down) else 0.0)
-        cash += pretax - max(0.0, taxable) * spec.rules.tax_rate
-    fleet = start * margin_value_per_h100e(g, st)
+    per_h100e = 0.0  # what an H100e not under contract earned left alone, the last quarter the company had one
+    losses = 0.0  # tax losses carried forward, as the engine carries them (operate.py)
+    outside = st.get("outside_cash_flow_musd") or repeat(0.0)
+    quarters = zip(st.get("passive_margin_musd", ()), st.get("free_h100e", ()), st.get("capacity_h100e", ()), outside)
+    for q, (margin, free, held, received) in enumerate(quarters):
+        if free > 0:
+            per_h100e = margin / free
+        # its starting H100e, as far as the company's halls held them (inventory needs a hall)
+        earned = per_h100e * min(start, held)
+        # taxed as the engine taxes: the rest of the business's cash flow is in the profit (its
+        # losses shelter it), losses carry forward; the tax on that cash flow itself is the
+        # outside cash's (taken off the score as received after tax), not the benchmark's
+        pretax = earned - interest - (write_down[q] if q < len(write_down) else 0.0) + received
+        used = min(losses, max(0.0, pretax))
+        losses += max(0.0, -pretax) - used
+        tax = max(0.0, pretax - used) * tax_rate
+        cash += earned - interest - (tax - received * tax_rate)
+    # at the end, as far as its halls hold them: chips left in the warehouse earn nothing
+    held = st.get("capacity_h100e") or [start]
+    fleet = min(start, held[-1]) * margin_value_per_h100e(g, st, "passive_margin_musd", "free_h100e")
     return cash - cs.debt_musd + fleet
 
 

@@ -166,6 +166,9 @@ class Company:
     crews: dict[str, float] = field(factory=dict)  # crews hired this quarter, by region
     crew_wage: dict[str, float] = field(factory=dict)  # the wage they cleared at
     cum_revenue_musd: float = 0.0  # revenue (engine.core.REVENUE) over the quarters played
+    # what its spot offers would have earned this quarter had each asked the going rate (the
+    # price index: what a company that names no price asks): the passive benchmark's spot sales
+    going_rate_spot_musd: float = 0.0
 
 
 @define

@@ -56,8 +56,16 @@ class Outlook:
 
     def earning_quarters(self, online_quarter: int) -> float:
         """Quarters of margin capacity online from `online_quarter` is worth: those left in the
-        game, then the fleet value the score gives it at the end (engine.scoring.annuity)."""
-        return max(0, self.v.quarters_total - online_quarter) + self.annuity
+        game, then the fleet value the score gives it at the end (engine.scoring.annuity). While
+        the market is forecast to shrink, each later quarter earns less, in step with demand."""
+        v = self.v
+        left = max(0, v.quarters_total - online_quarter)
+        growth = v.scenario.demand.growth_per_quarter(v.quarter, v.quarters_total)
+        if growth >= 0:
+            return left + self.annuity
+        step = 1 + growth  # a quarter's margin as a share of the one before
+        ahead = max(0, online_quarter - v.quarter)
+        return step**ahead * (sum(step**t for t in range(left)) + step**left * self.annuity)
 
     def best_for(self, cooling: str) -> GenerationView | None:
         return self.market.best_for(cooling)
