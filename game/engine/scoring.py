@@ -108,8 +108,9 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     # the going rate (a company that names no price asks the index), so the prices it chose
     # count for or against it; the passive benchmark reads it
     st.setdefault("passive_margin_musd", []).append(earned - pnl.get("revenue_spot", 0.0) + c.going_rate_spot_musd)
-    # after tax: that much of it stays with the company, whatever it decides
+    # the rest of the business's cash flow, as received (the benchmark's tax reads it)
     st.setdefault("outside_cash_flow_musd", []).append(pnl.get("outside_cash_flow", 0.0))
+    # after tax: that much of it stays with the company, whatever it decides
     after_tax = pnl.get("outside_cash_flow", 0.0) * (1 - g.spec.rules.tax_rate)
     # the most it has borrowed: lenders' capital it put to work, part of the score's scale
     st["peak_debt_musd"] = max(st.get("peak_debt_musd", 0.0), c.debt_musd)
