@@ -381,7 +381,8 @@ def test_a_choice_market_accounts_for_all_its_demand_and_sells_no_offer_past_its
     weight = np.array(data.draw(st.lists(st.floats(0, 5), min_size=cells, max_size=cells)))
     floor = data.draw(st.floats(0.01, 2))
     ceiling = floor + data.draw(st.floats(0, 10))
-    r = clear_choice_market(demand, utilities, outside, weight, mask, capacity, asks, 1.5, floor, ceiling)
+    reference = np.array(data.draw(st.lists(st.floats(0, 20), min_size=n, max_size=n)))
+    r = clear_choice_market(demand, utilities, outside, weight, mask, capacity, asks, 1.5, floor, ceiling, reference=reference)
     total = float(demand.sum())
     assert r.demand == pytest.approx(total)
     assert float(r.sold.sum()) + r.unmet + r.priced_out == pytest.approx(total, rel=1e-9, abs=1e-6)
@@ -390,6 +391,11 @@ def test_a_choice_market_accounts_for_all_its_demand_and_sells_no_offer_past_its
     assert np.all(r.prices >= np.minimum(asks, ceiling))  # no offer sells below its ask
     assert np.all(r.sold <= capacity * (1 + 1e-9) + 1e-9)
     assert np.all(r.sold[asks > ceiling] == 0)
+    # alone at its reference ask, an offer sells no more than it did, and at or above its price
+    assert np.all((0 <= r.reference_sold) & (r.reference_sold <= r.sold))
+    assert np.all((floor <= r.reference_prices) & (r.reference_prices <= ceiling))
+    assert np.all(r.reference_prices >= np.minimum(r.prices, np.minimum(np.maximum(reference, floor), ceiling)))
+    assert np.all(np.isfinite(r.reference_sold))
 
 
 @pytest.mark.parametrize("offers", [1, 2])

@@ -183,19 +183,22 @@ def clear_choice_market(
         return demand @ share, share
 
     prices = np.minimum(np.maximum(value, lowest), ceiling)
-    for _ in range(iterations):
-        asked, share = asked_at(prices)
-        # Newton on each offer's excess demand, with −d(asked)/d(own price) as the slope (kept off
-        # zero: an offer nobody asks for takes a huge step down); far from the answer Newton
-        # overshoots, so at most half the price a step
-        slope = np.maximum(slope_weight @ (share - share * share), least_slope)
-        step = (asked - capacity) / slope
-        half = 0.5 * prices
-        new = np.minimum(np.maximum(prices + np.minimum(np.maximum(step, -half), half), lowest), ceiling)
-        moved = float(np.abs(new - prices).max())
-        prices = new
-        if moved <= tolerance * value:
-            break
+    # a step so large it overflows (a huge excess over the least slope) is cut to half the price
+    # like any other: nothing to warn about
+    with np.errstate(over="ignore"):
+        for _ in range(iterations):
+            asked, share = asked_at(prices)
+            # Newton on each offer's excess demand, with −d(asked)/d(own price) as the slope (kept
+            # off zero: an offer nobody asks for takes a huge step down); far from the answer
+            # Newton overshoots, so at most half the price a step
+            slope = np.maximum(slope_weight @ (share - share * share), least_slope)
+            step = (asked - capacity) / slope
+            half = 0.5 * prices
+            new = np.minimum(np.maximum(prices + np.minimum(np.maximum(step, -half), half), lowest), ceiling)
+            moved = float(np.abs(new - prices).max())
+            prices = new
+            if moved <= tolerance * value:
+                break
     asked, _share = asked_at(prices)
     sold = np.minimum(asked, capacity)
     unmet = float((asked - sold).sum())
