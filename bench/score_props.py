@@ -32,9 +32,9 @@ import numpy as np
 
 from game.agents import REGISTRY, agents_for, make_agent
 from game.runner import agent_seed, play, seat_agents
-from game.scenario import load_scenario
+from game.scenario import available_scenarios, load_scenario
 
-SHIPPED = ("baseline", "tutorial", "ai-winter", "grid-crunch", "neocloud-squeeze")
+SHIPPED = tuple(available_scenarios())  # every scenario the game ships, the workshops' included
 
 
 class Idle:
