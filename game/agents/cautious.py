@@ -27,6 +27,7 @@ class Cautious(Builder):
     repay_above_rate = 0.0
     ambition = 1.0
     power_bid_markup = 1.5  # pays up for the few MW it wants rather than borrow for many
+    offer_price_factor = 0.85  # sells its capacity a little under the index, as neo-clouds do, to keep it busy
     buy_lots = True  # bankrupt rivals' and distressed sites near the reserve: the winter's bargains
     _ranges = {"utilisation_floor": (0.0, 1.0), "winter_price_drop": (0.0, 1.0)}
     utilisation_floor = 0.6
