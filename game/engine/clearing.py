@@ -175,10 +175,15 @@ def clear_choice_market(
     # kept off zero even for a demand so small that 1e-12 of it underflows (a slope of 0 is 0/0)
     least_slope = max(1e-12 * total / value, np.finfo(float).tiny)
 
+    def weights_at(prices: np.ndarray) -> np.ndarray:
+        """Each offer's logit weight in each cell at these prices (a new array)."""
+        weight = np.exp(minus_pw_per_value * prices)
+        weight *= base
+        return weight
+
     def asked_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Demand asked of each offer at these prices, and each cell's shares."""
-        share = np.exp(minus_pw_per_value * prices)
-        share *= base
+        share = weights_at(prices)
         share /= share.sum(axis=1, keepdims=True) + stay_out
         return demand @ share, share
 
@@ -208,9 +213,9 @@ def clear_choice_market(
         return ChoiceClearing(prices, sold, total, unmet, rest - unmet)
     # each offer alone at its reference: its weight in every cell's sum changes, nothing else
     alt = np.minimum(np.maximum(np.asarray(reference, dtype=float), floor), ceiling)
-    weight = np.exp(minus_pw_per_value * prices) * base
+    weight = weights_at(prices)
     others = weight.sum(axis=1, keepdims=True) + stay_out - weight
-    moved = np.exp(minus_pw_per_value * alt) * base
+    moved = weights_at(alt)
     above = alt > prices
     alt_sold = np.where(above, np.minimum(demand @ (moved / (others + moved)), sold), sold)
     return ChoiceClearing(prices, sold, total, unmet, rest - unmet, np.where(above, alt, prices), alt_sold)

@@ -133,9 +133,9 @@ def demand_event_quarters_left(g: GameCore) -> int:
     return max(left, default=0)
 
 
-def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str = "passive_margin_musd", per: str = "capacity_h100e") -> float:
-    """What an H100e of the fleet can still earn: its margin (without contract revenue, by
-    default) per H100e a quarter, never below 0, times the annuity.
+def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str, per: str) -> float:
+    """What an H100e of the fleet can still earn: the margin series `which` per H100e of the
+    series `per`, a quarter, never below 0, times the annuity.
 
     The recent margin is the mean of the company's last `margin_quarters` quarters with
     capacity. A demand event (a boom or a pause) is published with its length, so it sets the
