@@ -71,3 +71,54 @@ def test_capacity_is_worth_fewer_quarters_of_margin_where_the_market_is_forecast
         else:
             expected = left + annuity
         assert outlook.earning_quarters(2) == pytest.approx(expected)
+
+
+def test_a_forecaster_prices_capacity_from_supply_and_demand_only_where_the_market_shrinks():
+    # neocloud-squeeze, no orders: the open market shrinks 3% a quarter while last quarter's
+    # offers went partly unsold, so the forecast index falls quarter by quarter (never above
+    # today's), an H100e is worth far less than at today's price held flat, and the ASIC
+    # programme no longer pays. The baseline grows: growth absorbs a glut, today's price holds.
+    from game.agents.policy import chips
+    from game.agents.policy.value import Forecaster, Outlook
+    from game.scenario import load_scenario
+
+    for name, shrinking in (("neocloud-squeeze", True), ("baseline", False)):
+        game, forecaster = Game(load_scenario(name), 0), Forecaster()
+        for q in range(3):
+            v = game.view("aurora")
+            flat, forecast = Outlook(v), Outlook(v, forecaster)
+            assert flat.prices == (1.0,) * (v.quarters_total - q + 1)
+            assert forecast.prices[0] == 1.0 and all(0 < x <= 1.0 for x in forecast.prices)
+            assert chips.asic_pays(v, flat, q + 6, 1.05)
+            if shrinking:
+                assert forecast.prices[3] < 0.5
+                assert forecast.value_musd_per_h100e(q + 2) < 0.3 * flat.value_musd_per_h100e(q + 2)
+                assert not chips.asic_pays(v, forecast, q + 6, 1.05)
+            else:
+                assert forecast.prices == flat.prices
+                assert forecast.value_musd_per_h100e(q + 2) == flat.value_musd_per_h100e(q + 2)
+            game.step({})
+
+
+def test_a_forecaster_blends_each_new_reading_with_what_it_forecast_before():
+    # Quarter 0's reading forecasts an index level for every later quarter; quarter 1's reading
+    # moves each of those levels halfway (READING_WEIGHT) towards the new one. Today's price is
+    # known, not blended, and no price above today's is counted on.
+    from game.agents.policy.market import Market
+    from game.agents.policy.value import READING_WEIGHT, Forecaster, price_path
+    from game.scenario import load_scenario
+
+    game, forecaster = Game(load_scenario("neocloud-squeeze"), 0), Forecaster()
+    v0 = game.view("aurora")
+    first = price_path(v0, Market.of(v0))
+    assert forecaster.path(v0, Market.of(v0)) == first  # nothing to blend with yet
+    game.step({})
+    v1 = game.view("aurora")
+    reading = price_path(v1, Market.of(v1))
+    blended = forecaster.path(v1, Market.of(v1))
+    i0, i1 = v0.price_index, v1.price_index
+    assert blended[0] == 1.0
+    for k in range(1, len(reading)):
+        level = READING_WEIGHT * reading[k] * i1 + (1 - READING_WEIGHT) * first[k + 1] * i0
+        assert blended[k] == pytest.approx(min(1.0, level / i1))
+    assert forecaster.path(v1, Market.of(v1)) == blended  # asking again in the same quarter changes nothing

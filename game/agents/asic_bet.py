@@ -19,6 +19,7 @@ class AsicBet(Builder):
     delivers, and chips customers value less (a weaker software ecosystem).
     """
 
+    forecast_supply = True  # a hyperscaler's planners price capacity against every company's announced sites
     run_asic = True
     asic_share_of_free_power = 0.8
     supply_share_cap = 0.6  # bids for more of each quarter's supply: its own silicon is its supply line

@@ -12,7 +12,7 @@ from ..model.view import CompanyView, RegionView
 from .base import Tunable
 from .policy import build, chips, compute, finance, power
 from .policy.holdings import Holdings, survey
-from .policy.value import Outlook
+from .policy.value import Forecaster, Outlook
 
 
 @define
@@ -39,6 +39,13 @@ class Builder(Tunable):
     archetype's special moves, retrofits and funds crew training where wages run high;
     (7) keeps a cash buffer with the revolver and repays expensive debt when cash is plentiful.
     The policies live in game/agents/policy/, one module per market.
+
+    What capacity is worth (policy.value.Outlook) is the margin it earns to the end of the game
+    and then as the score counts a fleet. A planner with forecast_supply (the hyperscalers'
+    planners) prices that margin, where the market is forecast to shrink, from a forecast of
+    supply and demand that it remembers from quarter to quarter (policy.value.Forecaster); the
+    others take today's price. Its own ASICs, and the programme that makes them, must earn
+    their price back like merchant chips.
     """
 
     name = "builder"
@@ -74,6 +81,7 @@ class Builder(Tunable):
     cash_buffer_fraction = 0.08  # of book equity
     borrow_fraction = 0.8  # of covenant headroom it is willing to use
     max_debt_years_of_ebitda = 2.0  # borrows no further than this many years of operating cash flow would repay
+    forecast_supply = False  # where the market shrinks, values capacity at prices forecast from supply and demand (Outlook), not at today's
     cooling = "best"  # "best": the kind that adds most per grid MW in each region (Outlook.hall)
     _choices = {"cooling": ("best", "liquid", "immersion", "air")}  # the cooling kinds (docs/rules.md, "Build")
     _ranges = {
@@ -100,6 +108,7 @@ class Builder(Tunable):
     def __init__(self, seed: np.random.SeedSequence | None = None, **params: Any):
         super().__init__(seed, **params)
         self._read: Reading | None = None
+        self._forecaster = Forecaster() if self.forecast_supply else None
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
@@ -140,7 +149,7 @@ class Builder(Tunable):
 
     def _reading(self, v: CompanyView) -> Reading:
         if self._read is None or self._read.view is not v:
-            self._read = Reading(v, survey(v, self.merchant_share(v)), Outlook(v), round(self.max_power_price_musd_per_mw, 4))
+            self._read = Reading(v, survey(v, self.merchant_share(v)), Outlook(v, self._forecaster), round(self.max_power_price_musd_per_mw, 4))
         return self._read
 
     # ---- hooks a thesis overrides -----------------------------------------------------------
@@ -239,11 +248,13 @@ class Builder(Tunable):
         spent = 0.0
         if self.run_asic and "asic" in me.special_moves:
             cost = spec.asic.programme_cost_musd_per_quarter
+            outlook = self._outlook(v)
             if not me.asic_active and v.quarters_left > spec.asic.programme_quarters + self.apa_quarters and budget > cost * spec.asic.programme_quarters:
-                out.append(o.FundAsicProgramme())
-                spent += cost
+                if chips.asic_pays(v, outlook, v.quarter + spec.asic.programme_quarters, self.chip_bid_markup):
+                    out.append(o.FundAsicProgramme())
+                    spent += cost
             else:
-                x = chips.asic_bid(v, budget, share_of_free_power=self.asic_share_of_free_power, supply_share=self.supply_share_cap, markup=self.chip_bid_markup)
+                x = chips.asic_bid(v, budget, outlook, share_of_free_power=self.asic_share_of_free_power, supply_share=self.supply_share_cap, markup=self.chip_bid_markup)
                 if x is not None:
                     out.append(x)
                     spent += x.units * x.price_musd_per_unit

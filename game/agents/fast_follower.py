@@ -19,6 +19,7 @@ class FastFollower(Builder):
     When power really is the moat it arrives too late.
     """
 
+    forecast_supply = True  # a hyperscaler's planners price capacity against every company's announced sites
     follow_ratio = 1.0  # of the mean rival hyperscaler's power it wants to hold
     power_from_quarter = 4
     power_bid_markup = 1.02

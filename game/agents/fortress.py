@@ -19,6 +19,7 @@ class Fortress(Builder):
     take-or-pay chips are its failure mode.
     """
 
+    forecast_supply = True  # a hyperscaler's planners price capacity against every company's announced sites
     horizon_quarters = 16
     ambition = 1.5
     power_budget_quarters = 4.0

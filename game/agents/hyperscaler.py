@@ -17,6 +17,7 @@ class Hyperscaler(Builder):
     that fills its halls) and keeps leverage low.
     """
 
+    forecast_supply = True  # a hyperscaler's planners price capacity against every company's announced sites
     ambition = 1.5
     horizon_quarters = 12
     power_bid_markup = 1.75

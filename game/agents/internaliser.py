@@ -19,6 +19,7 @@ class Internaliser(Builder):
     workloads, and sells what is spare at the index plus a premium rather than chase spot share.
     """
 
+    forecast_supply = True  # a hyperscaler's planners price capacity against every company's announced sites
     internal_margin = 0.25  # capacity it plans beyond its own internal demand
     horizon_quarters = 12
     offer_price_factor = 1.1

@@ -23,10 +23,10 @@ def bid_price(v: CompanyView, g: GenerationView, markup: float = BID_MARKUP) -> 
     return round(max(g.list_price_musd, g.last_spot_price_musd) * markup, 6)
 
 
-def pays(g: GenerationView, price: float, margin_musd_per_h100e: float, earning_quarters: float) -> bool:
-    """Does an accelerator bought now earn its price back, as the score counts (earning_quarters:
-    Outlook.earning_quarters from when it arrives)?"""
-    return g.performance_h100e * margin_musd_per_h100e * earning_quarters > price
+def pays(g: GenerationView, price: float, value_musd_per_h100e: float) -> bool:
+    """Does an accelerator bought now earn its price back, as the score counts (value_musd_per_h100e:
+    Outlook.value_musd_per_h100e from when it arrives)?"""
+    return g.performance_h100e * value_musd_per_h100e > price
 
 
 @define
@@ -42,7 +42,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
     hall kind, less what is already coming, while they earn their price back at the outlook's
     margin; returns the orders, the cash they can take and the deposit committed."""
     coming = h.coming_kw
-    earning = outlook.earning_quarters(v.quarter + CHIP_SOON_QUARTERS)  # quarters a chip bought now earns
+    earning = outlook.value_musd_per_h100e(v.quarter + CHIP_SOON_QUARTERS)  # what an H100e bought now earns
     units: dict[str, int] = {}
     prices: dict[str, float] = {}  # generation -> its bid price
     orders: list = []
@@ -57,7 +57,7 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
             price = prices.get(g.id)
             if price is None:  # once a generation, whichever kinds of hall may host it
                 price = prices[g.id] = bid_price(v, g, habits.markup)
-            if not pays(g, price, outlook.margin, earning):
+            if not pays(g, price, earning):
                 continue
             n = int(min(need_kw / g.power_kw, g.supply_units * habits.supply_share - units.get(g.id, 0), (budget - spent) / price))
             if n <= 0:
@@ -83,12 +83,19 @@ def purchases(v: CompanyView, h: Holdings, budget: float, habits: ChipHabits, ou
     return orders, spent, deposit_total
 
 
-def asic_bid(v: CompanyView, budget: float, *, share_of_free_power: float, supply_share: float, markup: float) -> o.BidChips | None:
-    """Its own ASICs for a share of its free online hall power, once the programme ships."""
+def asic_pays(v: CompanyView, outlook: Outlook, arrives: int, markup: float) -> bool:
+    """Would its own ASICs arriving in quarter `arrives` earn their price back?"""
+    asic = Market.of(v).generations[v.scenario.asic.generation]
+    return pays(asic, bid_price(v, asic, markup), outlook.value_musd_per_h100e(arrives))
+
+
+def asic_bid(v: CompanyView, budget: float, outlook: Outlook, *, share_of_free_power: float, supply_share: float, markup: float) -> o.BidChips | None:
+    """Its own ASICs for a share of its free online hall power, once the programme ships, while
+    they earn their price back."""
     spec = v.scenario
     m = Market.of(v)
     asic = m.generations[spec.asic.generation]
-    if not (v.me.asic_active and asic.in_production):
+    if not (v.me.asic_active and asic.in_production and asic_pays(v, outlook, v.quarter + CHIP_SOON_QUARTERS, markup)):
         return None
     free_kw = sum(
         s.free_mw * 1000

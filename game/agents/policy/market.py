@@ -91,7 +91,7 @@ class Market:
         self.halls = ReadOnlyDict({r.id: tuple((kind, self._hall(v, r, kind)) for kind in self.kinds) for r in v.regions})
         # the running cost already inside a company's own margin, taken as that of an average region in
         # the usual cooling, so that regions compare by what their power costs above or below it
-        usual = "liquid" if "liquid" in spec.cooling else self.kinds[0]
+        self.usual = usual = "liquid" if "liquid" in spec.cooling else self.kinds[0]
         best = self.best[True]
         self.usual_cost = sum(running_cost_musd_per_h100e(v, r, usual, best) for r in v.regions) / len(v.regions) if best else 0.0
         self.annuity = annuity(spec.scoring)
