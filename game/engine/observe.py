@@ -26,7 +26,7 @@ from ..model.view import (
     read_only,
 )
 from ..scenario import Scenario, quarter_offset
-from .build import facility_capex_per_grid_mw
+from .build import facility_capexes
 from .chips import generation_supply
 from .core import GameCore
 from .finance import borrow_headroom, debt_rate
@@ -71,7 +71,8 @@ def rules_for(spec: Scenario, cid: str) -> Scenario:
 def _capex(g: GameCore) -> dict[str, ReadOnlyDict]:
     """Each region's facility capex per cooling kind this quarter, rounded as the views show it."""
     spec = g.spec
-    return {rid: ReadOnlyDict({kind: round(facility_capex_per_grid_mw(g, kind, rid), 4) for kind in spec.cooling}) for rid in spec.regions}
+    capexes = facility_capexes(g)
+    return {rid: ReadOnlyDict({kind: round(capexes[kind, rid, False][1], 4) for kind in spec.cooling}) for rid in spec.regions}
 
 
 def _public_regions(g: GameCore) -> tuple[RegionView, ...]:
