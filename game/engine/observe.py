@@ -269,7 +269,7 @@ def _deliveries(g: GameCore, c: Company) -> tuple[DeliveryView, ...]:
     out = []
     for d in c.deliveries:
         hit = made.get(id(d))
-        if hit is None or hit[0] is not d:  # (a copied game's ids are other objects')
+        if hit is None or hit[0] is not d:  # (in a copied game an id may be another object's)
             hit = (d, DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units))
         kept[id(d)] = hit
         out.append(hit[1])
