@@ -19,7 +19,7 @@ import pytest
 from attrs import evolve
 
 from game.engine import Game
-from game.engine.scoring import annuity, score_parts
+from game.engine.scoring import annuity, score_parts, starting_write_down
 from game.model.state import ONLINE, ActiveEvent, Contract, PowerSource, Site
 
 CAPITAL = 11885.0
@@ -337,3 +337,12 @@ def test_a_quarter_is_recorded_with_the_running_costs_of_contracted_capacity_lef
     assert st["free_h100e"] == [150000.0]
     assert st["free_margin_musd"] == [pytest.approx(225.0)]
     assert st["passive_margin_musd"] == [pytest.approx(175.0)]
+
+
+def test_the_benchmark_writes_each_starting_asset_down_until_it_is_written_off(tutorial):
+    # CoreCell's hall: 1,080 over 60 quarters, 18 a quarter; its chips: 3,160 + 2,250 + 395 =
+    # 5,805 over 24 quarters, 241.875 a quarter. In a 26-quarter game: 18 + 241.875 = 259.875 a
+    # quarter for 24 quarters, then the chips are written off and the hall's 18 is left
+    spec = evolve(tutorial, game=evolve(tutorial.game, quarters=26))
+    down = starting_write_down(Game(spec, 0).core, "corecell")
+    assert down == pytest.approx([259.875] * 24 + [18.0] * 2)

@@ -74,12 +74,23 @@ def energise(g: GameCore) -> None:
 def facility_capex(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
     """$M per MW of IT load of hall this quarter: the cooling's capex, the region's multiplier,
     escalation (and the fast-track premium)."""
-    return g.this_quarter("facility_capex", lambda: _facility_capexes(g))[cooling, region, fast_track]
+    return facility_capexes(g)[cooling, region, fast_track][0]
 
 
-def _facility_capexes(g: GameCore) -> dict[tuple[str, str, bool], float]:
-    """facility_capex of every cooling, region and fast-track choice this quarter, worked out at
-    once (the views show every region's, and each is asked for again and again)."""
+def facility_capex_per_grid_mw(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
+    """What a MW of site (grid MW, the size orders and power sources are in) costs to build: the
+    IT load it hosts (1 / design PUE) at facility_capex."""
+    return facility_capexes(g)[cooling, region, fast_track][1]
+
+
+def facility_capexes(g: GameCore) -> dict[tuple[str, str, bool], tuple[float, float]]:
+    """(facility_capex, facility_capex_per_grid_mw) of every cooling, region and fast-track choice
+    this quarter, worked out at once (the views show every region's, and each is asked for again
+    and again)."""
+    return g.this_quarter("facility_capex", lambda: _facility_capexes(g))
+
+
+def _facility_capexes(g: GameCore) -> dict[tuple[str, str, bool], tuple[float, float]]:
     spec = g.spec
     escalation = (1 + spec.rules.facility_capex_escalation_per_quarter) ** g.q
     out = {}
@@ -87,15 +98,11 @@ def _facility_capexes(g: GameCore) -> dict[tuple[str, str, bool], float]:
         for rid, r in spec.regions.items():
             base = cs.capex_musd_per_it_mw * r.facility_capex_multiplier
             base *= escalation
-            out[cooling, rid, False] = base
-            out[cooling, rid, True] = base * spec.rules.fast_track_cost_multiplier
+            fast = base * spec.rules.fast_track_cost_multiplier
+            pue = g.design_pue(cooling, rid)
+            out[cooling, rid, False] = (base, base / pue)
+            out[cooling, rid, True] = (fast, fast / pue)
     return out
-
-
-def facility_capex_per_grid_mw(g: GameCore, cooling: str, region: str, fast_track: bool = False) -> float:
-    """What a MW of site (grid MW, the size orders and power sources are in) costs to build: the
-    IT load it hosts (1 / design PUE) at facility_capex."""
-    return facility_capex(g, cooling, region, fast_track) / g.design_pue(cooling, region)
 
 
 def power_confirmed(g: GameCore, power) -> bool:

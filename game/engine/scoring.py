@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import repeat
 from typing import Any
 
+import numpy as np
 from attrs import frozen
 
 from ..model.state import ONLINE, Company
@@ -292,7 +293,15 @@ def starting_write_down(g: GameCore, cid: str) -> list[float]:
         for gid, n in chips.items():
             gen = spec.generations[gid]
             assets.append((gen.list_price_musd * n, gen.list_price_musd * n / gen.depreciation_quarters))
-    return [sum([min(charge, max(0.0, book - charge * q)) for book, charge in assets]) for q in range(spec.game.quarters)]
+    # each asset's charge in each quarter: min(charge, max(0, book − charge·q)), as arrays (assets ×
+    # quarters: a few hundred figures); each quarter's total adds the assets in the order listed
+    table = np.array(assets, dtype=float).reshape(-1, 2)  # a row an asset (none: no rows)
+    book, charge = table[:, :1], table[:, 1:]
+    charges = np.minimum(charge, np.maximum(0.0, book - charge * np.arange(spec.game.quarters)))
+    total = np.zeros(spec.game.quarters)
+    for row in charges:
+        total += row
+    return total.tolist()
 
 
 def score(g: GameCore, c: Company, st: dict[str, Any] | None = None) -> float:
