@@ -253,6 +253,6 @@ def clear_choice_market(
     if not above.any():  # at or below its cleared price an offer sells the same
         return ChoiceClearing(prices, sold, total, unmet, rest - unmet, prices.copy(), sold.copy())
     others = in_cell - weight
-    alone_at_alt = weights_at(alt)[0]
-    alt_sold = np.where(above, np.minimum(demand @ (alone_at_alt / (others + alone_at_alt)), sold), sold)
+    weight_at_alt = weights_at(alt)[0]
+    alt_sold = np.where(above, np.minimum(demand @ (weight_at_alt / (others + weight_at_alt)), sold), sold)
     return ChoiceClearing(prices, sold, total, unmet, rest - unmet, np.where(above, alt, prices), alt_sold)
