@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.engine.clearing import Bid, clear_uniform_price
+from game.engine.clearing import Bid, TieKeys, clear_uniform_price
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -146,6 +146,35 @@ def test_tie_break_does_not_favour_the_bid_submitted_first():
     bids = [Bid("first", 10, 5.0), Bid("second", 10, 5.0)]
     first_wins = sum("first" in awarded(clear_uniform_price(10, bids, 1.0, rng(s))) for s in range(200))
     assert 50 <= first_wins <= 150
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rankings=st.lists(st.lists(st.sampled_from([1.0, 2.0, 2.5, 3.0]), max_size=5), max_size=6),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_tie_keys_read_are_those_drawing_every_time_would_give(rankings, seed):
+    # TieKeys draws only for a ranking with equal prices; the keys it then gives must be the
+    # ones a stream drawing a key per price for every ranking would have reached by then
+    eager, lazy = rng(seed), TieKeys(rng(seed))
+    for prices in rankings:
+        want = eager.random(len(prices)).tolist()
+        got = lazy.keys(prices)
+        if len(set(prices)) < len(prices):
+            assert got == want
+        else:
+            assert len(got) == len(prices)
+
+
+def test_tie_keys_make_no_generator_for_rankings_without_ties():
+    class Untouchable:
+        def random(self, n):
+            raise AssertionError("drew a key nobody reads")
+
+    ties = TieKeys(Untouchable())
+    assert ties.keys([3.0, 1.0, 2.0]) == [0.0, 0.0, 0.0]
+    res = clear_uniform_price(10, [Bid("A", 10, 5.0), Bid("B", 10, 4.0)], 1.0, ties)
+    assert awarded(res) == {"A": 10}
 
 
 # ------------------------------------------------------------------ uniform-price auction, invariants

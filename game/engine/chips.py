@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..model import orders as o
 from ..model.state import ChipAgreement, ChipCohort, Company, Delivery
-from .clearing import Bid, clear_uniform_price, why_lost
+from .clearing import Bid, TieKeys, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -167,6 +167,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         price = reserve
         sold = 0.0
         pools = []
+        ties = TieKeys(g.draws("ties.chips", gid))  # one stream for both pools
         if bids:  # no bids: nothing sold, the price stays at the reserve
             if vendor.neocloud_reserved_share > 0:
                 favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]
@@ -176,7 +177,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
             supply_here = units_left - sold if pool_supply is None else pool_supply
             # each bid for what it has not yet won (while nothing is won, the bids as they came)
             open_bids = [Bid(b.bidder, rest, b.price, b) for b in pool_bids if (rest := b.quantity - won.get(id(b), 0.0)) > 0] if won else pool_bids
-            res = clear_uniform_price(supply_here, open_bids, reserve, g.draws("ties.chips", gid))
+            res = clear_uniform_price(supply_here, open_bids, reserve, ties)
             for a in res.awards:
                 q = int(a.quantity)
                 if q <= 0:

@@ -34,11 +34,36 @@ class Clearing:
     sold: float  # the awards' quantities summed
 
 
+class TieKeys:
+    """A seeded stream of tie-break keys, one per bid ranked, drawn only when a tie reads them.
+
+    Most rankings have no two equal prices, and then no key is read: such a ranking only counts
+    the keys it would have drawn, and the next ranking on the stream that has a tie draws those
+    first and drops them, so every key read is the one drawing every time would have given
+    (a Generator's uniforms come one per 64-bit output, in order). A stream whose keys nobody
+    reads is never made: making a generator costs ~8 µs, and a game ranks hundreds of times."""
+
+    def __init__(self, rng: np.random.Generator):
+        self._rng = rng
+        self._owed = 0  # keys counted but not yet drawn
+
+    def keys(self, prices: Sequence[float]) -> list[float]:
+        """A key per price, in order: uniform draws if two prices are equal, else zeros nobody reads."""
+        n = len(prices)
+        if len(set(prices)) == n:
+            self._owed += n
+            return [0.0] * n
+        if self._owed:
+            self._rng.random(self._owed)
+            self._owed = 0
+        return self._rng.random(n).tolist()
+
+
 def clear_uniform_price(
     supply: float,
     bids: Sequence[Bid],
     reserve: float,
-    rng: np.random.Generator,
+    ties: TieKeys | np.random.Generator,
     *,
     divisible: bool = True,
 ) -> Clearing:
@@ -48,7 +73,8 @@ def clear_uniform_price(
     reserve. Otherwise supply goes to the highest bids and everyone pays the lowest winning
     bid (the marginal bid, which may be filled only in part). Equal prices are ordered by a
     seeded draw, so ties are fair and reproducible. Indivisible bids are skipped, not split,
-    when they do not fit.
+    when they do not fit. `ties` is the stream of tie-break keys (a generator: a stream of
+    this clearing's own).
     """
     if not bids:
         return Clearing(reserve, (), 0, supply, 0)
@@ -58,9 +84,11 @@ def clear_uniform_price(
         return Clearing(reserve, (), asked, supply, 0)
     if asked <= supply + 1e-9:
         return Clearing(reserve, tuple([Award(b, b.quantity) for b in valid]), asked, supply, asked)
-    # a seeded tie-break key for every bid, then highest price first
-    keys = rng.random(len(valid)).tolist()
-    order = [i for _, _, i in sorted(zip([-b.price for b in valid], keys, range(len(valid))))]
+    # highest price first, equal prices by a seeded tie-break key
+    if not isinstance(ties, TieKeys):
+        ties = TieKeys(ties)
+    minus_prices = [-b.price for b in valid]
+    order = [i for _, _, i in sorted(zip(minus_prices, ties.keys(minus_prices), range(len(valid))))]
     left = supply
     awards = []
     price = reserve
@@ -86,6 +114,9 @@ def why_lost(price: float, reserve: float, clearing: float, supply: float) -> st
     if price < clearing:
         return "outbid"
     return "tied at the clearing price and lost the seeded draw"
+
+
+_TINY = np.finfo(float).tiny
 
 
 def finite_nonneg(x: float) -> bool:
@@ -173,49 +204,55 @@ def clear_choice_market(
     stay_out = np.exp(outside - top)[:, None]
     slope_weight = demand * pw / value
     # kept off zero even for a demand so small that 1e-12 of it underflows (a slope of 0 is 0/0)
-    least_slope = max(1e-12 * total / value, np.finfo(float).tiny)
+    least_slope = max(1e-12 * total / value, _TINY)
 
-    def weights_at(prices: np.ndarray) -> np.ndarray:
-        """Each offer's logit weight in each cell at these prices (a new array)."""
+    # The market is small (tens of cells × tens of offers) and numpy's cost per call, not per
+    # element, is most of a clearing: the loop below makes each call once (no method wrappers:
+    # np.add.reduce is ndarray.sum's own ufunc, the same sums in the same order) and works in place.
+    def weights_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each offer's logit weight in each cell at these prices (a new array), and each cell's
+        weights summed with its outside option's (a column)."""
         weight = np.exp(minus_pw_per_value * prices)
         weight *= base
-        return weight
-
-    def asked_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Demand asked of each offer at these prices, and each cell's shares."""
-        share = weights_at(prices)
-        share /= share.sum(axis=1, keepdims=True) + stay_out
-        return demand @ share, share
+        return weight, np.add.reduce(weight, axis=1, keepdims=True) + stay_out
 
     prices = np.minimum(np.maximum(value, lowest), ceiling)
+    tolerance_per_value = tolerance * value
     # a step so large it overflows (a huge excess over the least slope) is cut to half the price
     # like any other: nothing to warn about
     with np.errstate(over="ignore"):
         for _ in range(iterations):
-            asked, share = asked_at(prices)
+            weight, in_cell = weights_at(prices)
+            share = np.divide(weight, in_cell, out=weight)
+            asked = demand @ share
             # Newton on each offer's excess demand, with −d(asked)/d(own price) as the slope (kept
             # off zero: an offer nobody asks for takes a huge step down); far from the answer
             # Newton overshoots, so at most half the price a step
             slope = np.maximum(slope_weight @ (share - share * share), least_slope)
-            step = (asked - capacity) / slope
+            step = np.divide(np.subtract(asked, capacity, out=asked), slope, out=slope)
             half = 0.5 * prices
-            new = np.minimum(np.maximum(prices + np.minimum(np.maximum(step, -half), half), lowest), ceiling)
-            moved = float(np.abs(new - prices).max())
+            np.maximum(step, -half, out=step)
+            new = np.add(prices, np.minimum(step, half, out=step), out=step)
+            np.maximum(new, lowest, out=new)
+            np.minimum(new, ceiling, out=new)
+            moved = np.maximum.reduce(np.abs(new - prices))
             prices = new
-            if moved <= tolerance * value:
+            if moved <= tolerance_per_value:
                 break
-    asked, _share = asked_at(prices)
+    weight, in_cell = weights_at(prices)
+    asked = demand @ (weight / in_cell)
     sold = np.minimum(asked, capacity)
-    unmet = float((asked - sold).sum())
-    rest = total - float(sold.sum())
+    unmet = float(np.add.reduce(asked - sold))
+    rest = total - float(np.add.reduce(sold))
     unmet = min(unmet, rest)
     if reference is None:
         return ChoiceClearing(prices, sold, total, unmet, rest - unmet)
     # each offer alone at its reference: its weight in every cell's sum changes, nothing else
     alt = np.minimum(np.maximum(np.asarray(reference, dtype=float), floor), ceiling)
-    weight = weights_at(prices)
-    others = weight.sum(axis=1, keepdims=True) + stay_out - weight
-    moved = weights_at(alt)
     above = alt > prices
-    alt_sold = np.where(above, np.minimum(demand @ (moved / (others + moved)), sold), sold)
+    if not above.any():  # at or below its cleared price an offer sells the same
+        return ChoiceClearing(prices, sold, total, unmet, rest - unmet, prices.copy(), sold.copy())
+    others = in_cell - weight
+    weight_at_alt = weights_at(alt)[0]
+    alt_sold = np.where(above, np.minimum(demand @ (weight_at_alt / (others + weight_at_alt)), sold), sold)
     return ChoiceClearing(prices, sold, total, unmet, rest - unmet, np.where(above, alt, prices), alt_sold)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..model import orders as o
 from ..model.state import Company, Contract, Rfp
-from .clearing import clear_choice_market
+from .clearing import TieKeys, clear_choice_market
 from .core import GameCore
 from .operate import outage_fraction
 from .demand import customer_value, inference_share
@@ -26,29 +26,33 @@ class FleetFigures:
     so it is kept until one of them changes."""
 
     def __init__(self, groups: dict, factors: list[float]):
-        total: dict[str, float] = defaultdict(float)  # usable H100e by region
-        eco_sum: dict[str, float] = defaultdict(float)
-        by_release: dict[int, float] = defaultdict(float)  # usable H100e by release quarter
+        total: dict[str, float] = {}  # usable H100e by region
+        eco_sum: dict[str, float] = {}
         installed = 0.0
-        for (region, _, _, _), (_, h, eco, releases), k in zip(groups, groups.values(), factors):
+        for (region, _, _, _), (_, h, eco, _), k in zip(groups, groups.values(), factors):
             installed += h
-            total[region] += h * k
-            eco_sum[region] += eco * k
-            for rel, x in releases.items():
-                by_release[rel] += x * k
+            total[region] = total.get(region, 0.0) + h * k
+            eco_sum[region] = eco_sum.get(region, 0.0) + eco * k
         self.groups, self.factors = groups, factors
-        self.total = dict(total)
+        self.total = total
         self.eco = {rid: eco_sum[rid] / t if t > 0 else 1.0 for rid, t in total.items()}
-        self.by_release = dict(by_release)
         self.installed = installed
         self.usable = sum(total.values())
+        # usable H100e by release quarter, worked out when first asked: only work that names the
+        # generations it accepts asks (in a baseline game a quarter of the figures built never are)
+        self._by_release: dict[int, float] | None = None
         self._usable_from: dict[int, float] = {}  # kept with the figures: asked many times a quarter
 
     def usable_from(self, min_release: int) -> float:
         """Usable H100e of generations released at or after min_release."""
         x = self._usable_from.get(min_release)
         if x is None:
-            x = self._usable_from[min_release] = sum(x for rel, x in self.by_release.items() if rel >= min_release)
+            if self._by_release is None:
+                self._by_release = {}
+                for (_, _, _, releases), k in zip(self.groups.values(), self.factors):
+                    for rel, h in releases.items():
+                        self._by_release[rel] = self._by_release.get(rel, 0.0) + h * k
+            x = self._usable_from[min_release] = sum(x for rel, x in self._by_release.items() if rel >= min_release)
         return x
 
 
@@ -262,9 +266,9 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity], deliver
 
     for r in w.rfps:
         bids = [(cid, p) for cid, p in bids_by_rfp.get(r.id, []) if cid in caps]
-        # cheapest first, equal prices in the order of a seeded draw (none is drawn for no bids)
-        keys = g.draws("ties.rfp", r.id).random(len(bids)).tolist() if bids else []
-        ranked = [bids[i] for _, _, i in sorted(zip([p for _, p in bids], keys, range(len(bids))))]
+        # cheapest first, equal prices in the order of a seeded draw
+        prices = [p for _, p in bids]
+        ranked = [bids[i] for _, _, i in sorted(zip(prices, TieKeys(g.draws("ties.rfp", r.id)).keys(prices), range(len(bids))))]
         market = r.customer == "market"
         if market:
             out["demand_h100e"] += r.h100e
