@@ -58,7 +58,9 @@ class Outlook:
         # forecast to shrink, a forecaster works the price out from supply and demand
         shrinking = spec.demand.growth_per_quarter(v.quarter, v.quarters_total) < 0
         self.prices = forecaster.path(v, m) if forecaster is not None and shrinking else (1.0,) * (max(0, v.quarters_total - v.quarter) + 1)
+        self.flat = all(p == 1.0 for p in self.prices)
         self._per_region: dict[str, dict[str, tuple[float, float, float]]] = {}  # region -> _terms
+        self._worth: dict[int, tuple[float, float]] = {}  # quarter online -> _quarters
 
     def on_sale(self, liquid: bool, restricted: bool = False) -> tuple[GenerationView, ...]:
         """Merchant generations on sale now that a hall of this kind may host, best value first
@@ -78,12 +80,21 @@ class Outlook:
         return self._quarters(online_quarter)[1]
 
     def _quarters(self, online_quarter: int) -> tuple[float, float]:
+        """(earning_quarters, priced_quarters), worked out once per quarter online."""
+        hit = self._worth.get(online_quarter)
+        if hit is None:
+            hit = self._worth[online_quarter] = self._count_quarters(online_quarter)
+        return hit
+
+    def _count_quarters(self, online_quarter: int) -> tuple[float, float]:
         v = self.v
         left = max(0, v.quarters_total - online_quarter)
         growth = v.scenario.demand.growth_per_quarter(v.quarter, v.quarters_total)
         step = 1 + min(0.0, growth)  # a quarter's sales as a share of the one before
         ahead = max(0, online_quarter - v.quarter)
         prices = self.prices
+        if step == 1 and self.flat:  # the usual case: every quarter left, then the annuity
+            return left + self.annuity, left + self.annuity
         quarters = priced = 0.0
         for t in range(left):
             weight = step ** (ahead + t)
