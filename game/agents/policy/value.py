@@ -73,14 +73,10 @@ class Outlook:
         the market is forecast to shrink, each later quarter earns less, in step with demand."""
         return self._quarters(online_quarter)[0]
 
-    def priced_quarters(self, online_quarter: int) -> float:
-        """earning_quarters, each quarter weighted by the price index forecast for it as a share
-        of today's (price_path): what the takings of capacity online from `online_quarter` are
-        worth, in quarters of today's takings."""
-        return self._quarters(online_quarter)[1]
-
     def _quarters(self, online_quarter: int) -> tuple[float, float]:
-        """(earning_quarters, priced_quarters), worked out once per quarter online."""
+        """earning_quarters, and the same quarters each weighted by the price forecast for it as
+        a share of today's (what takings from `online_quarter` on are worth in quarters of
+        today's takings); worked out once per quarter online."""
         hit = self._worth.get(online_quarter)
         if hit is None:
             hit = self._worth[online_quarter] = self._count_quarters(online_quarter)
@@ -103,13 +99,17 @@ class Outlook:
         end = step ** (ahead + left) * self.annuity
         return quarters + end, priced + end * prices[min(ahead + left, len(prices) - 1)]
 
-    def value_musd_per_h100e(self, online_quarter: int, running_musd_per_h100e: float | None = None) -> float:
+    def value_musd_per_h100e(self, online_quarter: int) -> float:
         """What one H100e online from `online_quarter` adds to the score before it is paid for:
-        its takings at the forecast prices less its running costs (by default those of the
-        usual region and cooling)."""
-        running = self.usual_cost if running_musd_per_h100e is None else running_musd_per_h100e
+        its takings at the forecast prices less the running costs of the usual region and cooling."""
+        return self._worth_of((self.revenue, self.usual_cost, 0.0), online_quarter)
+
+    def _worth_of(self, terms: tuple[float, float, float], online_quarter: int) -> float:
+        """Takings a quarter at the forecast prices, less running costs a quarter, over the
+        quarters capacity online from `online_quarter` earns, less what it costs to build."""
+        takes, runs, build_musd = terms
         quarters, priced = self._quarters(online_quarter)
-        return self.revenue * priced - running * quarters
+        return takes * priced - runs * quarters - build_musd
 
     def best_for(self, cooling: str) -> GenerationView | None:
         return self.market.best_for(cooling)
@@ -140,9 +140,7 @@ class Outlook:
         """What a grid MW in region r, online in `online_quarter`, adds to the score before its
         power is paid for: its takings at the forecast prices less its running costs, less
         building and filling it."""
-        takes, runs, build_musd = self._terms(r)[cooling]
-        quarters, priced = self._quarters(online_quarter)
-        return takes * priced - runs * quarters - build_musd
+        return self._worth_of(self._terms(r)[cooling], online_quarter)
 
     def hall(self, r: RegionView, cooling: str, online_quarter: int) -> tuple[str, float]:
         """The cooling a hall in r gets and what a grid MW of it online in `online_quarter` adds to
@@ -151,10 +149,9 @@ class Outlook:
         scarce MW, a dearer hall costs more, air cannot host liquid-only chips."""
         if cooling != "best":
             return cooling, self.mw_value_musd(r, cooling, online_quarter)
-        quarters, priced = self._quarters(online_quarter)
         best, most = "", 0.0
-        for kind, (takes, runs, build_musd) in self._terms(r).items():
-            value = takes * priced - runs * quarters - build_musd
+        for kind, terms in self._terms(r).items():
+            value = self._worth_of(terms, online_quarter)
             if not best or value > most:
                 best, most = kind, value
         return best, most
