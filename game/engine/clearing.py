@@ -116,9 +116,6 @@ def why_lost(price: float, reserve: float, clearing: float, supply: float) -> st
     return "tied at the clearing price and lost the seeded draw"
 
 
-_TINY = np.finfo(float).tiny
-
-
 def finite_nonneg(x: float) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
 
@@ -204,46 +201,39 @@ def clear_choice_market(
     stay_out = np.exp(outside - top)[:, None]
     slope_weight = demand * pw / value
     # kept off zero even for a demand so small that 1e-12 of it underflows (a slope of 0 is 0/0)
-    least_slope = max(1e-12 * total / value, _TINY)
+    least_slope = max(1e-12 * total / value, np.finfo(float).tiny)
 
-    # The market is small (tens of cells × tens of offers) and numpy's cost per call, not per
-    # element, is most of a clearing: the loop below makes each call once (no method wrappers:
-    # np.add.reduce is ndarray.sum's own ufunc, the same sums in the same order) and works in place.
     def weights_at(prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each offer's logit weight in each cell at these prices (a new array), and each cell's
         weights summed with its outside option's (a column)."""
         weight = np.exp(minus_pw_per_value * prices)
         weight *= base
-        return weight, np.add.reduce(weight, axis=1, keepdims=True) + stay_out
+        return weight, weight.sum(axis=1, keepdims=True) + stay_out
 
     prices = np.minimum(np.maximum(value, lowest), ceiling)
-    tolerance_per_value = tolerance * value
     # a step so large it overflows (a huge excess over the least slope) is cut to half the price
     # like any other: nothing to warn about
     with np.errstate(over="ignore"):
         for _ in range(iterations):
             weight, in_cell = weights_at(prices)
-            share = np.divide(weight, in_cell, out=weight)
+            share = weight / in_cell
             asked = demand @ share
             # Newton on each offer's excess demand, with −d(asked)/d(own price) as the slope (kept
             # off zero: an offer nobody asks for takes a huge step down); far from the answer
             # Newton overshoots, so at most half the price a step
             slope = np.maximum(slope_weight @ (share - share * share), least_slope)
-            step = np.divide(np.subtract(asked, capacity, out=asked), slope, out=slope)
+            step = (asked - capacity) / slope
             half = 0.5 * prices
-            np.maximum(step, -half, out=step)
-            new = np.add(prices, np.minimum(step, half, out=step), out=step)
-            np.maximum(new, lowest, out=new)
-            np.minimum(new, ceiling, out=new)
-            moved = np.maximum.reduce(np.abs(new - prices))
+            new = np.minimum(np.maximum(prices + np.minimum(np.maximum(step, -half), half), lowest), ceiling)
+            moved = float(np.abs(new - prices).max())
             prices = new
-            if moved <= tolerance_per_value:
+            if moved <= tolerance * value:
                 break
     weight, in_cell = weights_at(prices)
     asked = demand @ (weight / in_cell)
     sold = np.minimum(asked, capacity)
-    unmet = float(np.add.reduce(asked - sold))
-    rest = total - float(np.add.reduce(sold))
+    unmet = float((asked - sold).sum())
+    rest = total - float(sold.sum())
     unmet = min(unmet, rest)
     if reference is None:
         return ChoiceClearing(prices, sold, total, unmet, rest - unmet)

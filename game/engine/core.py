@@ -138,14 +138,12 @@ class Derived:
       fleet, by forget_site, which every change to a site's chips, stage or owner calls.
     - power:   the view of a power source (observe); rebuilt when a figure it shows (energised,
       the site it feeds, its ready quarter) is no longer the source's.
-    - delivery: the view of a chip delivery on its way (observe); a delivery never changes once
-      bought, so its view is kept while it is on its way (each view keeps only the current ones).
     - books:   a company's asset book sums, held from its depreciation to the next markets
       (no book value moves in between); dropped by release_books.
     - alive:   the companies still in the game; dropped at a bankruptcy.
     """
 
-    __slots__ = ("game", "quarter", "figures", "free_kw", "site_views", "fleets", "power_views", "delivery_views", "books", "alive")
+    __slots__ = ("game", "quarter", "figures", "free_kw", "site_views", "fleets", "power_views", "books", "alive")
 
     def __init__(self) -> None:
         self.game: dict[Any, Any] = {}
@@ -155,7 +153,6 @@ class Derived:
         self.site_views: dict[str, Any] = {}  # site id -> the SiteView of an online site (observe)
         self.fleets: dict[str, tuple] = {}  # company id -> GameCore.fleet
         self.power_views: dict[str, Any] = {}  # power source id -> its PowerView (observe)
-        self.delivery_views: dict[str, dict[int, tuple]] = {}  # company id -> {id(Delivery): (Delivery, DeliveryView)} (observe)
         self.books: dict[str, tuple] = {}  # company id -> GameCore.asset_books, while held
         self.alive: tuple[Company, ...] | None = None
 

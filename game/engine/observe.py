@@ -261,22 +261,6 @@ def _powers(g: GameCore, c: Company) -> tuple[PowerView, ...]:
     return tuple(out)
 
 
-def _deliveries(g: GameCore, c: Company) -> tuple[DeliveryView, ...]:
-    """A company's chip deliveries on their way. A delivery never changes once bought, so its view
-    is the one made when it was first shown (a company has a dozen on their way most quarters)."""
-    made = g.derived.delivery_views.get(c.id, {})
-    kept = {}
-    out = []
-    for d in c.deliveries:
-        hit = made.get(id(d))
-        if hit is None or hit[0] is not d:  # (in a copied game an id may be another object's)
-            hit = (d, DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units))
-        kept[id(d)] = hit
-        out.append(hit[1])
-    g.derived.delivery_views[c.id] = kept
-    return tuple(out)
-
-
 def _contract(k) -> ContractView:
     return ContractView(id=k.id, customer=k.customer, supplier=k.supplier, h100e=k.h100e, price_usd_per_h100e_hour=k.price_usd_per_h100e_hour, quarters_left=k.quarters_left, kind=k.kind)
 
@@ -304,7 +288,7 @@ def _me(g: GameCore, c: Company, subs: tuple[ContractView, ...]) -> MeView:
         sites=_sites(g, c),
         power=_powers(g, c),
         inventory=ReadOnlyDict(c.inventory),
-        deliveries=_deliveries(g, c),
+        deliveries=tuple([DeliveryView(quarter=d.quarter, generation=d.generation, units=d.units) for d in c.deliveries]),
         agreements=tuple([_agreement(a) for a in c.agreements]),
         contracts=tuple([_contract(k) for k in c.contracts]),
         subcontracts=subs,
