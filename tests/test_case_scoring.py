@@ -50,12 +50,14 @@ def simple(tutorial):
     return g, c
 
 
-def stats(margins, capacities, passive=None, outside=0.0, free=None, events=None, earned=None):
+def stats(margins, capacities, passive=None, outside=0.0, free=None, events=None, earned=None, internal=None):
     """What record_quarter keeps: `earned` is what the H100e not under contract earned (the
     fleet's margin), `passive` what they would have earned left alone (the benchmark's; by
-    default the same: its spot offers were at the going rate)."""
+    default the same: its spot offers were at the going rate); `internal` the internal demand's
+    revenue (default none)."""
     return {
         "demand_event": list(events or [False] * len(margins)),
+        "internal_revenue_musd": list(internal or [0.0] * len(margins)),
         "margin_musd": list(margins),
         "free_margin_musd": list(earned or passive or margins),
         "passive_margin_musd": list(passive or margins),
@@ -114,6 +116,33 @@ def test_a_demand_event_sets_the_fleet_value_only_while_it_runs(simple, case, le
     parts = score_parts(g, c, stats([700, 350], [232500, 232500], events=[False, True]))
     assert parts["fleet_value_musd"] == pytest.approx(fleet)
     assert parts["benchmark_musd"] == pytest.approx(5000 - 3000 + 640 + 290 + fleet)
+    assert parts["score"] == pytest.approx(1.0)
+
+
+# The pause of the cases above ran in the second quarter only (now over); the third quarter
+# earned 450. Internal demand is valued at the price index the quarter before set, so a company
+# that served internal demand in the third quarter was still paid at the pause's index then.
+# (case, internal demand revenue a quarter, fleet value expected)
+AFTER_PAUSE_CASES = [
+    # None: the third quarter is untouched; the usual margin is the recent quarters' untouched
+    # one, 450, for the whole horizon: 450 × 4 = 1,800.
+    ("no internal demand", 0.0, 450 * 4),
+    # Some: the third quarter was touched too, so both recent quarters were; the usual margin is
+    # the last two untouched quarters before them, the first alone: 700 × 4 = 2,800.
+    ("internal demand served", 100.0, 700 * 4),
+]
+
+
+@pytest.mark.parametrize("case, internal, fleet", AFTER_PAUSE_CASES, ids=[c[0] for c in AFTER_PAUSE_CASES])
+def test_the_quarter_after_a_demand_event_is_touched_where_internal_demand_is_served(simple, case, internal, fleet):
+    # Left alone: cash 5,000 + (700 − 60) + (350 − 60) + (450 − 60) = 6,320; the benchmark's
+    # starting fleet is valued the same way, so the score is 1.
+    g, c = simple
+    g.world.quarter = 3
+    c.cash_musd = 6320.0
+    parts = score_parts(g, c, stats([700, 350, 450], [232500] * 3, events=[False, True, False], internal=[internal] * 3))
+    assert parts["fleet_value_musd"] == pytest.approx(fleet)
+    assert parts["benchmark_musd"] == pytest.approx(5000 - 3000 + 640 + 290 + 390 + fleet)
     assert parts["score"] == pytest.approx(1.0)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from attrs import frozen
@@ -119,6 +119,7 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     # whether a demand event held this quarter's margin up or down: the fleet value does not read
     # a passing boom or pause as the margin of the years after it
     st.setdefault("demand_event", []).append(demand_event_on(g))
+    st.setdefault("internal_revenue_musd", []).append(pnl.get("revenue_internal", 0.0))
 
 
 DEMAND_LEVERS = ("demand_multiplier", "training_demand_multiplier")
@@ -140,13 +141,14 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str, per: str
 
     The recent margin is the mean of the company's last `margin_quarters` quarters with
     capacity. A demand event (a boom or a pause) is published with its length, so it sets the
-    margin only while it runs: the usual margin leaves out the quarters a demand event touched
+    margin only while it runs and, for a company with internal demand, in the quarter after,
+    whose internal demand is still valued at the index the event set (event_touched): the usual margin leaves out the quarters it touched
     (the recent quarters no event touched; else the last `margin_quarters` such quarters before
     them; else the recent margin). The recent margin holds for the quarters the events in force
     still run after this one, the usual margin for the rest of the horizon."""
     sc = g.spec.scoring
     n = sc.margin_quarters
-    quarters = zip(st.get(which, ()), st.get(per, ()), st.get("demand_event") or repeat(False))
+    quarters = zip(st.get(which, ()), st.get(per, ()), event_touched(st.get("demand_event") or (), st.get("internal_revenue_musd") or ()) or repeat(False))
     ratios = [(m / h, event) for m, h, event in quarters if h > 0]
     recent = [r for r, _ in ratios[-n:]]
     if not recent:
@@ -156,6 +158,13 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str, per: str
     usual = max(0.0, sum(clean) / len(clean)) if clean else now
     left = min(demand_event_quarters_left(g), sc.horizon_quarters)
     return now * annuity(sc, left) + usual * (annuity(sc) - annuity(sc, left))
+
+
+def event_touched(on: Sequence[bool], internal: Sequence[float]) -> list[bool]:
+    """Which quarters' margins a demand event touched: those it held, and, where the company
+    served internal demand, the quarter after each, whose internal demand is valued at the price
+    index the event's last quarter set."""
+    return [now or (i > 0 and on[i - 1] and internal[i] > 0) for i, now in enumerate(on)]
 
 
 def starting_h100e(g: GameCore, cid: str) -> float:
