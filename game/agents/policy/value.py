@@ -56,9 +56,13 @@ class Outlook:
         # the price index forecast for each quarter from now, as a share of today's. While the
         # market grows, growth absorbs a glut and today's price is the estimate; where it is
         # forecast to shrink, a forecaster works the price out from supply and demand
-        shrinking = spec.demand.growth_per_quarter(v.quarter, v.quarters_total) < 0
-        self.prices = forecaster.path(v, m) if forecaster is not None and shrinking else (1.0,) * (max(0, v.quarters_total - v.quarter) + 1)
-        self.flat = all(p == 1.0 for p in self.prices)
+        growth = spec.demand.growth_per_quarter(v.quarter, v.quarters_total)
+        self.step = 1 + min(0.0, growth)  # a quarter's sales as a share of the one before
+        if forecaster is not None and growth < 0:
+            self.prices = forecaster.path(v, m)
+            self.flat = all(p == 1.0 for p in self.prices)
+        else:
+            self.prices, self.flat = (1.0,) * (max(0, v.quarters_total - v.quarter) + 1), True
         self._per_region: dict[str, dict[str, tuple[float, float, float]]] = {}  # region -> _terms
         self._worth: dict[int, tuple[float, float]] = {}  # quarter online -> _quarters
 
@@ -83,14 +87,11 @@ class Outlook:
         return hit
 
     def _count_quarters(self, online_quarter: int) -> tuple[float, float]:
-        v = self.v
+        v, step, prices = self.v, self.step, self.prices
         left = max(0, v.quarters_total - online_quarter)
-        growth = v.scenario.demand.growth_per_quarter(v.quarter, v.quarters_total)
-        step = 1 + min(0.0, growth)  # a quarter's sales as a share of the one before
-        ahead = max(0, online_quarter - v.quarter)
-        prices = self.prices
         if step == 1 and self.flat:  # the usual case: every quarter left, then the annuity
             return left + self.annuity, left + self.annuity
+        ahead = max(0, online_quarter - v.quarter)
         quarters = priced = 0.0
         for t in range(left):
             weight = step ** (ahead + t)
