@@ -118,3 +118,13 @@ def test_a_reseed_changes_what_is_drawn_next_not_what_was_drawn(baseline):
     a.step({})
     b.step({})
     assert exogenous(a) != exogenous(b)
+
+
+def test_a_tie_stream_is_made_at_its_first_tie_and_gives_the_keys_drawing_every_time_would(baseline):
+    g = Game(baseline, 4).core
+    ties = g.tie_keys("ties.rfp", "R9")
+    assert ties.keys([3.0, 1.0, 2.0]) == [0.0, 0.0, 0.0]
+    assert ("ties.rfp", "R9") not in g.randomness._open  # no tie read: no generator made
+    keys = ties.keys([2.0, 2.0])
+    assert keys == draw_generator(4, g.q, "ties.rfp", "R9").random(5).tolist()[3:]
+    assert g.draws("ties.rfp", "R9") is ties.rng  # the quarter's one stream of (purpose, key)

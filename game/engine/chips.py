@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..model import orders as o
 from ..model.state import ChipAgreement, ChipCohort, Company, Delivery
-from .clearing import Bid, TieKeys, clear_uniform_price, why_lost
+from .clearing import Bid, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -167,7 +167,7 @@ def chip_markets(g: GameCore, book: OrderBook) -> None:
         price = reserve
         sold = 0.0
         pools = []
-        ties = TieKeys(g.draws("ties.chips", gid))  # one stream for both pools
+        ties = g.tie_keys("ties.chips", gid)  # one stream for both pools
         if bids:  # no bids: nothing sold, the price stays at the reserve
             if vendor.neocloud_reserved_share > 0:
                 favoured = [b for b in bids if "reserved_allocation" in spec.archetypes[w.companies[b.bidder].archetype].special_moves]

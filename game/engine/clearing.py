@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from attrs import define
@@ -41,11 +41,20 @@ class TieKeys:
     the keys it would have drawn, and the next ranking on the stream that has a tie draws those
     first and drops them, so every key read is the one drawing every time would have given
     (a Generator's uniforms come one per 64-bit output, in order). A stream whose keys nobody
-    reads is never made: making a generator costs ~8 µs, and a game ranks hundreds of times."""
+    reads is never made (`make`, called at the first tie, makes it: GameCore.tie_keys): making a
+    generator costs ~10 µs, and a game ranks hundreds of times."""
 
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator | None = None, *, make: Callable[[], np.random.Generator] | None = None):
         self._rng = rng
+        self._make = make
         self._owed = 0  # keys counted but not yet drawn
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The stream itself (made now if it was not yet)."""
+        if self._rng is None:
+            self._rng = self._make()
+        return self._rng
 
     def keys(self, prices: Sequence[float]) -> list[float]:
         """A key per price, in order: uniform draws if two prices are equal, else zeros nobody reads."""
@@ -53,10 +62,11 @@ class TieKeys:
         if len(set(prices)) == n:
             self._owed += n
             return [0.0] * n
+        rng = self.rng
         if self._owed:
-            self._rng.random(self._owed)
+            rng.random(self._owed)
             self._owed = 0
-        return self._rng.random(n).tolist()
+        return rng.random(n).tolist()
 
 
 def clear_uniform_price(
@@ -73,7 +83,7 @@ def clear_uniform_price(
     reserve. Otherwise supply goes to the highest bids and everyone pays the lowest winning
     bid (the marginal bid, which may be filled only in part). Equal prices are ordered by a
     seeded draw, so ties are fair and reproducible. Indivisible bids are skipped, not split,
-    when they do not fit. `ties` is the stream of tie-break keys (a generator: a stream of
+    when they do not fit. `ties` is the stream of tie-break keys (TieKeys, or a generator of
     this clearing's own).
     """
     if not bids:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..model import orders as o
 from ..model.state import Company, Contract, Rfp
-from .clearing import TieKeys, clear_choice_market
+from .clearing import clear_choice_market
 from .core import GameCore
 from .operate import outage_fraction
 from .demand import customer_value, inference_share
@@ -268,7 +268,7 @@ def _award_rfps(g: GameCore, book: OrderBook, caps: dict[str, Capacity], deliver
         bids = [(cid, p) for cid, p in bids_by_rfp.get(r.id, []) if cid in caps]
         # cheapest first, equal prices in the order of a seeded draw
         prices = [p for _, p in bids]
-        ranked = [bids[i] for _, _, i in sorted(zip(prices, TieKeys(g.draws("ties.rfp", r.id)).keys(prices), range(len(bids))))]
+        ranked = [bids[i] for _, _, i in sorted(zip(prices, g.tie_keys("ties.rfp", r.id).keys(prices), range(len(bids))))]
         market = r.customer == "market"
         if market:
             out["demand_h100e"] += r.h100e

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from ..model.state import (
 )
 from ..model.view import ReadOnlyDict, read_only
 from ..scenario import Scenario, quarter_label, quarter_offset
+from .clearing import TieKeys
 from .levers import Levers
 from .rng import Draws
 
@@ -221,6 +223,11 @@ class GameCore:
     def draws(self, purpose: str, *key: str | int) -> np.random.Generator:
         """The generator for this quarter's draws of one purpose (narrowed by key): see rng.py."""
         return self.randomness.get(self.world.quarter, purpose, *key)
+
+    def tie_keys(self, purpose: str, *key: str | int) -> TieKeys:
+        """Tie-break keys from this quarter's draws of one purpose (narrowed by key), its
+        generator made only if a tie reads a key (see TieKeys)."""
+        return TieKeys(make=partial(self.draws, purpose, *key))
 
     # ---- derived figures (kept in self.derived; see Derived for when each is dropped) -----------
     def cache(self, name: str, build):

@@ -22,7 +22,7 @@ def crew_markets(g: GameCore, book: OrderBook) -> None:
     for rid, r in spec.regions.items():
         rs = w.regions[rid]
         supply = rs.crews_pool * g.mod("crews_multiplier", rid)
-        res = clear_uniform_price(supply, by_region.get(rid, []), rs.wage_reserve_musd, g.draws("ties.labour", rid))
+        res = clear_uniform_price(supply, by_region.get(rid, []), rs.wage_reserve_musd, g.tie_keys("ties.labour", rid))
         for a in res.awards:
             c = w.companies[a.bid.bidder]
             c.crews[rid] = c.crews.get(rid, 0.0) + a.quantity

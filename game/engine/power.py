@@ -7,7 +7,7 @@ from collections import defaultdict
 from ..model import orders as o
 from ..model.state import GAS, GRID, ONLINE, SMR, AssetLot, PowerSource
 from ..scenario import quarter_offset
-from .clearing import Bid, clear_uniform_price, why_lost
+from .clearing import Bid, TieKeys, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -50,7 +50,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         moratorium = g.mod("moratorium", rid, 0.0) > 0
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
         bids = by_region.get(rid, [])
-        res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.draws("ties.interconnect", rid))
+        res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.tie_keys("ties.interconnect", rid))
         # a partly filled bid left with less than the smallest connection a utility studies gets
         # nothing: no sliver positions (those MW stay unsold this quarter)
         awards = [a for a in res.awards if a.quantity >= spec.rules.min_interconnect_award_mw]
@@ -90,7 +90,7 @@ def gas_auction(g: GameCore, book: OrderBook) -> None:
     gs = g.spec.power.gas
     w = g.world
     bids = [Bid(cid, float(x.mw), float(x.price_musd_per_mw), x) for cid, x in book.of(o.BidGasTurbines)]
-    res = clear_uniform_price(w.gas_supply_mw, bids, gs.reserve_price_musd_per_mw, g.draws("ties.gas"))
+    res = clear_uniform_price(w.gas_supply_mw, bids, gs.reserve_price_musd_per_mw, g.tie_keys("ties.gas"))
     price = gs.price_usd_per_mwh
     for a in res.awards:
         lead = int(g.draws("power.gas_lead", a.bid.bidder).integers(gs.lead_quarters_min, gs.lead_quarters_max + 1))
@@ -137,7 +137,7 @@ def lot_auctions(g: GameCore, book: OrderBook) -> None:
     results = []
     keep: list[AssetLot] = []
     for lot in w.lots:
-        won = second_price(bids_by_lot.get(lot.id, []), lot.reserve_musd, g.draws("ties.lot", lot.id))
+        won = second_price(bids_by_lot.get(lot.id, []), lot.reserve_musd, g.tie_keys("ties.lot", lot.id))
         for b in bids_by_lot.get(lot.id, []):
             if won is None or b is not won[0]:
                 why = why_lost(b.price, lot.reserve_musd, won[0].price if won else lot.reserve_musd, 1.0)
@@ -159,7 +159,7 @@ def lot_auctions(g: GameCore, book: OrderBook) -> None:
     g.public.markets["lots"] = results
 
 
-def second_price(bids: list[Bid], reserve: float, rng) -> tuple[Bid, float] | None:
+def second_price(bids: list[Bid], reserve: float, ties: TieKeys) -> tuple[Bid, float] | None:
     """A whole lot to the highest bid at or above the reserve, which pays the higher of the
     reserve and the best other bid (a sealed second-price auction). The price moves smoothly
     with the bids: a rival bid a dollar above the reserve lifts it by a dollar, no more. Equal
@@ -169,7 +169,7 @@ def second_price(bids: list[Bid], reserve: float, rng) -> tuple[Bid, float] | No
         return None
     top = max([b.price for b in valid])
     tied = [b for b in valid if b.price == top]
-    winner = tied[int(rng.integers(len(tied)))] if len(tied) > 1 else tied[0]
+    winner = tied[int(ties.rng.integers(len(tied)))] if len(tied) > 1 else tied[0]
     return winner, max([reserve] + [b.price for b in valid if b is not winner])
 
 

@@ -12,7 +12,6 @@ for the same (purpose, key) again continues the same generator.
 from __future__ import annotations
 
 import zlib
-from typing import Any
 
 import numpy as np
 
@@ -69,38 +68,16 @@ def draw_generator(seed: int, quarter: int, purpose: str, *key: str | int) -> np
     return _generator(entropy)
 
 
-class _Pending:
-    """A generator made on first use: most tie-break generators are never drawn from, and
-    making one costs ~10 µs, a noticeable share of a quarter. Its spawn key's words are put
-    together then too (the quarter's words, kept by Draws, and its purpose's and key's)."""
-
-    __slots__ = ("_prefix", "_key", "_draws", "_gen")
-
-    def __init__(self, prefix: list[int], key: tuple, draws: Draws):
-        self._prefix = prefix
-        self._key = key
-        self._draws = draws
-        self._gen: np.random.Generator | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # copy, pickle and friends ask for protocol methods: not the generator's
-            raise AttributeError(name)
-        gen = self._gen
-        if gen is None:
-            entropy = self._prefix.copy()
-            for part in self._key:
-                entropy += self._draws.part_words(part)
-            gen = self._gen = _generator(entropy)
-        return getattr(gen, name)
-
-
 class Draws:
-    """The generators of one game, looked up by (purpose, key) within the current quarter."""
+    """The generators of one game, looked up by (purpose, key) within the current quarter.
+
+    A generator is made when first asked for (~10 µs: a game makes hundreds); a tie-break stream,
+    which most rankings never read, is asked for only at its first tie (clearing.TieKeys)."""
 
     def __init__(self, seed: int):
         self.seed = seed
         self._quarter = -1
-        self._open: dict[tuple, _Pending] = {}
+        self._open: dict[tuple, np.random.Generator] = {}
         self._prefix: list[int] | None = None  # _quarter_entropy(seed, quarter) for this quarter
         self._words: dict[str, list[int]] = {}  # a string key part -> its words
 
@@ -114,11 +91,11 @@ class Draws:
         if gen is None:
             if self._prefix is None:
                 self._prefix = _quarter_entropy(self.seed, quarter)
-            for part in key:  # a bad key part is the caller's mistake: said now, not at the first draw
-                if type(part) is not str:
-                    _code(part)
-            gen = self._open[k] = _Pending(self._prefix, k, self)
-        return gen  # type: ignore[return-value]  # behaves as the Generator it stands for
+            entropy = self._prefix + self.part_words(purpose)
+            for part in key:
+                entropy += self.part_words(part)
+            gen = self._open[k] = _generator(entropy)
+        return gen
 
     def part_words(self, part: str | int) -> list[int]:
         """A purpose's or key part's words (a string's kept: the same few come back every quarter)."""
