@@ -92,3 +92,18 @@ def test_crews_for_a_site_whose_power_energises_this_quarter_raise_no_warning(tu
     s.submit("aurora", [o.BidCrews(p5.region, 80, 9.0)])
     s.advance()
     assert any(" built " in x for x in s.private_report("aurora").lines)
+
+
+def test_a_hyperscaler_is_told_its_own_products_will_outgrow_its_halls_and_they_do(tutorial, tmp_path):
+    s = Session.start(tutorial, 1, {"aurora": HUMAN, "corecell": HUMAN}, saves_dir=tmp_path)
+    s.advance()
+    v = s.view("aurora")
+    # 320,000 H100e of its own demand a quarter ago, grown 8%, with 40% headroom beside it:
+    # 320,000 × 1.08 × 1.4 = 483,840 of its 562,500 H100e
+    assert v.me.internal_demand_h100e == pytest.approx(320000 * 1.08)
+    assert "Your own products take 483,840 of your 562,500 H100e and grow 8% a quarter" in hint(v, 0)
+    assert "own products" not in hint(s.view("corecell"), 0)  # a neo-cloud has none
+    while not s.finished:  # left alone, they outgrow the halls as the hint says
+        s.advance()
+    unserved = [x for r in s.game.private_reports for x in r["aurora"].lines if x.startswith("Internal demand: served")]
+    assert len(unserved) >= 4, unserved

@@ -24,6 +24,17 @@ def _crews_needed(view: CompanyView, mw: float) -> float:
     return mw / view.scenario.rules.construction_mw_per_crew_quarter
 
 
+def _own_demand(view: CompanyView) -> str:
+    """For a company with products of its own: what they take of its halls and how fast they grow."""
+    me = view.me
+    if me.internal_demand_h100e <= 0:
+        return ""
+    need = me.internal_demand_h100e * (1 + view.scenario.demand.internal_headroom_fraction)
+    growth = view.scenario.companies[me.id].internal_demand_growth_per_quarter
+    return (f" Your own products take {need:,.0f} of your {me.capacity_h100e:,.0f} H100e and grow {growth:.0%} a quarter:"
+            " build for them too, or what your halls cannot hold goes unserved.")
+
+
 def hint(view: CompanyView, pending: int) -> str:
     """What to try this quarter, with the keys that do it."""
     me = view.me
@@ -39,7 +50,8 @@ def hint(view: CompanyView, pending: int) -> str:
     elif q == 1:
         permit = max(r.permitting_quarters for r in view.regions)
         text = (f"Lesson 2, a site. Press b and start a site on power you hold{' — ' + held if free_power else ''}; liquid cooling hosts every chip. "
-                f"Permitting takes {permit} quarter, then the site waits for its power. Do not hire crews yet: crews paid before the power energises have nothing to build and their wages are lost.")
+                f"Permitting takes {permit} quarter, then the site waits for its power. Do not hire crews yet: crews paid before the power energises have nothing to build and their wages are lost."
+                + _own_demand(view))
     elif q == 2 or (q == 3 and crews_now(view) and not any(s.built_mw for s, _ in crews_now(view))):
         ready = crews_now(view)
         later = [(s, p) for s, p in waiting_sites(view) if (s, p) not in ready and p is not None]
