@@ -142,9 +142,9 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str, per: str
     The recent margin is the mean of the company's last `margin_quarters` quarters with
     capacity. A demand event (a boom or a pause) is published with its length, so it sets the
     margin only while it runs and, for a company with internal demand, in the quarter after,
-    whose internal demand is still valued at the index the event set (event_touched): the usual margin leaves out the quarters it touched
-    (the recent quarters no event touched; else the last `margin_quarters` such quarters before
-    them; else the recent margin). The recent margin holds for the quarters the events in force
+    whose internal demand is still valued at the index the event set (event_touched): the usual
+    margin leaves out the quarters it touched (the recent quarters no event touched; else the
+    last `margin_quarters` such quarters before them; else the recent margin). The recent margin holds for the quarters the events in force
     still run after this one, the usual margin for the rest of the horizon."""
     sc = g.spec.scoring
     n = sc.margin_quarters
