@@ -144,11 +144,13 @@ def margin_value_per_h100e(g: GameCore, st: dict[str, Any], which: str, per: str
     margin only while it runs and, for a company with internal demand, in the quarter after,
     whose internal demand is still valued at the index the event set (event_touched): the usual
     margin leaves out the quarters it touched (the recent quarters no event touched; else the
-    last `margin_quarters` such quarters before them; else the recent margin). The recent margin holds for the quarters the events in force
-    still run after this one, the usual margin for the rest of the horizon."""
+    last `margin_quarters` such quarters before them; else the recent margin). The recent margin
+    holds for the quarters the events in force still run after this one, the usual margin for the
+    rest of the horizon."""
     sc = g.spec.scoring
     n = sc.margin_quarters
-    quarters = zip(st.get(which, ()), st.get(per, ()), event_touched(st.get("demand_event") or (), st.get("internal_revenue_musd") or ()) or repeat(False))
+    touched = event_touched(st.get("demand_event") or (), st.get("internal_revenue_musd") or ())
+    quarters = zip(st.get(which, ()), st.get(per, ()), touched or repeat(False))
     ratios = [(m / h, event) for m, h, event in quarters if h > 0]
     recent = [r for r, _ in ratios[-n:]]
     if not recent:
