@@ -6,6 +6,7 @@ game/measures.py. Game i of every experiment has the same seed (common random nu
 each experiment is a paired comparison against the same baseline games.
 
     PYTHONPATH=. python bench/economics.py [--games 300] [--parity-games 900] [--workers 2] [--seed 0]
+                                           [--agent NAME=SPEC ...]
 
 Experiments (the issue "The game: decisions decide the outcome" lists the targets):
   idle / random   game i puts `idle` (then `random`) at company i mod 6 of the baseline: its
@@ -13,7 +14,8 @@ Experiments (the issue "The game: decisions decide the outcome" lists the target
   overpay         fortress at aurora, then the same with its power bid markup and price cap x5:
                   the extra power spend and the equity it cost (target: loss >= half the spend);
   parity          the built-in agents of each archetype (random included, idle not) drawn at
-                  random into the seats: P(hyperscaler outranks a neo-cloud of the same game)
+                  random into the seats (--agent fortress=fortress:power_bid_markup=1.75 plays
+                  that spec wherever fortress is drawn: how one agent's habits move the field): P(hyperscaler outranks a neo-cloud of the same game)
                   (target 35-65 %), P(a neo-cloud finishes first) (30-60 %), win rates
                   (target: none above 40 %); 3x the games of the others by default, since an
                   agent plays about half of them and a 300-game rate is +/- 8 points;
@@ -99,7 +101,14 @@ def main() -> None:
     ap.add_argument("--parity-games", type=int, default=None, help="games of the parity experiment (default 3 x --games)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--agent", action="append", default=[], metavar="NAME=SPEC", help="in the parity experiment, play SPEC (an agent spec, e.g. fortress:power_bid_markup=1.75) wherever agent NAME is drawn; repeatable")
     args = ap.parse_args()
+    swap = {}
+    for text in args.agent:
+        name, sep, agent_spec = text.partition("=")
+        if not sep or name not in REGISTRY or not agent_spec:
+            ap.error(f"--agent {text!r}: want NAME=SPEC with NAME one of {', '.join(sorted(REGISTRY))}")
+        swap[name] = agent_spec
     n, workers = args.games, args.workers
     spec = load_scenario(BASE)
     companies = list(spec.companies)
@@ -125,7 +134,7 @@ def main() -> None:
     field = sorted(a for a, x in REGISTRY.items() if a != "idle" and any(x.plays(c.archetype) for c in spec.companies.values()))
     plan = SeatPlan(spec, field, "random", args.seed)
     parity_n = args.parity_games if args.parity_games is not None else 3 * n
-    parity = run("parity (random seating)", [(i, game_seed(args.seed, i), plan.seats(i)) for i in range(parity_n)])
+    parity = run("parity (random seating)", [(i, game_seed(args.seed, i), {cid: swap.get(a, a) for cid, a in plan.seats(i).items()}) for i in range(parity_n)])
     halved = [f"vendors.{v}.{k}={getattr(x, k) / 2:g}" for v, x in spec.vendors.items() if not x.custom for k in ("packaging_units_per_quarter", "hbm_units_per_quarter")]
     half = run("chip supply halved", [(i, seeds[i], {}) for i in range(n)], overrides=halved)
     squeeze = run("neocloud-squeeze", [(i, seeds[i], {}) for i in range(n)], scenario="neocloud-squeeze")
@@ -182,7 +191,7 @@ def main() -> None:
     row("score change", mean_ci([seat_row(r, "aurora")["score"] - seat_row(fort_by[r["idx"]], "aurora")["score"] for r in over if r["idx"] in fort_by]))
     print()
 
-    print(f"parity: agents drawn at random into their archetype's seats ({', '.join(field)})")
+    print(f"parity: agents drawn at random into their archetype's seats ({', '.join(field)})" + "".join(f"; {name} plays {agent_spec}" for name, agent_spec in swap.items()))
     show("P(hyperscaler outranks a neo-cloud, same game)", parity, "hyperscaler_beats_neocloud")
     show("P(a neo-cloud finishes first)", parity, "neocloud_first")
     print("  win rate against the full field (plays; 1/k = {:.1%}; target: none above 40%)".format(1 / len(companies)))
