@@ -193,3 +193,35 @@ def test_a_partly_filled_interconnect_bid_below_the_smallest_connection_gets_not
     assert nordics["sold_mw"] == 79.0
     assert [p.mw for p in game.core.world.companies["nebula"].power if p.acquired_quarter == 0] == []
     assert pnl(game, "corecell")["capex_power"] == pytest.approx(-31.6)
+
+
+@pytest.mark.parametrize(
+    "bids, won, price",
+    [
+        # The Nordics release 80 MW; with interconnect_share_max = 0.5 one company wins at most 40.
+        # CoreCell's 60 MW is cut to 40 and Nebula's to 40: 80 asked of 80, so both win at the
+        # $0.08M reserve (without the cap CoreCell would take 60 and Nebula 20, at $0.4M)
+        ({"corecell": [(60.0, 0.5)], "nebula": [(60.0, 0.4)]}, {"corecell": 40.0, "nebula": 40.0}, 0.08),
+        # its highest-priced bid is kept first: CoreCell's $0.6M bid keeps its 30 MW, its $0.5M bid
+        # is cut to the 10 left under the cap; 70 asked of 80, all at the reserve
+        ({"corecell": [(30.0, 0.6), (30.0, 0.5)], "nebula": [(30.0, 0.3)]}, {"corecell": 40.0, "nebula": 30.0}, 0.08),
+        # a bid cut below the 2 MW smallest connection is dropped: CoreCell's 10 MW is cut to 1 MW
+        # and goes; Nebula's 50 is cut to 40; 79 asked of 80, at the reserve
+        ({"corecell": [(39.0, 0.6), (10.0, 0.5)], "nebula": [(50.0, 0.3)]}, {"corecell": 39.0, "nebula": 40.0}, 0.08),
+        # within the cap, the auction is as before: 120 asked of 80, the two highest win and pay
+        # the lowest winning bid, $0.5M; Aurora is outbid
+        ({"corecell": [(40.0, 0.6)], "nebula": [(40.0, 0.5)], "aurora": [(40.0, 0.4)]}, {"corecell": 40.0, "nebula": 40.0, "aurora": 0.0}, 0.5),
+    ],
+)
+def test_no_company_wins_more_than_its_share_of_a_release(tutorial, bids, won, price):
+    game = Game(pinned(tutorial, interconnect_share_max=0.5), 8)
+    game.step({cid: [BidInterconnect("nordics", mw, p) for mw, p in b] for cid, b in bids.items()})
+    nordics = game.public_reports[-1].markets["interconnect"]["nordics"]
+    assert nordics["price_musd_per_mw"] == pytest.approx(price)
+    for cid, mw in won.items():
+        got = sum(p.mw for p in game.core.world.companies[cid].power if p.acquired_quarter == 0)
+        assert got == pytest.approx(mw)
+        assert pnl(game, cid).get("capex_power", 0.0) == pytest.approx(-mw * price)
+    cut = [cid for cid, b in bids.items() if sum(mw for mw, _ in b) > 40.0]
+    for cid in cut:  # the company is told what was set aside
+        assert any("may win at most 50%" in line for line in game.private_reports[-1][cid].lines)

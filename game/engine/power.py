@@ -7,6 +7,7 @@ from collections import defaultdict
 from ..model import orders as o
 from ..model.state import GAS, GRID, ONLINE, SMR, AssetLot, PowerSource
 from ..scenario import quarter_offset
+from ..scenario.spec import RegionSpec
 from .clearing import Bid, TieKeys, clear_uniform_price, why_lost
 from .core import GameCore
 from .validate import OrderBook
@@ -37,6 +38,31 @@ def congestion_quarters(r, queued: float) -> int:
     return int(queued / per) if per > 0 else 0
 
 
+def within_share(g: GameCore, r: RegionSpec, bids: list[Bid], supply: float) -> list[Bid]:
+    """Each company's bids in a region cut to `interconnect_share_max` of the quarter's release,
+    its highest-priced bids kept first (a bid cut below `min_interconnect_award_mw` is dropped):
+    a utility spreads new capacity across its customers."""
+    rules = g.spec.rules
+    if rules.interconnect_share_max >= 1.0 or not bids or supply <= 0:
+        return bids
+    room: dict[str, float] = defaultdict(lambda: rules.interconnect_share_max * supply)
+    kept = []
+    cut: dict[str, float] = defaultdict(float)
+    # highest price first; a company's equal-priced bids in the order it gave them (sorted is stable)
+    for b in sorted(bids, key=lambda b: -b.price):
+        q = min(b.quantity, room[b.bidder])
+        if q < b.quantity:
+            cut[b.bidder] += b.quantity - q
+        if q >= max(rules.min_interconnect_award_mw, 1e-9):
+            room[b.bidder] -= q
+            kept.append(b if q == b.quantity else Bid(b.bidder, q, b.price, b.ref))
+        elif q > 0:
+            cut[b.bidder] += q
+    for cid, mw in cut.items():
+        g.say(cid, "Interconnect in {}: one company may win at most {:.0%} of the {:,.0f} MW released; {:,.0f} MW of your bids were set aside", r.name, rules.interconnect_share_max, supply, mw)
+    return kept
+
+
 def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
     """Each region's new grid MW go to the highest bids; winners get queue positions."""
     w, spec = g.world, g.spec
@@ -49,7 +75,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         rs = w.regions[rid]
         moratorium = g.mod("moratorium", rid, 0.0) > 0
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
-        bids = by_region.get(rid, [])
+        bids = within_share(g, r, by_region.get(rid, []), supply)
         res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.tie_keys("ties.interconnect", rid))
         # a partly filled bid left with less than the smallest connection a utility studies gets
         # nothing: no sliver positions (those MW stay unsold this quarter)

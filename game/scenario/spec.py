@@ -115,6 +115,7 @@ class RulesSpec:
     retrofit_expensed_fraction: float = num(0, 1, default=0.0)  # share of a retrofit's cost that is rework (P&L), not plant (book)
     power_confirmed_quarters_ahead: int = num(0, 80, default=80)
     min_interconnect_award_mw: float = num(0, 1e5, default=0.0)  # a partly filled interconnect bid below this gets nothing
+    interconnect_share_max: float = num(0.01, 1, default=1.0)  # the most of a region's quarterly release one company may win
     unused_power_forfeit_quarters: int = num(1, 200, default=200)  # an energised grid position with no site for this long is withdrawn, its deposit lost  # a permit is granted only once the site's power is due within this many quarters
     max_orders_per_quarter: int = num(1, 10000, required=True)
     max_site_mw: float = num(1, 100000, required=True)

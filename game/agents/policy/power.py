@@ -33,6 +33,8 @@ def grid_bids(
     at its price_of, at least block_mw (a smaller campus is not worth a hall) and within the budget."""
     # by preference, then region id (ids are unique, so the regions themselves are never compared)
     ranked = sorted([(preference(r), r.id, r) for r in v.regions if not r.moratorium and r.grid_release_mw > 0])
+    # no company may win more than the rules' share of a region's release: bid for no more there
+    region_share = min(region_share, v.scenario.rules.interconnect_share_max)
     bids = []
     for pref, _, r in ranked:
         if want_mw < SMALLEST_BID_MW or budget <= 0:

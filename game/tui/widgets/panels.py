@@ -36,7 +36,9 @@ def when(f: Frame, q: int) -> str:
 
 def market(f: Frame) -> Group:
     v = f.view
-    regions = _table("Regions — power, queue and crews", "Region", "$/MWh", "Queue q", "Grid MW", "Reserve", "Last $M/MW", "Trend", "Crews", "Wage $M", "Notes", right=(1, 2, 3, 4, 5, 7, 8))
+    share = v.scenario.rules.interconnect_share_max
+    title = "Regions — power, queue and crews" + (f" (one company wins at most {share:.0%} of a release)" if share < 1 else "")
+    regions = _table(title, "Region", "$/MWh", "Queue q", "Grid MW", "Reserve", "Last $M/MW", "Trend", "Crews", "Wage $M", "Notes", right=(1, 2, 3, 4, 5, 7, 8))
     for r in v.regions:
         trend = [m.get("interconnect", {}).get(r.id, {}).get("price_musd_per_mw") for m in f.markets]
         notes = ", ".join(x for x, on in (("MORATORIUM", r.moratorium), ("export-ctl", r.export_restricted), ("gas", r.gas_allowed), ("smr", r.smr_allowed)) if on)
