@@ -5,7 +5,7 @@ lab runner as `gridlock facts` and `gridlock balance`, and reads every figure th
 game/measures.py. Game i of every experiment has the same seed (common random numbers), so
 each experiment is a paired comparison against the same baseline games.
 
-    PYTHONPATH=. python bench/economics.py [--games 300] [--parity-games 900] [--workers 2] [--seed 0]
+    PYTHONPATH=. python bench/economics.py [--games 300] [--parity-games 3600] [--workers 2] [--seed 0]
                                            [--agent NAME=SPEC ...]
 
 Experiments (the issue "The game: decisions decide the outcome" lists the targets):
@@ -13,12 +13,17 @@ Experiments (the issue "The game: decisions decide the outcome" lists the target
                   rank, P(last), and its score gap to the seat's own agent on the same seed;
   overpay         fortress at aurora, then the same with its power bid markup and price cap x5:
                   the extra power spend and the equity it cost (target: loss >= half the spend);
+                  both with no cap on one company's share of a release (interconnect_share_max
+                  = 1), so that the overpaying bid sets the price it pays: the score's charge
+                  for waste is measured, not the auction's protection against it;
   parity          the built-in agents of each archetype (random included, idle not) drawn at
                   random into the seats (--agent fortress=fortress:power_bid_markup=1.75 plays
-                  that spec wherever fortress is drawn: how one agent's habits move the field): P(hyperscaler outranks a neo-cloud of the same game)
-                  (target 35-65 %), P(a neo-cloud finishes first) (30-60 %), win rates
-                  (target: none above 40 %); 3x the games of the others by default, since an
-                  agent plays about half of them and a 300-game rate is +/- 8 points;
+                  that spec wherever fortress is drawn: how one agent's habits move the field):
+                  P(hyperscaler outranks a neo-cloud of the same game) (target 35-65 %),
+                  P(a neo-cloud finishes first) (30-60 %), win rates (target: none above 40 %);
+                  12x the games of the others by default, since an agent plays about half of
+                  them and a win rate from 300 games is good to +/- 8 points, from 3,600 to
+                  +/- 2.3;
   chips           bids / supply over 2026-2028, and H100e online at the end with every
                   merchant vendor's packaging and HBM halved (target: lower);
   utilisation     neo-cloud / hyperscaler (target 1.1-1.3 as an outcome);
@@ -98,7 +103,7 @@ def paired(a: dict, b: dict) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--games", type=int, default=300, help="games per experiment (default 300)")
-    ap.add_argument("--parity-games", type=int, default=None, help="games of the parity experiment (default 3 x --games)")
+    ap.add_argument("--parity-games", type=int, default=None, help="games of the parity experiment (default 12 x --games)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--agent", action="append", default=[], metavar="NAME=SPEC", help="in the parity experiment, play SPEC (an agent spec, e.g. fortress:power_bid_markup=1.75) wherever agent NAME is drawn; repeatable")
@@ -127,13 +132,14 @@ def main() -> None:
     seat_of = {i: companies[i % len(companies)] for i in range(n)}
     idle = run("idle seat", [(i, seeds[i], {seat_of[i]: "idle"}) for i in range(n)])
     rnd = run("random seat", [(i, seeds[i], {seat_of[i]: "random"}) for i in range(n)])
-    fort = run("fortress", [(i, seeds[i], {"aurora": "fortress"}) for i in range(n)], figures=True)
+    uncapped = ("rules.interconnect_share_max=1",)  # the overpaying bid sets its own price (see the docstring)
+    fort = run("fortress", [(i, seeds[i], {"aurora": "fortress"}) for i in range(n)], overrides=uncapped, figures=True)
     info = REGISTRY["fortress"].factory
     markup = f"fortress:power_bid_markup={info.power_bid_markup * OVERPAY_FACTOR:g},max_power_price_musd_per_mw={info.max_power_price_musd_per_mw * OVERPAY_FACTOR:g}"
-    over = run("fortress overpaying", [(i, seeds[i], {"aurora": markup}) for i in range(n)], figures=True)
+    over = run("fortress overpaying", [(i, seeds[i], {"aurora": markup}) for i in range(n)], overrides=uncapped, figures=True)
     field = sorted(a for a, x in REGISTRY.items() if a != "idle" and any(x.plays(c.archetype) for c in spec.companies.values()))
     plan = SeatPlan(spec, field, "random", args.seed)
-    parity_n = args.parity_games if args.parity_games is not None else 3 * n
+    parity_n = args.parity_games if args.parity_games is not None else 12 * n
     parity = run("parity (random seating)", [(i, game_seed(args.seed, i), {cid: swap.get(a, a) for cid, a in plan.seats(i).items()}) for i in range(parity_n)])
     halved = [f"vendors.{v}.{k}={getattr(x, k) / 2:g}" for v, x in spec.vendors.items() if not x.custom for k in ("packaging_units_per_quarter", "hbm_units_per_quarter")]
     half = run("chip supply halved", [(i, seeds[i], {}) for i in range(n)], overrides=halved)
@@ -166,7 +172,7 @@ def main() -> None:
         row(f"score gap: seat's own agent − {label}", mean_ci(gaps))
         print()
 
-    print(f"overpay: fortress at aurora with power bid markup and price cap x{OVERPAY_FACTOR:g} ({markup})")
+    print(f"overpay: fortress at aurora with power bid markup and price cap x{OVERPAY_FACTOR:g} ({markup}), no cap on its share of a release")
     fort_by = {r["idx"]: r for r in fort}
     extra, lost, created_lost = [], [], []  # the score's loss in $: value created is score − 1 times capital
     overpaid = []  # the extra spend less what its extra MW would have cost at the plain game's mean price

@@ -20,7 +20,7 @@ class Hyperscaler(Builder):
     forecast_supply = True  # a hyperscaler's planners price capacity against every company's announced sites
     ambition = 1.5
     horizon_quarters = 12
-    power_bid_markup = 1.75
+    power_bid_markup = 1.7
     cooling = "liquid"
     offer_price_factor = 0.95
     rfp_price_factor = 0.95

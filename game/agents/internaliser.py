@@ -28,7 +28,7 @@ class Internaliser(Builder):
     asic_share_of_free_power = 0.5
     subcontract = False
     borrow_fraction = 0.4
-    power_bid_markup = 1.75  # its own demand is certain: it pays what the other hyperscalers pay for power
+    power_bid_markup = 1.75  # its own demand is certain: it bids for power like the other hyperscaler agents (1.7-1.8)
 
     def power_wanted_mw(self, v: CompanyView) -> float:
         """MW needed to serve its own internal demand `horizon_quarters` out, with a margin."""
