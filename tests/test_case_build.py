@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from game.engine import Game
 from game.engine.news import drift_phase
@@ -225,3 +227,29 @@ def test_no_company_wins_more_than_its_share_of_a_release(tutorial, bids, won, p
     cut = [cid for cid, b in bids.items() if sum(mw for mw, _ in b) > 40.0]
     for cid in cut:  # the company is told what was set aside
         assert any("may win at most 50%" in line for line in game.private_reports[-1][cid].lines)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    share=st.sampled_from([0.2, 0.42, 0.5, 1.0]),
+    bids=st.lists(
+        st.tuples(st.sampled_from(["aurora", "corecell", "nebula"]), st.floats(2.0, 120.0), st.floats(0.08, 3.0)),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_no_company_ever_wins_more_than_its_share_and_the_release_is_never_oversold(tutorial, share, bids):
+    # Whatever the bids, each company wins at most share x the Nordics' 80 MW release, the release
+    # is never oversold, every winner pays the one clearing price, and no award is a sliver.
+    game = Game(pinned(tutorial, interconnect_share_max=share), 8)
+    orders: dict[str, list] = {}
+    for cid, mw, price in bids:
+        orders.setdefault(cid, []).append(BidInterconnect("nordics", round(mw, 1), round(price, 3)))
+    game.step(orders)
+    nordics = game.public_reports[-1].markets["interconnect"]["nordics"]
+    won = {cid: [p.mw for p in c.power if p.acquired_quarter == 0] for cid, c in game.core.world.companies.items()}
+    assert sum(sum(v) for v in won.values()) == pytest.approx(nordics["sold_mw"]) and nordics["sold_mw"] <= 80.0 + 1e-6
+    for cid, positions in won.items():
+        assert sum(positions) <= share * 80.0 + 1e-6
+        assert all(mw >= 2.0 - 1e-9 for mw in positions)
+        assert pnl(game, cid).get("capex_power", 0.0) == pytest.approx(-sum(positions) * nordics["price_musd_per_mw"])
