@@ -179,6 +179,10 @@ def warnings(view: CompanyView, orders: Sequence[Any], index: int) -> list[str]:
                 out.append(f"more than {FAR_ABOVE:g}× last quarter's clearing price (${r.last_grid_price_musd_per_mw:.2f}M/MW)")
             if r.moratorium:
                 out.append(f"{r.name} is under a moratorium: no MW are on offer")
+            share = view.scenario.rules.interconnect_share_max
+            asked = sum(y.mw for y in orders if isinstance(y, o.BidInterconnect) and y.region == x.region)
+            if share < 1 and not r.moratorium and asked > share * r.grid_release_mw + 1e-9:
+                out.append(f"your bids in {r.name} add up to {asked:,.0f} MW; one company may win at most {share:.0%} of the {r.grid_release_mw:,.0f} MW released ({share * r.grid_release_mw:,.1f} MW)")
         elif isinstance(x, o.BidGasTurbines) and x.price_musd_per_mw < view.gas_reserve_price_musd_per_mw:
             out.append(f"below the reserve (${view.gas_reserve_price_musd_per_mw:.2f}M/MW): it cannot win")
         elif isinstance(x, o.BidLot):

@@ -55,6 +55,19 @@ def test_a_bid_below_the_reserve_is_warned_and_one_at_the_reserve_is_not(game):
     assert advice.warnings(v, [at], 0) == []
 
 
+def test_bids_in_a_region_above_the_share_one_company_may_win_are_warned(baseline):
+    # The baseline's ERCOT releases 90 MW and one company wins at most 42% of it, 37.8 MW: two
+    # bids of 30 MW there add up to 60 and are both warned; one of 30 is not.
+    v = Game(baseline, 3).view("aurora")
+    r = v.region("ercot")
+    assert (r.grid_release_mw, v.scenario.rules.interconnect_share_max) == (90.0, 0.42)
+    price = r.grid_reserve_price_musd_per_mw * 2
+    two = [o.BidInterconnect("ercot", 30.0, price), o.BidInterconnect("ercot", 30.0, price)]
+    for i in (0, 1):
+        assert any("add up to 60 MW; one company may win at most 42% of the 90 MW released (37.8 MW)" in w for w in advice.warnings(v, two, i))
+    assert advice.warnings(v, two[:1], 0) == []
+
+
 def test_rfp_bids_adding_up_to_more_than_the_capacity_held_are_warned(game):
     v = view_of(game)
     if not v.rfps:

@@ -37,7 +37,7 @@ def test_neoclouds_run_higher_utilisation_than_hyperscalers(baseline_games):
 
 def test_bankruptcies_happen_in_some_seeds_but_not_all():
     # In the baseline its own agents keep clear of default (0 of 100 seeds); an AI winter
-    # (demand falls by more than half for two years) breaks the most leveraged neo-cloud in some
+    # (compute budgets cut by 70% for two years) breaks the most leveraged neo-cloud in some
     # seeds and not in others: which it is depends on the draws, not on a fixed script.
     winter = load_scenario("ai-winter")
     busts = [play(winter, seed, seat_agents(winter, seed))[1].bankruptcies for seed in range(16)]
