@@ -220,6 +220,7 @@ def test_no_company_wins_more_than_its_share_of_a_release(tutorial, bids, won, p
     game.step({cid: [BidInterconnect("nordics", mw, p) for mw, p in b] for cid, b in bids.items()})
     nordics = game.public_reports[-1].markets["interconnect"]["nordics"]
     assert nordics["price_musd_per_mw"] == pytest.approx(price)
+    assert nordics["bid_mw"] == pytest.approx(sum(mw for b in bids.values() for mw, _ in b))  # as bid, before the cut
     for cid, mw in won.items():
         got = sum(p.mw for p in game.core.world.companies[cid].power if p.acquired_quarter == 0)
         assert got == pytest.approx(mw)

@@ -75,6 +75,8 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         rs = w.regions[rid]
         moratorium = g.mod("moratorium", rid, 0.0) > 0
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
+        # what the market asked for, before any company's bids were cut to its share
+        asked = sum([b.quantity for b in by_region.get(rid, ()) if b.price >= r.grid_reserve_price_musd_per_mw and b.quantity > 0])
         bids = within_share(g, r, by_region.get(rid, []), supply)
         res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.tie_keys("ties.interconnect", rid))
         # a partly filled bid left with less than the smallest connection a utility studies gets
@@ -83,7 +85,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         sold = sum([a.quantity for a in awards])
         rs.last_grid_price_musd_per_mw = res.price
         rs.last_grid_mw = sold
-        rs.last_grid_bid_mw = res.bid_quantity
+        rs.last_grid_bid_mw = asked
         # the queue is longer the more MW already wait in it (studies and upgrades are shared)
         extra_wait = int(g.mod("queue_wait_add_quarters", rid, 0.0)) + congestion_quarters(r, queued[rid]) if awards else 0
         for a in awards:
@@ -101,7 +103,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
                 g.say(b.bidder, "Lost interconnect bid in {}: {:,.0f} MW at ${:.3f}M/MW (cleared at ${:.3f}M/MW, reserve ${:.3f}M/MW): {}", r.name, b.quantity, b.price, res.price, r.grid_reserve_price_musd_per_mw, why)
         results[rid] = {
             "supply_mw": supply,
-            "bid_mw": res.bid_quantity,
+            "bid_mw": asked,
             "sold_mw": sold,
             "price_musd_per_mw": res.price,
             "moratorium": moratorium,
