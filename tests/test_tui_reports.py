@@ -123,3 +123,22 @@ def test_online_sites_read_online_and_late_forecasts_say_so(tutorial, tmp_path):
     assert panels.forecast(f, late) == "not before the game ends"
     # capacity right after installation: counted from the halls, not last quarter's market
     assert f"Capacity {panels.installed_h100e(f):,.0f} H100e installed" in text
+
+
+@pytest.mark.parametrize("scenario, shown", [("baseline", "one company wins at most 42% of a release"), ("tutorial", None)])
+def test_the_market_tab_says_the_share_of_a_release_one_company_may_win(scenario, shown, tmp_path):
+    # The baseline caps one company's share of a region's release (interconnect_share_max =
+    # 0.42); the tutorial does not, and its regions table says nothing of it.
+    from rich.console import Console
+
+    from game.scenario import load_scenario
+
+    spec = load_scenario(scenario)
+    seat = next(iter(spec.companies))
+    s = Session.start(spec, 3, {seat: HUMAN}, saves_dir=tmp_path)
+    con = Console(width=300, color_system=None, record=True)
+    with con.capture() as cap:
+        con.print(panels.market(frame_of(s, seat)))
+    text = cap.get()
+    assert "Regions — power, queue and crews" in text
+    assert (shown in text) if shown else ("one company wins at most" not in text)
