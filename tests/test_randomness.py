@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from game.engine import Game
-from game.engine.rng import ENGINE_TAG, Draws, _code, draw_generator
+from game.engine.rng import ENGINE_TAG, Draws, _code, _generator, draw_generator
 from game.model import orders as o
 
 
@@ -84,6 +84,16 @@ def test_a_generator_is_the_seed_sequence_of_its_spawn_key(seed, quarter, purpos
     words = (ENGINE_TAG, quarter, _code(purpose), *[_code(k) for k in key])
     reference = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=words)))
     assert draw_generator(seed, quarter, purpose, *key).random(4).tolist() == reference.random(4).tolist()
+
+
+@given(entropy=st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=12))
+def test_a_generator_is_seeded_as_numpy_seeds_it(entropy):
+    # _generator works out PCG64's seed from the SeedSequence's pool itself (numpy's hash, in
+    # Python ints): the bit generator's state must be the one numpy gives
+    reference = np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(entropy, dtype=np.uint32))))
+    mine = _generator(entropy)
+    assert mine.bit_generator.state == reference.bit_generator.state
+    assert mine.integers(0, 1000, 8).tolist() == reference.integers(0, 1000, 8).tolist()
 
 
 def test_keys_and_quarters_and_seeds_each_give_their_own_draws():

@@ -50,8 +50,46 @@ def _quarter_entropy(seed: int, quarter: int) -> list[int]:
     return seed_words + [0] * (_POOL_WORDS - len(seed_words)) + _uint32_words(ENGINE_TAG) + _uint32_words(quarter)
 
 
+# PCG64(seed_sequence) seeds itself from seed_sequence.generate_state(4, np.uint64): eight 32-bit
+# hashes of the SeedSequence's pool (numpy/random/bit_generator.pyx). numpy hashes in numpy
+# scalars under np.errstate, a third of a generator's cost (~30k instructions, for eight
+# multiplications); _pcg64_seed hashes the pool in Python ints. The same words:
+# tests/test_randomness.py holds every generator to numpy's own.
+_MASK32 = 0xFFFFFFFF
+_INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
+_XSHIFT = 16
+_SEED_WORDS = 8  # four uint64s
+# the hash of word i xors it with _HASH_B[i] and multiplies it by _HASH_B[i + 1]
+_HASH_B = [_INIT_B * pow(_MULT_B, i, 1 << 32) & _MASK32 for i in range(_SEED_WORDS + 1)]
+
+
+def _pcg64_seed(pool: list[int]) -> np.ndarray:
+    """SeedSequence.generate_state(4, np.uint64) of a SeedSequence with this pool."""
+    words = []
+    for i in range(_SEED_WORDS):
+        x = (pool[i % len(pool)] ^ _HASH_B[i]) * _HASH_B[i + 1] & _MASK32
+        words.append(x ^ x >> _XSHIFT)
+    return np.array(words, dtype=np.uint32).view(np.uint64)
+
+
+class _PCG64Seed(np.random.bit_generator.ISeedSequence):
+    """A SeedSequence's PCG64 seed worked out already (_pcg64_seed), for PCG64 to read."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: np.ndarray):
+        self.state = state
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        if n_words != 4 or np.dtype(dtype) != np.uint64:
+            raise ValueError("this holds a PCG64 seed only: generate_state(4, np.uint64)")
+        return self.state
+
+
 def _generator(entropy: list[int]) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(np.array(entropy, dtype=np.uint32))))
+    """Generator(PCG64(SeedSequence(entropy))), the entropy given as 32-bit words."""
+    pool = np.random.SeedSequence(np.array(entropy, dtype=np.uint32)).pool.tolist()
+    return np.random.Generator(np.random.PCG64(_PCG64Seed(_pcg64_seed(pool))))
 
 
 def draw_generator(seed: int, quarter: int, purpose: str, *key: str | int) -> np.random.Generator:
