@@ -359,6 +359,7 @@ def test_a_quarter_is_recorded_with_the_running_costs_of_contracted_capacity_lef
     g, c = simple
     c.capacity_h100e = 200000.0
     c.contracts = [Contract("K1", "corecell", "market", 50000.0, 2.0, 2, 0)]
+    c.contracted_h100e_quarter = 50000.0  # what the compute market's contracts held
     c.going_rate_spot_musd = 250.0
     st: dict = {}
     record_quarter(g, c, {"revenue_spot": 300.0, "revenue_contract": 200.0, "power": -80.0, "opex": -20.0}, st)
@@ -375,3 +376,20 @@ def test_the_benchmark_writes_each_starting_asset_down_until_it_is_written_off(t
     spec = evolve(tutorial, game=evolve(tutorial.game, quarters=26))
     down = starting_write_down(Game(spec, 0).core, "corecell")
     assert down == pytest.approx([259.875] * 24 + [18.0] * 2)
+
+
+def test_a_contract_in_its_last_quarter_still_held_its_h100e_that_quarter(tutorial):
+    # CoreCell starts with 215,000 H100e in its hall and no contract; give it one of 10,000 H100e
+    # with one quarter to run. After the quarter the contract is over and gone, but it held its
+    # 10,000 H100e while the quarter's margin was earned: free 215,000 − 10,000 = 205,000 (the
+    # margin per free H100e was once divided by all 215,000, understating it in every quarter a
+    # contract ended, for the fleet value and the passive benchmark alike).
+    from game.model.state import Contract
+
+    game = Game(tutorial, 0)
+    c = game.core.world.companies["corecell"]
+    c.contracts.append(Contract("K9", "corecell", "market", 10000.0, 2.0, 1, 0))
+    game.step({})
+    assert c.contracts == []
+    assert game.stats["corecell"]["capacity_h100e"] == [215000.0]
+    assert game.stats["corecell"]["free_h100e"] == [205000.0]

@@ -174,6 +174,8 @@ def compute_markets(g: GameCore, book: OrderBook) -> None:
     alive = g.alive()
     up: dict[tuple[str, str], float] = {}
     caps = {c.id: Capacity(g, c, up) for c in alive}
+    for c in alive:
+        c.contracted_h100e_quarter = 0.0
     delivered: dict[str, float] = defaultdict(float)  # H100e sub-contractors delivered, by customer
     training_paid = _serve_contracts(g, caps, delivered)
     training = _award_rfps(g, book, caps, delivered)
@@ -220,6 +222,7 @@ def _deliver(g: GameCore, c: Company, cap: Capacity, k: Contract, delivered: dic
     what was not. Returns what the customer paid (before the penalty)."""
     hours = g.spec.rules.hours_per_quarter
     got = cap.take(min(k.h100e, cap.free_for(k.min_release)), g.cache("remote_first", _remote_first), k.min_release)
+    c.contracted_h100e_quarter += k.h100e
     pay = _musd(got, k.price_usd_per_h100e_hour, hours)
     short = k.h100e - got
     penalty = _musd(short, k.price_usd_per_h100e_hour, hours) * g.spec.rules.contract_shortfall_penalty

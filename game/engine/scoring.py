@@ -95,8 +95,9 @@ def record_quarter(g: GameCore, c: Company, pnl: dict[str, float], st: dict[str,
     margin = sum([v for k, v in pnl.items() if k in OPERATING])
     st.setdefault("margin_musd", []).append(margin)
     st.setdefault("capacity_h100e", []).append(c.capacity_h100e)
-    # capacity not under contract: what the fleet value's margin is earned on
-    free = max(0.0, c.capacity_h100e - contracted_h100e(c))
+    # capacity not under contract this quarter (a contract that ended with it still held its
+    # H100e): what the fleet value's margin and the passive benchmark's are earned on
+    free = max(0.0, c.capacity_h100e - c.contracted_h100e_quarter)
     st.setdefault("free_h100e", []).append(free)
     # what that capacity earned: the margin without the contracts' revenue and without the
     # running costs of the capacity under contract, which the contracts paid for; running costs

@@ -169,6 +169,7 @@ class Company:
     # what its spot offers would have earned this quarter had each asked the going rate (the
     # price index: what a company that names no price asks): the passive benchmark's spot sales
     going_rate_spot_musd: float = 0.0
+    contracted_h100e_quarter: float = 0.0  # H100e its contracts held this quarter, those that ended with it included
 
 
 @define
