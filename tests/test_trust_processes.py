@@ -100,8 +100,15 @@ def bot(tmp_path: Path):
     return seat
 
 
+def _interruptible() -> None:
+    # Ctrl-C must reach gridlock as it does in a terminal. A process started in the background
+    # by a non-interactive shell (a CI step, `make test &`) inherits SIGINT ignored, and Python
+    # then leaves it ignored, as it should: the test sets up the terminal's case itself.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def gridlock_process(*args: str, cwd: Path, **extra_env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "game", *args], cwd=cwd, env=env(**extra_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "game", *args], cwd=cwd, env=env(**extra_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interruptible)
 
 
 def test_a_bots_setsid_child_and_double_forked_daemon_die_with_the_game(tmp_path, bot, marker):
