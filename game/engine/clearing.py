@@ -69,6 +69,11 @@ class TieKeys:
         return rng.random(n).tolist()
 
 
+def valid_bids(bids: Sequence[Bid], reserve: float) -> list[Bid]:
+    """The bids an auction reads: at or above the reserve, for something."""
+    return [b for b in bids if b.price >= reserve and b.quantity > 0]
+
+
 def clear_uniform_price(
     supply: float,
     bids: Sequence[Bid],
@@ -88,7 +93,7 @@ def clear_uniform_price(
     """
     if not bids:
         return Clearing(reserve, (), 0, supply, 0)
-    valid = [b for b in bids if b.price >= reserve and b.quantity > 0]
+    valid = valid_bids(bids, reserve)
     asked = sum(b.quantity for b in valid)
     if not valid or supply <= 0:
         return Clearing(reserve, (), asked, supply, 0)

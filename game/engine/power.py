@@ -8,7 +8,7 @@ from ..model import orders as o
 from ..model.state import GAS, GRID, ONLINE, SMR, AssetLot, PowerSource
 from ..scenario import quarter_offset
 from ..scenario.spec import RegionSpec
-from .clearing import Bid, TieKeys, clear_uniform_price, why_lost
+from .clearing import Bid, TieKeys, clear_uniform_price, valid_bids, why_lost
 from .core import GameCore
 from .validate import OrderBook
 
@@ -76,7 +76,7 @@ def interconnect_auctions(g: GameCore, book: OrderBook) -> None:
         moratorium = g.mod("moratorium", rid, 0.0) > 0
         supply = 0.0 if moratorium else r.grid_release_mw_per_quarter * g.mod("grid_release_multiplier", rid)
         # what the market asked for, before any company's bids were cut to its share
-        asked = sum([b.quantity for b in by_region.get(rid, ()) if b.price >= r.grid_reserve_price_musd_per_mw and b.quantity > 0])
+        asked = sum([b.quantity for b in valid_bids(by_region.get(rid, ()), r.grid_reserve_price_musd_per_mw)])
         bids = within_share(g, r, by_region.get(rid, []), supply)
         res = clear_uniform_price(supply, bids, r.grid_reserve_price_musd_per_mw, g.tie_keys("ties.interconnect", rid))
         # a partly filled bid left with less than the smallest connection a utility studies gets
