@@ -122,3 +122,48 @@ def test_a_forecaster_blends_each_new_reading_with_what_it_forecast_before():
         level = READING_WEIGHT * reading[k] * i1 + (1 - READING_WEIGHT) * first[k + 1] * i0
         assert blended[k] == pytest.approx(min(1.0, level / i1))
     assert forecaster.path(v1, Market.of(v1)) == blended  # asking again in the same quarter changes nothing
+
+
+def test_an_asic_programme_is_begun_only_if_what_its_chips_earn_above_their_price_pays_for_it():
+    # Baseline, quarter 0, Aurora's outlook: an ASIC arriving when the programme ships (quarter
+    # 6) earns S above its bid price; at the planner's supply share of the vendor's quarterly
+    # supply, from quarter 6 to the end of 24 quarters, it could buy U of them. The programme's
+    # six quarters pay for themselves when 6 × cost < S × U: begun at a cost a dollar under the
+    # break-even, not at a dollar over.
+    from game.agents.hyperscaler import Hyperscaler
+    from game.agents.policy import chips
+    from game.agents.policy.market import Market
+    from game.agents.policy.value import Outlook
+    from game.scenario import load_scenario
+
+    def case(cost: float | None) -> tuple[bool, float]:
+        spec = load_scenario("baseline", [f"asic.programme_cost_musd_per_quarter={cost}"] if cost is not None else [])
+        v = Game(spec, 0).view("aurora")
+        outlook, agent = Outlook(v), Hyperscaler()
+        asic = Market.of(v).generations[spec.asic.generation]
+        surplus = asic.performance_h100e * outlook.value_musd_per_h100e(6) - chips.bid_price(v, asic, agent.chip_bid_markup)
+        units = asic.supply_units * agent.supply_share_cap * (24 - 6)
+        return chips.asic_programme_pays(v, outlook, agent.chip_bid_markup, agent.supply_share_cap), surplus * units / 6
+
+    pays, break_even = case(None)
+    assert pays and break_even > 400  # the shipped $400M a quarter pays in the baseline
+    assert case(break_even - 1)[0]
+    assert not case(break_even + 1)[0]
+
+
+def test_a_planner_begins_an_asic_programme_on_two_quarters_readings_not_one():
+    # The baseline's programme pays from the start. A hyperscaler planner begins it in quarter 0
+    # (its outlook reads only the published starting market); one first seated in quarter 1 has
+    # a single quarter's reading and waits, then begins in quarter 2, the second reading.
+    from game.scenario import load_scenario
+
+    def funds(agent, v) -> bool:
+        return any(isinstance(x, o.FundAsicProgramme) for x in agent.decide(v))
+
+    game = Game(load_scenario("baseline"), 0)
+    assert funds(make_agent("hyperscaler", agent_seed(0, 0)), game.view("aurora"))
+    game.step({})
+    late = make_agent("hyperscaler", agent_seed(0, 0))
+    assert not funds(late, game.view("aurora"))
+    game.step({})
+    assert funds(late, game.view("aurora"))

@@ -44,8 +44,10 @@ class Builder(Tunable):
     and then as the score counts a fleet. A planner with forecast_supply (the hyperscalers'
     planners) prices that margin, where the market is forecast to shrink, from a forecast of
     supply and demand that it remembers from quarter to quarter (policy.value.Forecaster); the
-    others take today's price. Its own ASICs, and the programme that makes them, must earn
-    their price back like merchant chips.
+    others take today's price. Its own ASICs must earn their price back like merchant chips,
+    and what they earn above it must pay for the rest of the programme that makes them; a
+    programme is begun on two quarters' readings, not one (a hyperscaler that began on one
+    abandoned most of the programmes it began in neocloud-squeeze).
     """
 
     name = "builder"
@@ -109,6 +111,7 @@ class Builder(Tunable):
         super().__init__(seed, **params)
         self._read: Reading | None = None
         self._forecaster = Forecaster() if self.forecast_supply else None
+        self._asic_pays: dict[int, bool] = {}  # quarter -> did its ASICs pay at that quarter's outlook
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
@@ -250,7 +253,7 @@ class Builder(Tunable):
             cost = spec.asic.programme_cost_musd_per_quarter
             outlook = self._outlook(v)
             if not me.asic_active and v.quarters_left > spec.asic.programme_quarters + self.apa_quarters and budget > cost * spec.asic.programme_quarters:
-                if chips.asic_pays(v, outlook, v.quarter + spec.asic.programme_quarters, self.chip_bid_markup):
+                if self._asic_programme_pays(v, outlook):
                     out.append(o.FundAsicProgramme())
                     spent += cost
             else:
@@ -274,6 +277,15 @@ class Builder(Tunable):
             if x is not None:
                 out.append(x)
         return out, spent
+
+    def _asic_programme_pays(self, v: CompanyView, outlook: Outlook) -> bool:
+        """Fund the ASIC programme this quarter? Once begun, while the rest of it pays at this
+        quarter's outlook (chips.asic_programme_pays). A programme is years of R&D, so it is begun
+        only when it paid at this quarter's outlook and the last one's: one quarter's results (a
+        contract won, a demand spike) are enough to abandon it, not to begin it. The first
+        quarter's outlook reads no results, only the published starting market, and may begin it."""
+        pays = self._asic_pays[v.quarter] = chips.asic_programme_pays(v, outlook, self.chip_bid_markup, self.supply_share_cap)
+        return pays and (v.me.asic_quarters_funded > 0 or self._asic_pays.get(v.quarter - 1, v.quarter == 0))
 
     # ---- upkeep: retrofits and the crew commons ---------------------------------------------------
     def _upkeep(self, v: CompanyView, h: Holdings, budget: float) -> tuple[list, float]:

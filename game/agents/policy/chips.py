@@ -89,6 +89,20 @@ def asic_pays(v: CompanyView, outlook: Outlook, arrives: int, markup: float) -> 
     return pays(asic, bid_price(v, asic, markup), outlook.value_musd_per_h100e(arrives))
 
 
+def asic_programme_pays(v: CompanyView, outlook: Outlook, markup: float, supply_share: float) -> bool:
+    """Would the rest of its ASIC programme pay for itself? What is left to fund must be covered
+    by what its ASICs earn above their price, at the outlook's value from when the programme
+    ships, bought at its share of the vendor's supply every quarter from then to the end (the
+    most it could buy: halls may take fewer). The quarters already funded are spent either way."""
+    spec = v.scenario
+    asic = Market.of(v).generations[spec.asic.generation]
+    left = spec.asic.programme_quarters - v.me.asic_quarters_funded
+    arrives = v.quarter + left
+    surplus = asic.performance_h100e * outlook.value_musd_per_h100e(arrives) - bid_price(v, asic, markup)
+    units = asic.supply_units * supply_share * max(0, v.quarters_total - arrives)
+    return surplus * units > spec.asic.programme_cost_musd_per_quarter * left
+
+
 def asic_bid(v: CompanyView, budget: float, outlook: Outlook, *, share_of_free_power: float, supply_share: float, markup: float) -> o.BidChips | None:
     """Its own ASICs for a share of its free online hall power, once the programme ships, while
     they earn their price back."""
