@@ -167,32 +167,3 @@ def test_a_planner_begins_an_asic_programme_on_two_quarters_readings_not_one():
     assert not funds(late, game.view("aurora"))
     game.step({})
     assert funds(late, game.view("aurora"))
-
-
-def test_a_hall_is_begun_only_on_power_whose_hall_paid_at_the_last_reading_too():
-    # Baseline, no orders, quarter 1: Aurora holds P9 (300 MW, due: energised next quarter) and
-    # P10 (400 MW, ready in quarter 6: not due yet). A hall on either pays at this quarter's
-    # outlook. Read for the first time (power just bought, or the game just begun), or read as
-    # paying last quarter, P9 gets a hall; read last quarter as not paying, it waits for a second
-    # reading. P10 is read and remembered but not begun.
-    from game.agents.policy import build
-    from game.agents.policy.holdings import survey
-    from game.agents.policy.value import Outlook
-    from game.scenario import load_scenario
-
-    game = Game(load_scenario("baseline"), 0)
-    game.step({})
-    v = game.view("aurora")
-    h, outlook = survey(v, 1.0), Outlook(v)
-
-    def start(paid):
-        return [x.power for x in build.sites_to_start(v, h, "best", outlook, fast_track=False, lead_quarters=1, paid=paid)]
-
-    assert start(None) == ["P9"]  # without memory: this quarter's reading alone
-    first = {}
-    assert start(first) == ["P9"] and first == {"P9": 1, "P10": 1}
-    assert start({"P9": 0}) == ["P9"]
-    waited = {"P9": -1}
-    assert start(waited) == [] and waited["P9"] == 1
-    assert start({"P9": -1, "P10": 0}) == []
-

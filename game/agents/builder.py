@@ -33,12 +33,11 @@ class Builder(Tunable):
     they are allowed to run, best H100e per dollar first, partly under advance-purchase
     agreements, and only while they earn their price back; (2) hires every crew its sites under
     construction need, fractions included; (3) starts a hall on each power source big enough,
-    with the cooling that adds most, where the hall and its chips pay (for a planner with
-    forecast_supply, at this quarter's outlook and the last one's); (4) keeps a pipeline of
-    power proportional to what it runs, bidding where a MW adds most to its score net of its
-    price, congested queues included; (5) offers all free capacity and bids on RFPs it can
-    serve; (6) runs its archetype's special moves, retrofits and funds crew training where
-    wages run high; (7) keeps a cash buffer with the revolver and repays expensive debt when cash is plentiful.
+    with the cooling that adds most; (4) keeps a pipeline of power proportional to what it
+    runs, bidding where a MW adds most to its score net of its price, congested queues
+    included; (5) offers all free capacity and bids on RFPs it can serve; (6) runs its
+    archetype's special moves, retrofits and funds crew training where wages run high;
+    (7) keeps a cash buffer with the revolver and repays expensive debt when cash is plentiful.
     The policies live in game/agents/policy/, one module per market.
 
     What capacity is worth (policy.value.Outlook) is the margin it earns to the end of the game
@@ -47,11 +46,8 @@ class Builder(Tunable):
     supply and demand that it remembers from quarter to quarter (policy.value.Forecaster); the
     others take today's price. Its own ASICs must earn their price back like merchant chips,
     and what they earn above it must pay for the rest of the programme that makes them; a
-    programme is begun on two quarters' readings, not one, and so is a hall by a planner with
-    forecast_supply: in neocloud-squeeze a hyperscaler that began on one abandoned most of its
-    programmes, and built halls it then left empty for years because the chips to fill them no
-    longer paid. The neo-clouds' planners begin a hall on one reading: in short campaigns a
-    quarter's wait cost them more than it saved (workshop-asymmetric, docs/research.md).
+    programme is begun on two quarters' readings, not one (a hyperscaler that began on one
+    abandoned most of the programmes it began in neocloud-squeeze).
     """
 
     name = "builder"
@@ -116,7 +112,6 @@ class Builder(Tunable):
         self._read: Reading | None = None
         self._forecaster = Forecaster() if self.forecast_supply else None
         self._asic_pays: dict[int, bool] = {}  # quarter -> did its ASICs pay at that quarter's outlook
-        self._hall_paid: dict[str, int] = {}  # power id -> the last quarter a hall on it paid (build.sites_to_start)
 
     # ---------------------------------------------------------------------------------------
     def decide(self, v: CompanyView) -> list[Any]:
@@ -138,7 +133,7 @@ class Builder(Tunable):
         committed += deposit + sum(x.units * x.price_musd_per_unit for x in bought if isinstance(x, o.BidChips))
         crews = build.crew_bids(v, h, budget, self.crew_wage_markup)
         add(crews, sum(x.crews * x.wage_musd for x in crews))
-        orders += build.sites_to_start(v, h, self.cooling, outlook, fast_track=self.use_fast_track, lead_quarters=self.site_lead_quarters, paid=self._hall_paid if self.forecast_supply else None)
+        orders += build.sites_to_start(v, h, self.cooling, outlook, fast_track=self.use_fast_track, lead_quarters=self.site_lead_quarters)
         add(*self._power(v, h, budget))
         orders += compute.offers(v, h.selling, self.offer_price_factor)
         orders += compute.rfp_bids(v, h.largest_mw, self.rfp_price_factor, floor=outlook.spot_usd_per_h100e_hour)

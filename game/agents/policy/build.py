@@ -16,22 +16,11 @@ POOL_SHARE = 0.6  # most of a region's crews one company asks for
 SMALLEST_SITE_MW = 5.0  # power below this (a sliver of a partly filled bid) is not worth a hall
 
 
-def sites_to_start(
-    v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, *, fast_track: bool, lead_quarters: int,
-    smallest_mw: float = SMALLEST_SITE_MW, paid: dict[str, int] | None = None,
-) -> list[o.StartSite]:
+def sites_to_start(v: CompanyView, h: Holdings, cooling: str, outlook: Outlook, *, fast_track: bool, lead_quarters: int, smallest_mw: float = SMALLEST_SITE_MW) -> list[o.StartSite]:
     """A site on each free power source big enough for a hall whose chips would earn more
     than the hall and the chips cost (the power is already paid for), once its permit would
     land about when the power does: earlier ties up nothing useful, later wastes the power.
-    `cooling` may be "best" (Outlook.hall picks the kind for the region).
-
-    With `paid` (power id -> the last quarter a hall on it paid, -1 if none has; kept by the
-    caller from quarter to quarter), every free power source is read each quarter and a hall
-    is begun only if it also paid at the last quarter's reading: a hall is years of capex, and
-    one quarter's results (a contract won, a demand spike) are not enough to begin it. Power
-    read for the first time counts as read before: either the game has just begun (the outlook
-    reads only the published starting market) or the power was bought last quarter at a price
-    its hall paid for."""
+    `cooling` may be "best" (Outlook.hall picks the kind for the region)."""
     fast = fast_track and "fast_track" in v.me.special_moves
     factor = v.scenario.rules.fast_track_permit_factor if fast else 1.0
     regions = Market.of(v).regions
@@ -40,20 +29,11 @@ def sites_to_start(
         if p.mw < smallest_mw:
             continue
         r = regions[p.region]
-        due = p.energised or p.ready_quarter - v.quarter <= r.permitting_quarters * factor + lead_quarters
-        if not due and paid is None:
-            continue
-        online = max(v.quarter + r.permitting_quarters, p.ready_quarter) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
-        kind, value = outlook.hall(r, cooling, online)
-        if value <= 0:
-            if paid is not None:
-                paid.setdefault(p.id, -1)
-            continue
-        steady = paid is None or paid.get(p.id, v.quarter - 1) == v.quarter - 1
-        if paid is not None:
-            paid[p.id] = v.quarter
-        if due and steady:
-            out.append(o.StartSite(p.id, kind, fast))
+        if p.energised or p.ready_quarter - v.quarter <= r.permitting_quarters * factor + lead_quarters:
+            online = max(v.quarter + r.permitting_quarters, p.ready_quarter) + CONSTRUCTION_QUARTERS + v.scenario.rules.commissioning_quarters
+            kind, value = outlook.hall(r, cooling, online)
+            if value > 0:
+                out.append(o.StartSite(p.id, kind, fast))
     return out
 
 
