@@ -171,7 +171,7 @@ def text_report(game: Game, result: GameResult, agents: Mapping[str, Any] | None
     head = f"{'#':>2}  {'Company':<22}{'Type':<12}{'Agent':<12}{'Score':>7}{'Created $B':>11}{'Online MW':>11}{'H100e':>7}{'Util':>6}{'Cash $B':>9}{'Debt $B':>9}  Status"
     lines += [head, "-" * len(head)]
     for r in result.standings:
-        status = f"BANKRUPT {r.bankrupt_quarter}" if r.bankrupt else "ok"
+        status = r.status
         lines.append(
             f"{r.rank:>2}  {r.name[:21]:<22}{r.archetype:<12}{r.agent[:11]:<12}{r.score:>6.2f}×{_b(r.value_created_musd):>11}{r.online_mw:>11,.0f}"
             f"{r.share_h100e:>7.0%}{r.utilisation:>6.0%}{_b(r.cash_musd):>9}{_b(r.debt_musd):>9}  {status}"

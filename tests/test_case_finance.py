@@ -200,3 +200,15 @@ def test_revenue_is_one_figure_in_the_view_the_report_and_the_result(baseline):
         assert row.revenue_musd == pytest.approx(sold, abs=1e-3)
         if outside:
             assert row.revenue_musd != pytest.approx(sold + outside, abs=1e-3)
+
+
+def test_a_company_in_distress_is_reported_so_in_the_standings(spec):
+    # a quarter short: distress 1, and its standing says so (not "ok"); cash back: "ok" again
+    game, g, c = company(spec, -30, 0)
+    finance(g, c)
+    mine = next(r for r in game.result().standings if r.id == c.id)
+    assert (mine.distress_quarters, mine.status) == (1, "distress (1q)")
+    c.cash_musd = 5.0
+    finance(g, c)
+    mine = next(r for r in game.result().standings if r.id == c.id)
+    assert (mine.distress_quarters, mine.status) == (0, "ok")

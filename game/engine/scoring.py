@@ -46,6 +46,14 @@ class CompanyResult:
     power_mw_held: float
     start_power_mw: float
     first_power_mw: float  # MW of power it held by the end of year one (secured early)
+    distress_quarters: int = 0  # quarters in a row it ended with cash below zero (docs/rules.md, "Distress and bankruptcy"); 0 if bankrupt
+
+    @property
+    def status(self) -> str:
+        """How it ended: bankrupt, in distress (its cash below zero at the end), or ok."""
+        if self.bankrupt:
+            return f"BANKRUPT {self.bankrupt_quarter}"
+        return f"distress ({self.distress_quarters}q)" if self.distress_quarters else "ok"
 
 
 @frozen
@@ -380,6 +388,7 @@ def game_result(g: GameCore, stats: dict[str, Any], agents: dict[str, str]) -> G
                 power_mw_held=sum(p.mw for p in c.power),
                 start_power_mw=st.get("start_power_mw", 0.0),
                 first_power_mw=st.get("early_power_mw", 0.0),
+                distress_quarters=c.distress_quarters if c.alive else 0,
             )
         )
     # rank by score, then by equity value; ties by id so the order is total

@@ -36,7 +36,7 @@ def standings(result, seats: dict[str, str], history: list[dict]) -> Table:
     for r in result.standings:
         trend = spark([h.get(r.id, {}).get("capacity_h100e", 0) for h in history], width=16)
         t.add_row(str(r.rank), r.name, r.archetype, seats.get(r.id, r.agent), f"{r.score:.2f}×", money(r.equity_value_musd), f"{r.online_mw:,.0f}",
-                  f"{r.share_h100e:.0%}", f"{r.utilisation:.0%}", trend, f"BANKRUPT {r.bankrupt_quarter}" if r.bankrupt else "ok")
+                  f"{r.share_h100e:.0%}", f"{r.utilisation:.0%}", trend, r.status)
     return t
 
 
